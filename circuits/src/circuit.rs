@@ -1,0 +1,354 @@
+//! [`ModelCircuit`]: a [`QuantizedGraph`] laid out as one halo2 circuit.
+//!
+//! Columns: the MAC chip (`lanes_in` activation + `lanes_out` accumulator advice columns, a
+//! `lanes_out x lanes_in` block of fixed weight columns), the requant chip (4 advice, 1 fixed), the 3-column
+//! lookup table and one instance column. The chips use disjoint columns, so MAC blocks and requant rows are
+//! packed from row 0 in parallel and the circuit is as tall as the tallest of them (see [`crate::Cost`]).
+//!
+//! Instance column layout: the input elements (only with `public_input`), then the output elements.
+
+use crate::chips::mac::{MacConfig, MacWitness};
+use crate::chips::requant::{RequantConfig, Tamper};
+use crate::chips::table::TableConfig;
+use crate::chips::Wire;
+use crate::cost::Cost;
+use crate::error::{CircuitError, Result};
+use crate::fixed_point::{half, to_field};
+use crate::graph::{GraphTrace, QuantizedGraph};
+use crate::ops::{AffineGroup, Lowering};
+use crate::tensor::QTensor;
+use crate::Fr;
+use halo2_proofs::circuit::{Layouter, Region, SimpleFloorPlanner};
+use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+
+/// The first row of the MAC chip (row 0 is left empty, see `lay_out`).
+pub const MAC_FIRST_ROW: usize = 1;
+
+/// Everything `configure` depends on. Part of the verifying key's identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CircuitParams {
+    /// Activations per MAC row.
+    pub lanes_in: usize,
+    /// Neurons accumulated side by side per MAC row.
+    pub lanes_out: usize,
+    /// Fractional bits of every activation.
+    pub scale: u32,
+}
+
+impl Default for CircuitParams {
+    fn default() -> Self {
+        Self {
+            lanes_in: 8,
+            lanes_out: 4,
+            scale: 7,
+        }
+    }
+}
+
+impl CircuitParams {
+    /// Rows halo2 reserves at the bottom of every column for blinding, for these parameters.
+    pub fn blinding_rows(&self) -> usize {
+        let mut cs = ConstraintSystem::<Fr>::default();
+        ModelCircuit::configure_with_params(&mut cs, *self);
+        cs.blinding_factors() + 1
+    }
+
+    /// Columns, as `(advice, fixed incl. table, lookups)`.
+    pub fn columns(&self) -> (usize, usize, usize) {
+        let mut cs = ConstraintSystem::<Fr>::default();
+        ModelCircuit::configure_with_params(&mut cs, *self);
+        (
+            cs.num_advice_columns(),
+            cs.num_fixed_columns(),
+            cs.lookups().len(),
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ModelConfig {
+    pub mac: MacConfig,
+    pub requant: RequantConfig,
+    pub table: TableConfig,
+    pub instance: Column<Instance>,
+}
+
+/// A witness corruption for soundness tests: `tamper` applied to the requant row of output element
+/// `index` of node `node`.
+#[derive(Clone, Copy, Debug)]
+pub struct TamperAt {
+    pub node: usize,
+    pub index: usize,
+    pub tamper: Tamper,
+}
+
+/// The circuit of one inference of `graph`. Without `inputs` it is the witness-free shape used for keygen.
+#[derive(Clone, Debug)]
+pub struct ModelCircuit {
+    pub graph: Arc<QuantizedGraph>,
+    pub params: CircuitParams,
+    pub public_input: bool,
+    pub inputs: Option<Arc<Vec<QTensor>>>,
+    #[doc(hidden)]
+    pub tamper: Option<TamperAt>,
+    /// Rows the last synthesis actually used (filled in by `synthesize`).
+    pub rows_used: Arc<Mutex<Option<RowsUsed>>>,
+}
+
+/// Rows a synthesis actually used, per chip.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RowsUsed {
+    pub mac: usize,
+    pub requant: usize,
+}
+
+impl ModelCircuit {
+    /// The keygen shape of `graph`.
+    pub fn new(graph: Arc<QuantizedGraph>, params: CircuitParams, public_input: bool) -> Self {
+        Self {
+            graph,
+            params,
+            public_input,
+            inputs: None,
+            tamper: None,
+            rows_used: Arc::default(),
+        }
+    }
+
+    /// This circuit with a witness.
+    pub fn with_inputs(&self, inputs: Vec<QTensor>) -> Self {
+        Self {
+            inputs: Some(Arc::new(inputs)),
+            ..self.clone()
+        }
+    }
+
+    /// The public instance column for a trace of this graph.
+    pub fn instances(&self, trace: &GraphTrace) -> Vec<Fr> {
+        let inputs = self.graph.input_nodes();
+        let public_inputs = inputs
+            .iter()
+            .filter(|_| self.public_input)
+            .flat_map(|i| &trace.values[*i].data);
+        public_inputs
+            .chain(trace.outputs(&self.graph).flat_map(|t| &t.data))
+            .map(|v| to_field(*v))
+            .collect()
+    }
+
+    /// How many instances [`ModelCircuit::instances`] returns.
+    pub fn num_instances(&self) -> Result<usize> {
+        let shapes = self.graph.shapes()?;
+        let count = |ids: &mut dyn Iterator<Item = usize>| {
+            ids.map(|i| shapes[i].iter().product::<usize>()).sum()
+        };
+        let ins: usize = if self.public_input {
+            count(&mut self.graph.input_nodes().into_iter())
+        } else {
+            0
+        };
+        Ok(ins + count(&mut self.graph.outputs.iter().copied()))
+    }
+
+    /// Rows used and the smallest k for this circuit.
+    pub fn cost(&self) -> Result<(Cost, u32)> {
+        let cost = Cost::of(&self.graph, &self.params)?;
+        Ok((cost, cost.min_k(self.params.blinding_rows())))
+    }
+
+    fn lay_out(&self, config: &ModelConfig, region: &mut Region<'_, Fr>) -> Result<Vec<Wire>> {
+        let graph = &self.graph;
+        let shapes = graph.shapes()?;
+        let mut inputs = self.inputs.as_ref().map(|v| v.iter());
+        // The MAC gate queries the previous row; starting at row 1 keeps that query inside the used rows.
+        let (mut mac_row, mut req_row) = (MAC_FIRST_ROW, 0usize);
+        let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
+        let mut public = Vec::new();
+        let synth = |e: Error| CircuitError::Synthesis(e.to_string());
+        for (n, node) in graph.nodes.iter().enumerate() {
+            let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
+            let out = match node.op.as_op().lower(&ins, self.params.lanes_out) {
+                Lowering::Alias => wires[node.inputs[0]].clone(),
+                Lowering::Input => {
+                    let len = shapes[n].iter().product::<usize>();
+                    let values = inputs.as_mut().and_then(|it| it.next());
+                    let mut out = Vec::with_capacity(len);
+                    for i in 0..len {
+                        let v = values.map(|t| t.data.get(i).copied()).unwrap_or(None);
+                        out.push(
+                            config
+                                .requant
+                                .assign_input(region, req_row, v)
+                                .map_err(synth)?,
+                        );
+                        req_row += 1;
+                    }
+                    if self.public_input {
+                        public.extend(out.iter().copied());
+                    }
+                    out
+                }
+                Lowering::Affine(groups) => {
+                    let operands: Vec<&[Wire]> =
+                        node.inputs.iter().map(|j| wires[*j].as_slice()).collect();
+                    let len = shapes[n].iter().product::<usize>();
+                    let tamper = self.tamper.filter(|t| t.node == n);
+                    let mut out = vec![None; len];
+                    let witnesses = self.group_witnesses(&groups, &operands, &node.name)?;
+                    for (g, witness) in groups.iter().zip(&witnesses) {
+                        let slots: Vec<Wire> =
+                            g.slots.iter().map(|(op, i)| operands[*op][*i]).collect();
+                        let corrupt_acc = tamper
+                            .filter(|t| t.tamper == Tamper::Accumulator)
+                            .and_then(|t| t.index.checked_sub(g.first_output))
+                            .filter(|m| *m < g.neurons());
+                        let weight = |m, s| g.weight(m, s);
+                        let accs = config
+                            .mac
+                            .assign(
+                                region,
+                                mac_row,
+                                &slots,
+                                g.neurons(),
+                                weight,
+                                witness.as_ref(),
+                                corrupt_acc,
+                            )
+                            .map_err(synth)?;
+                        mac_row += MacConfig::rows_for(slots.len(), self.params.lanes_in);
+                        for (m, acc) in accs.iter().enumerate() {
+                            let index = g.first_output + m;
+                            let t = tamper.filter(|t| t.index == index).map(|t| t.tamper);
+                            let off = g.bias[m] + half(self.params.scale);
+                            out[index] = Some(
+                                config
+                                    .requant
+                                    .assign_rescale(region, req_row, acc, off, g.act, t)
+                                    .map_err(synth)?,
+                            );
+                            req_row += 1;
+                        }
+                    }
+                    out.into_iter()
+                        .enumerate()
+                        .map(|(i, w)| {
+                            w.ok_or_else(|| {
+                                CircuitError::Graph(format!(
+                                    "node '{}': output {i} not laid out",
+                                    node.name
+                                ))
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?
+                }
+            };
+            wires.push(out);
+        }
+        public.extend(graph.outputs.iter().flat_map(|o| wires[*o].iter().copied()));
+        if let Ok(mut used) = self.rows_used.lock() {
+            *used = Some(RowsUsed {
+                mac: mac_row,
+                requant: req_row,
+            });
+        }
+        Ok(public)
+    }
+
+    /// The MAC witnesses of every group, in parallel (none during keygen).
+    fn group_witnesses(
+        &self,
+        groups: &[AffineGroup],
+        operands: &[&[Wire]],
+        layer: &str,
+    ) -> Result<Vec<Option<MacWitness>>> {
+        if self.inputs.is_none() {
+            return Ok(groups.iter().map(|_| None).collect());
+        }
+        groups
+            .par_iter()
+            .map(|g| {
+                let values: Option<Vec<i64>> = g
+                    .slots
+                    .iter()
+                    .map(|(op, i)| operands[*op][*i].value)
+                    .collect();
+                let values = values.ok_or_else(|| {
+                    CircuitError::Graph(format!("layer '{layer}': operand not computed"))
+                })?;
+                MacConfig::witness(self.params.lanes_in, g.neurons(), &values, |m, s| {
+                    g.weight(m, s)
+                })
+                .map(Some)
+                .ok_or_else(|| CircuitError::Overflow {
+                    layer: layer.to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
+impl Circuit<Fr> for ModelCircuit {
+    type Config = ModelConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = CircuitParams;
+
+    fn without_witnesses(&self) -> Self {
+        Self {
+            inputs: None,
+            tamper: None,
+            ..self.clone()
+        }
+    }
+
+    fn params(&self) -> CircuitParams {
+        self.params
+    }
+
+    fn configure_with_params(
+        meta: &mut ConstraintSystem<Fr>,
+        params: CircuitParams,
+    ) -> ModelConfig {
+        let table = TableConfig::configure(meta);
+        let mac = MacConfig::configure(meta, params.lanes_in, params.lanes_out);
+        let requant = RequantConfig::configure(meta, &table, params.scale);
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        ModelConfig {
+            mac,
+            requant,
+            table,
+            instance,
+        }
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fr>) -> ModelConfig {
+        Self::configure_with_params(meta, CircuitParams::default())
+    }
+
+    fn synthesize(
+        &self,
+        config: ModelConfig,
+        mut layouter: impl Layouter<Fr>,
+    ) -> std::result::Result<(), Error> {
+        if self.graph.scale != self.params.scale {
+            return Err(Error::Synthesis);
+        }
+        config
+            .table
+            .load(&mut layouter, self.graph.range_bits, self.graph.scale)?;
+        let public = layouter.assign_region(
+            || "model",
+            |mut region| {
+                self.lay_out(&config, &mut region)
+                    .map_err(|_| Error::Synthesis)
+            },
+        )?;
+        for (i, wire) in public.iter().enumerate() {
+            layouter.constrain_instance(wire.cell, config.instance, i);
+        }
+        Ok(())
+    }
+}

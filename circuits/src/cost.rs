@@ -1,0 +1,71 @@
+//! Sizing a circuit before any keygen: rows per chip, the table, and the smallest `k` that fits.
+
+use crate::chips::mac::MacConfig;
+use crate::chips::table::TableConfig;
+use crate::circuit::CircuitParams;
+use crate::error::Result;
+use crate::graph::QuantizedGraph;
+use crate::ops::Lowering;
+use serde::{Deserialize, Serialize};
+
+/// What a graph costs in a circuit with the given parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cost {
+    /// Rows of the MAC chip.
+    pub mac_rows: usize,
+    /// Rows of the requant chip (one per neuron and per input element).
+    pub requant_rows: usize,
+    /// Rows of the lookup table.
+    pub table_rows: usize,
+    /// Multiplications by a weight (including padding lanes).
+    pub macs: usize,
+    /// Lookups performed (two per requant row).
+    pub lookups: usize,
+}
+
+impl Cost {
+    /// The rows the circuit needs: the chips run side by side, so it is the tallest of them.
+    pub fn rows(&self) -> usize {
+        self.mac_rows.max(self.requant_rows).max(self.table_rows)
+    }
+
+    /// The smallest `k` whose usable rows (after `blinding` reserved rows) hold [`Cost::rows`].
+    pub fn min_k(&self, blinding: usize) -> u32 {
+        let mut k = 4;
+        while (1usize << k) < self.rows() + blinding + 1 {
+            k += 1;
+        }
+        k
+    }
+
+    /// Cost of `graph` laid out with `params`.
+    pub fn of(graph: &QuantizedGraph, params: &CircuitParams) -> Result<Self> {
+        let shapes = graph.shapes()?;
+        let mut cost = Cost {
+            mac_rows: crate::circuit::MAC_FIRST_ROW,
+            table_rows: TableConfig::rows(graph.range_bits, graph.scale),
+            ..Cost::default()
+        };
+        for node in &graph.nodes {
+            let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
+            match node.op.as_op().lower(&ins, params.lanes_out) {
+                Lowering::Alias => {}
+                Lowering::Input => {
+                    if let crate::OpKind::Input(i) = &node.op {
+                        cost.requant_rows += i.shape.iter().product::<usize>();
+                    }
+                }
+                Lowering::Affine(groups) => {
+                    for g in &groups {
+                        let rows = MacConfig::rows_for(g.slots.len(), params.lanes_in);
+                        cost.mac_rows += rows;
+                        cost.macs += rows * params.lanes_in * g.neurons();
+                        cost.requant_rows += g.neurons();
+                    }
+                }
+            }
+        }
+        cost.lookups = 2 * cost.requant_rows;
+        Ok(cost)
+    }
+}

@@ -1,0 +1,97 @@
+//! Fixed-point rules, defined once: how reals become integers, how a product is brought back to the
+//! activation scale, and how signed integers map into the field.
+//!
+//! Every tensor in a zkinfer graph lives at scale `2^s` (`s` fractional bits). A product of two such values
+//! lives at `2^(2s)` and is brought back with [`rescale`], which rounds half up:
+//! `q = floor((acc + 2^(s-1)) / 2^s)` with remainder `r = acc + 2^(s-1) - q·2^s ∈ [0, 2^s)`.
+//! The circuit constrains exactly this identity (see `chips::requant`).
+
+use crate::Fr;
+use halo2_proofs::halo2curves::ff::PrimeField;
+
+/// Quantize a real to the nearest integer multiple of `2^-scale` (ties away from zero).
+pub fn quantize(x: f64, scale: u32) -> i64 {
+    (x * (1u64 << scale) as f64).round() as i64
+}
+
+/// The real value of a fixed-point integer at scale `2^scale`.
+pub fn dequantize(v: i64, scale: u32) -> f64 {
+    v as f64 / (1u64 << scale) as f64
+}
+
+/// The rounding offset added before the floor division: `2^(shift-1)`, or 0 for `shift == 0`.
+pub fn half(shift: u32) -> i64 {
+    if shift == 0 {
+        0
+    } else {
+        1i64 << (shift - 1)
+    }
+}
+
+/// Divide `acc` by `2^shift`, rounding half up. Returns `(q, r)` with `acc + half(shift) = q·2^shift + r`
+/// and `0 <= r < 2^shift`.
+pub fn rescale(acc: i64, shift: u32) -> (i64, i64) {
+    let shifted = acc + half(shift);
+    let q = shifted.div_euclid(1i64 << shift);
+    let r = shifted.rem_euclid(1i64 << shift);
+    (q, r)
+}
+
+/// A signed integer as a field element (negative values wrap to `p - |v|`).
+pub fn to_field(v: i64) -> Fr {
+    let f = Fr::from(v.unsigned_abs());
+    if v < 0 {
+        -f
+    } else {
+        f
+    }
+}
+
+/// The signed integer a field element encodes, if it lies in `(-2^63, 2^63)`.
+pub fn from_field(f: &Fr) -> Option<i64> {
+    let small = |x: &Fr| -> Option<i64> {
+        let repr = x.to_repr();
+        let bytes = repr.as_ref();
+        if bytes[8..].iter().any(|b| *b != 0) {
+            return None;
+        }
+        let v = u64::from_le_bytes(bytes[..8].try_into().ok()?);
+        i64::try_from(v).ok()
+    };
+    small(f).or_else(|| small(&-*f).map(|v| -v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rescale_rounds_half_up_with_remainder_in_range() {
+        // 2.5 * 4 = 10 at shift 2 -> 10/4 = 2.5 -> 3; -10/4 = -2.5 -> -2 (half up)
+        assert_eq!(rescale(10, 2), (3, 0));
+        assert_eq!(rescale(-10, 2), (-2, 0));
+        assert_eq!(rescale(9, 2), (2, 3)); // 2.25 -> 2
+        assert_eq!(rescale(-9, 2), (-2, 1)); // -2.25 -> -2
+        for acc in -1000..1000 {
+            let (q, r) = rescale(acc, 5);
+            assert!((0..32).contains(&r));
+            assert_eq!(acc + 16, q * 32 + r);
+            assert!((q as f64 - acc as f64 / 32.0).abs() <= 0.5);
+        }
+    }
+
+    #[test]
+    fn field_roundtrip_of_signed_values() {
+        for v in [0i64, 1, -1, 12345, -12345, i64::MAX / 2, -(i64::MAX / 2)] {
+            assert_eq!(from_field(&to_field(v)), Some(v));
+        }
+        assert_eq!(from_field(&(Fr::from(u64::MAX) * Fr::from(u64::MAX))), None);
+    }
+
+    #[test]
+    fn quantize_dequantize() {
+        assert_eq!(quantize(0.5, 7), 64);
+        assert_eq!(quantize(-0.5, 7), -64);
+        assert_eq!(dequantize(quantize(1.25, 4), 4), 1.25);
+    }
+}

@@ -1,0 +1,121 @@
+//! [`QuantizedGraph`]: the integer model a circuit is built from, and its exact evaluation.
+
+use crate::error::{CircuitError, Result};
+use crate::ops::{EvalCtx, OpKind};
+use crate::tensor::QTensor;
+use serde::{Deserialize, Serialize};
+
+/// One operator application. Its output is value number `index` (its position in `nodes`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Node {
+    /// The ONNX node name it came from (for errors).
+    pub name: String,
+    pub op: OpKind,
+    /// Value numbers of the operands, each smaller than this node's own.
+    pub inputs: Vec<usize>,
+}
+
+/// A quantized model: nodes in topological order, every activation at scale `2^scale`, every rescaled
+/// value in `[-2^(range_bits-1), 2^(range_bits-1))`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct QuantizedGraph {
+    pub scale: u32,
+    pub range_bits: u32,
+    pub nodes: Vec<Node>,
+    pub outputs: Vec<usize>,
+}
+
+/// Every node's output for one inference.
+#[derive(Clone, Debug)]
+pub struct GraphTrace {
+    pub values: Vec<QTensor>,
+}
+
+impl GraphTrace {
+    pub fn outputs<'a>(&'a self, graph: &'a QuantizedGraph) -> impl Iterator<Item = &'a QTensor> {
+        graph.outputs.iter().map(|o| &self.values[*o])
+    }
+}
+
+impl QuantizedGraph {
+    /// Largest magnitude a range-checked value may have (exclusive for positives).
+    pub fn bound(&self) -> i64 {
+        1i64 << (self.range_bits - 1)
+    }
+
+    /// Node indices of the graph inputs, in order.
+    pub fn input_nodes(&self) -> Vec<usize> {
+        (0..self.nodes.len())
+            .filter(|i| matches!(self.nodes[*i].op, OpKind::Input(_)))
+            .collect()
+    }
+
+    /// Check the structure and return every node's output shape.
+    pub fn shapes(&self) -> Result<Vec<Vec<usize>>> {
+        let mut shapes: Vec<Vec<usize>> = Vec::with_capacity(self.nodes.len());
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let Some(bad) = node.inputs.iter().find(|j| **j >= i) {
+                return Err(CircuitError::Graph(format!(
+                    "node '{}' reads value {bad} before it exists",
+                    node.name
+                )));
+            }
+            let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
+            let shape = node
+                .op
+                .as_op()
+                .output_shape(&ins)
+                .map_err(|msg| CircuitError::Shape {
+                    layer: node.name.clone(),
+                    msg,
+                })?;
+            shapes.push(shape);
+        }
+        if self.outputs.is_empty() || self.outputs.iter().any(|o| *o >= self.nodes.len()) {
+            return Err(CircuitError::Graph(
+                "outputs missing or out of range".into(),
+            ));
+        }
+        if !(2..=28).contains(&self.range_bits) || !(1..=16).contains(&self.scale) {
+            return Err(CircuitError::Graph(format!(
+                "unsupported scale {} / range bits {}",
+                self.scale, self.range_bits
+            )));
+        }
+        Ok(shapes)
+    }
+
+    /// Evaluate exactly on quantized inputs (one per input node, in order).
+    pub fn eval(&self, inputs: &[QTensor]) -> Result<GraphTrace> {
+        let input_nodes = self.input_nodes();
+        if inputs.len() != input_nodes.len() {
+            return Err(CircuitError::Graph(format!(
+                "the model has {} inputs, {} given",
+                input_nodes.len(),
+                inputs.len()
+            )));
+        }
+        let mut values: Vec<QTensor> = Vec::with_capacity(self.nodes.len());
+        let mut next_input = inputs.iter();
+        for node in &self.nodes {
+            let ctx = EvalCtx {
+                layer: &node.name,
+                scale: self.scale,
+                bound: self.bound(),
+            };
+            let operands: Vec<&QTensor> = match node.op {
+                OpKind::Input(_) => vec![next_input.next().expect("counted above")],
+                _ => node.inputs.iter().map(|j| &values[*j]).collect(),
+            };
+            if let Some(t) = operands.iter().find(|t| t.scale != self.scale) {
+                return Err(ctx.shape_err(format!(
+                    "operand at scale 2^{} in a graph at 2^{}",
+                    t.scale, self.scale
+                )));
+            }
+            let out = node.op.as_op().eval(&operands, &ctx)?;
+            values.push(out);
+        }
+        Ok(GraphTrace { values })
+    }
+}

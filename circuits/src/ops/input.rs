@@ -1,0 +1,47 @@
+//! `Input`: a graph input. Its elements are assigned once and range-checked to `[-bound, bound)`.
+
+use super::{EvalCtx, Lowering, Op};
+use crate::error::Result;
+use crate::tensor::QTensor;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Input {
+    pub shape: Vec<usize>,
+}
+
+impl Op for Input {
+    fn name(&self) -> &'static str {
+        "Input"
+    }
+
+    fn output_shape(&self, _inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        Ok(self.shape.clone())
+    }
+
+    fn eval(&self, inputs: &[&QTensor], ctx: &EvalCtx) -> Result<QTensor> {
+        let x = inputs
+            .first()
+            .ok_or_else(|| ctx.shape_err("input value missing"))?;
+        if x.data.len() != self.shape.iter().product::<usize>() {
+            return Err(ctx.shape_err(format!(
+                "expected {} values (shape {:?}), got {}",
+                self.shape.iter().product::<usize>(),
+                self.shape,
+                x.data.len()
+            )));
+        }
+        for v in &x.data {
+            ctx.check_range(*v)?;
+        }
+        Ok(QTensor {
+            shape: self.shape.clone(),
+            data: x.data.clone(),
+            scale: ctx.scale,
+        })
+    }
+
+    fn lower(&self, _input_shapes: &[&[usize]], _lanes: usize) -> Lowering {
+        Lowering::Input
+    }
+}

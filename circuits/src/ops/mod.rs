@@ -1,0 +1,172 @@
+//! Quantized operators, one per file. Each has an exact integer [`Op::eval`] (the oracle the tests and the
+//! witness are checked against) and a [`Op::lower`]ing into circuit rows.
+//!
+//! Every operator zkinfer supports so far is *affine + activation*: each output element is
+//! `act(rescale(Σ w·x + b))`, so it lowers into [`AffineGroup`]s that the MAC and requant chips lay out, or
+//! it is a pure re-indexing ([`Lowering::Alias`]) that costs no rows at all.
+
+mod add;
+mod dense;
+mod input;
+mod relu;
+mod reshape;
+
+pub use add::Add;
+pub use dense::Dense;
+pub use input::Input;
+pub use relu::Relu;
+pub use reshape::Reshape;
+
+use crate::error::{CircuitError, Result};
+use crate::tensor::QTensor;
+use serde::{Deserialize, Serialize};
+
+/// The activation applied after the rescale. Relu goes through the same lookup as the range check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Activation {
+    None,
+    Relu,
+}
+
+impl Activation {
+    pub fn apply(self, q: i64) -> i64 {
+        match self {
+            Activation::None => q,
+            Activation::Relu => q.max(0),
+        }
+    }
+}
+
+/// What an op needs to know to evaluate: its layer name (for errors), the graph scale and the range bound.
+#[derive(Clone, Copy, Debug)]
+pub struct EvalCtx<'a> {
+    pub layer: &'a str,
+    /// Fractional bits `s` of every activation.
+    pub scale: u32,
+    /// Every rescaled value must lie in `[-bound, bound)`.
+    pub bound: i64,
+}
+
+impl EvalCtx<'_> {
+    /// Check a rescaled value against the calibrated range, naming the layer when it is outside.
+    pub fn check_range(&self, q: i64) -> Result<i64> {
+        if q < -self.bound || q >= self.bound {
+            return Err(CircuitError::OutOfRange {
+                layer: self.layer.to_string(),
+                value: q,
+                real: crate::fixed_point::dequantize(q, self.scale),
+                scale: self.scale,
+                bound: self.bound,
+            });
+        }
+        Ok(q)
+    }
+
+    pub fn overflow(&self) -> CircuitError {
+        CircuitError::Overflow {
+            layer: self.layer.to_string(),
+        }
+    }
+
+    pub fn shape_err(&self, msg: impl Into<String>) -> CircuitError {
+        CircuitError::Shape {
+            layer: self.layer.to_string(),
+            msg: msg.into(),
+        }
+    }
+}
+
+/// A block of up to `lanes` neurons that share one list of input slots.
+///
+/// Neuron `m` computes `acc_m = Σ_s weights[m·slots.len() + s] · x[slots[s]]`, then
+/// `q_m = rescale(acc_m + bias[m])` and `y_m = act(q_m)`; its output is element `first_output + m`.
+#[derive(Clone, Debug)]
+pub struct AffineGroup {
+    /// `(operand, flat element index)` of each input slot.
+    pub slots: Vec<(usize, usize)>,
+    /// Row-major `[neuron][slot]` weights at scale `2^s`.
+    pub weights: Vec<i64>,
+    /// Bias per neuron at scale `2^(2s)`.
+    pub bias: Vec<i64>,
+    pub act: Activation,
+    pub first_output: usize,
+}
+
+impl AffineGroup {
+    pub fn neurons(&self) -> usize {
+        self.bias.len()
+    }
+
+    pub fn weight(&self, neuron: usize, slot: usize) -> i64 {
+        self.weights[neuron * self.slots.len() + slot]
+    }
+}
+
+/// How an op is laid out in the circuit.
+#[derive(Clone, Debug)]
+pub enum Lowering {
+    /// Output element `i` is element `i` of operand 0: no rows, the cells are reused.
+    Alias,
+    /// Affine groups over the operands, laid out by the MAC + requant chips.
+    Affine(Vec<AffineGroup>),
+    /// A graph input: each element is assigned once and range-checked.
+    Input,
+}
+
+/// The semantics of a quantized operator.
+pub trait Op {
+    /// The op's name as it appears in errors and tables.
+    fn name(&self) -> &'static str;
+    /// The output shape for the given operand shapes, or a description of the mismatch.
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String>;
+    /// Exact integer evaluation: the oracle.
+    fn eval(&self, inputs: &[&QTensor], ctx: &EvalCtx) -> Result<QTensor>;
+    /// The circuit lowering for neuron groups of `lanes` neurons.
+    fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering;
+}
+
+/// The closed set of operators a [`crate::QuantizedGraph`] may contain.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum OpKind {
+    Input(Input),
+    Dense(Dense),
+    Add(Add),
+    Relu(Relu),
+    Reshape(Reshape),
+}
+
+impl OpKind {
+    pub fn as_op(&self) -> &dyn Op {
+        match self {
+            OpKind::Input(o) => o,
+            OpKind::Dense(o) => o,
+            OpKind::Add(o) => o,
+            OpKind::Relu(o) => o,
+            OpKind::Reshape(o) => o,
+        }
+    }
+}
+
+/// Group consecutive outputs `0..n` into blocks of `lanes`, building each with `make(first, count)`.
+pub(crate) fn chunked_groups(
+    n: usize,
+    lanes: usize,
+    mut make: impl FnMut(usize, usize) -> AffineGroup,
+) -> Vec<AffineGroup> {
+    (0..n)
+        .step_by(lanes.max(1))
+        .map(|first| make(first, lanes.min(n - first)))
+        .collect()
+}
+
+/// Check that all operands have the same shape.
+pub(crate) fn same_shapes(inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    let first = inputs.first().ok_or("expects at least one operand")?;
+    if let Some(other) = inputs.iter().find(|s| s != &first) {
+        return Err(format!("operand shapes differ: {first:?} vs {other:?}"));
+    }
+    Ok(first.to_vec())
+}
+
+#[cfg(test)]
+pub(crate) mod test_suite;

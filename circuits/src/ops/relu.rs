@@ -1,0 +1,79 @@
+//! `Relu`: `y = max(x, 0)`. When it follows a Dense the importer fuses it into the Dense's requant; on its
+//! own it is lowered as the identity affine map with the Relu activation, checked by the same lookup.
+
+use super::{chunked_groups, Activation, AffineGroup, EvalCtx, Lowering, Op};
+use crate::error::Result;
+use crate::tensor::QTensor;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Relu {
+    /// Fractional bits `s` (the lowering's identity weight is `2^s`).
+    pub scale: u32,
+}
+
+impl Op for Relu {
+    fn name(&self) -> &'static str {
+        "Relu"
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        match inputs {
+            [x] => Ok(x.to_vec()),
+            _ => Err("expects one operand".into()),
+        }
+    }
+
+    fn eval(&self, inputs: &[&QTensor], ctx: &EvalCtx) -> Result<QTensor> {
+        let x = inputs[0];
+        self.output_shape(&[&x.shape])
+            .map_err(|m| ctx.shape_err(m))?;
+        let data = x
+            .data
+            .iter()
+            .map(|v| ctx.check_range(*v).map(|v| v.max(0)))
+            .collect::<Result<_>>()?;
+        Ok(QTensor {
+            shape: x.shape.clone(),
+            data,
+            scale: ctx.scale,
+        })
+    }
+
+    fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
+        let n: usize = input_shapes[0].iter().product();
+        let one = 1i64 << self.scale;
+        Lowering::Affine(chunked_groups(n, lanes, |first, count| {
+            let slots: Vec<(usize, usize)> = (first..first + count).map(|i| (0, i)).collect();
+            let mut weights = vec![0; count * count];
+            for m in 0..count {
+                weights[m * count + m] = one;
+            }
+            AffineGroup {
+                slots,
+                weights,
+                bias: vec![0; count],
+                act: Activation::Relu,
+                first_output: first,
+            }
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::test_suite::{op_suite, OpCase};
+
+    fn case() -> OpCase {
+        let x: Vec<f64> = (0..9).map(|i| (i as f64 - 4.0) * 0.73).collect();
+        OpCase {
+            inputs: vec![(vec![1, 9], x)],
+            tolerance: |s| 0.5 / f64::from(1u32 << s),
+            reference: Box::new(|x: &[Vec<f64>]| x[0].iter().map(|v| v.max(0.0)).collect()),
+            build: Box::new(|s| crate::OpKind::Relu(Relu { scale: s })),
+        }
+    }
+
+    op_suite!(relu, case());
+}

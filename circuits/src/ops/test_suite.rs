@@ -1,0 +1,136 @@
+//! The four checks every op gets (instantiated with [`op_suite!`]):
+//! 1. `eval` agrees with an f64 reference within the quantization bound, at two scales;
+//! 2. the MockProver is satisfied by the honest witness;
+//! 3. tampered witnesses are rejected, each by the constraint meant to catch it;
+//! 4. `cost()` covers the rows the layout actually used, and the minimal k it predicts is enough.
+
+use crate::chips::requant::Tamper;
+use crate::circuit::{CircuitParams, TamperAt};
+use crate::tensor::QTensor;
+use crate::testing::{mock_run, single_op_graph};
+use crate::{Cost, OpKind, QuantizedGraph};
+
+pub(crate) struct OpCase {
+    /// Operand shapes and real values.
+    pub inputs: Vec<(Vec<usize>, Vec<f64>)>,
+    /// Max abs error allowed at `s` fractional bits.
+    pub tolerance: fn(u32) -> f64,
+    pub reference: Box<dyn Fn(&[Vec<f64>]) -> Vec<f64>>,
+    pub build: Box<dyn Fn(u32) -> OpKind>,
+}
+
+const RANGE_BITS: u32 = 14;
+
+impl OpCase {
+    fn graph(&self, scale: u32) -> (QuantizedGraph, Vec<QTensor>) {
+        let shapes: Vec<Vec<usize>> = self.inputs.iter().map(|(s, _)| s.clone()).collect();
+        let graph = single_op_graph((self.build)(scale), &shapes, scale, RANGE_BITS);
+        let inputs = self
+            .inputs
+            .iter()
+            .map(|(s, v)| QTensor::from_f64(s.clone(), v, scale).expect("shape"))
+            .collect();
+        (graph, inputs)
+    }
+
+    pub fn check_eval(&self) {
+        let reals: Vec<Vec<f64>> = self.inputs.iter().map(|(_, v)| v.clone()).collect();
+        let expected = (self.reference)(&reals);
+        for scale in [6, 9] {
+            let (graph, inputs) = self.graph(scale);
+            let trace = graph.eval(&inputs).expect("eval");
+            let got = trace.values.last().expect("output").dequantize();
+            assert_eq!(got.len(), expected.len());
+            let tol = (self.tolerance)(scale);
+            for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+                assert!(
+                    (g - e).abs() <= tol,
+                    "scale {scale}, element {i}: got {g}, reference {e}, tolerance {tol}"
+                );
+            }
+        }
+    }
+
+    pub fn check_mock(&self) {
+        for public_input in [false, true] {
+            let (graph, inputs) = self.graph(7);
+            let (failures, _, _) =
+                mock_run(graph, inputs, CircuitParams::default(), public_input, None);
+            assert!(failures.is_empty(), "honest witness rejected: {failures:?}");
+        }
+    }
+
+    pub fn check_tamper(&self) {
+        let node = self.inputs.len();
+        for (tamper, expect) in [
+            (Tamper::Quotient, "rescale"),
+            (Tamper::Remainder, "remainder"),
+            (Tamper::Activation, "range + relu"),
+            (Tamper::Accumulator, "mac"),
+        ] {
+            let (graph, inputs) = self.graph(7);
+            let at = TamperAt {
+                node,
+                index: 1,
+                tamper,
+            };
+            let (failures, _, _) =
+                mock_run(graph, inputs, CircuitParams::default(), false, Some(at));
+            assert!(
+                failures.iter().any(|f| f.contains(expect)),
+                "{tamper:?} should fail '{expect}', got {failures:?}"
+            );
+        }
+    }
+
+    pub fn check_cost(&self) {
+        let (graph, inputs) = self.graph(7);
+        let params = CircuitParams::default();
+        let cost = Cost::of(&graph, &params).expect("cost");
+        let (failures, circuit, _) = mock_run(graph, inputs, params, false, None);
+        assert!(failures.is_empty(), "{failures:?}");
+        let used = circuit
+            .rows_used
+            .lock()
+            .expect("lock")
+            .expect("synthesized");
+        assert!(
+            cost.mac_rows >= used.mac,
+            "cost {} < mac rows used {}",
+            cost.mac_rows,
+            used.mac
+        );
+        assert!(
+            cost.requant_rows >= used.requant,
+            "cost {} < requant rows used {}",
+            cost.requant_rows,
+            used.requant
+        );
+        assert!(cost.lookups >= 2 * used.requant);
+    }
+}
+
+macro_rules! op_suite {
+    ($name:ident, $case:expr) => {
+        mod $name {
+            use super::*;
+            #[test]
+            fn eval_matches_f64_reference() {
+                $case.check_eval();
+            }
+            #[test]
+            fn mock_prover_satisfied() {
+                $case.check_mock();
+            }
+            #[test]
+            fn tampered_witness_rejected() {
+                $case.check_tamper();
+            }
+            #[test]
+            fn cost_covers_rows_used() {
+                $case.check_cost();
+            }
+        }
+    };
+}
+pub(crate) use op_suite;

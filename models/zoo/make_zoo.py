@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Regenerate zkinfer's example model zoo, deterministically (fixed seeds).
+
+    python3 -m venv /tmp/zoo-venv && /tmp/zoo-venv/bin/pip install onnx==1.17.0 numpy scikit-learn
+    /tmp/zoo-venv/bin/python models/zoo/make_zoo.py
+
+Writes, per model folder: network.onnx, input.json (EZKL's {"input_data": [[...]]}), cal.json (several
+samples, one list each) and expected_output.json (the float output computed here with numpy, which the
+tests compare zkinfer's dequantized outputs against).
+
+  mlp_digits/   Gemm 64->32 (transB=1), Relu, Gemm 32->10; trained on scikit-learn's bundled 8x8 digits
+  tiny_linear/  Flatten [1,2,4] -> MatMul 8->4 -> Add bias -> Relu -> Identity; fixed small weights
+"""
+import json
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def save(folder, graph, x, cal, expected):
+    os.makedirs(os.path.join(HERE, folder), exist_ok=True)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkinfer-zoo")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(HERE, folder, "network.onnx"))
+    dump = lambda name, obj: json.dump(obj, open(os.path.join(HERE, folder, name), "w"))
+    dump("input.json", {"input_data": [np.asarray(x, np.float64).ravel().tolist()]})
+    dump("cal.json", {"input_data": [np.asarray(c, np.float64).ravel().tolist() for c in cal]})
+    dump("expected_output.json", {"output_data": [np.asarray(expected, np.float64).ravel().tolist()]})
+
+
+def f32(name, arr):
+    return numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name)
+
+
+# ---------------------------------------------------------------- mlp_digits
+digits = load_digits()
+X = (digits.data / 16.0).astype(np.float32)
+Xtr, Xte, ytr, yte = train_test_split(X, digits.target, test_size=0.2, random_state=1, stratify=digits.target)
+clf = MLPClassifier(hidden_layer_sizes=(32,), activation="relu", max_iter=800, random_state=1).fit(Xtr, ytr)
+W1, W2 = [w.astype(np.float32) for w in clf.coefs_]
+b1, b2 = [b.astype(np.float32) for b in clf.intercepts_]
+graph = helper.make_graph(
+    [
+        helper.make_node("Gemm", ["input", "W1t", "b1"], ["h"], name="fc1", transB=1),
+        helper.make_node("Relu", ["h"], ["a"], name="relu1"),
+        helper.make_node("Gemm", ["a", "W2", "b2"], ["output"], name="fc2"),
+    ],
+    "mlp_digits",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 64])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
+    [f32("W1t", W1.T), f32("b1", b1), f32("W2", W2), f32("b2", b2)],
+)
+x = Xte[:1]
+expected = np.maximum(x @ W1 + b1, 0) @ W2 + b2
+save("mlp_digits", graph, x, Xte[1:9], expected)
+print("mlp_digits: test accuracy", clf.score(Xte, yte))
+
+# ---------------------------------------------------------------- tiny_linear
+rng = np.random.default_rng(7)
+W = (rng.integers(-8, 9, size=(8, 4)) / 8.0).astype(np.float32)
+b = (rng.integers(-4, 5, size=(4,)) / 8.0).astype(np.float32)
+graph = helper.make_graph(
+    [
+        helper.make_node("Flatten", ["input"], ["flat"], name="flatten", axis=1),
+        helper.make_node("MatMul", ["flat", "W"], ["mm"], name="matmul"),
+        helper.make_node("Add", ["mm", "b"], ["pre"], name="bias"),
+        helper.make_node("Relu", ["pre"], ["act"], name="relu"),
+        helper.make_node("Identity", ["act"], ["output"], name="identity"),
+    ],
+    "tiny_linear",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 2, 4])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4])],
+    [f32("W", W), f32("b", b)],
+)
+x = (rng.integers(-16, 17, size=(1, 2, 4)) / 16.0).astype(np.float32)
+cal = (rng.integers(-16, 17, size=(4, 1, 2, 4)) / 16.0).astype(np.float32)
+expected = np.maximum(x.reshape(1, 8) @ W + b, 0)
+save("tiny_linear", graph, x, cal, expected)
+print("tiny_linear:", expected.ravel().tolist())
