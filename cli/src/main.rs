@@ -1,1 +1,60 @@
-fn main() {}
+//! `zkinfer`: prove that an ONNX model produced an output, verify it natively or in an EVM.
+//! One file per subcommand under `commands/`; shared model/key plumbing in `pipeline.rs`.
+
+mod commands;
+mod pipeline;
+mod ui;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "zkinfer",
+    version,
+    about = "Zero-knowledge proofs of ONNX inference (halo2, KZG/BN254), verifiable on EVM chains"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prove one inference of a model on an input and write proof.json.
+    Prove(commands::prove::Args),
+    /// Verify proof.json natively against the cached (or given) verifying key.
+    Verify(commands::verify::Args),
+    /// Write the Solidity verifier of a model's circuit.
+    ExportVerifier(commands::export_verifier::Args),
+    /// Verify proof.json with the Solidity verifier in an in-process EVM; prints gas and bytecode size.
+    VerifyEvm(commands::verify_evm::Args),
+}
+
+fn main() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error: {}{at} (please report this)",
+            msg.unwrap_or_default().replace('\n', " ")
+        );
+    }));
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Prove(a) => commands::prove::run(a),
+        Command::Verify(a) => commands::verify::run(a),
+        Command::ExportVerifier(a) => commands::export_verifier::run(a),
+        Command::VerifyEvm(a) => commands::verify_evm::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+        std::process::exit(1);
+    }
+}

@@ -1,1 +1,28 @@
-//! placeholder
+//! # zkinfer-prover
+//!
+//! Owns everything between a [`zkinfer_circuits::ModelCircuit`] and a checked proof:
+//! - [`srs`]: the KZG structured reference string: local development setup (insecure: whoever ran it can
+//!   forge proofs), cached once per `k`;
+//! - [`keys`]: keygen and the key cache, keyed by the circuit's hash; keys and the verifier's SRS points
+//!   are written atomically in checksummed, versioned files ([`container`]);
+//! - [`proof`]: proving (SHPLONK, Keccak EVM transcript, so the same bytes verify natively and on chain)
+//!   and native verification;
+//! - [`artifact`]: the versioned, self-describing `proof.json`.
+//!
+//! The prover never sees ONNX: it gets a quantized graph and circuit parameters.
+
+pub mod artifact;
+pub mod cache;
+pub mod container;
+pub mod error;
+pub mod keys;
+pub mod proof;
+pub mod srs;
+
+pub use artifact::ProofArtifact;
+pub use error::ProverError;
+pub use keys::{circuit_hash, KeyStore, VerifierKey};
+pub use srs::{Srs, SrsKind};
+
+/// The curve types every zkinfer proof uses.
+pub use zkinfer_circuits::halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};

@@ -1,4 +1,4 @@
-//! `Dense`: `y = act(rescale(x·W + b))` over the last axis (ONNX Gemm, MatMul with a constant right operand,
+//! `Dense`: `y = act(rescale(x·W + b))` over rows of `n_in` elements, output `[rows, n_out]` (ONNX Gemm, MatMul with a constant right operand,
 //! with an optional fused Add of a constant bias and a fused Relu).
 //!
 //! Weights are public constants at scale `2^s` and live in fixed columns; the bias is at the product scale
@@ -37,18 +37,17 @@ impl Op for Dense {
         let [x] = inputs else {
             return Err("expects one operand".into());
         };
-        if x.last() != Some(&self.n_in) {
+        let numel: usize = x.iter().product();
+        if self.n_in == 0 || numel % self.n_in != 0 {
             return Err(format!(
-                "operand shape {x:?} does not end in {} (the weight rows)",
+                "operand shape {x:?} is not rows of {} (the weight rows)",
                 self.n_in
             ));
         }
         if self.weights.len() != self.n_in * self.n_out || self.bias.len() != self.n_out {
             return Err("weight or bias size does not match n_in x n_out".into());
         }
-        let mut out = x.to_vec();
-        *out.last_mut().expect("non-empty: ends in n_in") = self.n_out;
-        Ok(out)
+        Ok(vec![numel / self.n_in, self.n_out])
     }
 
     fn eval(&self, inputs: &[&QTensor], ctx: &EvalCtx) -> Result<QTensor> {

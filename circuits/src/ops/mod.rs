@@ -159,10 +159,11 @@ pub(crate) fn chunked_groups(
         .collect()
 }
 
-/// Check that all operands have the same shape.
+/// Check that all operands have the same number of elements; the output takes the first one's shape.
 pub(crate) fn same_shapes(inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
     let first = inputs.first().ok_or("expects at least one operand")?;
-    if let Some(other) = inputs.iter().find(|s| s != &first) {
+    let numel = |s: &[usize]| s.iter().product::<usize>();
+    if let Some(other) = inputs.iter().find(|s| numel(s) != numel(first)) {
         return Err(format!("operand shapes differ: {first:?} vs {other:?}"));
     }
     Ok(first.to_vec())

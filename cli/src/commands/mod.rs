@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod export_verifier;
+pub mod prove;
+pub mod verify;
+pub mod verify_evm;

@@ -1,0 +1,159 @@
+//! `zkinfer prove model.onnx input.json [-o proof.json]`
+
+use crate::pipeline::{load_model, prepare, Calibration};
+use crate::ui::{fmt_values, Timings};
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use zkinfer_circuits::fixed_point::dequantize;
+use zkinfer_circuits::QTensor;
+use zkinfer_models::read_input_file;
+use zkinfer_prover::artifact::{fr_to_hex, OutputTensor, ProofArtifact, SrsInfo, FORMAT, VERSION};
+use zkinfer_prover::keys::read_vk;
+use zkinfer_prover::proof::{prove, verify};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ONNX model.
+    model: PathBuf,
+    /// The input, EZKL format: {"input_data": [[...]]}.
+    input: PathBuf,
+    /// Where to write the proof.
+    #[arg(short, long, default_value = "proof.json")]
+    output: PathBuf,
+    /// Calibration samples (EZKL format, one or more samples) to choose scale and ranges from.
+    #[arg(long)]
+    calibration: Option<PathBuf>,
+    /// Make the input a public instance (it is private by default).
+    #[arg(long)]
+    public_input: bool,
+    /// 32-byte hex seed for the proof's blinding randomness (reproducible proofs; weakens zero knowledge).
+    #[arg(long)]
+    seed: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let seed = args.seed.as_deref().map(parse_seed).transpose()?;
+    let mut t = Timings::default();
+    let model = t.phase("load model", || load_model(&args.model))?;
+    let input = read_input_file(&args.input)?.single(&model.graph.input_sizes())?;
+    let calibration = match &args.calibration {
+        Some(p) => Calibration::File(p),
+        None => Calibration::Input(&input),
+    };
+    let prep = t.phase("settings", || {
+        prepare(model, calibration, args.public_input)
+    })?;
+    let s = prep.stored.settings;
+    let shapes = prep.graph.shapes()?;
+    let inputs: Vec<QTensor> = prep
+        .graph
+        .input_nodes()
+        .iter()
+        .zip(&input)
+        .map(|(node, values)| {
+            QTensor::from_f64(shapes[*node].clone(), values, s.scale).context("input shape")
+        })
+        .collect::<Result<_>>()?;
+    let trace = t
+        .phase("witness", || prep.graph.eval(&inputs))
+        .with_context(|| {
+            format!(
+                "{}: values outside the calibrated range of this model's settings",
+                args.input.display()
+            )
+        })?;
+    let float = prep.model.run_float(&input)?;
+    let srs = t.phase("srs", || prep.srs())?;
+    let (pk, generated) = t.phase("keygen", || prep.proving_key(&srs))?;
+    let instances = prep.circuit.instances(&trace);
+    let circuit = prep.circuit.with_inputs(inputs);
+    let proof = t.phase("prove", || {
+        prove(&srs.params, &pk, circuit, &instances, seed)
+    })?;
+    let vk = read_vk(&prep.store().vk_path())?;
+    t.phase("verify", || verify(&vk.params, &vk.vk, &instances, &proof))
+        .context("self-check of the new proof")?;
+
+    let outputs: Vec<OutputTensor> = trace
+        .outputs(&prep.graph)
+        .map(|o| OutputTensor {
+            shape: o.shape.clone(),
+            scale: o.scale,
+            quantized: o.data.clone(),
+            values: o.data.iter().map(|q| dequantize(*q, o.scale)).collect(),
+        })
+        .collect();
+    let artifact = ProofArtifact {
+        format: FORMAT.into(),
+        version: VERSION,
+        model_hash: prep.model.hash.clone(),
+        circuit_hash: prep.circuit_hash.clone(),
+        vk_hash: vk.hash.clone(),
+        srs: SrsInfo {
+            k: srs.k,
+            hash: srs.hash.clone(),
+            kind: srs.kind,
+        },
+        circuit_params: prep.circuit.params,
+        range_bits: prep.graph.range_bits,
+        public_input: args.public_input,
+        instances: instances.iter().map(fr_to_hex).collect(),
+        outputs: outputs.clone(),
+        proof: format!("0x{}", hex::encode(&proof)),
+    };
+    artifact.write(&args.output)?;
+
+    let (advice, fixed, lookups) = prep.columns();
+    println!(
+        "model      {} (sha256 {})",
+        prep.model.path,
+        &prep.model.hash[..16]
+    );
+    println!(
+        "settings   scale 2^{} , range ±2^{} , calibrated on {} ({} sample(s), peak |x| {:.3})",
+        s.scale,
+        s.range_bits - 1,
+        prep.stored.source,
+        prep.stored.samples,
+        prep.stored.peak
+    );
+    println!(
+        "circuit    k={} rows={} (mac {}, requant {}, table {}) columns: {advice} advice, {fixed} fixed, {lookups} lookups",
+        prep.k,
+        prep.cost.rows(),
+        prep.cost.mac_rows,
+        prep.cost.requant_rows,
+        prep.cost.table_rows
+    );
+    println!(
+        "keys       {} ({})",
+        prep.store().dir.display(),
+        if generated { "generated" } else { "cached" }
+    );
+    let mut max_err = 0f64;
+    for (o, f) in outputs.iter().zip(&float) {
+        println!("output     {:?} {}", o.shape, fmt_values(&o.values));
+        println!("float      {:?} {}", o.shape, fmt_values(f));
+        max_err = o
+            .values
+            .iter()
+            .zip(f)
+            .fold(max_err, |m, (a, b)| m.max((a - b).abs()));
+    }
+    println!("max |quantized - float| = {max_err:.5}");
+    println!(
+        "proof      {} bytes -> {}",
+        proof.len(),
+        args.output.display()
+    );
+    t.print();
+    Ok(())
+}
+
+fn parse_seed(s: &str) -> Result<[u8; 32]> {
+    let bytes = hex::decode(s.strip_prefix("0x").unwrap_or(s)).context("--seed is not hex")?;
+    match <[u8; 32]>::try_from(bytes) {
+        Ok(seed) => Ok(seed),
+        Err(b) => bail!("--seed must be 32 bytes, got {}", b.len()),
+    }
+}

@@ -1,0 +1,199 @@
+//! The plumbing shared by the subcommands: model → settings → quantized graph → circuit → SRS → keys.
+
+use anyhow::{anyhow, bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use zkinfer_circuits::halo2_proofs::plonk::ProvingKey;
+use zkinfer_circuits::{Cost, ModelCircuit, QuantizedGraph};
+use zkinfer_models::settings::{choose, SettingsChoice, StoredSettings};
+use zkinfer_models::{load_onnx, read_input_file, OnnxModel};
+use zkinfer_prover::keys::{circuit_hash, KeyHeader, KeyStore};
+use zkinfer_prover::srs::{load_or_setup, Srs};
+use zkinfer_prover::{cache, G1Affine};
+
+/// Where calibration samples come from.
+pub enum Calibration<'a> {
+    /// An EZKL-format file with one or more samples.
+    File(&'a Path),
+    /// The proving input itself (used only when no settings are cached for the model).
+    Input(&'a [Vec<f64>]),
+    /// Only cached settings are acceptable.
+    CachedOnly,
+}
+
+/// A model prepared for keygen or proving.
+pub struct Prepared {
+    pub model: OnnxModel,
+    pub stored: StoredSettings,
+    pub graph: Arc<QuantizedGraph>,
+    pub circuit: ModelCircuit,
+    pub cost: Cost,
+    pub k: u32,
+    pub circuit_hash: String,
+}
+
+pub fn load_model(path: &Path) -> Result<OnnxModel> {
+    Ok(load_onnx(path)?)
+}
+
+fn settings_path(model_hash: &str) -> PathBuf {
+    cache::root()
+        .join("models")
+        .join(model_hash)
+        .join("settings.json")
+}
+
+fn read_cached_settings(model_hash: &str) -> Result<Option<StoredSettings>> {
+    let path = settings_path(model_hash);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&path).with_context(|| path.display().to_string())?;
+    let stored = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{}: corrupted settings", path.display()))?;
+    Ok(Some(stored))
+}
+
+/// Settings for `model`: calibrated from a file, else cached, else calibrated on the input.
+pub fn prepare(model: OnnxModel, calibration: Calibration, public_input: bool) -> Result<Prepared> {
+    let choice = SettingsChoice {
+        public_input,
+        ..SettingsChoice::default()
+    };
+    let sizes = model.graph.input_sizes();
+    let (stored, graph, calibrated_now) = match (calibration, read_cached_settings(&model.hash)?) {
+        (Calibration::File(path), _) => {
+            let samples = read_input_file(path)?.samples(&sizes)?;
+            let (graph, cal) = choose(&model.graph, &samples, &choice)?;
+            let source = path.display().to_string();
+            (StoredSettings { settings: cal.settings, peak: cal.peak, samples: cal.samples, source }, graph, true)
+        }
+        (_, Some(mut stored)) => {
+            stored.settings.public_input = public_input;
+            let graph = model.graph.quantize(stored.settings.scale, stored.settings.range_bits);
+            (stored, graph, false)
+        }
+        (Calibration::Input(input), None) => {
+            let (graph, cal) = choose(&model.graph, &[input.to_vec()], &choice)?;
+            let source = "the proving input (pass --calibration for settings that hold across inputs)".to_string();
+            (StoredSettings { settings: cal.settings, peak: cal.peak, samples: 1, source }, graph, true)
+        }
+        (Calibration::CachedOnly, None) => bail!(
+            "{}: no settings for this model yet: run `zkinfer prove` on it first or pass --calibration cal.json",
+            model.path
+        ),
+    };
+    if calibrated_now {
+        let json = serde_json::to_vec_pretty(&stored)?;
+        cache::write_atomic(&settings_path(&model.hash), &json)?;
+    }
+    let graph = Arc::new(graph);
+    let circuit = ModelCircuit::new(
+        graph.clone(),
+        stored.settings.circuit_params(),
+        public_input,
+    );
+    let (cost, k) = circuit.cost()?;
+    let circuit_hash = circuit_hash(&graph, &circuit.params, public_input, k);
+    Ok(Prepared {
+        model,
+        stored,
+        graph,
+        circuit,
+        cost,
+        k,
+        circuit_hash,
+    })
+}
+
+impl Prepared {
+    pub fn key_header(&self, srs: &Srs) -> Result<KeyHeader> {
+        Ok(KeyHeader {
+            circuit_hash: self.circuit_hash.clone(),
+            params: self.circuit.params,
+            k: self.k,
+            num_instances: self.circuit.num_instances()?,
+            srs_hash: srs.hash.clone(),
+            srs_kind: srs.kind,
+        })
+    }
+
+    pub fn store(&self) -> KeyStore {
+        KeyStore::for_circuit(&self.circuit_hash)
+    }
+
+    pub fn srs(&self) -> Result<Srs> {
+        let srs = load_or_setup(self.k)?;
+        eprintln!(
+            "warning: using a {} at k={} ({})",
+            srs.kind,
+            srs.k,
+            srs.path.display()
+        );
+        Ok(srs)
+    }
+
+    /// The proving key from the cache, or generated (and cached) now. Returns whether it was generated.
+    pub fn proving_key(&self, srs: &Srs) -> Result<(ProvingKey<G1Affine>, bool)> {
+        let header = self.key_header(srs)?;
+        let store = self.store();
+        match store.load_pk(&header) {
+            Ok(Some(pk)) => Ok((pk, false)),
+            Ok(None) => Ok((store.keygen(srs, &self.circuit, &header)?, true)),
+            Err(e) => Err(anyhow!(e)),
+        }
+    }
+
+    /// Make sure keys exist (keygen if not) and return the verifying-key path.
+    pub fn ensure_keys(&self, srs: &Srs) -> Result<PathBuf> {
+        if !self.store().vk_path().exists() || !self.store().pk_path().exists() {
+            self.proving_key(srs)?;
+        }
+        Ok(self.store().vk_path())
+    }
+
+    /// Columns as (advice, fixed incl. table, lookups).
+    pub fn columns(&self) -> (usize, usize, usize) {
+        self.circuit.params.columns()
+    }
+}
+
+/// The verifying key for a proof: `--vk` if given, else the cached one for the proof's circuit. Checks
+/// that the key is the one the proof names.
+pub fn verifier_key_for(
+    artifact: &zkinfer_prover::ProofArtifact,
+    vk: Option<&Path>,
+) -> Result<zkinfer_prover::VerifierKey> {
+    let path = match vk {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = KeyStore::for_circuit(&artifact.circuit_hash).vk_path();
+            if !p.exists() {
+                bail!(
+                    "no verifying key for circuit {} in {}: pass --vk",
+                    &artifact.circuit_hash[..16],
+                    cache::root().display()
+                );
+            }
+            p
+        }
+    };
+    let key = zkinfer_prover::keys::read_vk(&path)?;
+    if key.header.circuit_hash != artifact.circuit_hash {
+        bail!(
+            "{}: verifying key is for circuit {}, the proof is for circuit {}",
+            path.display(),
+            &key.header.circuit_hash[..16],
+            &artifact.circuit_hash[..16]
+        );
+    }
+    if key.hash != artifact.vk_hash {
+        bail!(
+            "{}: verifying key hash {} differs from the proof's vk_hash {}",
+            path.display(),
+            &key.hash[..16],
+            &artifact.vk_hash
+        );
+    }
+    Ok(key)
+}

@@ -1,0 +1,133 @@
+//! `EinSum` with one constant operand (ONNX Gemm and MatMul after tract) into a `Dense`.
+//!
+//! Axes of size 1 are ignored (they do not change row-major order). The others must classify as batch
+//! (activation and output), contraction (activation and weight) or output (weight and output) axes, with
+//! the activation laid out `[batch..., contraction...]` and the output `[batch..., output...]`; the weight
+//! may be in any order (Gemm's `transB` arrives as a permuted weight).
+
+use super::{Importer, Value};
+use crate::error::Result;
+use crate::float_graph::FloatOp;
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::einsum::EinSum;
+use zkinfer_circuits::Activation;
+
+struct AxisInfo {
+    size: usize,
+    x: Option<usize>,
+    w: Option<usize>,
+    out: Option<usize>,
+}
+
+pub(super) fn import_einsum(im: &mut Importer, node: &TypedNode, op: &EinSum) -> Result<()> {
+    if op.q_params.is_some() || node.inputs.len() != 2 {
+        return Err(im.unsupported(node, "quantized or non-binary EinSum"));
+    }
+    let (a, b) = (im.input(node, 0)?, im.input(node, 1)?);
+    let (x_slot, x_index, w_shape, w_values) = match (a, b) {
+        (Value::Node(x), Value::Const { shape, values }) => (0, x, shape, values),
+        (Value::Const { shape, values }, Value::Node(x)) => (1, x, shape, values),
+        _ => {
+            return Err(im.unsupported(
+                node,
+                "product of two non-constant tensors (witness x witness matmul)",
+            ));
+        }
+    };
+    let w_slot = 1 - x_slot;
+    let x_shape = im.input_shape(node, x_slot)?;
+    let out_shape = im.output_shape(node)?;
+    let one = |v: &[usize]| -> Result<Option<usize>> {
+        match v {
+            [] => Ok(None),
+            [p] => Ok(Some(*p)),
+            _ => Err(im.unsupported(node, "repeated axis (diagonal)")),
+        }
+    };
+    let mut axes = Vec::new();
+    for axis in op.axes.iter_all_axes() {
+        let (x, w, out) = (
+            one(&axis.inputs[x_slot])?,
+            one(&axis.inputs[w_slot])?,
+            one(&axis.outputs[0])?,
+        );
+        let size = x
+            .map(|p| x_shape[p])
+            .or(w.map(|p| w_shape[p]))
+            .or(out.map(|p| out_shape[p]))
+            .unwrap_or(1);
+        if size != 1 {
+            axes.push(AxisInfo { size, x, w, out });
+        }
+    }
+    let (mut batch, mut contract, mut outs) = (vec![], vec![], vec![]);
+    for ax in &axes {
+        match (ax.x, ax.w, ax.out) {
+            (Some(_), None, Some(_)) => batch.push(ax),
+            (Some(_), Some(_), None) => contract.push(ax),
+            (None, Some(_), Some(_)) => outs.push(ax),
+            _ => {
+                return Err(im.unsupported(
+                    node,
+                    "an axis that is summed over one operand or shared by all three",
+                ))
+            }
+        }
+    }
+    batch.sort_by_key(|a| a.x);
+    contract.sort_by_key(|a| a.x);
+    outs.sort_by_key(|a| a.out);
+    // Row-major layouts we can consume without moving data.
+    let x_order: Vec<_> = batch.iter().chain(&contract).map(|a| a.x).collect();
+    let out_order: Vec<_> = batch
+        .iter()
+        .map(|a| a.out)
+        .chain(outs.iter().map(|a| a.out))
+        .collect();
+    if !x_order.windows(2).all(|w| w[0] < w[1]) || !out_order.windows(2).all(|w| w[0] < w[1]) {
+        return Err(im.unsupported(
+            node,
+            "activation or output axes not in [batch..., features...] order",
+        ));
+    }
+    let n_in: usize = contract.iter().map(|a| a.size).product();
+    let n_out: usize = outs.iter().map(|a| a.size).product();
+    let w_strides: Vec<usize> = (0..w_shape.len())
+        .map(|i| w_shape[i + 1..].iter().product::<usize>())
+        .collect();
+    let mut weights = vec![0.0; n_in * n_out];
+    for i in 0..n_in {
+        let wi = unravel(i, &contract)
+            .map(|(ax, c)| c * w_strides[ax.w.unwrap_or(0)])
+            .sum::<usize>();
+        for j in 0..n_out {
+            let wj = unravel(j, &outs)
+                .map(|(ax, c)| c * w_strides[ax.w.unwrap_or(0)])
+                .sum::<usize>();
+            weights[i * n_out + j] = w_values[wi + wj];
+        }
+    }
+    let rows: usize = batch.iter().map(|a| a.size).product();
+    let op = FloatOp::Dense {
+        n_in,
+        n_out,
+        weights,
+        bias: vec![0.0; n_out],
+        act: Activation::None,
+    };
+    im.push(node.id, &node.name, op, vec![x_index], vec![rows, n_out]);
+    Ok(())
+}
+
+/// Mixed-radix digits of `index` over `axes` (last axis fastest), paired with their axes.
+fn unravel<'a>(
+    mut index: usize,
+    axes: &'a [&'a AxisInfo],
+) -> impl Iterator<Item = (&'a AxisInfo, usize)> {
+    let mut digits = vec![0; axes.len()];
+    for (d, ax) in digits.iter_mut().zip(axes).rev() {
+        *d = index % ax.size;
+        index /= ax.size;
+    }
+    axes.iter().copied().zip(digits)
+}

@@ -1,0 +1,298 @@
+//! ONNX import: tract parses, types and declutters the model (folding constants and shape arithmetic),
+//! then each typed node is translated by the importer of its op family:
+//! - [`linear`]: `EinSum` with one constant operand (ONNX Gemm, MatMul) into `Dense`;
+//! - [`elementwise`]: `Add` (two values, or a constant, folded into a preceding Dense's bias when it can)
+//!   and `Max` with a zero constant (ONNX Relu, fused into a preceding Dense when it can);
+//! - [`shape`]: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze).
+//!
+//! Anything else is an error naming the node and its op type.
+
+mod elementwise;
+mod linear;
+mod shape;
+
+use crate::error::{ModelError, Result};
+use crate::float_graph::{FloatGraph, FloatNode, FloatOp};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use tract_onnx::prelude::*;
+
+/// A loaded ONNX model: its hash, its tract form (for float reference runs) and its [`FloatGraph`].
+pub struct OnnxModel {
+    pub path: String,
+    /// SHA-256 of the ONNX file, hex.
+    pub hash: String,
+    pub graph: FloatGraph,
+    plan: Arc<TypedSimplePlan>,
+}
+
+/// What a tract outlet became while importing.
+#[derive(Clone)]
+pub(crate) enum Value {
+    Node(usize),
+    Const { shape: Vec<usize>, values: Vec<f64> },
+}
+
+/// Import state shared by the op-family importers.
+pub(crate) struct Importer<'m> {
+    pub model: &'m TypedModel,
+    pub graph: FloatGraph,
+    pub values: HashMap<usize, Value>,
+}
+
+impl Importer<'_> {
+    pub fn node_err(&self, node: &TypedNode, msg: impl Into<String>) -> ModelError {
+        ModelError::Node {
+            node: node.name.clone(),
+            msg: msg.into(),
+        }
+    }
+
+    pub fn unsupported(&self, node: &TypedNode, detail: impl Into<String>) -> ModelError {
+        let detail = detail.into();
+        let detail = if detail.is_empty() {
+            detail
+        } else {
+            format!(": {detail}")
+        };
+        ModelError::Unsupported {
+            node: node.name.clone(),
+            op: node.op.name().to_string(),
+            detail,
+        }
+    }
+
+    /// The concrete shape of a node input.
+    pub fn input_shape(&self, node: &TypedNode, i: usize) -> Result<Vec<usize>> {
+        let fact = self
+            .model
+            .outlet_fact(node.inputs[i])
+            .map_err(|e| self.node_err(node, e.to_string()))?;
+        fact.shape
+            .as_concrete()
+            .map(|s| s.to_vec())
+            .ok_or_else(|| self.node_err(node, "symbolic input shape"))
+    }
+
+    pub fn output_shape(&self, node: &TypedNode) -> Result<Vec<usize>> {
+        let fact = self
+            .model
+            .outlet_fact(OutletId::new(node.id, 0))
+            .map_err(|e| self.node_err(node, e.to_string()))?;
+        fact.shape
+            .as_concrete()
+            .map(|s| s.to_vec())
+            .ok_or_else(|| self.node_err(node, "symbolic output shape"))
+    }
+
+    /// What input `i` of `node` is.
+    pub fn input(&self, node: &TypedNode, i: usize) -> Result<Value> {
+        let outlet = node.inputs[i];
+        if outlet.slot != 0 {
+            return Err(self.unsupported(node, "reads a second output of another node"));
+        }
+        self.values
+            .get(&outlet.node)
+            .cloned()
+            .ok_or_else(|| self.node_err(node, "input not imported"))
+    }
+
+    /// Whether `node`'s output feeds exactly one node and is not a model output (so it may be fused).
+    pub fn single_use(&self, tract_node: usize) -> bool {
+        let outputs = self
+            .model
+            .output_outlets()
+            .map(|o| o.to_vec())
+            .unwrap_or_default();
+        self.model.node(tract_node).outputs[0].successors.len() == 1
+            && !outputs.iter().any(|o| o.node == tract_node)
+    }
+
+    /// Append a node and record it as the value of tract node `id`.
+    pub fn push(
+        &mut self,
+        id: usize,
+        name: &str,
+        op: FloatOp,
+        inputs: Vec<usize>,
+        shape: Vec<usize>,
+    ) -> usize {
+        self.graph.nodes.push(FloatNode {
+            name: name.to_string(),
+            op,
+            inputs,
+            shape,
+        });
+        let index = self.graph.nodes.len() - 1;
+        self.values.insert(id, Value::Node(index));
+        index
+    }
+}
+
+/// Load, declutter and import an ONNX file.
+pub fn load_onnx(path: &Path) -> Result<OnnxModel> {
+    let p = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    let onnx_err = |e: TractError| ModelError::Onnx {
+        path: p.clone(),
+        msg: format!("{e:#}").replace('\n', " "),
+    };
+    let inference = tract_onnx::onnx()
+        .model_for_read(&mut bytes.as_slice())
+        .map_err(onnx_err)?;
+    for node in inference.nodes() {
+        let name = node.op.name();
+        if let Some(op) = name
+            .strip_prefix("Unimplemented(")
+            .and_then(|s| s.strip_suffix(')'))
+        {
+            return Err(ModelError::Unsupported {
+                node: node.name.clone(),
+                op: op.to_string(),
+                detail: " (not an ONNX operator zkinfer or tract knows)".into(),
+            });
+        }
+    }
+    let typed = inference
+        .into_typed()
+        .and_then(|m| m.into_decluttered())
+        .map_err(onnx_err)?;
+    let graph = import_typed(&typed)?;
+    let plan = typed.into_runnable().map_err(onnx_err)?;
+    Ok(OnnxModel {
+        path: p,
+        hash: hex::encode(Sha256::digest(&bytes)),
+        graph,
+        plan,
+    })
+}
+
+fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
+    let mut im = Importer {
+        model,
+        graph: FloatGraph::default(),
+        values: HashMap::new(),
+    };
+    let order = model
+        .eval_order()
+        .map_err(|e| ModelError::Calibration(e.to_string()))?;
+    for id in order {
+        let node = model.node(id);
+        if node
+            .op_as::<tract_onnx::tract_core::ops::source::TypedSource>()
+            .is_some()
+        {
+            let shape = im.output_shape(node)?;
+            im.push(
+                id,
+                &node.name,
+                FloatOp::Input {
+                    shape: shape.clone(),
+                },
+                vec![],
+                shape,
+            );
+        } else if let Some(c) = node.op_as::<tract_onnx::tract_core::ops::konst::Const>() {
+            let t = c.val();
+            let values = t
+                .cast_to::<f64>()
+                .and_then(|t| {
+                    t.to_plain_array_view::<f64>()
+                        .map(|v| v.iter().copied().collect::<Vec<_>>())
+                })
+                .map_err(|e| im.node_err(node, format!("constant is not numeric: {e}")))?;
+            im.values.insert(
+                id,
+                Value::Const {
+                    shape: t.shape().to_vec(),
+                    values,
+                },
+            );
+        } else if let Some(einsum) = node.op_as::<tract_onnx::tract_core::ops::einsum::EinSum>() {
+            linear::import_einsum(&mut im, node, einsum)?;
+        } else if let Some(bin) = node.op_as::<tract_onnx::tract_core::ops::binary::TypedBinOp>() {
+            elementwise::import_binary(&mut im, node, bin)?;
+        } else if let Some(axis) = node.op_as::<tract_onnx::tract_core::ops::change_axes::AxisOp>()
+        {
+            shape::import_axis_op(&mut im, node, axis)?;
+        } else {
+            return Err(im.unsupported(node, ""));
+        }
+    }
+    let outlets = model
+        .output_outlets()
+        .map_err(|e| ModelError::Calibration(e.to_string()))?
+        .to_vec();
+    for outlet in outlets {
+        let node = model.node(outlet.node);
+        match im.values.get(&outlet.node) {
+            Some(Value::Node(i)) => {
+                let (i, tract_shape) = (*i, im.output_shape(node)?);
+                let out = if im.graph.nodes[i].shape != tract_shape {
+                    let name = format!("{}.output_shape", node.name);
+                    let op = FloatOp::Reshape {
+                        shape: tract_shape.clone(),
+                    };
+                    im.graph.nodes.push(FloatNode {
+                        name,
+                        op,
+                        inputs: vec![i],
+                        shape: tract_shape,
+                    });
+                    im.graph.nodes.len() - 1
+                } else {
+                    i
+                };
+                im.graph.outputs.push(out);
+            }
+            _ => return Err(im.node_err(node, "model output is a constant: nothing to prove")),
+        }
+    }
+    if im.graph.input_sizes().is_empty() {
+        return Err(ModelError::Calibration("the model has no inputs".into()));
+    }
+    Ok(im.graph)
+}
+
+impl OnnxModel {
+    /// Run the float model with tract on one inference's inputs (flattened, in input order).
+    pub fn run_float(&self, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>> {
+        let shapes: Vec<Vec<usize>> = self
+            .graph
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.op {
+                FloatOp::Input { shape } => Some(shape.clone()),
+                _ => None,
+            })
+            .collect();
+        let err = |e: TractError| ModelError::Calibration(format!("tract: {e}"));
+        let tensors = inputs
+            .iter()
+            .zip(&shapes)
+            .map(|(v, s)| {
+                let data: Vec<f32> = v.iter().map(|x| *x as f32).collect();
+                tract_ndarray::ArrayD::from_shape_vec(s.as_slice(), data)
+                    .map(|a| Tensor::from(a).into())
+                    .map_err(|e| ModelError::Calibration(e.to_string()))
+            })
+            .collect::<Result<TVec<TValue>>>()?;
+        let outputs = self.plan.run(tensors).map_err(err)?;
+        outputs
+            .iter()
+            .map(|t| {
+                let t = t.cast_to::<f64>().map_err(err)?;
+                Ok(t.to_plain_array_view::<f64>()
+                    .map_err(err)?
+                    .iter()
+                    .copied()
+                    .collect())
+            })
+            .collect()
+    }
+}

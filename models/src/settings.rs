@@ -1,0 +1,160 @@
+//! Fixed-point settings: the scale `2^s` of every activation and the range bits `b` of the lookup table
+//! (`|value| < 2^(b-1)`), chosen from calibration samples so that the circuit is as short as possible
+//! (smallest `k`), then with the fewest MAC columns (a cheaper verifier), then as precise as possible
+//! (largest `s`).
+
+use crate::error::{ModelError, Result};
+use crate::float_graph::FloatGraph;
+use serde::{Deserialize, Serialize};
+use zkinfer_circuits::{CircuitParams, Cost, QuantizedGraph};
+
+/// Everything that determines the circuit of a model besides its weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub scale: u32,
+    pub range_bits: u32,
+    pub lanes_in: usize,
+    pub lanes_out: usize,
+    pub public_input: bool,
+}
+
+impl Settings {
+    pub fn circuit_params(&self) -> CircuitParams {
+        CircuitParams {
+            lanes_in: self.lanes_in,
+            lanes_out: self.lanes_out,
+            scale: self.scale,
+        }
+    }
+}
+
+/// What the user fixed; the rest is chosen.
+#[derive(Clone, Copy, Debug)]
+pub struct SettingsChoice {
+    /// Fixed scale bits, or `None` to choose in [`SCALES`].
+    pub scale: Option<u32>,
+    /// Headroom factor over the largest calibrated magnitude.
+    pub headroom: f64,
+    pub public_input: bool,
+}
+
+impl Default for SettingsChoice {
+    fn default() -> Self {
+        Self {
+            scale: None,
+            headroom: 2.0,
+            public_input: false,
+        }
+    }
+}
+
+/// MAC shapes considered: `(activations per row, neurons per row)`.
+pub const LANES: [(usize, usize); 7] = [(2, 1), (4, 1), (4, 2), (8, 2), (8, 4), (16, 4), (16, 8)];
+
+/// Scale bits considered when choosing automatically.
+pub const SCALES: std::ops::RangeInclusive<u32> = 7..=12;
+
+/// Per-candidate figures, for reporting.
+#[derive(Clone, Debug)]
+pub struct Calibration {
+    /// Largest magnitude of any range-checked value over the samples.
+    pub peak: f64,
+    pub samples: usize,
+    pub settings: Settings,
+    pub k: u32,
+}
+
+/// The range bits needed to hold `magnitude` at scale `2^scale` (sign included).
+pub fn range_bits_for(magnitude: f64, scale: u32) -> u32 {
+    let units = (magnitude * f64::from(1u32 << scale)).ceil().max(1.0);
+    (units.log2().floor() as u32 + 2).max(scale + 1)
+}
+
+/// Choose settings from calibration samples (each: one list per input).
+pub fn choose(
+    graph: &FloatGraph,
+    samples: &[Vec<Vec<f64>>],
+    choice: &SettingsChoice,
+) -> Result<(QuantizedGraph, Calibration)> {
+    if samples.is_empty() {
+        return Err(ModelError::Calibration("no samples".into()));
+    }
+    let mut peak = 0f64;
+    for sample in samples {
+        let (_, peaks) = graph.eval(sample)?;
+        peak = peaks.iter().fold(peak, |m, p| m.max(*p));
+    }
+    let magnitude = peak * choice.headroom;
+    let scales: Vec<u32> = match choice.scale {
+        Some(s) => vec![s],
+        None => SCALES.collect(),
+    };
+    // Lexicographic choice: smallest k, then fewest MAC columns (a shorter verifier), then largest scale.
+    let mut best: Option<(QuantizedGraph, Calibration, (u32, usize, i64))> = None;
+    for scale in scales {
+        let range_bits = range_bits_for(magnitude, scale);
+        if range_bits > 24 {
+            continue;
+        }
+        let q = graph.quantize(scale, range_bits);
+        for (lanes_in, lanes_out) in LANES {
+            let settings = Settings {
+                scale,
+                range_bits,
+                lanes_in,
+                lanes_out,
+                public_input: choice.public_input,
+            };
+            let params = settings.circuit_params();
+            let k = Cost::of(&q, &params)?.min_k(params.blinding_rows());
+            let rank = (
+                k,
+                lanes_in * lanes_out + lanes_in + lanes_out,
+                -i64::from(scale),
+            );
+            if best.as_ref().is_none_or(|(_, _, r)| rank < *r) {
+                best = Some((
+                    q.clone(),
+                    Calibration {
+                        peak,
+                        samples: samples.len(),
+                        settings,
+                        k,
+                    },
+                    rank,
+                ));
+            }
+        }
+    }
+    best.map(|(q, c, _)| (q, c)).ok_or_else(|| {
+        ModelError::Calibration(format!(
+            "values up to {peak:.3e} need more than 24 range bits at every scale"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::range_bits_for;
+
+    #[test]
+    fn range_bits_hold_the_magnitude_with_sign() {
+        // 10.0 at scale 7 is 1280 -> needs 11 bits of magnitude + sign = 12; bound 2048 > 1280.
+        assert_eq!(range_bits_for(10.0, 7), 12);
+        assert!(1i64 << (range_bits_for(10.0, 7) - 1) > 1280);
+        // 1.0 at scale 7 is 128 = 2^7 -> bound must exceed 128: 9 bits (bound 256).
+        assert_eq!(range_bits_for(1.0, 7), 9);
+        assert_eq!(range_bits_for(0.0, 7), 8);
+    }
+}
+
+/// Settings remembered for a model (by ONNX hash) so that every command builds the same circuit.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredSettings {
+    pub settings: Settings,
+    /// Largest calibrated magnitude and how many samples it came from.
+    pub peak: f64,
+    pub samples: usize,
+    /// Where the samples came from (a file, or the proving input).
+    pub source: String,
+}

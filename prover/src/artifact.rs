@@ -1,0 +1,148 @@
+//! `proof.json`: versioned and self-describing. It names the model (ONNX hash), the circuit and verifying
+//! key it was proven against, the SRS, the public instances (as 32-byte big-endian hex, the order the EVM
+//! verifier reads them), the decoded outputs and the proof bytes.
+
+use crate::error::{io_err, ProverError, Result};
+use crate::srs::SrsKind;
+use crate::Fr;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use zkinfer_circuits::fixed_point::{dequantize, from_field};
+use zkinfer_circuits::halo2_proofs::halo2curves::ff::PrimeField;
+use zkinfer_circuits::CircuitParams;
+
+pub const FORMAT: &str = "zkinfer-proof";
+pub const VERSION: u32 = 1;
+
+/// One output tensor as proven.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputTensor {
+    pub shape: Vec<usize>,
+    /// Fractional bits: `value = quantized / 2^scale`.
+    pub scale: u32,
+    pub quantized: Vec<i64>,
+    pub values: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SrsInfo {
+    pub k: u32,
+    pub hash: String,
+    pub kind: SrsKind,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProofArtifact {
+    pub format: String,
+    pub version: u32,
+    /// SHA-256 of the ONNX file.
+    pub model_hash: String,
+    pub circuit_hash: String,
+    /// SHA-256 of the verifying key file's payload.
+    pub vk_hash: String,
+    pub srs: SrsInfo,
+    pub circuit_params: CircuitParams,
+    pub range_bits: u32,
+    pub public_input: bool,
+    /// Public instances, each a 32-byte big-endian hex word.
+    pub instances: Vec<String>,
+    pub outputs: Vec<OutputTensor>,
+    /// The proof bytes, hex with 0x.
+    pub proof: String,
+}
+
+/// A field element as 32-byte big-endian hex (the EVM word order).
+pub fn fr_to_hex(f: &Fr) -> String {
+    let mut bytes = f.to_repr();
+    bytes.reverse();
+    format!("0x{}", hex::encode(bytes))
+}
+
+/// Parse a 32-byte big-endian hex word into a canonical field element.
+pub fn fr_from_hex(s: &str) -> Option<Fr> {
+    let mut bytes: [u8; 32] = hex::decode(s.strip_prefix("0x").unwrap_or(s))
+        .ok()?
+        .try_into()
+        .ok()?;
+    bytes.reverse();
+    Option::from(Fr::from_repr(bytes))
+}
+
+impl ProofArtifact {
+    /// Read and check the format of a proof file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(io_err(path))?;
+        let corrupt = |msg: String| ProverError::Corrupt {
+            path: path.display().to_string(),
+            msg,
+        };
+        let a: ProofArtifact = serde_json::from_slice(&bytes)
+            .map_err(|e| corrupt(format!("not a proof file: {e}")))?;
+        if a.format != FORMAT || a.version != VERSION {
+            return Err(corrupt(format!(
+                "format '{}' v{}, expected '{FORMAT}' v{VERSION}",
+                a.format, a.version
+            )));
+        }
+        Ok(a)
+    }
+
+    /// The public instances as field elements.
+    pub fn instances(&self) -> Result<Vec<Fr>> {
+        self.instances
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                fr_from_hex(s).ok_or_else(|| {
+                    ProverError::Mismatch(format!("instance {i} is not a field element: {s}"))
+                })
+            })
+            .collect()
+    }
+
+    pub fn proof_bytes(&self) -> Result<Vec<u8>> {
+        hex::decode(self.proof.strip_prefix("0x").unwrap_or(&self.proof))
+            .map_err(|e| ProverError::Mismatch(format!("proof is not hex: {e}")))
+    }
+
+    /// Check that the human-readable `outputs` say exactly what the proven instances say, so nobody can
+    /// edit the outputs of a valid proof file and have it still "verify".
+    pub fn check_outputs_match_instances(&self) -> Result<()> {
+        let instances = self.instances()?;
+        let quantized: Vec<i64> = self
+            .outputs
+            .iter()
+            .flat_map(|o| o.quantized.iter().copied())
+            .collect();
+        let start = instances.len().checked_sub(quantized.len());
+        let proven = start
+            .map(|s| &instances[s..])
+            .ok_or_else(|| ProverError::Mismatch("fewer instances than outputs".into()))?;
+        if let Some(i) =
+            (0..quantized.len()).find(|i| from_field(&proven[*i]) != Some(quantized[*i]))
+        {
+            return Err(ProverError::Mismatch(format!(
+                "outputs.quantized[{i}] = {} is not the proven instance",
+                quantized[i]
+            )));
+        }
+        for o in &self.outputs {
+            let decoded: Vec<f64> = o
+                .quantized
+                .iter()
+                .map(|q| dequantize(*q, o.scale))
+                .collect();
+            if o.values != decoded || o.shape.iter().product::<usize>() != o.quantized.len() {
+                return Err(ProverError::Mismatch(
+                    "outputs.values or shape do not decode outputs.quantized".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self).expect("artifacts serialize");
+        crate::cache::write_atomic(path, &json)
+    }
+}

@@ -1,0 +1,185 @@
+//! Keygen and the key cache. Keys live under `<cache>/keys/<circuit hash>/` where the circuit hash covers
+//! the quantized graph (weights included), the circuit parameters, the input visibility and `k`, so a key
+//! can never be reused for a different circuit. The verifying-key file also carries the three SRS points
+//! a KZG verifier needs (`g`, `g2`, `s·g2`), so verification needs no SRS file.
+
+use crate::cache;
+use crate::container::{self, sha256_hex};
+use crate::error::{io_err, ProverError, Result};
+use crate::srs::{Srs, SrsKind};
+use crate::{Bn256, G1Affine};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use zkinfer_circuits::halo2_proofs::halo2curves::bn256::G2Affine;
+use zkinfer_circuits::halo2_proofs::halo2curves::serde::SerdeObject;
+use zkinfer_circuits::halo2_proofs::plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey};
+use zkinfer_circuits::halo2_proofs::poly::commitment::ParamsProver;
+use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use zkinfer_circuits::halo2_proofs::SerdeFormat;
+use zkinfer_circuits::{CircuitParams, ModelCircuit, QuantizedGraph};
+
+const PK_MAGIC: &[u8; 8] = b"ZKI-PK\0\0";
+const VK_MAGIC: &[u8; 8] = b"ZKI-VK\0\0";
+
+/// What a key belongs to. Stored in the key file's header and checked on every load.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyHeader {
+    pub circuit_hash: String,
+    pub params: CircuitParams,
+    pub k: u32,
+    pub num_instances: usize,
+    pub srs_hash: String,
+    pub srs_kind: SrsKind,
+}
+
+/// The hash that names a circuit: SHA-256 over the quantized graph, parameters, visibility and k.
+pub fn circuit_hash(
+    graph: &QuantizedGraph,
+    params: &CircuitParams,
+    public_input: bool,
+    k: u32,
+) -> String {
+    let bytes = serde_json::to_vec(&(graph, params, public_input, k)).expect("graphs serialize");
+    sha256_hex(&bytes)
+}
+
+/// A verifying key with the verifier's SRS points.
+pub struct VerifierKey {
+    pub header: KeyHeader,
+    pub vk: VerifyingKey<G1Affine>,
+    /// Verifier-only KZG parameters (`g[0]`, `g2`, `s·g2`, `k`).
+    pub params: ParamsKZG<Bn256>,
+    /// SHA-256 of the key file's payload: what `proof.json` records as `vk_hash`.
+    pub hash: String,
+}
+
+/// The key directory of one circuit.
+pub struct KeyStore {
+    pub dir: PathBuf,
+}
+
+impl KeyStore {
+    pub fn for_circuit(circuit_hash: &str) -> Self {
+        Self {
+            dir: cache::root().join("keys").join(circuit_hash),
+        }
+    }
+
+    pub fn pk_path(&self) -> PathBuf {
+        self.dir.join("pk.bin")
+    }
+
+    pub fn vk_path(&self) -> PathBuf {
+        self.dir.join("vk.bin")
+    }
+
+    /// Load the cached proving key if it exists and matches `header`.
+    pub fn load_pk(&self, header: &KeyHeader) -> Result<Option<ProvingKey<G1Affine>>> {
+        let path = self.pk_path();
+        if !path.exists() {
+            return Ok(None);
+        }
+        let (stored, payload): (KeyHeader, Vec<u8>) = container::read(PK_MAGIC, &path)?;
+        if &stored != header {
+            return Err(ProverError::Mismatch(format!(
+                "{}: proving key belongs to another circuit or SRS (delete it to regenerate)",
+                path.display()
+            )));
+        }
+        let pk = ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
+            &mut payload.as_slice(),
+            SerdeFormat::RawBytesUnchecked,
+            header.params,
+        )
+        .map_err(io_err(&path))?;
+        Ok(Some(pk))
+    }
+
+    /// Generate keys for `circuit` (its witness-free shape) and store both.
+    pub fn keygen(
+        &self,
+        srs: &Srs,
+        circuit: &ModelCircuit,
+        header: &KeyHeader,
+    ) -> Result<ProvingKey<G1Affine>> {
+        let shape = zkinfer_circuits::halo2_proofs::plonk::Circuit::without_witnesses(circuit);
+        let vk =
+            keygen_vk(&srs.params, &shape).map_err(|e| ProverError::Keygen(format!("{e:?}")))?;
+        let pk = keygen_pk(&srs.params, vk, &shape)
+            .map_err(|e| ProverError::Keygen(format!("{e:?}")))?;
+        let mut payload = Vec::new();
+        pk.write(&mut payload, SerdeFormat::RawBytesUnchecked)
+            .map_err(io_err(&self.pk_path()))?;
+        cache::write_atomic(
+            &self.pk_path(),
+            &container::encode(PK_MAGIC, header, &payload),
+        )?;
+        cache::write_atomic(
+            &self.vk_path(),
+            &encode_vk(pk.get_vk(), &srs.params, header),
+        )?;
+        Ok(pk)
+    }
+}
+
+fn encode_vk(
+    vk: &VerifyingKey<G1Affine>,
+    params: &ParamsKZG<Bn256>,
+    header: &KeyHeader,
+) -> Vec<u8> {
+    let mut payload = Vec::new();
+    let vk_bytes = vk.to_bytes(SerdeFormat::RawBytes);
+    payload.extend_from_slice(&(vk_bytes.len() as u64).to_le_bytes());
+    payload.extend_from_slice(&vk_bytes);
+    payload.extend_from_slice(&params.get_g()[0].to_raw_bytes());
+    payload.extend_from_slice(&params.g2().to_raw_bytes());
+    payload.extend_from_slice(&params.s_g2().to_raw_bytes());
+    container::encode(VK_MAGIC, header, &payload)
+}
+
+/// Read and check a verifying-key file.
+pub fn read_vk(path: &Path) -> Result<VerifierKey> {
+    let (header, payload): (KeyHeader, Vec<u8>) = container::read(VK_MAGIC, path)?;
+    let corrupt = |msg: &str| ProverError::Corrupt {
+        path: path.display().to_string(),
+        msg: msg.to_string(),
+    };
+    let len = payload
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize);
+    let len = len.ok_or_else(|| corrupt("truncated"))?;
+    let vk_bytes = payload
+        .get(8..8 + len)
+        .ok_or_else(|| corrupt("truncated verifying key"))?;
+    let vk = VerifyingKey::<G1Affine>::from_bytes::<ModelCircuit>(
+        vk_bytes,
+        SerdeFormat::RawBytes,
+        header.params,
+    )
+    .map_err(io_err(path))?;
+    if vk.get_domain().k() != header.k {
+        return Err(corrupt("verifying key and header disagree on k"));
+    }
+    let mut rest = &payload[8 + len..];
+    let mut take = |n: usize| -> Result<&[u8]> {
+        let (a, b) = rest
+            .split_at_checked(n)
+            .ok_or_else(|| corrupt("truncated SRS points"))?;
+        rest = b;
+        Ok(a)
+    };
+    let g = G1Affine::from_raw_bytes(take(64)?).ok_or_else(|| corrupt("g is not a curve point"))?;
+    let g2 =
+        G2Affine::from_raw_bytes(take(128)?).ok_or_else(|| corrupt("g2 is not a curve point"))?;
+    let s_g2 =
+        G2Affine::from_raw_bytes(take(128)?).ok_or_else(|| corrupt("s_g2 is not a curve point"))?;
+    // `from_parts` needs an instance to call it on; a k=1 setup is the cheapest one.
+    let base = ParamsKZG::<Bn256>::setup(1, rand::rngs::OsRng);
+    let params = base.from_parts(header.k, vec![g], Some(vec![g]), g2, s_g2);
+    Ok(VerifierKey {
+        header,
+        vk,
+        params,
+        hash: sha256_hex(&payload),
+    })
+}

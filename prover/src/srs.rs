@@ -1,0 +1,126 @@
+//! The KZG structured reference string.
+//!
+//! Today only a local development setup exists: it is generated here from OS randomness, so whoever ran
+//! it knows the toxic waste and could forge proofs. It is cached per `k` under `<cache>/srs/` and every
+//! caller is told it is insecure for production ([`SrsKind::LocalDev`]). A larger cached SRS is
+//! downsized rather than generating a new one.
+
+use crate::cache;
+use crate::container;
+use crate::error::{io_err, ProverError, Result};
+use crate::Bn256;
+use rand::rngs::OsRng;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use zkinfer_circuits::halo2_proofs::poly::commitment::Params;
+use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use zkinfer_circuits::halo2_proofs::SerdeFormat;
+
+const MAGIC: &[u8; 8] = b"ZKI-SRS\0";
+
+/// Where an SRS came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SrsKind {
+    /// Generated on this machine: development only, insecure for production.
+    LocalDev,
+}
+
+impl std::fmt::Display for SrsKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SrsKind::LocalDev => write!(
+                f,
+                "local dev SRS (INSECURE for production: its creator can forge proofs)"
+            ),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct SrsHeader {
+    k: u32,
+    kind: SrsKind,
+}
+
+/// A loaded SRS.
+pub struct Srs {
+    pub k: u32,
+    pub params: ParamsKZG<Bn256>,
+    pub kind: SrsKind,
+    /// SHA-256 of the serialized parameters.
+    pub hash: String,
+    /// Whether this call had to generate (or downsize) it.
+    pub created: bool,
+    pub path: PathBuf,
+}
+
+fn path_for(k: u32) -> PathBuf {
+    cache::root()
+        .join("srs")
+        .join(format!("kzg_bn254_k{k}.srs"))
+}
+
+fn serialize(params: &ParamsKZG<Bn256>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    params
+        .write_custom(&mut bytes, SerdeFormat::RawBytesUnchecked)
+        .expect("writing to a Vec");
+    bytes
+}
+
+fn load(k: u32) -> Result<Option<(ParamsKZG<Bn256>, SrsKind, String)>> {
+    let path = path_for(k);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let (header, payload): (SrsHeader, Vec<u8>) = container::read(MAGIC, &path)?;
+    if header.k != k {
+        return Err(ProverError::Corrupt {
+            path: path.display().to_string(),
+            msg: format!("holds k={}", header.k),
+        });
+    }
+    // The checksum was verified, so the unchecked (fast) reader sees exactly what we wrote.
+    let params =
+        ParamsKZG::<Bn256>::read_custom(&mut payload.as_slice(), SerdeFormat::RawBytesUnchecked)
+            .map_err(io_err(&path))?;
+    Ok(Some((params, header.kind, container::sha256_hex(&payload))))
+}
+
+/// Load the SRS for `k` from the cache, or derive it from a larger cached one, or generate a local dev one.
+pub fn load_or_setup(k: u32) -> Result<Srs> {
+    let path = path_for(k);
+    if let Some((params, kind, hash)) = load(k)? {
+        return Ok(Srs {
+            k,
+            params,
+            kind,
+            hash,
+            created: false,
+            path,
+        });
+    }
+    let larger = (k + 1..=26).find(|big| path_for(*big).exists());
+    let (params, kind) = match larger {
+        Some(big) => {
+            let (mut params, kind, _) = load(big)?.expect("exists");
+            params.downsize(k);
+            (params, kind)
+        }
+        None => (ParamsKZG::<Bn256>::setup(k, OsRng), SrsKind::LocalDev),
+    };
+    let payload = serialize(&params);
+    let hash = container::sha256_hex(&payload);
+    cache::write_atomic(
+        &path,
+        &container::encode(MAGIC, &SrsHeader { k, kind }, &payload),
+    )?;
+    Ok(Srs {
+        k,
+        params,
+        kind,
+        hash,
+        created: true,
+        path,
+    })
+}

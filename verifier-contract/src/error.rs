@@ -1,0 +1,15 @@
+//! Errors of Solidity generation, compilation and EVM execution.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ContractError {
+    #[error("solcjs is not installed ({0}); run: npm ci --prefix verifier-contract/js (or set ZKINFER_SOLCJS_DIR)")]
+    SolcMissing(String),
+    #[error("solc: {0}")]
+    Solc(String),
+    #[error("evm: {0}")]
+    Evm(String),
+}
+
+pub type Result<T> = std::result::Result<T, ContractError>;

@@ -1,0 +1,102 @@
+//! An in-process EVM (revm, mainnet rules) to deploy contracts and call them, reporting gas.
+//! The EIP-170 code-size limit is lifted here so that oversized verifiers can still be measured; callers
+//! report the runtime size against [`crate::EIP170_LIMIT`].
+
+use crate::error::{ContractError, Result};
+use revm::context::result::{ExecutionResult, Output};
+use revm::context::TxEnv;
+use revm::database::InMemoryDB;
+use revm::primitives::{Address, Bytes, TxKind};
+use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext, MainnetEvm};
+
+/// Gas limit of every transaction (the EIP-7825 cap).
+pub const GAS_LIMIT: u64 = 1 << 24;
+
+type Evm = MainnetEvm<revm::handler::MainnetContext<InMemoryDB>>;
+
+pub struct InProcessEvm {
+    evm: Evm,
+    caller: Address,
+    nonce: u64,
+}
+
+/// The result of a call.
+#[derive(Clone, Debug)]
+pub struct EvmOutcome {
+    pub success: bool,
+    pub gas_used: u64,
+    pub output: Vec<u8>,
+}
+
+impl Default for InProcessEvm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InProcessEvm {
+    pub fn new() -> Self {
+        let ctx = Context::mainnet()
+            .with_db(InMemoryDB::default())
+            .modify_cfg_chained(|cfg| {
+                cfg.limit_contract_code_size = Some(usize::MAX);
+            });
+        Self {
+            evm: ctx.build_mainnet(),
+            caller: Address::repeat_byte(0x11),
+            nonce: 0,
+        }
+    }
+
+    fn transact(&mut self, kind: TxKind, data: Vec<u8>) -> Result<ExecutionResult> {
+        let tx = TxEnv::builder()
+            .caller(self.caller)
+            .kind(kind)
+            .data(Bytes::from(data))
+            .gas_limit(GAS_LIMIT)
+            .nonce(self.nonce)
+            .build()
+            .map_err(|e| ContractError::Evm(format!("{e:?}")))?;
+        let result = self
+            .evm
+            .transact_commit(tx)
+            .map_err(|e| ContractError::Evm(format!("{e:?}")))?;
+        self.nonce += 1;
+        Ok(result)
+    }
+
+    /// Deploy creation bytecode; returns the address and the deployment gas.
+    pub fn deploy(&mut self, creation: Vec<u8>) -> Result<(Address, u64)> {
+        match self.transact(TxKind::Create, creation)? {
+            ExecutionResult::Success {
+                output: Output::Create(_, Some(address)),
+                gas,
+                ..
+            } => Ok((address, gas.tx_gas_used())),
+            other => Err(ContractError::Evm(format!("deployment failed: {other:?}"))),
+        }
+    }
+
+    /// Call `to` with `calldata`.
+    pub fn call(&mut self, to: Address, calldata: Vec<u8>) -> Result<EvmOutcome> {
+        let result = self.transact(TxKind::Call(to), calldata)?;
+        let gas_used = result.tx_gas_used();
+        Ok(match result {
+            ExecutionResult::Success { output, .. } => EvmOutcome {
+                success: true,
+                gas_used,
+                output: output.into_data().to_vec(),
+            },
+            ExecutionResult::Revert { output, .. } => EvmOutcome {
+                success: false,
+                gas_used,
+                output: output.to_vec(),
+            },
+            ExecutionResult::Halt { .. } => EvmOutcome {
+                success: false,
+                gas_used,
+                output: vec![],
+            },
+        })
+    }
+}
