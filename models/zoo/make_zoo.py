@@ -85,3 +85,33 @@ cal = (rng.integers(-16, 17, size=(4, 1, 2, 4)) / 16.0).astype(np.float32)
 expected = np.maximum(x.reshape(1, 8) @ W + b, 0)
 save("tiny_linear", graph, x, cal, expected)
 print("tiny_linear:", expected.ravel().tolist())
+
+# ---------------------------------------------------------------- testdata (bad inputs for the CLI tests)
+os.makedirs(os.path.join(HERE, "testdata"), exist_ok=True)
+# A model with an op zkinfer does not support (yet): Sigmoid after a MatMul.
+graph = helper.make_graph(
+    [
+        helper.make_node("MatMul", ["input", "W"], ["mm"], name="matmul"),
+        helper.make_node("Sigmoid", ["mm"], ["output"], name="act"),
+    ],
+    "sigmoid",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2])],
+    [f32("W", np.ones((4, 2)) / 4)],
+)
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkinfer-zoo")
+model.ir_version = 8
+onnx.checker.check_model(model)
+onnx.save(model, os.path.join(HERE, "testdata", "sigmoid.onnx"))
+json.dump({"input_data": [[0.5, -0.5, 0.25, 1.0]]}, open(os.path.join(HERE, "testdata", "sigmoid.input.json"), "w"))
+# A model with an operator no runtime knows (not checked: the checker would refuse it).
+graph = helper.make_graph(
+    [helper.make_node("FrobnicateOp", ["input"], ["output"], name="mystery")],
+    "unknown_op",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4])],
+)
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkinfer-zoo")
+model.ir_version = 8
+onnx.save(model, os.path.join(HERE, "testdata", "unknown_op.onnx"))
+print("testdata: sigmoid.onnx, unknown_op.onnx")

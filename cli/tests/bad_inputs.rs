@@ -1,0 +1,176 @@
+//! Bad inputs through the CLI binary: each is one clear error line and a non-zero exit, nothing written.
+
+mod common;
+use common::*;
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+#[test]
+fn missing_model_file() {
+    let dir = temp();
+    let input = zoo("tiny_linear", "input.json");
+    let line = fails_with(
+        zkinfer(
+            dir.path(),
+            &["prove", "/nonexistent/model.onnx", input.to_str().unwrap()],
+        ),
+        "/nonexistent/model.onnx",
+    );
+    assert!(line.contains("No such file"), "{line}");
+    assert!(!dir.path().join("proof.json").exists());
+}
+
+#[test]
+fn missing_input_file() {
+    let dir = temp();
+    let model = zoo("tiny_linear", "network.onnx");
+    fails_with(
+        zkinfer(
+            dir.path(),
+            &["prove", model.to_str().unwrap(), "missing_input.json"],
+        ),
+        "missing_input.json",
+    );
+}
+
+#[test]
+fn malformed_onnx() {
+    let dir = temp();
+    let bad = dir.path().join("garbage.onnx");
+    std::fs::write(&bad, b"this is not a protobuf \x00\x01\x02 at all").unwrap();
+    let input = zoo("tiny_linear", "input.json");
+    fails_with(
+        zkinfer(
+            dir.path(),
+            &["prove", bad.to_str().unwrap(), input.to_str().unwrap()],
+        ),
+        "not a valid ONNX model",
+    );
+    assert!(!dir.path().join("proof.json").exists());
+}
+
+#[test]
+fn input_of_the_wrong_length() {
+    let dir = temp();
+    let input = dir.path().join("short.json");
+    std::fs::write(&input, r#"{"input_data": [[0.5, 0.25, 0.0]]}"#).unwrap();
+    let model = zoo("tiny_linear", "network.onnx");
+    let line = fails_with(
+        zkinfer(
+            dir.path(),
+            &["prove", model.to_str().unwrap(), input.to_str().unwrap()],
+        ),
+        "short.json",
+    );
+    assert!(
+        line.contains("has 3 values") && line.contains("needs 8"),
+        "{line}"
+    );
+    assert!(!dir.path().join("proof.json").exists());
+}
+
+#[test]
+fn input_json_not_in_ezkl_format() {
+    let dir = temp();
+    let input = dir.path().join("weird.json");
+    std::fs::write(&input, r#"{"data": [1, 2]}"#).unwrap();
+    let model = zoo("tiny_linear", "network.onnx");
+    fails_with(
+        zkinfer(
+            dir.path(),
+            &["prove", model.to_str().unwrap(), input.to_str().unwrap()],
+        ),
+        "input_data",
+    );
+}
+
+#[test]
+fn unsupported_op_is_named_with_its_node() {
+    let dir = temp();
+    let model = repo().join("models/zoo/testdata/sigmoid.onnx");
+    let input = repo().join("models/zoo/testdata/sigmoid.input.json");
+    let line = fails_with(
+        zkinfer(
+            dir.path(),
+            &["prove", model.to_str().unwrap(), input.to_str().unwrap()],
+        ),
+        "unsupported op",
+    );
+    assert!(line.contains("'act'") && line.contains("Sigmoid"), "{line}");
+}
+
+#[test]
+fn unknown_onnx_op_is_named_with_its_node() {
+    let dir = temp();
+    let model = repo().join("models/zoo/testdata/unknown_op.onnx");
+    let input = repo().join("models/zoo/testdata/sigmoid.input.json");
+    let line = fails_with(
+        zkinfer(
+            dir.path(),
+            &["prove", model.to_str().unwrap(), input.to_str().unwrap()],
+        ),
+        "unsupported op",
+    );
+    assert!(
+        line.contains("'mystery'") && line.contains("FrobnicateOp"),
+        "{line}"
+    );
+}
+
+#[test]
+fn value_outside_the_calibrated_range_names_the_layer() {
+    let dir = temp();
+    let model = zoo("tiny_linear", "network.onnx");
+    let input = zoo("tiny_linear", "input.json");
+    // Calibrate on the bundled input, then prove an input 40x larger with the cached settings.
+    ok(zkinfer(
+        dir.path(),
+        &[
+            "prove",
+            model.to_str().unwrap(),
+            input.to_str().unwrap(),
+            "-o",
+            "first.json",
+        ],
+    ));
+    let big = dir.path().join("big.json");
+    std::fs::write(
+        &big,
+        r#"{"input_data": [[40, -40, 40, -40, 40, -40, 40, -40]]}"#,
+    )
+    .unwrap();
+    let line = fails_with(
+        zkinfer(
+            dir.path(),
+            &["prove", model.to_str().unwrap(), big.to_str().unwrap()],
+        ),
+        "outside the calibrated range",
+    );
+    assert!(line.contains("layer 'input'"), "{line}");
+    assert!(!dir.path().join("proof.json").exists());
+}
+
+#[test]
+fn corrupted_proof_and_key_files() {
+    let dir = temp();
+    let not_json = dir.path().join("proof.json");
+    std::fs::write(&not_json, b"{ truncated").unwrap();
+    fails_with(
+        zkinfer(dir.path(), &["verify", "proof.json"]),
+        "not a proof file",
+    );
+    let vk = dir.path().join("vk.bin");
+    std::fs::write(&vk, b"ZKI-VK\0\0garbage").unwrap();
+    let model = zoo("tiny_linear", "network.onnx");
+    let input = zoo("tiny_linear", "input.json");
+    ok(zkinfer(
+        dir.path(),
+        &["prove", model.to_str().unwrap(), input.to_str().unwrap()],
+    ));
+    fails_with(
+        zkinfer(dir.path(), &["verify", "proof.json", "--vk", "vk.bin"]),
+        "vk.bin",
+    );
+}

@@ -1,0 +1,199 @@
+//! End to end through the CLI binary on the zoo models: prove, verify natively, verify in revm, and the
+//! rejections: a flipped proof byte, a changed public output, edited human-readable outputs, and the
+//! verifying key / Solidity verifier of another model (natively and in revm).
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json")
+}
+
+fn write_json(path: &Path, v: &Value) {
+    std::fs::write(path, serde_json::to_vec_pretty(v).expect("json")).expect("write");
+}
+
+/// Prove `model` with its calibration file, check outputs against the float reference the zoo script
+/// computed, verify natively and in the EVM, and check the tampered variants are rejected both ways.
+fn prove_verify_and_tamper(dir: &Path, model: &str, tolerance: f64) {
+    let onnx = zoo(model, "network.onnx");
+    let input = zoo(model, "input.json");
+    let cal = zoo(model, "cal.json");
+    let out = ok(zkinfer(
+        dir,
+        &[
+            "prove",
+            onnx.to_str().unwrap(),
+            input.to_str().unwrap(),
+            "--calibration",
+            cal.to_str().unwrap(),
+            "-o",
+            "proof.json",
+        ],
+    ));
+    assert!(out.contains("circuit    k="), "{out}");
+
+    let expected: Vec<f64> = read_json(&zoo(model, "expected_output.json"))["output_data"][0]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect();
+    let proof = read_json(&dir.join("proof.json"));
+    let values: Vec<f64> = proof["outputs"][0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(values.len(), expected.len());
+    for (i, (v, e)) in values.iter().zip(&expected).enumerate() {
+        assert!(
+            (v - e).abs() <= tolerance,
+            "{model} output {i}: proven {v}, float {e}"
+        );
+    }
+    assert_eq!(
+        printed_output(&out),
+        values
+            .iter()
+            .map(|v| (v * 1e4).round() / 1e4)
+            .collect::<Vec<_>>()
+    );
+
+    let verified = ok(zkinfer(dir, &["verify", "proof.json"]));
+    assert!(verified.starts_with("verified:"), "{verified}");
+    let evm = ok(zkinfer(dir, &["verify-evm", "proof.json"]));
+    assert!(evm.contains("evm verify: PASS, gas used"), "{evm}");
+    let exported = ok(zkinfer(
+        dir,
+        &[
+            "export-verifier",
+            onnx.to_str().unwrap(),
+            "-o",
+            "Verifier.sol",
+        ],
+    ));
+    assert!(exported.contains("runtime bytecode"), "{exported}");
+    ok(zkinfer(
+        dir,
+        &["verify-evm", "proof.json", "--verifier", "Verifier.sol"],
+    ));
+
+    // A flipped byte in the middle of the proof.
+    let mut flipped = proof.clone();
+    let mut bytes = hex_bytes(proof["proof"].as_str().unwrap());
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    flipped["proof"] = Value::String(format!("0x{}", hex_str(&bytes)));
+    write_json(&dir.join("flipped.json"), &flipped);
+    fails_with(zkinfer(dir, &["verify", "flipped.json"]), "proof rejected");
+    fails_with(zkinfer(dir, &["verify-evm", "flipped.json"]), "REJECTED");
+
+    // A changed public output, with the human-readable outputs changed to match: only the proof can tell.
+    let mut changed = proof.clone();
+    let last_instance = changed["instances"].as_array().unwrap().len() - 1;
+    let idx = values.len() - 1; // outputs are the tail of the instances
+    let q = changed["outputs"][0]["quantized"][idx].as_i64().unwrap();
+    let scale = changed["outputs"][0]["scale"].as_u64().unwrap() as i32;
+    changed["outputs"][0]["quantized"][idx] = Value::from(q + 1);
+    changed["outputs"][0]["values"][idx] = Value::from((q + 1) as f64 / 2f64.powi(scale));
+    changed["instances"][last_instance] = Value::String(field_hex(q + 1));
+    write_json(&dir.join("changed.json"), &changed);
+    fails_with(zkinfer(dir, &["verify", "changed.json"]), "proof rejected");
+    fails_with(zkinfer(dir, &["verify-evm", "changed.json"]), "REJECTED");
+
+    // Edited outputs that no longer match the proven instances.
+    let mut edited = proof.clone();
+    edited["outputs"][0]["values"][0] = Value::from(123.0);
+    write_json(&dir.join("edited.json"), &edited);
+    fails_with(zkinfer(dir, &["verify", "edited.json"]), "do not decode");
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    let s = s.trim_start_matches("0x");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn hex_str(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A signed integer as the 32-byte big-endian field word proof.json uses.
+fn field_hex(v: i64) -> String {
+    let f = zkinfer_circuits::fixed_point::to_field(v);
+    zkinfer_prover::artifact::fr_to_hex(&f)
+}
+
+#[test]
+fn tiny_linear_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    // Weights and inputs are exact multiples of 1/16: the quantized result is exact.
+    prove_verify_and_tamper(dir.path(), "tiny_linear", 1e-9);
+}
+
+#[test]
+fn mlp_digits_end_to_end_and_foreign_keys_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "mlp_digits", 0.25);
+
+    // Another model's circuit, key and verifier in the same cache.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let tiny = zoo("tiny_linear", "network.onnx");
+    let tiny_in = zoo("tiny_linear", "input.json");
+    let cache = dir.path();
+    let run = |args: &[&str]| zkinfer(cache, args);
+    ok(run(&[
+        "prove",
+        tiny.to_str().unwrap(),
+        tiny_in.to_str().unwrap(),
+        "-o",
+        "other/proof.json",
+    ]));
+    ok(run(&[
+        "export-verifier",
+        tiny.to_str().unwrap(),
+        "-o",
+        "other/Verifier.sol",
+    ]));
+    let tiny_hash = read_json(&other.join("proof.json"))["circuit_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tiny_vk = dir.path().join("keys").join(&tiny_hash).join("vk.bin");
+    assert!(tiny_vk.exists());
+
+    // Natively: the CLI refuses the key by its binding, and the cryptography refuses it too.
+    fails_with(
+        run(&["verify", "proof.json", "--vk", tiny_vk.to_str().unwrap()]),
+        "verifying key is for circuit",
+    );
+    let artifact = zkinfer_prover::ProofArtifact::read(&dir.path().join("proof.json")).unwrap();
+    let key = zkinfer_prover::keys::read_vk(&tiny_vk).unwrap();
+    let verdict = zkinfer_prover::proof::verify(
+        &key.params,
+        &key.vk,
+        &artifact.instances().unwrap(),
+        &artifact.proof_bytes().unwrap(),
+    );
+    assert!(
+        verdict.is_err(),
+        "a proof verified under another model's key"
+    );
+    // In the EVM: the other model's verifier reverts.
+    fails_with(
+        run(&[
+            "verify-evm",
+            "proof.json",
+            "--verifier",
+            "other/Verifier.sol",
+        ]),
+        "REJECTED",
+    );
+}
