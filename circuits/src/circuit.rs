@@ -205,18 +205,9 @@ impl ModelCircuit {
                             .filter(|t| t.tamper == Tamper::Accumulator)
                             .and_then(|t| t.index.checked_sub(g.first_output))
                             .filter(|m| *m < g.neurons());
-                        let weight = |m, s| g.weight(m, s);
                         let accs = config
                             .mac
-                            .assign(
-                                region,
-                                mac_row,
-                                &slots,
-                                g.neurons(),
-                                weight,
-                                witness.as_ref(),
-                                corrupt_acc,
-                            )
+                            .assign(region, mac_row, &slots, g, witness.as_ref(), corrupt_acc)
                             .map_err(synth)?;
                         mac_row += MacConfig::rows_for(slots.len(), self.params.lanes_in);
                         for (m, acc) in accs.iter().enumerate() {

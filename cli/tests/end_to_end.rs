@@ -130,6 +130,37 @@ fn field_hex(v: i64) -> String {
     zkinfer_prover::artifact::fr_to_hex(&f)
 }
 
+/// The witness is deterministic (same input: same instances and outputs, bit for bit) while the proof's
+/// blinding is fresh each time (proof bytes differ). halo2-axiom 0.5.3 draws part of the blinding from
+/// `thread_rng` whatever RNG the caller passes, so proof bytes cannot be made reproducible by a seed.
+#[test]
+fn witness_is_deterministic_and_blinding_is_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let (onnx, input) = (
+        zoo("mlp_digits", "network.onnx"),
+        zoo("mlp_digits", "input.json"),
+    );
+    let cal = zoo("mlp_digits", "cal.json");
+    let prove = |out: &str| {
+        let args = [
+            "prove",
+            onnx.to_str().unwrap(),
+            input.to_str().unwrap(),
+            "--calibration",
+            cal.to_str().unwrap(),
+            "-o",
+            out,
+        ];
+        ok(zkinfer(dir.path(), &args));
+        ok(zkinfer(dir.path(), &["verify", out]));
+        read_json(&dir.path().join(out))
+    };
+    let (a, b) = (prove("a.json"), prove("b.json"));
+    assert_eq!(a["instances"], b["instances"]);
+    assert_eq!(a["outputs"], b["outputs"]);
+    assert_ne!(a["proof"], b["proof"], "two proofs with identical blinding");
+}
+
 #[test]
 fn tiny_linear_end_to_end() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,12 +1,12 @@
 //! # zkinfer-models
 //!
 //! Owns everything between an ONNX file and a [`zkinfer_circuits::QuantizedGraph`]:
-//! - [`import`]: loading ONNX with tract (tract stays inside this crate), decluttering, and translating the
+//! - `import`: loading ONNX with tract (tract stays inside this crate), decluttering, and translating the
 //!   typed graph into a [`FloatGraph`] through a per-op-family importer registry (`import/*.rs`);
 //! - [`FloatGraph`]: the model in real arithmetic (f64), used for calibration and float references;
-//! - [`settings`]: choosing the fixed-point scale and the range of the lookup table from calibration
+//! - `settings`: choosing the fixed-point scale and the range of the lookup table from calibration
 //!   samples, and quantizing the float graph;
-//! - [`input`]: EZKL-format `input.json` / calibration files;
+//! - `input`: EZKL-format `input.json` / calibration files;
 //! - `zoo/`: small example models with inputs and the script that regenerates them.
 
 pub mod error;

@@ -1,13 +1,13 @@
 //! # zkinfer-prover
 //!
 //! Owns everything between a [`zkinfer_circuits::ModelCircuit`] and a checked proof:
-//! - [`srs`]: the KZG structured reference string: local development setup (insecure: whoever ran it can
+//! - `srs`: the KZG structured reference string: local development setup (insecure: whoever ran it can
 //!   forge proofs), cached once per `k`;
-//! - [`keys`]: keygen and the key cache, keyed by the circuit's hash; keys and the verifier's SRS points
+//! - `keys`: keygen and the key cache, keyed by the circuit's hash; keys and the verifier's SRS points
 //!   are written atomically in checksummed, versioned files ([`container`]);
-//! - [`proof`]: proving (SHPLONK, Keccak EVM transcript, so the same bytes verify natively and on chain)
+//! - [`proof`](crate::proof): proving (SHPLONK, Keccak EVM transcript, so the same bytes verify natively and on chain)
 //!   and native verification;
-//! - [`artifact`]: the versioned, self-describing `proof.json`.
+//! - `artifact`: the versioned, self-describing `proof.json`.
 //!
 //! The prover never sees ONNX: it gets a quantized graph and circuit parameters.
 

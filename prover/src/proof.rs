@@ -4,8 +4,6 @@
 use crate::error::{ProverError, Result};
 use crate::{Bn256, Fr, G1Affine};
 use rand::rngs::OsRng;
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha20Rng;
 use snark_verifier_sdk::snark_verifier::loader::native::NativeLoader;
 use snark_verifier_sdk::snark_verifier::system::halo2::transcript::evm::EvmTranscript;
 use zkinfer_circuits::halo2_proofs::plonk::{create_proof, verify_proof, ProvingKey, VerifyingKey};
@@ -18,26 +16,22 @@ use zkinfer_circuits::ModelCircuit;
 
 type Transcript<S> = EvmTranscript<G1Affine, NativeLoader, S, Vec<u8>>;
 
-/// Prove one inference. `seed` makes the proof bytes reproducible (tests, benchmarks); `None` draws the
-/// blinding randomness from the OS, which is what zero knowledge needs.
+/// Prove one inference. The blinding randomness comes from the OS (zero knowledge needs it fresh);
+/// halo2-axiom also draws part of it from `thread_rng` internally, so proof bytes are never reproducible,
+/// while the witness and instances are.
 pub fn prove(
     params: &ParamsKZG<Bn256>,
     pk: &ProvingKey<G1Affine>,
     circuit: ModelCircuit,
     instances: &[Fr],
-    seed: Option<[u8; 32]>,
 ) -> Result<Vec<u8>> {
-    let rng: Box<dyn RngCore> = match seed {
-        Some(seed) => Box::new(ChaCha20Rng::from_seed(seed)),
-        None => Box::new(OsRng),
-    };
     let mut transcript = Transcript::<Vec<u8>>::init(Vec::new());
     create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
         params,
         pk,
         &[circuit],
         &[&[instances]],
-        rng,
+        OsRng,
         &mut transcript,
     )
     .map_err(|e| ProverError::Prove(format!("{e:?}")))?;

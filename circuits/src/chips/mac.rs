@@ -5,6 +5,7 @@
 
 use super::Wire;
 use crate::fixed_point::to_field;
+use crate::ops::AffineGroup;
 use crate::Fr;
 use halo2_proofs::circuit::{Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Expression, Fixed, Selector};
@@ -104,7 +105,8 @@ impl MacConfig {
         Some(MacWitness { rows })
     }
 
-    /// Assign one block starting at `row`: copies of `inputs`, the weights, the accumulators.
+    /// Assign one block of `group` starting at `row`: copies of `inputs` (the group's slots), the weights,
+    /// the accumulators.
     /// Returns the final accumulator wire of every neuron. `tamper` (tests only) adds 1 to one neuron's
     /// final accumulator.
     pub fn assign(
@@ -112,12 +114,12 @@ impl MacConfig {
         region: &mut Region<'_, Fr>,
         row: usize,
         inputs: &[Wire],
-        neurons: usize,
-        weight: impl Fn(usize, usize) -> i64,
+        group: &AffineGroup,
         witness: Option<&MacWitness>,
         tamper: Option<usize>,
     ) -> Result<Vec<Wire>, halo2_proofs::plonk::Error> {
         let lanes_in = self.lanes_in();
+        let neurons = group.neurons();
         let n_rows = Self::rows_for(inputs.len(), lanes_in);
         let mut last = Vec::new();
         for t in 0..n_rows {
@@ -132,7 +134,7 @@ impl MacConfig {
                 let cell = region.assign_advice(self.x[c], r, input.field());
                 region.constrain_equal(cell.cell(), input.cell);
                 for m in 0..neurons {
-                    let w = weight(m, slot);
+                    let w = group.weight(m, slot);
                     if w != 0 {
                         region.assign_fixed(self.w[m][c], r, to_field(w));
                     }

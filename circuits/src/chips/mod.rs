@@ -1,10 +1,10 @@
 //! The halo2 chips every zkinfer circuit is made of.
 //!
-//! - [`mac`]: packed multiply-accumulate rows: `lanes_in` activations times a `lanes_out x lanes_in` block
+//! - `mac`: packed multiply-accumulate rows: `lanes_in` activations times a `lanes_out x lanes_in` block
 //!   of fixed weights, accumulated down the rows into `lanes_out` accumulators.
-//! - [`requant`]: one row per neuron: `z + off = q·2^s + r` with `r` and `q` checked by lookups into the
+//! - `requant`: one row per neuron: `z + off = q·2^s + r` with `r` and `q` checked by lookups into the
 //!   shared [`table`], which also yields `relu(q)`.
-//! - [`table`]: the one lookup table: `(0, x, relu(x))` for `x ∈ [-2^(b-1), 2^(b-1))` and `(1, r, r)` for
+//! - `table`: the one lookup table: `(0, x, relu(x))` for `x ∈ [-2^(b-1), 2^(b-1))` and `(1, r, r)` for
 //!   `r ∈ [0, 2^s)`.
 
 pub mod mac;

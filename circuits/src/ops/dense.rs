@@ -38,7 +38,7 @@ impl Op for Dense {
             return Err("expects one operand".into());
         };
         let numel: usize = x.iter().product();
-        if self.n_in == 0 || numel % self.n_in != 0 {
+        if self.n_in == 0 || !numel.is_multiple_of(self.n_in) {
             return Err(format!(
                 "operand shape {x:?} is not rows of {} (the weight rows)",
                 self.n_in

@@ -10,12 +10,15 @@ use crate::tensor::QTensor;
 use crate::testing::{mock_run, single_op_graph};
 use crate::{Cost, OpKind, QuantizedGraph};
 
+/// An f64 reference implementation over the operands' real values.
+pub(crate) type Reference = Box<dyn Fn(&[Vec<f64>]) -> Vec<f64>>;
+
 pub(crate) struct OpCase {
     /// Operand shapes and real values.
     pub inputs: Vec<(Vec<usize>, Vec<f64>)>,
     /// Max abs error allowed at `s` fractional bits.
     pub tolerance: fn(u32) -> f64,
-    pub reference: Box<dyn Fn(&[Vec<f64>]) -> Vec<f64>>,
+    pub reference: Reference,
     pub build: Box<dyn Fn(u32) -> OpKind>,
 }
 

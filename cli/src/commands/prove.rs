@@ -2,7 +2,7 @@
 
 use crate::pipeline::{load_model, prepare, Calibration};
 use crate::ui::{fmt_values, Timings};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::path::PathBuf;
 use zkinfer_circuits::fixed_point::dequantize;
 use zkinfer_circuits::QTensor;
@@ -26,13 +26,9 @@ pub struct Args {
     /// Make the input a public instance (it is private by default).
     #[arg(long)]
     public_input: bool,
-    /// 32-byte hex seed for the proof's blinding randomness (reproducible proofs; weakens zero knowledge).
-    #[arg(long)]
-    seed: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let seed = args.seed.as_deref().map(parse_seed).transpose()?;
     let mut t = Timings::default();
     let model = t.phase("load model", || load_model(&args.model))?;
     let input = read_input_file(&args.input)?.single(&model.graph.input_sizes())?;
@@ -67,9 +63,7 @@ pub fn run(args: Args) -> Result<()> {
     let (pk, generated) = t.phase("keygen", || prep.proving_key(&srs))?;
     let instances = prep.circuit.instances(&trace);
     let circuit = prep.circuit.with_inputs(inputs);
-    let proof = t.phase("prove", || {
-        prove(&srs.params, &pk, circuit, &instances, seed)
-    })?;
+    let proof = t.phase("prove", || prove(&srs.params, &pk, circuit, &instances))?;
     let vk = read_vk(&prep.store().vk_path())?;
     t.phase("verify", || verify(&vk.params, &vk.vk, &instances, &proof))
         .context("self-check of the new proof")?;
@@ -148,12 +142,4 @@ pub fn run(args: Args) -> Result<()> {
     );
     t.print();
     Ok(())
-}
-
-fn parse_seed(s: &str) -> Result<[u8; 32]> {
-    let bytes = hex::decode(s.strip_prefix("0x").unwrap_or(s)).context("--seed is not hex")?;
-    match <[u8; 32]>::try_from(bytes) {
-        Ok(seed) => Ok(seed),
-        Err(b) => bail!("--seed must be 32 bytes, got {}", b.len()),
-    }
 }

@@ -1,9 +1,9 @@
 //! ONNX import: tract parses, types and declutters the model (folding constants and shape arithmetic),
 //! then each typed node is translated by the importer of its op family:
-//! - [`linear`]: `EinSum` with one constant operand (ONNX Gemm, MatMul) into `Dense`;
-//! - [`elementwise`]: `Add` (two values, or a constant, folded into a preceding Dense's bias when it can)
+//! - `linear`: `EinSum` with one constant operand (ONNX Gemm, MatMul) into `Dense`;
+//! - `elementwise`: `Add` (two values, or a constant, folded into a preceding Dense's bias when it can)
 //!   and `Max` with a zero constant (ONNX Relu, fused into a preceding Dense when it can);
-//! - [`shape`]: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze).
+//! - `shape`: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze).
 //!
 //! Anything else is an error naming the node and its op type.
 

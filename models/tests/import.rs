@@ -1,0 +1,93 @@
+//! The importer against tract: the FloatGraph zkinfer builds must compute what tract computes, and the
+//! quantized graph must stay within the quantization error of it.
+
+use std::path::{Path, PathBuf};
+use zkinfer_circuits::QTensor;
+use zkinfer_models::settings::{choose, SettingsChoice};
+use zkinfer_models::{load_onnx, read_input_file, FloatOp};
+
+fn zoo(model: &str, file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("zoo")
+        .join(model)
+        .join(file)
+}
+
+fn check_model(model: &str, max_quant_err: f64) {
+    let m = load_onnx(&zoo(model, "network.onnx")).expect("import");
+    let sizes = m.graph.input_sizes();
+    let samples = read_input_file(&zoo(model, "cal.json"))
+        .unwrap()
+        .samples(&sizes)
+        .unwrap();
+    assert!(samples.len() > 1, "calibration file holds several samples");
+    let (graph, cal) = choose(&m.graph, &samples, &SettingsChoice::default()).unwrap();
+    for sample in &samples {
+        let tract = m.run_float(sample).unwrap();
+        let ours = m.graph.outputs(sample).unwrap();
+        for (t, o) in tract.iter().zip(&ours) {
+            for (a, b) in t.iter().zip(o) {
+                // tract runs in f32, the FloatGraph in f64.
+                assert!(
+                    (a - b).abs() <= 1e-4 * (1.0 + a.abs()),
+                    "{model}: tract {a} vs float graph {b}"
+                );
+            }
+        }
+        let inputs: Vec<QTensor> = sample
+            .iter()
+            .map(|v| QTensor::from_f64(vec![v.len()], v, cal.settings.scale).unwrap())
+            .collect();
+        let trace = graph.eval(&inputs).unwrap();
+        let quantized = trace.outputs(&graph).next().unwrap().dequantize();
+        for (q, t) in quantized.iter().zip(&tract[0]) {
+            assert!(
+                (q - t).abs() <= max_quant_err,
+                "{model}: quantized {q} vs tract {t}"
+            );
+        }
+    }
+}
+
+#[test]
+fn mlp_digits_matches_tract() {
+    check_model("mlp_digits", 0.25);
+}
+
+#[test]
+fn tiny_linear_matches_tract() {
+    check_model("tiny_linear", 1e-9);
+}
+
+#[test]
+fn gemm_bias_and_relu_are_fused_into_dense() {
+    let m = load_onnx(&zoo("mlp_digits", "network.onnx")).unwrap();
+    let dense: Vec<_> = m
+        .graph
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, FloatOp::Dense { .. }))
+        .collect();
+    assert_eq!(dense.len(), 2, "two Gemms");
+    assert_eq!(
+        m.graph
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.op, FloatOp::Relu | FloatOp::Add { .. }))
+            .count(),
+        0
+    );
+    match &dense[0].op {
+        FloatOp::Dense {
+            n_in: 64,
+            n_out: 32,
+            act,
+            bias,
+            ..
+        } => {
+            assert_eq!(*act, zkinfer_circuits::Activation::Relu);
+            assert!(bias.iter().any(|b| *b != 0.0), "bias folded in");
+        }
+        other => panic!("unexpected first layer {other:?}"),
+    }
+}
