@@ -36,6 +36,8 @@ pub struct CircuitParams {
     pub lanes_out: usize,
     /// Fractional bits of every activation.
     pub scale: u32,
+    /// Every range-checked value lies in `[-2^(range_bits-1), 2^(range_bits-1))`; `range_bits > scale`.
+    pub range_bits: u32,
 }
 
 impl Default for CircuitParams {
@@ -44,6 +46,7 @@ impl Default for CircuitParams {
             lanes_in: 8,
             lanes_out: 4,
             scale: 7,
+            range_bits: 16,
         }
     }
 }
@@ -304,7 +307,7 @@ impl Circuit<Fr> for ModelCircuit {
     ) -> ModelConfig {
         let table = TableConfig::configure(meta);
         let mac = MacConfig::configure(meta, params.lanes_in, params.lanes_out);
-        let requant = RequantConfig::configure(meta, &table, params.scale);
+        let requant = RequantConfig::configure(meta, &table, params.scale, params.range_bits);
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         ModelConfig {
@@ -324,7 +327,8 @@ impl Circuit<Fr> for ModelCircuit {
         config: ModelConfig,
         mut layouter: impl Layouter<Fr>,
     ) -> std::result::Result<(), Error> {
-        if self.graph.scale != self.params.scale {
+        if self.graph.scale != self.params.scale || self.graph.range_bits != self.params.range_bits
+        {
             return Err(Error::Synthesis);
         }
         config

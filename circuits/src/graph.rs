@@ -76,7 +76,11 @@ impl QuantizedGraph {
                 "outputs missing or out of range".into(),
             ));
         }
-        if !(2..=28).contains(&self.range_bits) || !(1..=16).contains(&self.scale) {
+        let valid = (1..=16).contains(&self.scale)
+            && self.range_bits > self.scale
+            && self.range_bits - self.scale <= 20
+            && self.range_bits <= 40;
+        if !valid {
             return Err(CircuitError::Graph(format!(
                 "unsupported scale {} / range bits {}",
                 self.scale, self.range_bits

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use zkinfer_circuits::halo2_proofs::plonk::ProvingKey;
 use zkinfer_circuits::{Cost, ModelCircuit, QuantizedGraph};
-use zkinfer_models::settings::{choose, SettingsChoice, StoredSettings};
+use zkinfer_models::settings::{calibrate_peak, choose_for_peak, SettingsChoice, StoredSettings};
 use zkinfer_models::{load_onnx, read_input_file, OnnxModel};
 use zkinfer_prover::keys::{circuit_hash, KeyHeader, KeyStore};
 use zkinfer_prover::srs::{load_or_setup, Srs};
@@ -54,47 +54,74 @@ fn read_cached_settings(model_hash: &str) -> Result<Option<StoredSettings>> {
     Ok(Some(stored))
 }
 
-/// Settings for `model`: calibrated from a file, else cached, else calibrated on the input.
-pub fn prepare(model: OnnxModel, calibration: Calibration, public_input: bool) -> Result<Prepared> {
+/// What the user fixed on the command line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Overrides {
+    pub public_input: bool,
+    pub scale: Option<u32>,
+    pub lanes: Option<(usize, usize)>,
+}
+
+/// Settings for `model`: calibrated from a file if given, else the cached ones (re-chosen from the cached
+/// calibration peak if `--scale`/`--lanes` override them), else calibrated on the proving input.
+pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Result<Prepared> {
     let choice = SettingsChoice {
-        public_input,
+        public_input: o.public_input,
+        scale: o.scale,
+        lanes: o.lanes,
         ..SettingsChoice::default()
     };
     let sizes = model.graph.input_sizes();
-    let (stored, graph, calibrated_now) = match (calibration, read_cached_settings(&model.hash)?) {
+    let overridden = o.scale.is_some() || o.lanes.is_some();
+    let cached = read_cached_settings(&model.hash)?;
+    let (peak, samples, source) = match (calibration, &cached) {
         (Calibration::File(path), _) => {
             let samples = read_input_file(path)?.samples(&sizes)?;
-            let (graph, cal) = choose(&model.graph, &samples, &choice)?;
-            let source = path.display().to_string();
-            (StoredSettings { settings: cal.settings, peak: cal.peak, samples: cal.samples, source }, graph, true)
+            (calibrate_peak(&model.graph, &samples)?, samples.len(), path.display().to_string())
         }
-        (_, Some(mut stored)) => {
-            stored.settings.public_input = public_input;
-            let graph = model.graph.quantize(stored.settings.scale, stored.settings.range_bits);
-            (stored, graph, false)
-        }
-        (Calibration::Input(input), None) => {
-            let (graph, cal) = choose(&model.graph, &[input.to_vec()], &choice)?;
-            let source = "the proving input (pass --calibration for settings that hold across inputs)".to_string();
-            (StoredSettings { settings: cal.settings, peak: cal.peak, samples: 1, source }, graph, true)
-        }
+        (_, Some(c)) => (c.peak, c.samples, c.source.clone()),
+        (Calibration::Input(input), None) => (
+            calibrate_peak(&model.graph, &[input.to_vec()])?,
+            1,
+            "the proving input (pass --calibration for settings that hold across inputs)".to_string(),
+        ),
         (Calibration::CachedOnly, None) => bail!(
             "{}: no settings for this model yet: run `zkinfer prove` on it first or pass --calibration cal.json",
             model.path
         ),
     };
-    if calibrated_now {
-        let json = serde_json::to_vec_pretty(&stored)?;
-        cache::write_atomic(&settings_path(&model.hash), &json)?;
-    }
+    let reuse = cached.filter(|c| c.source == source && !overridden);
+    let (stored, graph) = match reuse {
+        Some(mut stored) => {
+            stored.settings.public_input = o.public_input;
+            let graph = model
+                .graph
+                .quantize(stored.settings.scale, stored.settings.range_bits);
+            (stored, graph)
+        }
+        None => {
+            let (graph, cal) = choose_for_peak(&model.graph, peak, samples, &choice)?;
+            let stored = StoredSettings {
+                settings: cal.settings,
+                peak,
+                samples,
+                source,
+            };
+            cache::write_atomic(
+                &settings_path(&model.hash),
+                &serde_json::to_vec_pretty(&stored)?,
+            )?;
+            (stored, graph)
+        }
+    };
     let graph = Arc::new(graph);
     let circuit = ModelCircuit::new(
         graph.clone(),
         stored.settings.circuit_params(),
-        public_input,
+        o.public_input,
     );
     let (cost, k) = circuit.cost()?;
-    let circuit_hash = circuit_hash(&graph, &circuit.params, public_input, k);
+    let circuit_hash = circuit_hash(&graph, &circuit.params, o.public_input, k);
     Ok(Prepared {
         model,
         stored,
@@ -196,4 +223,15 @@ pub fn verifier_key_for(
         );
     }
     Ok(key)
+}
+
+/// Parse `--lanes IN,OUT`.
+pub fn parse_lanes(s: &str) -> std::result::Result<(usize, usize), String> {
+    let (a, b) = s.split_once(',').ok_or("expected IN,OUT, e.g. 8,2")?;
+    let parse = |v: &str| v.trim().parse::<usize>().map_err(|e| format!("{v}: {e}"));
+    let (a, b) = (parse(a)?, parse(b)?);
+    if a == 0 || b == 0 || a > 64 || b > 64 {
+        return Err("lanes must be between 1 and 64".into());
+    }
+    Ok((a, b))
 }

@@ -169,6 +169,49 @@ fn tiny_linear_end_to_end() {
 }
 
 #[test]
+fn public_input_is_an_instance_and_bound_by_the_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let (onnx, input) = (
+        zoo("tiny_linear", "network.onnx"),
+        zoo("tiny_linear", "input.json"),
+    );
+    ok(zkinfer(
+        dir.path(),
+        &[
+            "prove",
+            onnx.to_str().unwrap(),
+            input.to_str().unwrap(),
+            "--public-input",
+        ],
+    ));
+    let proof = read_json(&dir.path().join("proof.json"));
+    assert_eq!(proof["public_input"], Value::Bool(true));
+    // 8 input elements, then 4 outputs; instance 0 is the first input element at scale 2^s.
+    let instances = proof["instances"].as_array().unwrap();
+    assert_eq!(instances.len(), 8 + 4);
+    let scale = proof["circuit_params"]["scale"].as_u64().unwrap() as i32;
+    let first: f64 = read_json(&input)["input_data"][0][0].as_f64().unwrap();
+    assert_eq!(
+        instances[0].as_str().unwrap(),
+        field_hex((first * 2f64.powi(scale)).round() as i64)
+    );
+    ok(zkinfer(dir.path(), &["verify", "proof.json"]));
+    ok(zkinfer(dir.path(), &["verify-evm", "proof.json"]));
+    // Claiming another input: rejected natively and in the EVM.
+    let mut other = proof.clone();
+    other["instances"][0] = Value::String(field_hex((first * 2f64.powi(scale)).round() as i64 + 1));
+    write_json(&dir.path().join("other_input.json"), &other);
+    fails_with(
+        zkinfer(dir.path(), &["verify", "other_input.json"]),
+        "proof rejected",
+    );
+    fails_with(
+        zkinfer(dir.path(), &["verify-evm", "other_input.json"]),
+        "REJECTED",
+    );
+}
+
+#[test]
 fn mlp_digits_end_to_end_and_foreign_keys_rejected() {
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "mlp_digits", 0.25);

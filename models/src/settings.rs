@@ -24,6 +24,7 @@ impl Settings {
             lanes_in: self.lanes_in,
             lanes_out: self.lanes_out,
             scale: self.scale,
+            range_bits: self.range_bits,
         }
     }
 }
@@ -33,6 +34,8 @@ impl Settings {
 pub struct SettingsChoice {
     /// Fixed scale bits, or `None` to choose in [`SCALES`].
     pub scale: Option<u32>,
+    /// Fixed MAC shape `(lanes_in, lanes_out)`, or `None` to choose in [`LANES`].
+    pub lanes: Option<(usize, usize)>,
     /// Headroom factor over the largest calibrated magnitude.
     pub headroom: f64,
     pub public_input: bool,
@@ -42,6 +45,7 @@ impl Default for SettingsChoice {
     fn default() -> Self {
         Self {
             scale: None,
+            lanes: None,
             headroom: 2.0,
             public_input: false,
         }
@@ -52,7 +56,7 @@ impl Default for SettingsChoice {
 pub const LANES: [(usize, usize); 7] = [(2, 1), (4, 1), (4, 2), (8, 2), (8, 4), (16, 4), (16, 8)];
 
 /// Scale bits considered when choosing automatically.
-pub const SCALES: std::ops::RangeInclusive<u32> = 7..=12;
+pub const SCALES: std::ops::RangeInclusive<u32> = 7..=13;
 
 /// Per-candidate figures, for reporting.
 #[derive(Clone, Debug)]
@@ -70,12 +74,8 @@ pub fn range_bits_for(magnitude: f64, scale: u32) -> u32 {
     (units.log2().floor() as u32 + 2).max(scale + 1)
 }
 
-/// Choose settings from calibration samples (each: one list per input).
-pub fn choose(
-    graph: &FloatGraph,
-    samples: &[Vec<Vec<f64>>],
-    choice: &SettingsChoice,
-) -> Result<(QuantizedGraph, Calibration)> {
+/// The largest magnitude any range-checked value reaches over the samples (each: one list per input).
+pub fn calibrate_peak(graph: &FloatGraph, samples: &[Vec<Vec<f64>>]) -> Result<f64> {
     if samples.is_empty() {
         return Err(ModelError::Calibration("no samples".into()));
     }
@@ -84,6 +84,26 @@ pub fn choose(
         let (_, peaks) = graph.eval(sample)?;
         peak = peaks.iter().fold(peak, |m, p| m.max(*p));
     }
+    Ok(peak)
+}
+
+/// Choose settings from calibration samples (each: one list per input).
+pub fn choose(
+    graph: &FloatGraph,
+    samples: &[Vec<Vec<f64>>],
+    choice: &SettingsChoice,
+) -> Result<(QuantizedGraph, Calibration)> {
+    let peak = calibrate_peak(graph, samples)?;
+    choose_for_peak(graph, peak, samples.len(), choice)
+}
+
+/// Choose settings for values reaching magnitude `peak`.
+pub fn choose_for_peak(
+    graph: &FloatGraph,
+    peak: f64,
+    samples: usize,
+    choice: &SettingsChoice,
+) -> Result<(QuantizedGraph, Calibration)> {
     let magnitude = peak * choice.headroom;
     let scales: Vec<u32> = match choice.scale {
         Some(s) => vec![s],
@@ -97,7 +117,8 @@ pub fn choose(
             continue;
         }
         let q = graph.quantize(scale, range_bits);
-        for (lanes_in, lanes_out) in LANES {
+        let lanes: Vec<(usize, usize)> = choice.lanes.map_or(LANES.to_vec(), |l| vec![l]);
+        for (lanes_in, lanes_out) in lanes {
             let settings = Settings {
                 scale,
                 range_bits,
@@ -117,7 +138,7 @@ pub fn choose(
                     q.clone(),
                     Calibration {
                         peak,
-                        samples: samples.len(),
+                        samples,
                         settings,
                         k,
                     },

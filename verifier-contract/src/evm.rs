@@ -9,8 +9,10 @@ use revm::database::InMemoryDB;
 use revm::primitives::{Address, Bytes, TxKind};
 use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext, MainnetEvm};
 
-/// Gas limit of every transaction (the EIP-7825 cap).
+/// Gas limit of every call (the EIP-7825 transaction cap).
 pub const GAS_LIMIT: u64 = 1 << 24;
+/// Gas limit of deployments: lifted above the cap so oversized verifiers can still be measured.
+pub const DEPLOY_GAS_LIMIT: u64 = 1 << 27;
 
 type Evm = MainnetEvm<revm::handler::MainnetContext<InMemoryDB>>;
 
@@ -40,6 +42,8 @@ impl InProcessEvm {
             .with_db(InMemoryDB::default())
             .modify_cfg_chained(|cfg| {
                 cfg.limit_contract_code_size = Some(usize::MAX);
+                cfg.limit_contract_initcode_size = Some(usize::MAX);
+                cfg.tx_gas_limit_cap = Some(u64::MAX);
             });
         Self {
             evm: ctx.build_mainnet(),
@@ -48,12 +52,12 @@ impl InProcessEvm {
         }
     }
 
-    fn transact(&mut self, kind: TxKind, data: Vec<u8>) -> Result<ExecutionResult> {
+    fn transact(&mut self, kind: TxKind, data: Vec<u8>, gas_limit: u64) -> Result<ExecutionResult> {
         let tx = TxEnv::builder()
             .caller(self.caller)
             .kind(kind)
             .data(Bytes::from(data))
-            .gas_limit(GAS_LIMIT)
+            .gas_limit(gas_limit)
             .nonce(self.nonce)
             .build()
             .map_err(|e| ContractError::Evm(format!("{e:?}")))?;
@@ -67,19 +71,25 @@ impl InProcessEvm {
 
     /// Deploy creation bytecode; returns the address and the deployment gas.
     pub fn deploy(&mut self, creation: Vec<u8>) -> Result<(Address, u64)> {
-        match self.transact(TxKind::Create, creation)? {
+        let size = creation.len();
+        match self.transact(TxKind::Create, creation, DEPLOY_GAS_LIMIT)? {
             ExecutionResult::Success {
                 output: Output::Create(_, Some(address)),
                 gas,
                 ..
             } => Ok((address, gas.tx_gas_used())),
-            other => Err(ContractError::Evm(format!("deployment failed: {other:?}"))),
+            ExecutionResult::Halt { reason, .. } => Err(ContractError::Evm(format!(
+                "deploying {size} bytes of init code halted: {reason:?}"
+            ))),
+            other => Err(ContractError::Evm(format!(
+                "deploying {size} bytes of init code failed: {other:?}"
+            ))),
         }
     }
 
     /// Call `to` with `calldata`.
     pub fn call(&mut self, to: Address, calldata: Vec<u8>) -> Result<EvmOutcome> {
-        let result = self.transact(TxKind::Call(to), calldata)?;
+        let result = self.transact(TxKind::Call(to), calldata, GAS_LIMIT)?;
         let gas_used = result.tx_gas_used();
         Ok(match result {
             ExecutionResult::Success { output, .. } => EvmOutcome {

@@ -1,15 +1,16 @@
-//! Requantization, one row per neuron: `z + off = q·2^s + r`, with
-//! - `(0, q, aux)` in the table: `q ∈ [-2^(b-1), 2^(b-1))` and `aux = relu(q)`;
-//! - `(1, r, r)` in the table: `r ∈ [0, 2^s)`.
+//! Requantization, one row per neuron. Advice `z` (a copy of the accumulator), `q`, `hi`, `sgn`, `y`;
+//! fixed `off` (bias plus the rounding half). With `s` scale bits and `b` range bits:
+//! - remainder: `(0, z + off - q·2^s)` is a tag-0 row, i.e. `z + off = q·2^s + r` with `r ∈ [0, 2^s)`;
+//! - range: `(0, q + 2^(b-1) - hi·2^s)` is a tag-0 row and `(1, hi, sgn)` a tag-1 row, i.e.
+//!   `q ∈ [-2^(b-1), 2^(b-1))` and `sgn = [q ≥ 0]`;
+//! - relu (when enabled): `y = sgn·q`.
 //!
-//! `z` is a copy of the neuron's accumulator and `off` (fixed) its bias plus the rounding half. Because
-//! `|q·2^s + r|` is far below the field size, the identity holds over the integers, so `q` is exactly the
-//! rounded quotient. The neuron's output cell is `q` (no activation) or `aux` (Relu).
-//!
-//! Input rows use only the lookups (no gate): `q` is the input value, range-checked, `r = 0`.
+//! `|q·2^s + r|` is far below the field size, so the identity holds over the integers and `q` is exactly
+//! the rounded quotient. The neuron's output cell is `q` (no activation) or `y` (Relu). Input rows use the
+//! range lookups only: `q` is the input value.
 
-use super::table::{TableConfig, TAG_REMAINDER};
-use super::Wire;
+use super::table::{TableConfig, TAG_HIGH, TAG_LIMB};
+use super::{field_value, Wire};
 use crate::fixed_point::{half, rescale, to_field};
 use crate::ops::Activation;
 use crate::Fr;
@@ -21,122 +22,188 @@ use halo2_proofs::poly::Rotation;
 pub struct RequantConfig {
     pub z: Column<Advice>,
     pub q: Column<Advice>,
-    pub r: Column<Advice>,
-    pub aux: Column<Advice>,
+    pub hi: Column<Advice>,
+    pub sgn: Column<Advice>,
+    pub y: Column<Advice>,
     pub off: Column<Fixed>,
-    /// Enables `z + off = q·2^s + r`.
+    /// Enables the remainder lookup.
     pub rescale: Selector,
-    /// Enables both lookups.
+    /// Enables the two range lookups.
     pub range: Selector,
+    /// Enables `y = sgn·q`.
+    pub relu: Selector,
     pub scale: u32,
+    pub range_bits: u32,
 }
 
 /// Deliberate witness corruption for soundness tests: each must make the circuit unsatisfied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tamper {
-    /// `q + 1` (and `aux = relu(q + 1)`): breaks the rescale identity.
+    /// `q + 1` (limbs and relu kept consistent with it): the remainder lookup must catch it.
     Quotient,
-    /// `q + 1, r - 2^s`: the identity still holds, the remainder lookup must catch it.
-    Remainder,
-    /// `aux = relu(q) + 1`: the relu lookup must catch it.
+    /// `hi + 1`: the low-limb lookup must catch it.
+    HighLimb,
+    /// `sgn` flipped (and `y` consistent with it): the high-limb lookup must catch it.
+    Sign,
+    /// `y + 1`: the relu gate must catch it.
     Activation,
-    /// The neuron's final MAC accumulator `+ 1` (and the requant row consistent with it): the MAC gate
-    /// must catch it.
+    /// The neuron's final MAC accumulator `+ 1` (and this row consistent with it): the MAC gate must.
     Accumulator,
 }
 
 /// The values of one requant row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequantWitness {
-    pub z: i64,
     pub q: i64,
-    pub r: i64,
-    pub aux: i64,
+    pub hi: i64,
+    pub sgn: i64,
+    pub y: i64,
 }
 
 impl RequantWitness {
-    pub fn new(z: i64, off: i64, scale: u32) -> Self {
-        let (q, r) = rescale(z + off - half(scale), scale);
+    /// The row for quotient `q`.
+    pub fn of_quotient(q: i64, scale: u32, range_bits: u32) -> Self {
+        let hi = (q + (1i64 << (range_bits - 1))).div_euclid(1i64 << scale);
+        let sgn = i64::from(q >= 0);
         Self {
-            z,
             q,
-            r,
-            aux: q.max(0),
+            hi,
+            sgn,
+            y: sgn * q,
         }
     }
 
-    pub fn tampered(mut self, tamper: Tamper, scale: u32) -> Self {
+    /// The row rescaling accumulator `z` with offset `off` (bias plus rounding half).
+    pub fn rescaled(z: i64, off: i64, scale: u32, range_bits: u32) -> Self {
+        Self::of_quotient(rescale(z + off - half(scale), scale).0, scale, range_bits)
+    }
+
+    fn tampered(self, tamper: Tamper, scale: u32, range_bits: u32) -> Self {
         match tamper {
-            Tamper::Quotient => {
-                self.q += 1;
-                self.aux = self.q.max(0);
-            }
-            Tamper::Remainder => {
-                self.q += 1;
-                self.r -= 1 << scale;
-                self.aux = self.q.max(0);
-            }
-            Tamper::Activation => self.aux += 1,
-            Tamper::Accumulator => {}
+            Tamper::Quotient => Self::of_quotient(self.q + 1, scale, range_bits),
+            Tamper::HighLimb => Self {
+                hi: self.hi + 1,
+                ..self
+            },
+            Tamper::Sign => Self {
+                sgn: 1 - self.sgn,
+                y: (1 - self.sgn) * self.q,
+                ..self
+            },
+            Tamper::Activation => Self {
+                y: self.y + 1,
+                ..self
+            },
+            Tamper::Accumulator => self,
         }
-        self
     }
 }
 
 impl RequantConfig {
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, table: &TableConfig, scale: u32) -> Self {
-        let [z, q, r, aux] = [(); 4].map(|_| meta.advice_column());
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        table: &TableConfig,
+        scale: u32,
+        range_bits: u32,
+    ) -> Self {
+        let [z, q, hi, sgn, y] = [(); 5].map(|_| meta.advice_column());
         let off = meta.fixed_column();
-        let rescale = meta.selector();
-        let range = meta.complex_selector();
-        for c in [z, q, aux] {
+        let (rescale, range, relu) = (
+            meta.complex_selector(),
+            meta.complex_selector(),
+            meta.selector(),
+        );
+        for c in [z, q, y] {
             meta.enable_equality(c);
         }
         let two_s = Expression::Constant(Fr::from(1u64 << scale));
-        meta.create_gate("rescale", |meta| {
-            let s = meta.query_selector(rescale);
-            let z = meta.query_advice(z, Rotation::cur());
-            let q = meta.query_advice(q, Rotation::cur());
-            let r = meta.query_advice(r, Rotation::cur());
-            let off = meta.query_fixed(off, Rotation::cur());
-            vec![s * (z + off - q * two_s - r)]
-        });
-        meta.lookup("range + relu", |meta| {
-            let s = meta.query_selector(range);
-            let q = meta.query_advice(q, Rotation::cur());
-            let aux = meta.query_advice(aux, Rotation::cur());
-            vec![
-                (Expression::Constant(Fr::zero()), table.tag),
-                (s.clone() * q, table.x),
-                (s * aux, table.y),
-            ]
-        });
+        let bias = Expression::Constant(Fr::from(1u64 << (range_bits - 1)));
+        let tag = |t: u64| Expression::Constant(Fr::from(t));
         meta.lookup("remainder", |meta| {
-            let s = meta.query_selector(range);
-            let r = meta.query_advice(r, Rotation::cur());
+            let s = meta.query_selector(rescale);
+            let r = meta.query_advice(z, Rotation::cur()) + meta.query_fixed(off, Rotation::cur())
+                - meta.query_advice(q, Rotation::cur()) * two_s.clone();
+            let r = s.clone() * r;
             vec![
-                (
-                    s.clone() * Expression::Constant(Fr::from(TAG_REMAINDER)),
-                    table.tag,
-                ),
-                (s.clone() * r.clone(), table.x),
-                (s * r, table.y),
+                (s * tag(TAG_LIMB), table.tag),
+                (r.clone(), table.x),
+                (r, table.y),
             ]
+        });
+        meta.lookup("low limb", |meta| {
+            let s = meta.query_selector(range);
+            let lo = meta.query_advice(q, Rotation::cur()) + bias.clone()
+                - meta.query_advice(hi, Rotation::cur()) * two_s.clone();
+            let lo = s.clone() * lo;
+            vec![
+                (s * tag(TAG_LIMB), table.tag),
+                (lo.clone(), table.x),
+                (lo, table.y),
+            ]
+        });
+        meta.lookup("high limb", |meta| {
+            let s = meta.query_selector(range);
+            let hi = meta.query_advice(hi, Rotation::cur());
+            let sgn = meta.query_advice(sgn, Rotation::cur());
+            vec![
+                (s.clone() * tag(TAG_HIGH), table.tag),
+                (s.clone() * hi, table.x),
+                (s * sgn, table.y),
+            ]
+        });
+        meta.create_gate("relu", |meta| {
+            let s = meta.query_selector(relu);
+            let (q, sgn, y) = (
+                meta.query_advice(q, Rotation::cur()),
+                meta.query_advice(sgn, Rotation::cur()),
+                meta.query_advice(y, Rotation::cur()),
+            );
+            vec![s * (y - sgn * q)]
         });
         Self {
             z,
             q,
-            r,
-            aux,
+            hi,
+            sgn,
+            y,
             off,
             rescale,
             range,
+            relu,
             scale,
+            range_bits,
         }
     }
 
+    fn assign_row(
+        &self,
+        region: &mut Region<'_, Fr>,
+        row: usize,
+        w: Option<RequantWitness>,
+        relu: bool,
+    ) -> (Wire, Wire) {
+        let q = region.assign_advice(self.q, row, field_value(w.map(|w| w.q)));
+        region.assign_advice(self.hi, row, field_value(w.map(|w| w.hi)));
+        region.assign_advice(self.sgn, row, field_value(w.map(|w| w.sgn)));
+        let q = Wire {
+            cell: q.cell(),
+            value: w.map(|w| w.q),
+        };
+        if !relu {
+            return (q, q);
+        }
+        let y = region.assign_advice(self.y, row, field_value(w.map(|w| w.y)));
+        (
+            q,
+            Wire {
+                cell: y.cell(),
+                value: w.map(|w| w.y),
+            },
+        )
+    }
+
     /// Assign a rescale row for accumulator `z` with offset `off` (bias + rounding half). Returns the
-    /// neuron's output wire (`q`, or `aux` for Relu).
+    /// neuron's output wire (`q`, or `y` for Relu).
     pub fn assign_rescale(
         &self,
         region: &mut Region<'_, Fr>,
@@ -148,26 +215,18 @@ impl RequantConfig {
     ) -> Result<Wire, Error> {
         self.rescale.enable(region, row)?;
         self.range.enable(region, row)?;
+        let relu = act == Activation::Relu;
+        if relu {
+            self.relu.enable(region, row)?;
+        }
         region.assign_fixed(self.off, row, to_field(off));
-        let w = z.value.map(|z| {
-            let w = RequantWitness::new(z, off, self.scale);
-            tamper.map_or(w, |t| w.tampered(t, self.scale))
-        });
         let zc = region.assign_advice(self.z, row, z.field());
         region.constrain_equal(zc.cell(), z.cell);
-        let q = region.assign_advice(self.q, row, super::field_value(w.map(|w| w.q)));
-        region.assign_advice(self.r, row, super::field_value(w.map(|w| w.r)));
-        let aux = region.assign_advice(self.aux, row, super::field_value(w.map(|w| w.aux)));
-        Ok(match act {
-            Activation::None => Wire {
-                cell: q.cell(),
-                value: w.map(|w| w.q),
-            },
-            Activation::Relu => Wire {
-                cell: aux.cell(),
-                value: w.map(|w| w.aux),
-            },
-        })
+        let w = z.value.map(|z| {
+            let w = RequantWitness::rescaled(z, off, self.scale, self.range_bits);
+            tamper.map_or(w, |t| w.tampered(t, self.scale, self.range_bits))
+        });
+        Ok(self.assign_row(region, row, w, relu).1)
     }
 
     /// Assign a range-checked input row holding `value`. Returns the input's wire.
@@ -178,11 +237,7 @@ impl RequantConfig {
         value: Option<i64>,
     ) -> Result<Wire, Error> {
         self.range.enable(region, row)?;
-        let q = region.assign_advice(self.q, row, super::field_value(value));
-        region.assign_advice(self.aux, row, super::field_value(value.map(|v| v.max(0))));
-        Ok(Wire {
-            cell: q.cell(),
-            value,
-        })
+        let w = value.map(|v| RequantWitness::of_quotient(v, self.scale, self.range_bits));
+        Ok(self.assign_row(region, row, w, false).0)
     }
 }

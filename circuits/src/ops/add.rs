@@ -93,6 +93,7 @@ mod tests {
         }
         let bc = b.clone();
         OpCase {
+            relu: false,
             inputs,
             tolerance: |s| 1.5 / f64::from(1u32 << s),
             reference: Box::new(move |x: &[Vec<f64>]| {

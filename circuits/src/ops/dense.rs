@@ -131,6 +131,7 @@ mod tests {
             }
         };
         OpCase {
+            relu: act == Activation::Relu,
             inputs: vec![(vec![1, n_in], x)],
             // One rounding of each weight (<= 2^-(s+1) each), of each input, of the bias and of the result.
             tolerance: |s| {

@@ -20,9 +20,18 @@ pub(crate) struct OpCase {
     pub tolerance: fn(u32) -> f64,
     pub reference: Reference,
     pub build: Box<dyn Fn(u32) -> OpKind>,
+    /// Whether the op's output goes through the relu gate (so a tampered `y` must be caught).
+    pub relu: bool,
 }
 
 const RANGE_BITS: u32 = 14;
+
+fn params() -> CircuitParams {
+    CircuitParams {
+        range_bits: RANGE_BITS,
+        ..CircuitParams::default()
+    }
+}
 
 impl OpCase {
     fn graph(&self, scale: u32) -> (QuantizedGraph, Vec<QTensor>) {
@@ -57,28 +66,30 @@ impl OpCase {
     pub fn check_mock(&self) {
         for public_input in [false, true] {
             let (graph, inputs) = self.graph(7);
-            let (failures, _, _) =
-                mock_run(graph, inputs, CircuitParams::default(), public_input, None);
+            let (failures, _, _) = mock_run(graph, inputs, params(), public_input, None);
             assert!(failures.is_empty(), "honest witness rejected: {failures:?}");
         }
     }
 
     pub fn check_tamper(&self) {
         let node = self.inputs.len();
-        for (tamper, expect) in [
-            (Tamper::Quotient, "rescale"),
-            (Tamper::Remainder, "remainder"),
-            (Tamper::Activation, "range + relu"),
+        let mut cases = vec![
+            (Tamper::Quotient, "remainder"),
+            (Tamper::HighLimb, "low limb"),
+            (Tamper::Sign, "high limb"),
             (Tamper::Accumulator, "mac"),
-        ] {
+        ];
+        if self.relu {
+            cases.push((Tamper::Activation, "relu"));
+        }
+        for (tamper, expect) in cases {
             let (graph, inputs) = self.graph(7);
             let at = TamperAt {
                 node,
                 index: 1,
                 tamper,
             };
-            let (failures, _, _) =
-                mock_run(graph, inputs, CircuitParams::default(), false, Some(at));
+            let (failures, _, _) = mock_run(graph, inputs, params(), false, Some(at));
             assert!(
                 failures.iter().any(|f| f.contains(expect)),
                 "{tamper:?} should fail '{expect}', got {failures:?}"
@@ -88,7 +99,7 @@ impl OpCase {
 
     pub fn check_cost(&self) {
         let (graph, inputs) = self.graph(7);
-        let params = CircuitParams::default();
+        let params = params();
         let cost = Cost::of(&graph, &params).expect("cost");
         let (failures, circuit, _) = mock_run(graph, inputs, params, false, None);
         assert!(failures.is_empty(), "{failures:?}");

@@ -1,6 +1,6 @@
 //! `zkinfer export-verifier model.onnx -o Verifier.sol`
 
-use crate::pipeline::{load_model, prepare, Calibration};
+use crate::pipeline::{load_model, parse_lanes, prepare, Calibration, Overrides};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use zkinfer_prover::keys::read_vk;
@@ -19,6 +19,12 @@ pub struct Args {
     /// The circuit exposes the input as a public instance.
     #[arg(long)]
     public_input: bool,
+    /// Fix the fixed-point scale to 2^SCALE instead of choosing it.
+    #[arg(long)]
+    scale: Option<u32>,
+    /// Fix the MAC layout to IN activations x OUT neurons per row (e.g. 8,2) instead of choosing it.
+    #[arg(long, value_parser = parse_lanes)]
+    lanes: Option<(usize, usize)>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -27,7 +33,15 @@ pub fn run(args: Args) -> Result<()> {
         Some(p) => Calibration::File(p),
         None => Calibration::CachedOnly,
     };
-    let prep = prepare(model, calibration, args.public_input)?;
+    let prep = prepare(
+        model,
+        calibration,
+        Overrides {
+            public_input: args.public_input,
+            scale: args.scale,
+            lanes: args.lanes,
+        },
+    )?;
     let srs = prep.srs()?;
     let key = read_vk(&prep.ensure_keys(&srs)?)?;
     let source = verifier_solidity(&key.params, &key.vk, key.header.num_instances);

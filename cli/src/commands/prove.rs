@@ -1,6 +1,6 @@
 //! `zkinfer prove model.onnx input.json [-o proof.json]`
 
-use crate::pipeline::{load_model, prepare, Calibration};
+use crate::pipeline::{load_model, parse_lanes, prepare, Calibration, Overrides};
 use crate::ui::{fmt_values, Timings};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -26,6 +26,12 @@ pub struct Args {
     /// Make the input a public instance (it is private by default).
     #[arg(long)]
     public_input: bool,
+    /// Fix the fixed-point scale to 2^SCALE instead of choosing it.
+    #[arg(long)]
+    scale: Option<u32>,
+    /// Fix the MAC layout to IN activations x OUT neurons per row (e.g. 8,2) instead of choosing it.
+    #[arg(long, value_parser = parse_lanes)]
+    lanes: Option<(usize, usize)>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -37,7 +43,15 @@ pub fn run(args: Args) -> Result<()> {
         None => Calibration::Input(&input),
     };
     let prep = t.phase("settings", || {
-        prepare(model, calibration, args.public_input)
+        prepare(
+            model,
+            calibration,
+            Overrides {
+                public_input: args.public_input,
+                scale: args.scale,
+                lanes: args.lanes,
+            },
+        )
     })?;
     let s = prep.stored.settings;
     let shapes = prep.graph.shapes()?;
