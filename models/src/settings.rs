@@ -1,7 +1,7 @@
 //! Fixed-point settings: the scale `2^s` of every activation and the range bits `b` of the lookup table
 //! (`|value| < 2^(b-1)`), chosen from calibration samples so that the circuit is as short as possible
-//! (smallest `k`), then with the fewest MAC columns (a cheaper verifier), then as precise as possible
-//! (largest `s`).
+//! (least estimated proving work, see [`proving_work`]), then with the fewest columns (a cheaper
+//! verifier), then as precise as possible (largest `s`).
 
 use crate::error::{ModelError, Result};
 use crate::float_graph::FloatGraph;
@@ -52,8 +52,16 @@ impl Default for SettingsChoice {
     }
 }
 
-/// MAC shapes considered: `(activations per row, neurons per row)`.
-pub const LANES: [(usize, usize); 7] = [(2, 1), (4, 1), (4, 2), (8, 2), (8, 4), (16, 4), (16, 8)];
+/// MAC shapes considered by default: `(activations per row, neurons per row)`. Wider ones (e.g. 16,8)
+/// prove a little faster still but every weight column costs the on-chain verifier about 8k gas and 370
+/// bytes, so they are only used when asked for (`--lanes`).
+pub const LANES: [(usize, usize); 6] = [(2, 1), (4, 1), (4, 2), (8, 2), (8, 4), (16, 4)];
+
+/// Relative proving work of a circuit with `2^k` rows: `2^k · (16 + advice + 0.83·fixed)`, a fit of the
+/// prove times of mlp_wide over six MAC layouts (k = 11..17) on a 2-core machine (within 10%).
+pub fn proving_work(k: u32, advice: usize, fixed: usize) -> u64 {
+    (1u64 << k) * (1600 + 100 * advice as u64 + 83 * fixed as u64)
+}
 
 /// Scale bits considered when choosing automatically.
 pub const SCALES: std::ops::RangeInclusive<u32> = 7..=13;
@@ -109,8 +117,9 @@ pub fn choose_for_peak(
         Some(s) => vec![s],
         None => SCALES.collect(),
     };
-    // Lexicographic choice: smallest k, then fewest MAC columns (a shorter verifier), then largest scale.
-    let mut best: Option<(QuantizedGraph, Calibration, (u32, usize, i64))> = None;
+    // Lexicographic choice: least estimated proving work, then fewest columns (a cheaper verifier), then
+    // the largest scale.
+    let mut best: Option<(QuantizedGraph, Calibration, (u64, usize, i64))> = None;
     for scale in scales {
         let range_bits = range_bits_for(magnitude, scale);
         if range_bits > 24 {
@@ -128,9 +137,10 @@ pub fn choose_for_peak(
             };
             let params = settings.circuit_params();
             let k = Cost::of(&q, &params)?.min_k(params.blinding_rows());
+            let (advice, fixed, _) = params.columns();
             let rank = (
-                k,
-                lanes_in * lanes_out + lanes_in + lanes_out,
+                proving_work(k, advice, fixed),
+                advice + fixed,
                 -i64::from(scale),
             );
             if best.as_ref().is_none_or(|(_, _, r)| rank < *r) {
