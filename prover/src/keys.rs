@@ -73,18 +73,24 @@ impl KeyStore {
         self.dir.join("vk.bin")
     }
 
-    /// Load the cached proving key if it exists and matches `header`.
+    /// Load the cached proving key if it exists and matches `header` (same circuit, k and SRS). A key made
+    /// with another SRS is stale: `None`, so the caller regenerates it.
     pub fn load_pk(&self, header: &KeyHeader) -> Result<Option<ProvingKey<G1Affine>>> {
         let path = self.pk_path();
         if !path.exists() {
             return Ok(None);
         }
         let (stored, payload): (KeyHeader, Vec<u8>) = container::read(PK_MAGIC, &path)?;
-        if &stored != header {
+        if stored.circuit_hash != header.circuit_hash || stored.params != header.params || stored.k != header.k {
             return Err(ProverError::Mismatch(format!(
-                "{}: proving key belongs to another circuit or SRS (delete it to regenerate)",
-                path.display()
+                "{}: proving key of circuit {} stored under circuit {}",
+                path.display(),
+                stored.circuit_hash,
+                header.circuit_hash
             )));
+        }
+        if &stored != header {
+            return Ok(None);
         }
         let pk = ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
             &mut payload.as_slice(),
