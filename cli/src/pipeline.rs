@@ -225,6 +225,41 @@ pub fn verifier_key_for(
     Ok(key)
 }
 
+/// The settings flags `prove` and `export-verifier` share.
+#[derive(clap::Args, Clone, Debug)]
+pub struct SettingsArgs {
+    /// Calibration samples (EZKL format, one or more samples) to choose scale and ranges from
+    /// (default: the settings cached for this model, else the proving input).
+    #[arg(long)]
+    pub calibration: Option<PathBuf>,
+    /// Make the input a public instance (it is private by default).
+    #[arg(long)]
+    pub public_input: bool,
+    /// Fix the fixed-point scale to 2^SCALE instead of choosing it.
+    #[arg(long)]
+    pub scale: Option<u32>,
+    /// Fix the MAC layout to IN activations x OUT neurons per row (e.g. 8,2) instead of choosing it.
+    #[arg(long, value_parser = parse_lanes)]
+    pub lanes: Option<(usize, usize)>,
+}
+
+impl SettingsArgs {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            public_input: self.public_input,
+            scale: self.scale,
+            lanes: self.lanes,
+        }
+    }
+
+    /// Calibration from `--calibration`, else `fallback`.
+    pub fn calibration<'a>(&'a self, fallback: Calibration<'a>) -> Calibration<'a> {
+        self.calibration
+            .as_deref()
+            .map_or(fallback, Calibration::File)
+    }
+}
+
 /// Parse `--lanes IN,OUT`.
 pub fn parse_lanes(s: &str) -> std::result::Result<(usize, usize), String> {
     let (a, b) = s.split_once(',').ok_or("expected IN,OUT, e.g. 8,2")?;

@@ -63,8 +63,9 @@ pub fn proving_work(k: u32, advice: usize, fixed: usize) -> u64 {
     (1u64 << k) * (1600 + 100 * advice as u64 + 83 * fixed as u64)
 }
 
-/// Scale bits considered when choosing automatically.
-pub const SCALES: std::ops::RangeInclusive<u32> = 7..=13;
+/// Scale bits considered when choosing automatically: at least 10 fractional bits (a resolution of about
+/// 0.001, which keeps the MLPs' outputs within ~0.005 of float); `--scale` goes lower for speed.
+pub const SCALES: std::ops::RangeInclusive<u32> = 10..=13;
 
 /// Per-candidate figures, for reporting.
 #[derive(Clone, Debug)]
@@ -112,6 +113,11 @@ pub fn choose_for_peak(
     samples: usize,
     choice: &SettingsChoice,
 ) -> Result<(QuantizedGraph, Calibration)> {
+    if let Some(s) = choice.scale.filter(|s| !(1..=16).contains(s)) {
+        return Err(ModelError::Calibration(format!(
+            "scale 2^{s} is not supported: choose 1 to 16 fractional bits"
+        )));
+    }
     let magnitude = peak * choice.headroom;
     let scales: Vec<u32> = match choice.scale {
         Some(s) => vec![s],

@@ -81,7 +81,10 @@ impl KeyStore {
             return Ok(None);
         }
         let (stored, payload): (KeyHeader, Vec<u8>) = container::read(PK_MAGIC, &path)?;
-        if stored.circuit_hash != header.circuit_hash || stored.params != header.params || stored.k != header.k {
+        if stored.circuit_hash != header.circuit_hash
+            || stored.params != header.params
+            || stored.k != header.k
+        {
             return Err(ProverError::Mismatch(format!(
                 "{}: proving key of circuit {} stored under circuit {}",
                 path.display(),

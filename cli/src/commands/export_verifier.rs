@@ -1,6 +1,6 @@
 //! `zkinfer export-verifier model.onnx -o Verifier.sol`
 
-use crate::pipeline::{load_model, parse_lanes, prepare, Calibration, Overrides};
+use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use zkinfer_prover::keys::read_vk;
@@ -13,35 +13,14 @@ pub struct Args {
     /// Where to write the Solidity source.
     #[arg(short, long, default_value = "Verifier.sol")]
     output: PathBuf,
-    /// Calibration samples (default: the settings cached by an earlier `zkinfer prove`).
-    #[arg(long)]
-    calibration: Option<PathBuf>,
-    /// The circuit exposes the input as a public instance.
-    #[arg(long)]
-    public_input: bool,
-    /// Fix the fixed-point scale to 2^SCALE instead of choosing it.
-    #[arg(long)]
-    scale: Option<u32>,
-    /// Fix the MAC layout to IN activations x OUT neurons per row (e.g. 8,2) instead of choosing it.
-    #[arg(long, value_parser = parse_lanes)]
-    lanes: Option<(usize, usize)>,
+    #[command(flatten)]
+    settings: SettingsArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let model = load_model(&args.model)?;
-    let calibration = match &args.calibration {
-        Some(p) => Calibration::File(p),
-        None => Calibration::CachedOnly,
-    };
-    let prep = prepare(
-        model,
-        calibration,
-        Overrides {
-            public_input: args.public_input,
-            scale: args.scale,
-            lanes: args.lanes,
-        },
-    )?;
+    let calibration = args.settings.calibration(Calibration::CachedOnly);
+    let prep = prepare(model, calibration, args.settings.overrides())?;
     let srs = prep.srs()?;
     let key = read_vk(&prep.ensure_keys(&srs)?)?;
     let source = verifier_solidity(&key.params, &key.vk, key.header.num_instances);

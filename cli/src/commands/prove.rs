@@ -1,6 +1,6 @@
 //! `zkinfer prove model.onnx input.json [-o proof.json]`
 
-use crate::pipeline::{load_model, parse_lanes, prepare, Calibration, Overrides};
+use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
 use crate::ui::{fmt_values, Timings};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -20,38 +20,17 @@ pub struct Args {
     /// Where to write the proof.
     #[arg(short, long, default_value = "proof.json")]
     output: PathBuf,
-    /// Calibration samples (EZKL format, one or more samples) to choose scale and ranges from.
-    #[arg(long)]
-    calibration: Option<PathBuf>,
-    /// Make the input a public instance (it is private by default).
-    #[arg(long)]
-    public_input: bool,
-    /// Fix the fixed-point scale to 2^SCALE instead of choosing it.
-    #[arg(long)]
-    scale: Option<u32>,
-    /// Fix the MAC layout to IN activations x OUT neurons per row (e.g. 8,2) instead of choosing it.
-    #[arg(long, value_parser = parse_lanes)]
-    lanes: Option<(usize, usize)>,
+    #[command(flatten)]
+    settings: SettingsArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let mut t = Timings::default();
     let model = t.phase("load model", || load_model(&args.model))?;
     let input = read_input_file(&args.input)?.single(&model.graph.input_sizes())?;
-    let calibration = match &args.calibration {
-        Some(p) => Calibration::File(p),
-        None => Calibration::Input(&input),
-    };
+    let calibration = args.settings.calibration(Calibration::Input(&input));
     let prep = t.phase("settings", || {
-        prepare(
-            model,
-            calibration,
-            Overrides {
-                public_input: args.public_input,
-                scale: args.scale,
-                lanes: args.lanes,
-            },
-        )
+        prepare(model, calibration, args.settings.overrides())
     })?;
     let s = prep.stored.settings;
     let shapes = prep.graph.shapes()?;
@@ -104,7 +83,7 @@ pub fn run(args: Args) -> Result<()> {
         },
         circuit_params: prep.circuit.params,
         range_bits: prep.graph.range_bits,
-        public_input: args.public_input,
+        public_input: args.settings.public_input,
         instances: instances.iter().map(fr_to_hex).collect(),
         outputs: outputs.clone(),
         proof: format!("0x{}", hex::encode(&proof)),

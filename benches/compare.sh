@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Side by side: zkinfer and EZKL 23.0.5 (from PyPI, in a local venv) on the same ONNX files of
+# ../shared/bench/models, one model after the other on this machine, then a table of ratios.
+# A benchmark, not a test: it installs EZKL (~1 min) and takes minutes per model.
+#
+# usage: benches/compare.sh [model ...]        (default: mlp_digits mlp_wide)
+# env:   ZKINFER_BENCH_DIR (default ../shared/bench), COMPARE_DIR (default target/compare)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SUITE=${ZKINFER_BENCH_DIR:-$ROOT/../shared/bench}
+WORK=${COMPARE_DIR:-$ROOT/target/compare}
+MODELS=("$@")
+[ ${#MODELS[@]} -eq 0 ] && MODELS=(mlp_digits mlp_wide)
+mkdir -p "$WORK"
+if [ ! -d "$WORK/bench" ]; then cp -r "$SUITE" "$WORK/bench" && chmod -R u+w "$WORK/bench"; fi
+[ -x "$WORK/bench/.venv/bin/python" ] || (cd "$WORK/bench" && ./setup.sh)
+(cd "$ROOT" && npm ci --prefix verifier-contract/js --no-audit --no-fund --silent && cargo build --release --workspace)
+Z="$ROOT/target/release/zkinfer"
+for m in "${MODELS[@]}"; do
+  echo "=== EZKL $m $(date +%T)"
+  (cd "$WORK/bench" && CAP_S=${CAP_S:-1500} ./run_all.sh "$m" >/dev/null)
+  echo "=== zkinfer $m $(date +%T)"
+  cache="$WORK/cache-$m"; rm -rf "$cache"   # cold: SRS, settings and keys are all made in this run
+  M="$WORK/bench/models/$m"
+  ZKINFER_CACHE="$cache" /usr/bin/time -v "$Z" prove "$M.onnx" "$M.input.json" --calibration "$M.cal.json" \
+      -o "$WORK/$m.proof.json" > "$WORK/$m.prove.out" 2> "$WORK/$m.prove.err"
+  ZKINFER_CACHE="$cache" "$Z" verify-evm "$WORK/$m.proof.json" > "$WORK/$m.evm.out"
+  ls -l "$cache"/keys/*/pk.bin | awk '{print "pk_bytes", $5}' > "$WORK/$m.pk"
+done
+python3 "$ROOT/benches/compare_table.py" "$WORK" "${MODELS[@]}"

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Print the zkinfer vs EZKL table from the files benches/compare.sh leaves in its work folder.
+
+usage: compare_table.py WORK_DIR model [model ...]
+EZKL's on-chain figures (verifier gas and bytecode) come from ../shared/bench/README.md: its own EVM
+verifier step needs a native solc download, which this machine cannot make.
+"""
+import json
+import re
+import sys
+
+EZKL_GAS = {"mlp_digits": 550_000, "cnn_digits": 551_000, "mlp_wide": 550_000, "lenet_mnist_shape": 549_000}
+EZKL_BYTECODE = 13_400
+
+
+def grab(pattern, text, cast=float):
+    m = re.search(pattern, text, re.M)
+    return cast(m.group(1)) if m else None
+
+
+def ours(work, m):
+    out = open(f"{work}/{m}.prove.out").read()
+    err = open(f"{work}/{m}.prove.err").read()
+    evm = open(f"{work}/{m}.evm.out").read()
+    pk = open(f"{work}/{m}.pk").read()
+    return {
+        "k": grab(r"k=(\d+)", out, int),
+        "rows": grab(r"rows=(\d+)", out, int),
+        "columns": re.search(r"columns: (.*)$", out, re.M).group(1),
+        "keygen_s": grab(r"^\s+keygen\s+([\d.]+) s", out),
+        "prove_s": grab(r"^\s+prove\s+([\d.]+) s", out),
+        "srs_s": grab(r"^\s+srs\s+([\d.]+) s", out),
+        "rss_mib": grab(r"Maximum resident set size \(kbytes\): (\d+)", err) / 1024,
+        "pk_mb": grab(r"pk_bytes (\d+)", pk) / 1e6,
+        "proof_bytes": grab(r"proof\s+(\d+) bytes", out, int),
+        "gas": grab(r"gas used (\d+)", evm, int),
+        "bytecode": grab(r"runtime bytecode (\d+) bytes", evm, int),
+        "max_err": grab(r"max \|quantized - float\| = ([\d.]+)", out),
+    }
+
+
+def ezkl(work, m):
+    line = open(f"{work}/bench/logs/{m}.json").read().strip().splitlines()[-1]
+    d = json.loads(line)
+    return {
+        "k": d.get("logrows"),
+        "rows": d.get("num_rows"),
+        "columns": f"{d.get('num_inner_cols')} inner cols",
+        "keygen_s": d["steps"].get("setup"),
+        "prove_s": d["steps"].get("prove"),
+        "srs_s": d["steps"].get("gen_srs"),
+        "rss_mib": d.get("peak_rss_mib"),
+        "pk_mb": d.get("pk_bytes", 0) / 1e6,
+        "proof_bytes": d.get("proof_bytes"),
+        "gas": EZKL_GAS.get(m),
+        "bytecode": EZKL_BYTECODE,
+        "max_err": d.get("max_abs_err"),
+    }
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.3f}" if v < 10 else f"{v:.1f}"
+    return str(v)
+
+
+work, models = sys.argv[1], sys.argv[2:]
+rows = [("k", "k"), ("rows", "rows"), ("columns", "columns"), ("srs_s", "SRS gen s"), ("keygen_s", "keygen s"),
+        ("prove_s", "prove s"), ("rss_mib", "peak RSS MiB"), ("pk_mb", "pk MB"), ("proof_bytes", "proof bytes"),
+        ("gas", "verify gas"), ("bytecode", "verifier bytes"), ("max_err", "max |q - float|")]
+for m in models:
+    z, e = ours(work, m), ezkl(work, m)
+    print(f"\n## {m}\n\n| metric | zkinfer | EZKL 23.0.5 | zkinfer / EZKL |\n|---|---|---|---|")
+    for key, label in rows:
+        a, b = z[key], e[key]
+        ratio = f"{a / b:.3f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else ""
+        print(f"| {label} | {fmt(a)} | {fmt(b)} | {ratio} |")
+print("\nEZKL verify gas and verifier size: ../shared/bench/README.md (its EVM step needs a native solc download).")
