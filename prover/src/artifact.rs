@@ -146,3 +146,67 @@ impl ProofArtifact {
         crate::cache::write_atomic(path, &json)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkinfer_circuits::fixed_point::to_field;
+
+    fn artifact(quantized: Vec<i64>) -> ProofArtifact {
+        ProofArtifact {
+            format: FORMAT.into(),
+            version: VERSION,
+            model_hash: "m".into(),
+            circuit_hash: "c".into(),
+            vk_hash: "v".into(),
+            srs: SrsInfo {
+                k: 4,
+                hash: "s".into(),
+                kind: SrsKind::LocalDev,
+            },
+            circuit_params: CircuitParams::default(),
+            range_bits: 16,
+            public_input: false,
+            instances: quantized.iter().map(|q| fr_to_hex(&to_field(*q))).collect(),
+            outputs: vec![OutputTensor {
+                shape: vec![quantized.len()],
+                scale: 4,
+                values: quantized.iter().map(|q| dequantize(*q, 4)).collect(),
+                quantized,
+            }],
+            proof: "0x00".into(),
+        }
+    }
+
+    #[test]
+    fn field_words_roundtrip_and_reject_non_canonical() {
+        for v in [0i64, 1, -1, 1 << 40, -(1 << 40)] {
+            assert_eq!(fr_from_hex(&fr_to_hex(&to_field(v))), Some(to_field(v)));
+        }
+        assert_eq!(
+            fr_from_hex(&format!("0x{}", "ff".repeat(32))),
+            None,
+            "above the modulus"
+        );
+        assert_eq!(fr_from_hex("0x1234"), None, "short word");
+    }
+
+    #[test]
+    fn outputs_must_decode_the_proven_instances() {
+        let good = artifact(vec![16, -8, 3]);
+        good.check_outputs_match_instances().unwrap();
+        let mut edited_value = good.clone();
+        edited_value.outputs[0].values[1] = 9.0;
+        assert!(edited_value.check_outputs_match_instances().is_err());
+        let mut edited_quantized = good.clone();
+        edited_quantized.outputs[0].quantized[2] = 4;
+        edited_quantized.outputs[0].values[2] = 0.25;
+        assert!(
+            edited_quantized.check_outputs_match_instances().is_err(),
+            "not the proven instance"
+        );
+        let mut bad_shape = good.clone();
+        bad_shape.outputs[0].shape = vec![2];
+        assert!(bad_shape.check_outputs_match_instances().is_err());
+    }
+}

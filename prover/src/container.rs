@@ -69,3 +69,56 @@ pub fn read<H: DeserializeOwned>(magic: &[u8; 8], path: &Path) -> Result<(H, Vec
     let bytes = std::fs::read(path).map_err(io_err(path))?;
     decode(magic, path, &bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const MAGIC: &[u8; 8] = b"ZKI-TST\0";
+
+    fn sample() -> Vec<u8> {
+        encode(MAGIC, &("circuit", 7u32), b"payload bytes")
+    }
+
+    fn decode_err(bytes: &[u8]) -> String {
+        match decode::<(String, u32)>(MAGIC, Path::new("f.bin"), bytes) {
+            Ok(_) => panic!("corrupted container accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn roundtrip() {
+        let (header, payload): ((String, u32), Vec<u8>) =
+            decode(MAGIC, Path::new("f.bin"), &sample()).unwrap();
+        assert_eq!(header, ("circuit".to_string(), 7));
+        assert_eq!(payload, b"payload bytes");
+    }
+
+    #[test]
+    fn every_corruption_is_refused_with_a_reason() {
+        let good = sample();
+        assert!(
+            decode_err(&good[..good.len() - 1]).contains("checksum"),
+            "truncated payload"
+        );
+        let mut flipped = good.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert!(
+            decode_err(&flipped).contains("checksum"),
+            "flipped payload byte"
+        );
+        let mut magic = good.clone();
+        magic[0] = b'X';
+        assert!(decode_err(&magic).contains("bad magic"));
+        let mut version = good.clone();
+        version[8] = 99;
+        assert!(decode_err(&version).contains("format version 99"));
+        assert!(decode_err(&good[..20]).contains("truncated header"));
+        assert!(decode_err(&good[..5]).contains("bad magic"));
+        let mut header = good.clone();
+        header[17] = b'#';
+        assert!(decode_err(&header).contains("bad header"));
+    }
+}
