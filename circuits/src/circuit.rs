@@ -175,6 +175,7 @@ impl ModelCircuit {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
             let out = match node.op.as_op().lower(&ins, self.params.lanes_out) {
                 Lowering::Alias => wires[node.inputs[0]].clone(),
+                Lowering::Gather(map) => map.iter().map(|i| wires[node.inputs[0]][*i]).collect(),
                 Lowering::Input => {
                     let len = shapes[n].iter().product::<usize>();
                     let values = inputs.as_mut().and_then(|it| it.next());
@@ -206,15 +207,14 @@ impl ModelCircuit {
                             g.slots.iter().map(|(op, i)| operands[*op][*i]).collect();
                         let corrupt_acc = tamper
                             .filter(|t| t.tamper == Tamper::Accumulator)
-                            .and_then(|t| t.index.checked_sub(g.first_output))
-                            .filter(|m| *m < g.neurons());
+                            .and_then(|t| g.outputs.iter().position(|o| *o == t.index));
                         let accs = config
                             .mac
                             .assign(region, mac_row, &slots, g, witness.as_ref(), corrupt_acc)
                             .map_err(synth)?;
                         mac_row += MacConfig::rows_for(slots.len(), self.params.lanes_in);
                         for (m, acc) in accs.iter().enumerate() {
-                            let index = g.first_output + m;
+                            let index = g.outputs[m];
                             let t = tamper.filter(|t| t.index == index).map(|t| t.tamper);
                             let off = g.bias[m] + half(self.params.scale);
                             out[index] = Some(

@@ -49,7 +49,7 @@ impl Cost {
         for node in &graph.nodes {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
             match node.op.as_op().lower(&ins, params.lanes_out) {
-                Lowering::Alias => {}
+                Lowering::Alias | Lowering::Gather(_) => {}
                 Lowering::Input => {
                     if let crate::OpKind::Input(i) = &node.op {
                         cost.requant_rows += i.shape.iter().product::<usize>();

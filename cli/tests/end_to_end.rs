@@ -162,6 +162,12 @@ fn witness_is_deterministic_and_blinding_is_fresh() {
 }
 
 #[test]
+fn cnn_tiny_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "cnn_tiny", 0.01);
+}
+
+#[test]
 fn tiny_linear_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     // Weights and inputs are exact multiples of 1/16: the quantized result is exact.

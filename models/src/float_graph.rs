@@ -3,7 +3,8 @@
 
 use crate::error::{ModelError, Result};
 use zkinfer_circuits::fixed_point::quantize;
-use zkinfer_circuits::ops::{Add, Dense, Input, Relu, Reshape};
+use zkinfer_circuits::ops::geometry::Window;
+use zkinfer_circuits::ops::{Add, Conv, Dense, Input, Pool, PoolDivisor, Relu, Reshape, Transpose};
 use zkinfer_circuits::{Activation, Node, OpKind, QuantizedGraph};
 
 #[derive(Clone, Debug)]
@@ -19,6 +20,21 @@ pub enum FloatOp {
         bias: Vec<f64>,
         act: Activation,
     },
+    /// 2-D convolution over NCHW; `weights` `[c_out][c_in/group][kh][kw]`.
+    Conv {
+        c_in: usize,
+        c_out: usize,
+        group: usize,
+        window: Window,
+        weights: Vec<f64>,
+        bias: Vec<f64>,
+        act: Activation,
+    },
+    /// Sum / average pooling over NCHW.
+    Pool {
+        window: Window,
+        divisor: PoolDivisor,
+    },
     /// Sum of two values, or of a value and a constant of the same number of elements.
     Add {
         constant: Option<Vec<f64>>,
@@ -26,6 +42,10 @@ pub enum FloatOp {
     Relu,
     Reshape {
         shape: Vec<usize>,
+    },
+    /// Axis permutation (ONNX Transpose semantics).
+    Transpose {
+        perm: Vec<usize>,
     },
 }
 
@@ -112,8 +132,47 @@ impl FloatGraph {
                     let p = max_abs(&v);
                     (v, p)
                 }
+                FloatOp::Conv {
+                    c_in,
+                    c_out,
+                    group,
+                    window,
+                    weights,
+                    bias,
+                    act,
+                } => {
+                    let in_shape = &self.nodes[node.inputs[0]].shape;
+                    let pre = conv_f64(
+                        arg(0),
+                        in_shape,
+                        *c_in,
+                        *c_out,
+                        *group,
+                        window,
+                        weights,
+                        bias,
+                    );
+                    let p = max_abs(&pre);
+                    let relu = *act == Activation::Relu;
+                    (
+                        pre.iter()
+                            .map(|v| if relu { v.max(0.0) } else { *v })
+                            .collect(),
+                        p,
+                    )
+                }
+                FloatOp::Pool { window, divisor } => {
+                    let v = pool_f64(arg(0), &self.nodes[node.inputs[0]].shape, window, *divisor);
+                    let p = max_abs(&v);
+                    (v, p)
+                }
                 FloatOp::Relu => (arg(0).iter().map(|v| v.max(0.0)).collect(), max_abs(arg(0))),
                 FloatOp::Reshape { .. } => (arg(0).clone(), 0.0),
+                FloatOp::Transpose { perm } => {
+                    let map =
+                        Transpose { perm: perm.clone() }.gather(&self.nodes[node.inputs[0]].shape);
+                    (map.iter().map(|i| arg(0)[*i]).collect(), 0.0)
+                }
             };
             values.push(out);
             peaks.push(peak);
@@ -155,7 +214,32 @@ impl FloatGraph {
                         constant: constant.as_ref().map(|c| q(c, scale)),
                         scale,
                     }),
+                    FloatOp::Conv {
+                        c_in,
+                        c_out,
+                        group,
+                        window,
+                        weights,
+                        bias,
+                        act,
+                    } => OpKind::Conv(Conv {
+                        c_in: *c_in,
+                        c_out: *c_out,
+                        group: *group,
+                        window: *window,
+                        weights: q(weights, scale),
+                        bias: q(bias, 2 * scale),
+                        act: *act,
+                    }),
+                    FloatOp::Pool { window, divisor } => OpKind::Pool(Pool {
+                        window: *window,
+                        divisor: *divisor,
+                        scale,
+                    }),
                     FloatOp::Relu => OpKind::Relu(Relu { scale }),
+                    FloatOp::Transpose { perm } => {
+                        OpKind::Transpose(Transpose { perm: perm.clone() })
+                    }
                     FloatOp::Reshape { shape } => OpKind::Reshape(Reshape {
                         shape: shape.clone(),
                     }),
@@ -174,4 +258,70 @@ impl FloatGraph {
             outputs: self.outputs.clone(),
         }
     }
+}
+
+/// Output height and width of `window` over an NCHW shape (shapes were checked at import).
+fn out_hw(shape: &[usize], window: &Window) -> [usize; 2] {
+    window.output_hw(shape[2], shape[3]).unwrap_or([0, 0])
+}
+
+/// 2-D convolution in f64 over an NCHW input.
+#[allow(clippy::too_many_arguments)]
+fn conv_f64(
+    x: &[f64],
+    shape: &[usize],
+    c_in: usize,
+    c_out: usize,
+    group: usize,
+    window: &Window,
+    weights: &[f64],
+    bias: &[f64],
+) -> Vec<f64> {
+    let (n, h, w) = (shape[0], shape[2], shape[3]);
+    let [oh, ow] = out_hw(shape, window);
+    let [kh, kw] = window.kernel;
+    let (cin_g, cout_g) = (c_in / group, c_out / group);
+    let mut out = Vec::with_capacity(n * c_out * oh * ow);
+    for b in 0..n {
+        for o in 0..c_out {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut v = bias[o];
+                    for ci in 0..cin_g {
+                        let plane = (b * c_in + (o / cout_g) * cin_g + ci) * h * w;
+                        for (ky, kx, iy, ix) in window.field(oy, ox, h, w) {
+                            v += x[plane + iy * w + ix]
+                                * weights[((o * cin_g + ci) * kh + ky) * kw + kx];
+                        }
+                    }
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Sum / average pooling in f64 over an NCHW input.
+fn pool_f64(x: &[f64], shape: &[usize], window: &Window, divisor: PoolDivisor) -> Vec<f64> {
+    let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3]);
+    let [oh, ow] = out_hw(shape, window);
+    let mut out = Vec::with_capacity(n * c * oh * ow);
+    for plane in 0..n * c {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let taps: Vec<f64> = window
+                    .field(oy, ox, h, w)
+                    .map(|(_, _, iy, ix)| x[(plane * h + iy) * w + ix])
+                    .collect();
+                let d = match divisor {
+                    PoolDivisor::One => 1.0,
+                    PoolDivisor::KernelArea => (window.kernel[0] * window.kernel[1]) as f64,
+                    PoolDivisor::InBounds => taps.len().max(1) as f64,
+                };
+                out.push(taps.iter().sum::<f64>() / d);
+            }
+        }
+    }
+    out
 }

@@ -60,6 +60,52 @@ fn tiny_linear_matches_tract() {
 }
 
 #[test]
+fn cnn_tiny_matches_tract() {
+    check_model("cnn_tiny", 0.01);
+}
+
+#[test]
+fn conv_bias_and_relu_are_fused_and_pool_imported() {
+    let m = load_onnx(&zoo("cnn_tiny", "network.onnx")).unwrap();
+    let ops: Vec<&FloatOp> = m.graph.nodes.iter().map(|n| &n.op).collect();
+    assert!(
+        matches!(
+            ops[1],
+            FloatOp::Conv {
+                c_in: 1,
+                c_out: 3,
+                act: zkinfer_circuits::Activation::Relu,
+                ..
+            }
+        ),
+        "{:?}",
+        ops[1]
+    );
+    assert!(
+        matches!(
+            ops[2],
+            FloatOp::Pool {
+                divisor: zkinfer_circuits::ops::PoolDivisor::InBounds,
+                ..
+            }
+        ),
+        "{:?}",
+        ops[2]
+    );
+    // tract turns the 1x1 Conv into an EinSum over NCHW: a Dense between free transposes.
+    assert!(ops.iter().any(|o| matches!(
+        o,
+        FloatOp::Dense {
+            n_in: 3,
+            n_out: 2,
+            ..
+        }
+    )));
+    assert!(ops.iter().any(|o| matches!(o, FloatOp::Transpose { .. })));
+    assert!(!ops.iter().any(|o| matches!(o, FloatOp::Relu)));
+}
+
+#[test]
 fn gemm_bias_and_relu_are_fused_into_dense() {
     let m = load_onnx(&zoo("mlp_digits", "network.onnx")).unwrap();
     let dense: Vec<_> = m

@@ -10,6 +10,7 @@ tests compare zkinfer's dequantized outputs against).
 
   mlp_digits/   Gemm 64->32 (transB=1), Relu, Gemm 32->10; trained on scikit-learn's bundled 8x8 digits
   tiny_linear/  Flatten [1,2,4] -> MatMul 8->4 -> Add bias -> Relu -> Identity; fixed small weights
+  cnn_tiny/     Conv 3x3 pad 1 + Relu, AveragePool 2x2, Conv 1x1, Flatten, Gemm; fixed small weights
 """
 import json
 import os
@@ -85,6 +86,47 @@ cal = (rng.integers(-16, 17, size=(4, 1, 2, 4)) / 16.0).astype(np.float32)
 expected = np.maximum(x.reshape(1, 8) @ W + b, 0)
 save("tiny_linear", graph, x, cal, expected)
 print("tiny_linear:", expected.ravel().tolist())
+
+# ---------------------------------------------------------------- cnn_tiny
+# Conv 1->3 3x3 (pad 1) + Relu, AveragePool 2x2, Conv 3->2 depthwise-free 1x1 (stride 1), Flatten, Gemm 18->4.
+# Small weights on a 1/8 grid; numpy computes the float reference.
+rng = np.random.default_rng(11)
+Wc = (rng.integers(-8, 9, size=(3, 1, 3, 3)) / 8.0).astype(np.float32)
+bc = (rng.integers(-4, 5, size=(3,)) / 8.0).astype(np.float32)
+Wp = (rng.integers(-8, 9, size=(2, 3, 1, 1)) / 8.0).astype(np.float32)
+bp = (rng.integers(-4, 5, size=(2,)) / 8.0).astype(np.float32)
+Wf = (rng.integers(-8, 9, size=(18, 4)) / 8.0).astype(np.float32)
+bf = (rng.integers(-4, 5, size=(4,)) / 8.0).astype(np.float32)
+graph = helper.make_graph(
+    [
+        helper.make_node("Conv", ["input", "Wc", "bc"], ["c1"], name="conv1", pads=[1, 1, 1, 1], strides=[1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("AveragePool", ["r1"], ["p1"], name="pool1", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Conv", ["p1", "Wp", "bp"], ["c2"], name="conv2", strides=[1, 1]),
+        helper.make_node("Flatten", ["c2"], ["flat"], name="flatten", axis=1),
+        helper.make_node("Gemm", ["flat", "Wf", "bf"], ["output"], name="fc"),
+    ],
+    "cnn_tiny",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 6, 6])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4])],
+    [f32("Wc", Wc), f32("bc", bc), f32("Wp", Wp), f32("bp", bp), f32("Wf", Wf), f32("bf", bf)],
+)
+
+
+def cnn_tiny(x):
+    x = x.reshape(6, 6)
+    padded = np.pad(x, 1)
+    c1 = np.array([[[(padded[i:i + 3, j:j + 3] * Wc[o, 0]).sum() + bc[o] for j in range(6)] for i in range(6)] for o in range(3)])
+    r1 = np.maximum(c1, 0)
+    p1 = r1.reshape(3, 3, 2, 3, 2).mean(axis=(2, 4))
+    c2 = np.einsum("oc,cij->oij", Wp[:, :, 0, 0], p1) + bp[:, None, None]
+    return c2.reshape(1, 18) @ Wf + bf
+
+
+x = (rng.integers(0, 17, size=(1, 1, 6, 6)) / 16.0).astype(np.float32)
+cal = (rng.integers(0, 17, size=(6, 1, 1, 6, 6)) / 16.0).astype(np.float32)
+save("cnn_tiny", graph, x, cal, cnn_tiny(x.astype(np.float64)))
+print("cnn_tiny:", cnn_tiny(x.astype(np.float64)).ravel().tolist())
 
 # ---------------------------------------------------------------- testdata (bad inputs for the CLI tests)
 os.makedirs(os.path.join(HERE, "testdata"), exist_ok=True)

@@ -72,7 +72,7 @@ impl Op for Add {
                 weights,
                 bias,
                 act: Activation::None,
-                first_output: first,
+                outputs: (first..first + count).collect(),
             }
         }))
     }

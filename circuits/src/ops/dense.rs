@@ -92,7 +92,7 @@ impl Op for Dense {
                     weights,
                     bias: self.bias[first..first + count].to_vec(),
                     act: self.act,
-                    first_output: row * self.n_out + first,
+                    outputs: (row * self.n_out + first..row * self.n_out + first + count).collect(),
                 }
             }));
         }

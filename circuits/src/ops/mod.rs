@@ -6,16 +6,23 @@
 //! it is a pure re-indexing ([`Lowering::Alias`]) that costs no rows at all.
 
 mod add;
+mod conv;
 mod dense;
+pub mod geometry;
 mod input;
+mod pool;
 mod relu;
 mod reshape;
+mod transpose;
 
 pub use add::Add;
+pub use conv::Conv;
 pub use dense::Dense;
 pub use input::Input;
+pub use pool::{Pool, PoolDivisor};
 pub use relu::Relu;
 pub use reshape::Reshape;
+pub use transpose::Transpose;
 
 use crate::error::{CircuitError, Result};
 use crate::tensor::QTensor;
@@ -79,7 +86,7 @@ impl EvalCtx<'_> {
 /// A block of up to `lanes` neurons that share one list of input slots.
 ///
 /// Neuron `m` computes `acc_m = Σ_s weights[m·slots.len() + s] · x[slots[s]]`, then
-/// `q_m = rescale(acc_m + bias[m])` and `y_m = act(q_m)`; its output is element `first_output + m`.
+/// `q_m = rescale(acc_m + bias[m])` and `y_m = act(q_m)`; its output is element `outputs[m]`.
 #[derive(Clone, Debug)]
 pub struct AffineGroup {
     /// `(operand, flat element index)` of each input slot.
@@ -89,7 +96,8 @@ pub struct AffineGroup {
     /// Bias per neuron at scale `2^(2s)`.
     pub bias: Vec<i64>,
     pub act: Activation,
-    pub first_output: usize,
+    /// Flat output index of each neuron.
+    pub outputs: Vec<usize>,
 }
 
 impl AffineGroup {
@@ -107,6 +115,8 @@ impl AffineGroup {
 pub enum Lowering {
     /// Output element `i` is element `i` of operand 0: no rows, the cells are reused.
     Alias,
+    /// Output element `i` is element `map[i]` of operand 0: no rows, the cells are reused.
+    Gather(Vec<usize>),
     /// Affine groups over the operands, laid out by the MAC + requant chips.
     Affine(Vec<AffineGroup>),
     /// A graph input: each element is assigned once and range-checked.
@@ -130,9 +140,12 @@ pub trait Op {
 pub enum OpKind {
     Input(Input),
     Dense(Dense),
+    Conv(Conv),
+    Pool(Pool),
     Add(Add),
     Relu(Relu),
     Reshape(Reshape),
+    Transpose(Transpose),
 }
 
 impl OpKind {
@@ -140,9 +153,12 @@ impl OpKind {
         match self {
             OpKind::Input(o) => o,
             OpKind::Dense(o) => o,
+            OpKind::Conv(o) => o,
+            OpKind::Pool(o) => o,
             OpKind::Add(o) => o,
             OpKind::Relu(o) => o,
             OpKind::Reshape(o) => o,
+            OpKind::Transpose(o) => o,
         }
     }
 }

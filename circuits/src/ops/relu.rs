@@ -54,7 +54,7 @@ impl Op for Relu {
                 weights,
                 bias: vec![0; count],
                 act: Activation::Relu,
-                first_output: first,
+                outputs: (first..first + count).collect(),
             }
         }))
     }

@@ -129,7 +129,7 @@ fn import_relu(
     out_shape: Vec<usize>,
 ) -> Result<()> {
     if im.single_use(x_tract) {
-        if let FloatOp::Dense { act, .. } = &mut im.graph.nodes[x].op {
+        if let FloatOp::Dense { act, .. } | FloatOp::Conv { act, .. } = &mut im.graph.nodes[x].op {
             if *act == Activation::None {
                 *act = Activation::Relu;
                 im.values.insert(node.id, Value::Node(x));

@@ -77,19 +77,24 @@ pub(super) fn import_einsum(im: &mut Importer, node: &TypedNode, op: &EinSum) ->
     batch.sort_by_key(|a| a.x);
     contract.sort_by_key(|a| a.x);
     outs.sort_by_key(|a| a.out);
-    // Row-major layouts we can consume without moving data.
-    let x_order: Vec<_> = batch.iter().chain(&contract).map(|a| a.x).collect();
-    let out_order: Vec<_> = batch
-        .iter()
-        .map(|a| a.out)
-        .chain(outs.iter().map(|a| a.out))
+    // The Dense op reads rows of [batch..., contraction...] and writes [batch..., outputs...]; other
+    // layouts are moved into and out of that order by free transposes.
+    let x_perm: Vec<usize> = (0..x_shape.len())
+        .filter(|p| !axes.iter().any(|a| a.x == Some(*p)))
+        .chain(batch.iter().chain(&contract).filter_map(|a| a.x))
         .collect();
-    if !x_order.windows(2).all(|w| w[0] < w[1]) || !out_order.windows(2).all(|w| w[0] < w[1]) {
-        return Err(im.unsupported(
-            node,
-            "activation or output axes not in [batch..., features...] order",
-        ));
-    }
+    let x_index = if x_perm.windows(2).all(|w| w[0] < w[1]) {
+        x_index
+    } else {
+        let shape: Vec<usize> = x_perm.iter().map(|p| x_shape[*p]).collect();
+        let name = format!("{}.input_transpose", node.name);
+        im.push_anonymous(
+            &name,
+            FloatOp::Transpose { perm: x_perm },
+            vec![x_index],
+            shape,
+        )
+    };
     let n_in: usize = contract.iter().map(|a| a.size).product();
     let n_out: usize = outs.iter().map(|a| a.size).product();
     let w_strides: Vec<usize> = (0..w_shape.len())
@@ -115,7 +120,45 @@ pub(super) fn import_einsum(im: &mut Importer, node: &TypedNode, op: &EinSum) ->
         bias: vec![0.0; n_out],
         act: Activation::None,
     };
-    im.push(node.id, &node.name, op, vec![x_index], vec![rows, n_out]);
+    // Natural order of the result: batch axes (activation order), then output axes (output order).
+    let natural: Vec<&AxisInfo> = batch.iter().chain(&outs).copied().collect();
+    let mut target: Vec<(usize, usize)> = natural
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.out.unwrap_or(0), i))
+        .collect();
+    target.sort();
+    let perm: Vec<usize> = target.iter().map(|(_, i)| *i).collect();
+    if perm.windows(2).all(|w| w[0] < w[1]) {
+        im.push(node.id, &node.name, op, vec![x_index], vec![rows, n_out]);
+        return Ok(());
+    }
+    let dense = im.push_anonymous(&node.name, op, vec![x_index], vec![rows, n_out]);
+    let dims: Vec<usize> = natural.iter().map(|a| a.size).collect();
+    let reshaped = im.push_anonymous(
+        &format!("{}.split", node.name),
+        FloatOp::Reshape {
+            shape: dims.clone(),
+        },
+        vec![dense],
+        dims.clone(),
+    );
+    let shape: Vec<usize> = perm.iter().map(|p| dims[*p]).collect();
+    let moved = im.push_anonymous(
+        &format!("{}.output_transpose", node.name),
+        FloatOp::Transpose { perm },
+        vec![reshaped],
+        shape,
+    );
+    im.push(
+        node.id,
+        &format!("{}.output_shape", node.name),
+        FloatOp::Reshape {
+            shape: out_shape.clone(),
+        },
+        vec![moved],
+        out_shape,
+    );
     Ok(())
 }
 

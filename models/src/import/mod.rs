@@ -3,10 +3,12 @@
 //! - `linear`: `EinSum` with one constant operand (ONNX Gemm, MatMul) into `Dense`;
 //! - `elementwise`: `Add` (two values, or a constant, folded into a preceding Dense's bias when it can)
 //!   and `Max` with a zero constant (ONNX Relu, fused into a preceding Dense when it can);
+//! - `conv`: `Conv` (ONNX Conv) and `SumPool` (ONNX AveragePool / GlobalAveragePool), 2-D NCHW;
 //! - `shape`: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze).
 //!
 //! Anything else is an error naming the node and its op type.
 
+mod conv;
 mod elementwise;
 mod linear;
 mod shape;
@@ -108,6 +110,23 @@ impl Importer<'_> {
             .unwrap_or_default();
         self.model.node(tract_node).outputs[0].successors.len() == 1
             && !outputs.iter().any(|o| o.node == tract_node)
+    }
+
+    /// Append a node that no tract node maps to (an intermediate step of an import); returns its index.
+    pub fn push_anonymous(
+        &mut self,
+        name: &str,
+        op: FloatOp,
+        inputs: Vec<usize>,
+        shape: Vec<usize>,
+    ) -> usize {
+        self.graph.nodes.push(FloatNode {
+            name: name.to_string(),
+            op,
+            inputs,
+            shape,
+        });
+        self.graph.nodes.len() - 1
     }
 
     /// Append a node and record it as the value of tract node `id`.
@@ -217,6 +236,10 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
             linear::import_einsum(&mut im, node, einsum)?;
         } else if let Some(bin) = node.op_as::<tract_onnx::tract_core::ops::binary::TypedBinOp>() {
             elementwise::import_binary(&mut im, node, bin)?;
+        } else if let Some(conv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Conv>() {
+            conv::import_conv(&mut im, node, conv)?;
+        } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::SumPool>() {
+            conv::import_sum_pool(&mut im, node, pool)?;
         } else if let Some(axis) = node.op_as::<tract_onnx::tract_core::ops::change_axes::AxisOp>()
         {
             shape::import_axis_op(&mut im, node, axis)?;

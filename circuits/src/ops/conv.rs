@@ -1,0 +1,236 @@
+//! `Conv`: 2-D convolution over NCHW with strides, pads, dilations and groups (depthwise included),
+//! `y = act(rescale(Σ w·x + b))`. Weights `[C_out][C_in/group][kh][kw]` at scale `2^s` in fixed columns,
+//! bias at `2^(2s)`. Lowered per output position: the output channels of a group at one position share
+//! the same receptive field, so they form one MAC block like the neurons of a Dense layer.
+
+use super::geometry::{nchw, Window};
+use super::{Activation, AffineGroup, EvalCtx, Lowering, Op};
+use crate::error::Result;
+use crate::fixed_point::rescale;
+use crate::tensor::QTensor;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Conv {
+    pub c_in: usize,
+    pub c_out: usize,
+    pub group: usize,
+    pub window: Window,
+    /// `[c_out][c_in / group][kh][kw]` at scale `2^s`.
+    pub weights: Vec<i64>,
+    /// `[c_out]` at scale `2^(2s)`.
+    pub bias: Vec<i64>,
+    pub act: Activation,
+}
+
+impl Conv {
+    fn weight(&self, o: usize, ci: usize, ky: usize, kx: usize) -> i64 {
+        let [kh, kw] = self.window.kernel;
+        self.weights[((o * (self.c_in / self.group) + ci) * kh + ky) * kw + kx]
+    }
+}
+
+impl Op for Conv {
+    fn name(&self) -> &'static str {
+        "Conv"
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        let [x] = inputs else {
+            return Err("expects one operand".into());
+        };
+        let [n, c, h, w] = nchw(x)?;
+        let [kh, kw] = self.window.kernel;
+        if c != self.c_in
+            || self.group == 0
+            || !c.is_multiple_of(self.group)
+            || !self.c_out.is_multiple_of(self.group)
+        {
+            return Err(format!(
+                "{c} input channels do not fit C_in={} in {} groups",
+                self.c_in, self.group
+            ));
+        }
+        if self.weights.len() != self.c_out * (self.c_in / self.group) * kh * kw
+            || self.bias.len() != self.c_out
+        {
+            return Err("weight or bias size does not match the kernel".into());
+        }
+        let [oh, ow] = self.window.output_hw(h, w)?;
+        Ok(vec![n, self.c_out, oh, ow])
+    }
+
+    fn eval(&self, inputs: &[&QTensor], ctx: &EvalCtx) -> Result<QTensor> {
+        let x = inputs[0];
+        let shape = self
+            .output_shape(&[&x.shape])
+            .map_err(|m| ctx.shape_err(m))?;
+        let ([_, _, h, w], [_, c_out, oh, ow]) = (
+            nchw(&x.shape).map_err(|m| ctx.shape_err(m))?,
+            [shape[0], shape[1], shape[2], shape[3]],
+        );
+        let (cin_g, cout_g) = (self.c_in / self.group, self.c_out / self.group);
+        let data = (0..shape.iter().product::<usize>())
+            .into_par_iter()
+            .map(|flat| {
+                let (n, o, oy, ox) = (
+                    flat / (c_out * oh * ow),
+                    flat / (oh * ow) % c_out,
+                    flat / ow % oh,
+                    flat % ow,
+                );
+                let g = o / cout_g;
+                let mut acc = i128::from(self.bias[o]);
+                for ci in 0..cin_g {
+                    let plane = (n * self.c_in + g * cin_g + ci) * h * w;
+                    for (ky, kx, iy, ix) in self.window.field(oy, ox, h, w) {
+                        acc += i128::from(x.data[plane + iy * w + ix])
+                            * i128::from(self.weight(o, ci, ky, kx));
+                    }
+                }
+                let acc = i64::try_from(acc).map_err(|_| ctx.overflow())?;
+                Ok(self.act.apply(ctx.check_range(rescale(acc, ctx.scale).0)?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(QTensor {
+            shape,
+            data,
+            scale: ctx.scale,
+        })
+    }
+
+    fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
+        let Ok([n_batch, _, h, w]) = nchw(input_shapes[0]) else {
+            return Lowering::Affine(vec![]);
+        };
+        let Ok([oh, ow]) = self.window.output_hw(h, w) else {
+            return Lowering::Affine(vec![]);
+        };
+        let (cin_g, cout_g) = (self.c_in / self.group, self.c_out / self.group);
+        let mut groups = Vec::new();
+        for n in 0..n_batch {
+            for g in 0..self.group {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        // The receptive field, shared by every output channel of group g at (oy, ox).
+                        let mut slots = Vec::new();
+                        let mut taps = Vec::new();
+                        for ci in 0..cin_g {
+                            let plane = (n * self.c_in + g * cin_g + ci) * h * w;
+                            for (ky, kx, iy, ix) in self.window.field(oy, ox, h, w) {
+                                slots.push((0, plane + iy * w + ix));
+                                taps.push((ci, ky, kx));
+                            }
+                        }
+                        for first in (0..cout_g).step_by(lanes.max(1)) {
+                            let channels: Vec<usize> = (g * cout_g + first
+                                ..g * cout_g + (first + lanes).min(cout_g))
+                                .collect();
+                            let weights = channels
+                                .iter()
+                                .flat_map(|o| {
+                                    taps.iter()
+                                        .map(|(ci, ky, kx)| self.weight(*o, *ci, *ky, *kx))
+                                })
+                                .collect();
+                            groups.push(AffineGroup {
+                                slots: slots.clone(),
+                                weights,
+                                bias: channels.iter().map(|o| self.bias[*o]).collect(),
+                                act: self.act,
+                                outputs: channels
+                                    .iter()
+                                    .map(|o| ((n * self.c_out + o) * oh + oy) * ow + ox)
+                                    .collect(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Lowering::Affine(groups)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::test_suite::{op_suite, OpCase};
+
+    /// `c_in x 5 x 6` input, `c_out` channels, kernel 3x2, strides (2,1), pads (1,0,0,1), dilation (1,2).
+    fn case(c_in: usize, c_out: usize, group: usize, act: Activation) -> OpCase {
+        let window = Window {
+            kernel: [3, 2],
+            strides: [2, 1],
+            pads: [1, 0, 0, 1],
+            dilations: [1, 2],
+        };
+        let (h, w) = (5, 6);
+        let per = c_in / group * 6;
+        let wts: Vec<f64> = (0..c_out * per)
+            .map(|i| ((i * 29 % 37) as f64 / 18.5) - 1.0)
+            .collect();
+        let bias: Vec<f64> = (0..c_out).map(|o| (o as f64 - 1.0) / 3.0).collect();
+        let x: Vec<f64> = (0..c_in * h * w)
+            .map(|i| ((i * 13 % 23) as f64 / 5.75) - 2.0)
+            .collect();
+        let (wr, br) = (wts.clone(), bias.clone());
+        let reference = move |xs: &[Vec<f64>]| -> Vec<f64> {
+            let [oh, ow] = window.output_hw(h, w).unwrap();
+            let (cin_g, cout_g) = (c_in / group, c_out / group);
+            let mut out = vec![];
+            for o in 0..c_out {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        let mut v = br[o];
+                        for ci in 0..cin_g {
+                            for ky in 0..3 {
+                                for kx in 0..2 {
+                                    let iy = (oy * 2 + ky) as i64 - 1;
+                                    let ix = (ox + kx * 2) as i64;
+                                    if iy >= 0 && (iy as usize) < h && (ix as usize) < w {
+                                        let c = (o / cout_g) * cin_g + ci;
+                                        v += xs[0][(c * h + iy as usize) * w + ix as usize]
+                                            * wr[((o * cin_g + ci) * 3 + ky) * 2 + kx];
+                                    }
+                                }
+                            }
+                        }
+                        out.push(if act == Activation::Relu {
+                            v.max(0.0)
+                        } else {
+                            v
+                        });
+                    }
+                }
+            }
+            out
+        };
+        OpCase {
+            relu: act == Activation::Relu,
+            inputs: vec![(vec![1, c_in, h, w], x)],
+            tolerance: match per {
+                6 => |s| (6.0 * 2.0 * 0.5 + 6.0 * 0.5 + 1.5) / f64::from(1u32 << s),
+                _ => |s| (12.0 * 2.0 * 0.5 + 12.0 * 0.5 + 1.5) / f64::from(1u32 << s),
+            },
+            reference: Box::new(reference),
+            build: Box::new(move |s| {
+                let q = |v: f64, sc: u32| crate::fixed_point::quantize(v, sc);
+                crate::OpKind::Conv(Conv {
+                    c_in,
+                    c_out,
+                    group,
+                    window,
+                    weights: wts.iter().map(|v| q(*v, s)).collect(),
+                    bias: bias.iter().map(|v| q(*v, 2 * s)).collect(),
+                    act,
+                })
+            }),
+        }
+    }
+
+    op_suite!(conv_relu, case(2, 3, 1, Activation::Relu));
+    op_suite!(conv_linear, case(2, 3, 1, Activation::None));
+    op_suite!(conv_depthwise, case(2, 2, 2, Activation::None));
+}

@@ -1,0 +1,204 @@
+//! `SumPool` / `AveragePool` / `GlobalAveragePool` over NCHW: `y = rescale(Σ x · round(2^s / d))` where
+//! the divisor `d` is 1 (sum), the kernel area, or the number of in-bounds taps (ONNX
+//! `count_include_pad = 0`). The divisor is exact when it is a power of two no larger than `2^s`;
+//! otherwise the rounded reciprocal adds at most `2^-(s+1)` relative error per tap.
+
+use super::geometry::{nchw, Window};
+use super::{Activation, AffineGroup, EvalCtx, Lowering, Op};
+use crate::error::Result;
+use crate::fixed_point::rescale;
+use crate::tensor::QTensor;
+use serde::{Deserialize, Serialize};
+
+/// What the window sum is divided by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PoolDivisor {
+    /// Plain sum.
+    One,
+    /// The kernel area, padding included.
+    KernelArea,
+    /// The in-bounds taps of each window.
+    InBounds,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Pool {
+    pub window: Window,
+    pub divisor: PoolDivisor,
+    /// Fractional bits `s` (the weights are `round(2^s / d)`).
+    pub scale: u32,
+}
+
+impl Pool {
+    fn weight(&self, taps: usize) -> i64 {
+        let d = match self.divisor {
+            PoolDivisor::One => 1,
+            PoolDivisor::KernelArea => self.window.kernel[0] * self.window.kernel[1],
+            PoolDivisor::InBounds => taps.max(1),
+        };
+        ((1i64 << self.scale) as f64 / d as f64).round() as i64
+    }
+
+    /// The input indices of output `(n, c, oy, ox)`.
+    fn taps(&self, shape: [usize; 4], n: usize, c: usize, oy: usize, ox: usize) -> Vec<usize> {
+        let [_, channels, h, w] = shape;
+        let plane = (n * channels + c) * h * w;
+        self.window
+            .field(oy, ox, h, w)
+            .map(|(_, _, iy, ix)| plane + iy * w + ix)
+            .collect()
+    }
+}
+
+impl Op for Pool {
+    fn name(&self) -> &'static str {
+        "Pool"
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        let [x] = inputs else {
+            return Err("expects one operand".into());
+        };
+        let [n, c, h, w] = nchw(x)?;
+        let [oh, ow] = self.window.output_hw(h, w)?;
+        Ok(vec![n, c, oh, ow])
+    }
+
+    fn eval(&self, inputs: &[&QTensor], ctx: &EvalCtx) -> Result<QTensor> {
+        let x = inputs[0];
+        let shape = self
+            .output_shape(&[&x.shape])
+            .map_err(|m| ctx.shape_err(m))?;
+        let dims = nchw(&x.shape).map_err(|m| ctx.shape_err(m))?;
+        let (c, oh, ow) = (shape[1], shape[2], shape[3]);
+        let data = (0..shape.iter().product::<usize>())
+            .map(|flat| {
+                let taps = self.taps(
+                    dims,
+                    flat / (c * oh * ow),
+                    flat / (oh * ow) % c,
+                    flat / ow % oh,
+                    flat % ow,
+                );
+                let weight = self.weight(taps.len());
+                let acc: i64 = taps.iter().map(|i| x.data[*i] * weight).sum();
+                ctx.check_range(rescale(acc, ctx.scale).0)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(QTensor {
+            shape,
+            data,
+            scale: ctx.scale,
+        })
+    }
+
+    fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
+        let Ok(dims) = nchw(input_shapes[0]) else {
+            return Lowering::Affine(vec![]);
+        };
+        let Ok(shape) = self.output_shape(input_shapes) else {
+            return Lowering::Affine(vec![]);
+        };
+        let total: usize = shape.iter().product();
+        let (c, oh, ow) = (shape[1], shape[2], shape[3]);
+        let mut groups = Vec::new();
+        for first in (0..total).step_by(lanes.max(1)) {
+            let outputs: Vec<usize> = (first..(first + lanes).min(total)).collect();
+            let windows: Vec<Vec<usize>> = outputs
+                .iter()
+                .map(|f| {
+                    self.taps(
+                        dims,
+                        f / (c * oh * ow),
+                        f / (oh * ow) % c,
+                        f / ow % oh,
+                        f % ow,
+                    )
+                })
+                .collect();
+            // Slots: the windows back to back; neuron m weighs only its own window.
+            let slots: Vec<(usize, usize)> = windows.iter().flatten().map(|i| (0, *i)).collect();
+            let mut weights = vec![0; outputs.len() * slots.len()];
+            let mut start = 0;
+            for (m, win) in windows.iter().enumerate() {
+                for j in 0..win.len() {
+                    weights[m * slots.len() + start + j] = self.weight(win.len());
+                }
+                start += win.len();
+            }
+            groups.push(AffineGroup {
+                slots,
+                weights,
+                bias: vec![0; outputs.len()],
+                act: Activation::None,
+                outputs,
+            });
+        }
+        Lowering::Affine(groups)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::test_suite::{op_suite, OpCase};
+
+    fn case(window: Window, divisor: PoolDivisor) -> OpCase {
+        let (c, h, w) = (2, 5, 4);
+        let x: Vec<f64> = (0..c * h * w)
+            .map(|i| ((i * 7 % 19) as f64 / 4.75) - 2.0)
+            .collect();
+        let reference = move |xs: &[Vec<f64>]| -> Vec<f64> {
+            let [oh, ow] = window.output_hw(h, w).unwrap();
+            let mut out = vec![];
+            for ch in 0..c {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        let vals: Vec<f64> = window
+                            .field(oy, ox, h, w)
+                            .map(|(_, _, iy, ix)| xs[0][(ch * h + iy) * w + ix])
+                            .collect();
+                        let d = match divisor {
+                            PoolDivisor::One => 1.0,
+                            PoolDivisor::KernelArea => (window.kernel[0] * window.kernel[1]) as f64,
+                            PoolDivisor::InBounds => vals.len() as f64,
+                        };
+                        out.push(vals.iter().sum::<f64>() / d);
+                    }
+                }
+            }
+            out
+        };
+        OpCase {
+            relu: false,
+            inputs: vec![(vec![1, c, h, w], x)],
+            // Input rounding (averaged), the rounded reciprocal (<= 2^-(s+1) relative, |sum| <= 8) and the
+            // final rounding.
+            tolerance: |s| (0.5 + 8.0 * 0.5 + 1.0) / f64::from(1u32 << s),
+            reference: Box::new(reference),
+            build: Box::new(move |s| {
+                crate::OpKind::Pool(Pool {
+                    window,
+                    divisor,
+                    scale: s,
+                })
+            }),
+        }
+    }
+
+    fn win(k: usize, s: usize, p: usize) -> Window {
+        Window {
+            kernel: [k, k],
+            strides: [s, s],
+            pads: [p, p, p, p],
+            dilations: [1, 1],
+        }
+    }
+
+    op_suite!(average_2x2, case(win(2, 2, 0), PoolDivisor::KernelArea));
+    op_suite!(
+        average_3x3_padded_in_bounds,
+        case(win(3, 1, 1), PoolDivisor::InBounds)
+    );
+    op_suite!(sum_2x2_stride_1, case(win(2, 1, 0), PoolDivisor::One));
+}

@@ -1,0 +1,130 @@
+//! `Transpose`: permute axes (ONNX Transpose semantics: output axis `i` is input axis `perm[i]`).
+//! Costs no rows: the output reuses the operand's cells in the permuted order.
+
+use super::{EvalCtx, Lowering, Op};
+use crate::error::Result;
+use crate::tensor::QTensor;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Transpose {
+    pub perm: Vec<usize>,
+}
+
+impl Transpose {
+    /// For every output element, the flat index of the input element it copies.
+    pub fn gather(&self, shape: &[usize]) -> Vec<usize> {
+        let strides: Vec<usize> = (0..shape.len())
+            .map(|i| shape[i + 1..].iter().product())
+            .collect();
+        let out_shape: Vec<usize> = self.perm.iter().map(|p| shape[*p]).collect();
+        let numel: usize = shape.iter().product();
+        (0..numel)
+            .map(|mut flat| {
+                let mut src = 0;
+                for d in (0..out_shape.len()).rev() {
+                    src += (flat % out_shape[d]) * strides[self.perm[d]];
+                    flat /= out_shape[d];
+                }
+                src
+            })
+            .collect()
+    }
+}
+
+impl Op for Transpose {
+    fn name(&self) -> &'static str {
+        "Transpose"
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        let [x] = inputs else {
+            return Err("expects one operand".into());
+        };
+        let mut seen = vec![false; x.len()];
+        if self.perm.len() != x.len()
+            || self
+                .perm
+                .iter()
+                .any(|p| *p >= x.len() || std::mem::replace(&mut seen[*p], true))
+        {
+            return Err(format!(
+                "{:?} is not a permutation of the axes of {x:?}",
+                self.perm
+            ));
+        }
+        Ok(self.perm.iter().map(|p| x[*p]).collect())
+    }
+
+    fn eval(&self, inputs: &[&QTensor], ctx: &EvalCtx) -> Result<QTensor> {
+        let x = inputs[0];
+        let shape = self
+            .output_shape(&[&x.shape])
+            .map_err(|m| ctx.shape_err(m))?;
+        let data = self.gather(&x.shape).iter().map(|i| x.data[*i]).collect();
+        Ok(QTensor {
+            shape,
+            data,
+            scale: x.scale,
+        })
+    }
+
+    fn lower(&self, input_shapes: &[&[usize]], _lanes: usize) -> Lowering {
+        Lowering::Gather(self.gather(input_shapes[0]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gather_matches_a_hand_transposed_matrix() {
+        // [[0, 1, 2], [3, 4, 5]] transposed is [[0, 3], [1, 4], [2, 5]].
+        assert_eq!(
+            Transpose { perm: vec![1, 0] }.gather(&[2, 3]),
+            vec![0, 3, 1, 4, 2, 5]
+        );
+        // NCHW -> NHWC of a 1x2x2x2 tensor.
+        assert_eq!(
+            Transpose {
+                perm: vec![0, 2, 3, 1]
+            }
+            .gather(&[1, 2, 2, 2]),
+            vec![0, 4, 1, 5, 2, 6, 3, 7]
+        );
+    }
+
+    #[test]
+    fn transposed_cells_are_copies_in_the_circuit() {
+        use crate::testing::{mock_run, single_op_graph};
+        use crate::CircuitParams;
+        let graph = single_op_graph(
+            crate::OpKind::Transpose(Transpose { perm: vec![1, 0] }),
+            &[vec![2, 3]],
+            8,
+            12,
+        );
+        let x = QTensor::new(vec![2, 3], vec![1, -2, 3, -4, 5, -6], 8).unwrap();
+        let params = CircuitParams {
+            range_bits: 12,
+            scale: 8,
+            ..CircuitParams::default()
+        };
+        let (failures, _, _) = mock_run(graph.clone(), vec![x.clone()], params, false, None);
+        assert!(failures.is_empty(), "{failures:?}");
+        // Claiming the untransposed order as output must fail the instance copy constraints.
+        let trace = graph.eval(std::slice::from_ref(&x)).unwrap();
+        assert_eq!(trace.values[1].data, vec![1, -4, -2, 5, 3, -6]);
+        let circuit = crate::ModelCircuit::new(std::sync::Arc::new(graph), params, false)
+            .with_inputs(vec![x.clone()]);
+        let wrong: Vec<crate::Fr> = x
+            .data
+            .iter()
+            .map(|v| crate::fixed_point::to_field(*v))
+            .collect();
+        let (_, k) = circuit.cost().unwrap();
+        let prover = halo2_proofs::dev::MockProver::run(k, &circuit, vec![wrong]).unwrap();
+        assert!(prover.verify().is_err(), "untransposed outputs accepted");
+    }
+}

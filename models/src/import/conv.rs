@@ -1,0 +1,121 @@
+//! Convolutions and pools over NCHW: tract's `Conv` (ONNX Conv, its bias included) into a `Conv`, and
+//! `SumPool` (ONNX AveragePool, GlobalAveragePool after tract) into a `Pool`. Only 2-D, NCHW, OIHW kernels.
+
+use super::{Importer, Value};
+use crate::error::Result;
+use crate::float_graph::FloatOp;
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PoolSpec, SumPool};
+use tract_onnx::tract_core::ops::nn::DataFormat;
+use zkinfer_circuits::ops::geometry::Window;
+use zkinfer_circuits::ops::PoolDivisor;
+use zkinfer_circuits::Activation;
+
+/// The 2-D window of a pool spec over an NCHW input, checked against tract's output shape.
+fn window(
+    im: &Importer,
+    node: &TypedNode,
+    spec: &PoolSpec,
+    input: &[usize],
+    output: &[usize],
+) -> Result<Window> {
+    if spec.data_format != DataFormat::NCHW || spec.rank() != 2 || input.len() != 4 {
+        return Err(im.unsupported(
+            node,
+            format!(
+                "only 2-D NCHW is supported ({:?}, input {input:?})",
+                spec.data_format
+            ),
+        ));
+    }
+    let padding = spec.computed_padding(&input[2..]);
+    let (strides, dilations) = (spec.strides(), spec.dilations());
+    let window = Window {
+        kernel: [spec.kernel_shape[0], spec.kernel_shape[1]],
+        strides: [strides[0], strides[1]],
+        pads: [
+            padding[0].pad_before,
+            padding[1].pad_before,
+            padding[0].pad_after,
+            padding[1].pad_after,
+        ],
+        dilations: [dilations[0], dilations[1]],
+    };
+    let hw = window
+        .output_hw(input[2], input[3])
+        .map_err(|m| im.node_err(node, m))?;
+    if hw[..] != output[2..] {
+        return Err(im.unsupported(
+            node,
+            format!("padding mode {:?} (output {output:?})", spec.padding),
+        ));
+    }
+    Ok(window)
+}
+
+pub(super) fn import_conv(im: &mut Importer, node: &TypedNode, op: &Conv) -> Result<()> {
+    if op.q_params.is_some() || op.kernel_fmt != KernelFormat::OIHW || node.inputs.len() != 3 {
+        return Err(im.unsupported(node, "quantized Conv or a kernel layout other than OIHW"));
+    }
+    let x = match im.input(node, 0)? {
+        Value::Node(x) => x,
+        Value::Const { .. } => return Err(im.node_err(node, "convolution of a constant")),
+    };
+    let (
+        Value::Const {
+            values: weights, ..
+        },
+        Value::Const {
+            values: bias,
+            shape: bias_shape,
+        },
+    ) = (im.input(node, 1)?, im.input(node, 2)?)
+    else {
+        return Err(im.unsupported(node, "kernel or bias computed at run time"));
+    };
+    let (input, output) = (im.input_shape(node, 0)?, im.output_shape(node)?);
+    let window = window(im, node, &op.pool_spec, &input, &output)?;
+    let c_out = output[1];
+    let bias = match bias.len() {
+        1 => vec![bias[0]; c_out],
+        n if n == c_out => bias,
+        _ => {
+            return Err(im.node_err(
+                node,
+                format!("bias of shape {bias_shape:?} for {c_out} channels"),
+            ))
+        }
+    };
+    let fop = FloatOp::Conv {
+        c_in: input[1],
+        c_out,
+        group: op.group,
+        window,
+        weights,
+        bias,
+        act: Activation::None,
+    };
+    im.push(node.id, &node.name, fop, vec![x], output);
+    Ok(())
+}
+
+pub(super) fn import_sum_pool(im: &mut Importer, node: &TypedNode, op: &SumPool) -> Result<()> {
+    let Value::Node(x) = im.input(node, 0)? else {
+        return Err(im.node_err(node, "pooling a constant"));
+    };
+    let (input, output) = (im.input_shape(node, 0)?, im.output_shape(node)?);
+    let window = window(im, node, &op.pool_spec, &input, &output)?;
+    let divisor = match (op.normalize, op.count_include_pad) {
+        (false, _) => PoolDivisor::One,
+        (true, true) => PoolDivisor::KernelArea,
+        (true, false) => PoolDivisor::InBounds,
+    };
+    im.push(
+        node.id,
+        &node.name,
+        FloatOp::Pool { window, divisor },
+        vec![x],
+        output,
+    );
+    Ok(())
+}
