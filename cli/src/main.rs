@@ -37,6 +37,10 @@ fn main() {
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned());
+        if msg.as_deref().is_some_and(|m| m.contains("Broken pipe")) {
+            // The reader went away (e.g. `| head`): stop quietly, as other command-line tools do.
+            std::process::exit(141);
+        }
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
