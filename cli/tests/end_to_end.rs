@@ -168,6 +168,12 @@ fn cnn_tiny_end_to_end() {
 }
 
 #[test]
+fn bn_affine_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "bn_affine", 0.01);
+}
+
+#[test]
 fn tiny_linear_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     // Weights and inputs are exact multiples of 1/16: the quantized result is exact.

@@ -4,7 +4,9 @@
 use crate::error::{ModelError, Result};
 use zkinfer_circuits::fixed_point::quantize;
 use zkinfer_circuits::ops::geometry::Window;
-use zkinfer_circuits::ops::{Add, Conv, Dense, Input, Pool, PoolDivisor, Relu, Reshape, Transpose};
+use zkinfer_circuits::ops::{
+    Affine, Conv, Dense, Input, Pool, PoolDivisor, Relu, Reshape, Transpose,
+};
 use zkinfer_circuits::{Activation, Node, OpKind, QuantizedGraph};
 
 #[derive(Clone, Debug)]
@@ -35,9 +37,11 @@ pub enum FloatOp {
         window: Window,
         divisor: PoolDivisor,
     },
-    /// Sum of two values, or of a value and a constant of the same number of elements.
-    Add {
-        constant: Option<Vec<f64>>,
+    /// Elementwise `act(Σ_j c_j ⊙ x_j + b)` over one or two operands of the same size.
+    Affine {
+        coefficients: Vec<Vec<f64>>,
+        bias: Vec<f64>,
+        act: Activation,
     },
     Relu,
     Reshape {
@@ -126,11 +130,29 @@ impl FloatGraph {
                         .collect();
                     (out, p)
                 }
-                FloatOp::Add { constant } => {
-                    let rhs = constant.as_ref().unwrap_or_else(|| arg(1));
-                    let v: Vec<f64> = arg(0).iter().zip(rhs).map(|(a, b)| a + b).collect();
-                    let p = max_abs(&v);
-                    (v, p)
+                FloatOp::Affine {
+                    coefficients,
+                    bias,
+                    act,
+                } => {
+                    let pre: Vec<f64> = (0..bias.len())
+                        .map(|i| {
+                            bias[i]
+                                + coefficients
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(j, c)| c[i] * arg(j)[i])
+                                    .sum::<f64>()
+                        })
+                        .collect();
+                    let p = max_abs(&pre);
+                    let relu = *act == Activation::Relu;
+                    (
+                        pre.iter()
+                            .map(|v| if relu { v.max(0.0) } else { *v })
+                            .collect(),
+                        p,
+                    )
                 }
                 FloatOp::Conv {
                     c_in,
@@ -210,9 +232,14 @@ impl FloatGraph {
                         bias: q(bias, 2 * scale),
                         act: *act,
                     }),
-                    FloatOp::Add { constant } => OpKind::Add(Add {
-                        constant: constant.as_ref().map(|c| q(c, scale)),
-                        scale,
+                    FloatOp::Affine {
+                        coefficients,
+                        bias,
+                        act,
+                    } => OpKind::Affine(Affine {
+                        coefficients: coefficients.iter().map(|c| q(c, scale)).collect(),
+                        bias: q(bias, 2 * scale),
+                        act: *act,
                     }),
                     FloatOp::Conv {
                         c_in,

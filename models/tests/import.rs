@@ -106,6 +106,30 @@ fn conv_bias_and_relu_are_fused_and_pool_imported() {
 }
 
 #[test]
+fn bn_affine_matches_tract() {
+    check_model("bn_affine", 0.01);
+}
+
+#[test]
+fn batchnorm_and_constant_arithmetic_fold() {
+    let m = load_onnx(&zoo("bn_affine", "network.onnx")).unwrap();
+    let ops: Vec<&FloatOp> = m.graph.nodes.iter().map(|n| &n.op).collect();
+    // BatchNormalization (tract: Mul + Add) folds into the Conv; Relu fuses after it.
+    let convs: Vec<_> = ops
+        .iter()
+        .filter(|o| matches!(o, FloatOp::Conv { .. }))
+        .collect();
+    assert_eq!(convs.len(), 1);
+    assert!(!ops.iter().any(|o| matches!(o, FloatOp::Relu)), "{ops:?}");
+    // Sub/Mul/Div by constants fold into one-operand Affines; const - x and x + y are Affines too.
+    let two_operand = ops
+        .iter()
+        .filter(|o| matches!(o, FloatOp::Affine { coefficients, .. } if coefficients.len() == 2))
+        .count();
+    assert_eq!(two_operand, 1);
+}
+
+#[test]
 fn gemm_bias_and_relu_are_fused_into_dense() {
     let m = load_onnx(&zoo("mlp_digits", "network.onnx")).unwrap();
     let dense: Vec<_> = m
@@ -119,7 +143,7 @@ fn gemm_bias_and_relu_are_fused_into_dense() {
         m.graph
             .nodes
             .iter()
-            .filter(|n| matches!(n.op, FloatOp::Relu | FloatOp::Add { .. }))
+            .filter(|n| matches!(n.op, FloatOp::Relu | FloatOp::Affine { .. }))
             .count(),
         0
     );

@@ -11,6 +11,7 @@ tests compare zkinfer's dequantized outputs against).
   mlp_digits/   Gemm 64->32 (transB=1), Relu, Gemm 32->10; trained on scikit-learn's bundled 8x8 digits
   tiny_linear/  Flatten [1,2,4] -> MatMul 8->4 -> Add bias -> Relu -> Identity; fixed small weights
   cnn_tiny/     Conv 3x3 pad 1 + Relu, AveragePool 2x2, Conv 1x1, Flatten, Gemm; fixed small weights
+  bn_affine/    Conv, BatchNormalization, Relu, Sub/Mul/Div by constants, constant - tensor, tensor + tensor
 """
 import json
 import os
@@ -127,6 +128,48 @@ x = (rng.integers(0, 17, size=(1, 1, 6, 6)) / 16.0).astype(np.float32)
 cal = (rng.integers(0, 17, size=(6, 1, 1, 6, 6)) / 16.0).astype(np.float32)
 save("cnn_tiny", graph, x, cal, cnn_tiny(x.astype(np.float64)))
 print("cnn_tiny:", cnn_tiny(x.astype(np.float64)).ravel().tolist())
+
+# ---------------------------------------------------------------- bn_affine
+# Conv 1->2 3x3, BatchNormalization, Relu, then elementwise arithmetic with constants and between tensors:
+# (relu - 0.25) * per-channel c / 3 + (1 - relu), flattened.
+rng = np.random.default_rng(5)
+Wc = (rng.integers(-8, 9, size=(2, 1, 3, 3)) / 8.0).astype(np.float32)
+bc = np.array([0.25, -0.5], np.float32)
+gamma, beta = np.array([1.5, 0.75], np.float32), np.array([0.125, -0.25], np.float32)
+mean, var = np.array([0.5, -0.25], np.float32), np.array([2.0, 0.5], np.float32)
+cmul = np.array([0.5, -1.5], np.float32).reshape(1, 2, 1, 1)
+graph = helper.make_graph(
+    [
+        helper.make_node("Conv", ["input", "Wc", "bc"], ["c1"], name="conv", strides=[1, 1]),
+        helper.make_node("BatchNormalization", ["c1", "gamma", "beta", "mean", "var"], ["bn"], name="bn", epsilon=1e-5),
+        helper.make_node("Relu", ["bn"], ["r"], name="relu"),
+        helper.make_node("Sub", ["r", "quarter"], ["s1"], name="sub_const"),
+        helper.make_node("Mul", ["s1", "cmul"], ["m"], name="mul_const"),
+        helper.make_node("Div", ["m", "three"], ["d"], name="div_const"),
+        helper.make_node("Sub", ["one", "r"], ["n"], name="const_sub"),
+        helper.make_node("Add", ["d", "n"], ["sum"], name="add_values"),
+        helper.make_node("Flatten", ["sum"], ["output"], name="flatten", axis=1),
+    ],
+    "bn_affine",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 5, 5])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 18])],
+    [f32("Wc", Wc), f32("bc", bc), f32("gamma", gamma), f32("beta", beta), f32("mean", mean), f32("var", var),
+     f32("quarter", 0.25), f32("cmul", cmul), f32("three", 3.0), f32("one", 1.0)],
+)
+
+
+def bn_affine(x):
+    x = x.reshape(5, 5)
+    c1 = np.array([[[(x[i:i + 3, j:j + 3] * Wc[o, 0]).sum() + bc[o] for j in range(3)] for i in range(3)] for o in range(2)])
+    bn = (c1 - mean[:, None, None]) / np.sqrt(var[:, None, None] + 1e-5) * gamma[:, None, None] + beta[:, None, None]
+    r = np.maximum(bn, 0)
+    out = (r - 0.25) * cmul[0] / 3.0 + (1.0 - r)
+    return out.reshape(1, 18)
+
+
+x = (rng.integers(0, 17, size=(1, 1, 5, 5)) / 16.0).astype(np.float32)
+cal = (rng.integers(0, 17, size=(6, 1, 1, 5, 5)) / 16.0).astype(np.float32)
+save("bn_affine", graph, x, cal, bn_affine(x.astype(np.float64)))
 
 # ---------------------------------------------------------------- testdata (bad inputs for the CLI tests)
 os.makedirs(os.path.join(HERE, "testdata"), exist_ok=True)

@@ -5,7 +5,7 @@
 //! `act(rescale(Σ w·x + b))`, so it lowers into [`AffineGroup`]s that the MAC and requant chips lay out, or
 //! it is a pure re-indexing ([`Lowering::Alias`]) that costs no rows at all.
 
-mod add;
+mod affine;
 mod conv;
 mod dense;
 pub mod geometry;
@@ -15,7 +15,7 @@ mod relu;
 mod reshape;
 mod transpose;
 
-pub use add::Add;
+pub use affine::Affine;
 pub use conv::Conv;
 pub use dense::Dense;
 pub use input::Input;
@@ -142,7 +142,7 @@ pub enum OpKind {
     Dense(Dense),
     Conv(Conv),
     Pool(Pool),
-    Add(Add),
+    Affine(Affine),
     Relu(Relu),
     Reshape(Reshape),
     Transpose(Transpose),
@@ -155,7 +155,7 @@ impl OpKind {
             OpKind::Dense(o) => o,
             OpKind::Conv(o) => o,
             OpKind::Pool(o) => o,
-            OpKind::Add(o) => o,
+            OpKind::Affine(o) => o,
             OpKind::Relu(o) => o,
             OpKind::Reshape(o) => o,
             OpKind::Transpose(o) => o,

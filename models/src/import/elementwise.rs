@@ -1,8 +1,11 @@
-//! Binary elementwise ops: `Add` and `Max` (tract's form of Relu: `max(x, 0)`).
+//! Binary elementwise ops: `Add`, `Sub`, `Mul`, `Div` and `Max` (tract's form of Relu: `max(x, 0)`).
 //!
-//! `Add` of a constant right after a Dense whose output has no other use folds into the Dense's bias when
-//! the (broadcast) constant is the same for every row; `Max` with zero right after a Dense or a folded Add
-//! becomes the Dense's activation. Otherwise they are standalone `Add` / `Relu` nodes.
+//! Sums and differences of two tensors, and any of the four with a (broadcast) constant, become an
+//! elementwise `Affine`; products and quotients of two tensors are not affine and are refused. Folds, when
+//! the operand has no other use: a constant added to a Dense or Conv whose bias it can absorb (the same
+//! value on every row / per channel) goes into that bias; a constant added to a one-operand Affine goes
+//! into its bias (so BatchNormalization's Mul + Add is one Affine); `max(x, 0)` after a Dense, Conv or
+//! Affine becomes its activation. Otherwise they are standalone nodes.
 
 use super::{Importer, Value};
 use crate::error::Result;
@@ -14,15 +17,31 @@ use zkinfer_circuits::Activation;
 pub(super) fn import_binary(im: &mut Importer, node: &TypedNode, op: &TypedBinOp) -> Result<()> {
     let name = op.0.name().to_string();
     let out_shape = im.output_shape(node)?;
+    let numel: usize = out_shape.iter().product();
     let (a, b) = (im.input(node, 0)?, im.input(node, 1)?);
-    let (x, x_tract, constant) = match (&a, &b) {
-        (Value::Node(x), Value::Const { shape, values }) => {
-            (*x, node.inputs[0].node, Some((shape, values)))
-        }
-        (Value::Const { shape, values }, Value::Node(x)) => {
-            (*x, node.inputs[1].node, Some((shape, values)))
-        }
-        (Value::Node(x), Value::Node(_)) => (*x, node.inputs[0].node, None),
+    let bcast = |im: &Importer, shape: &[usize], values: &[f64]| {
+        broadcast(values, shape, &out_shape).ok_or_else(|| {
+            im.unsupported(
+                node,
+                format!("constant of shape {shape:?} against {out_shape:?}"),
+            )
+        })
+    };
+    // (operand, its tract node, constant, constant is the left operand)
+    let (x, x_tract, constant, const_left) = match (&a, &b) {
+        (Value::Node(x), Value::Const { shape, values }) => (
+            *x,
+            node.inputs[0].node,
+            Some(bcast(im, shape, values)?),
+            false,
+        ),
+        (Value::Const { shape, values }, Value::Node(x)) => (
+            *x,
+            node.inputs[1].node,
+            Some(bcast(im, shape, values)?),
+            true,
+        ),
+        (Value::Node(x), Value::Node(_)) => (*x, node.inputs[0].node, None, false),
         _ => {
             return Err(im.node_err(
                 node,
@@ -30,106 +49,138 @@ pub(super) fn import_binary(im: &mut Importer, node: &TypedNode, op: &TypedBinOp
             ))
         }
     };
-    let constant = match constant {
-        Some((shape, values)) => Some(broadcast(values, shape, &out_shape).ok_or_else(|| {
-            im.unsupported(
-                node,
-                format!("constant of shape {shape:?} against {out_shape:?}"),
-            )
-        })?),
-        None => None,
-    };
-    match name.as_str() {
-        "Add" => import_add(im, node, x, x_tract, &b, constant, out_shape),
-        "Max" => match constant {
-            Some(c) if c.iter().all(|v| *v == 0.0) => import_relu(im, node, x, x_tract, out_shape),
-            _ => Err(im.unsupported(node, "Max other than max(x, 0)")),
-        },
-        _ => Err(im.unsupported(node, "")),
-    }
-}
-
-fn import_add(
-    im: &mut Importer,
-    node: &TypedNode,
-    x: usize,
-    x_tract: usize,
-    rhs: &Value,
-    constant: Option<Vec<f64>>,
-    out_shape: Vec<usize>,
-) -> Result<()> {
-    let numel: usize = out_shape.iter().product();
-    let Some(constant) = constant else {
-        let Value::Node(y) = rhs else {
-            unreachable!("constant handled above")
-        };
-        let (nx, ny) = (
-            im.graph.nodes[x].shape.iter().product::<usize>(),
-            im.graph.nodes[*y].shape.iter().product::<usize>(),
-        );
-        if nx != numel || ny != numel {
-            return Err(im.unsupported(
-                node,
-                "Add with broadcasting between two non-constant tensors",
-            ));
-        }
-        let shape = im.graph.nodes[x].shape.clone();
-        im.push(
-            node.id,
-            &node.name,
-            FloatOp::Add { constant: None },
-            vec![x, *y],
-            shape,
-        );
-        return Ok(());
-    };
-    if im.single_use(x_tract) {
-        if let FloatOp::Dense {
-            n_out,
-            bias,
-            act: Activation::None,
-            ..
-        } = &mut im.graph.nodes[x].op
-        {
-            let n_out = *n_out;
-            let rows: Vec<&[f64]> = constant.chunks(n_out).collect();
-            if constant.len() % n_out == 0 && rows.iter().all(|r| *r == rows[0]) {
-                for (b, c) in bias.iter_mut().zip(rows[0]) {
-                    *b += c;
-                }
-                im.values.insert(node.id, super::Value::Node(x));
-                return Ok(());
-            }
-        }
-    }
     if im.graph.nodes[x].shape.iter().product::<usize>() != numel {
-        return Err(im.unsupported(
-            node,
-            "Add whose constant broadcasts the operand to a larger shape",
-        ));
+        return Err(im.unsupported(node, "broadcasting that enlarges a non-constant operand"));
     }
     let shape = im.graph.nodes[x].shape.clone();
-    im.push(
-        node.id,
-        &node.name,
-        FloatOp::Add {
-            constant: Some(constant),
-        },
-        vec![x],
-        shape,
-    );
+    let Some(c) = constant else {
+        let Value::Node(y) = b else {
+            unreachable!("matched above")
+        };
+        if im.graph.nodes[y].shape.iter().product::<usize>() != numel {
+            return Err(im.unsupported(node, "broadcasting between two non-constant tensors"));
+        }
+        let sign = match name.as_str() {
+            "Add" => 1.0,
+            "Sub" => -1.0,
+            _ => {
+                return Err(
+                    im.unsupported(node, "product, quotient or max of two non-constant tensors")
+                )
+            }
+        };
+        let op = FloatOp::Affine {
+            coefficients: vec![vec![1.0; numel], vec![sign; numel]],
+            bias: vec![0.0; numel],
+            act: Activation::None,
+        };
+        im.push(node.id, &node.name, op, vec![x, y], shape);
+        return Ok(());
+    };
+    let (coefficient, bias): (Vec<f64>, Vec<f64>) = match (name.as_str(), const_left) {
+        ("Add", _) => return add_constant(im, node, x, x_tract, c, shape),
+        ("Sub", false) => {
+            return add_constant(im, node, x, x_tract, c.iter().map(|v| -v).collect(), shape)
+        }
+        ("Sub", true) => (vec![-1.0; numel], c),
+        ("Mul", _) => (c, vec![0.0; numel]),
+        ("Div", false) => (c.iter().map(|v| 1.0 / v).collect(), vec![0.0; numel]),
+        ("Max", _) if c.iter().all(|v| *v == 0.0) => return relu(im, node, x, x_tract, shape),
+        ("Max", _) => return Err(im.unsupported(node, "Max other than max(x, 0)")),
+        ("Div", true) => return Err(im.unsupported(node, "division by a non-constant tensor")),
+        _ => return Err(im.unsupported(node, "")),
+    };
+    if coefficient.iter().any(|v| !v.is_finite()) {
+        return Err(im.node_err(node, "division by zero in a constant"));
+    }
+    let op = FloatOp::Affine {
+        coefficients: vec![coefficient],
+        bias,
+        act: Activation::None,
+    };
+    im.push(node.id, &node.name, op, vec![x], shape);
     Ok(())
 }
 
-fn import_relu(
+/// `x + c`: folded into the bias of a preceding Dense, Conv or one-operand Affine when possible.
+fn add_constant(
     im: &mut Importer,
     node: &TypedNode,
     x: usize,
     x_tract: usize,
-    out_shape: Vec<usize>,
+    c: Vec<f64>,
+    shape: Vec<usize>,
 ) -> Result<()> {
     if im.single_use(x_tract) {
-        if let FloatOp::Dense { act, .. } | FloatOp::Conv { act, .. } = &mut im.graph.nodes[x].op {
+        let x_shape = im.graph.nodes[x].shape.clone();
+        let folded = match &mut im.graph.nodes[x].op {
+            FloatOp::Dense {
+                n_out,
+                bias,
+                act: Activation::None,
+                ..
+            } => fold_per_channel(bias, &c, 1, *n_out),
+            FloatOp::Conv {
+                c_out,
+                bias,
+                act: Activation::None,
+                ..
+            } => fold_per_channel(bias, &c, x_shape[2..].iter().product(), *c_out),
+            FloatOp::Affine {
+                coefficients,
+                bias,
+                act: Activation::None,
+            } if coefficients.len() == 1 => {
+                bias.iter_mut().zip(&c).for_each(|(b, v)| *b += v);
+                true
+            }
+            _ => false,
+        };
+        if folded {
+            im.values.insert(node.id, Value::Node(x));
+            return Ok(());
+        }
+    }
+    let n = c.len();
+    let op = FloatOp::Affine {
+        coefficients: vec![vec![1.0; n]],
+        bias: c,
+        act: Activation::None,
+    };
+    im.push(node.id, &node.name, op, vec![x], shape);
+    Ok(())
+}
+
+/// Add `c` (laid out `[rows][channels][inner]`) to a per-channel `bias` if it is constant over rows and
+/// the inner positions. Returns whether it did.
+fn fold_per_channel(bias: &mut [f64], c: &[f64], inner: usize, channels: usize) -> bool {
+    let per = |i: usize| c[i / inner % channels];
+    if inner == 0
+        || channels == 0
+        || !c.len().is_multiple_of(inner * channels)
+        || !(0..c.len()).all(|i| c[i] == per(i))
+    {
+        return false;
+    }
+    for (ch, b) in bias.iter_mut().enumerate() {
+        *b += c[ch * inner];
+    }
+    true
+}
+
+/// `max(x, 0)`: the activation of a preceding Dense, Conv or Affine when possible.
+fn relu(
+    im: &mut Importer,
+    node: &TypedNode,
+    x: usize,
+    x_tract: usize,
+    shape: Vec<usize>,
+) -> Result<()> {
+    if im.single_use(x_tract) {
+        if let FloatOp::Dense { act, .. }
+        | FloatOp::Conv { act, .. }
+        | FloatOp::Affine { act, .. } = &mut im.graph.nodes[x].op
+        {
             if *act == Activation::None {
                 *act = Activation::Relu;
                 im.values.insert(node.id, Value::Node(x));
@@ -137,10 +188,6 @@ fn import_relu(
             }
         }
     }
-    if im.graph.nodes[x].shape.iter().product::<usize>() != out_shape.iter().product::<usize>() {
-        return Err(im.unsupported(node, "Max whose zero constant broadcasts the operand"));
-    }
-    let shape = im.graph.nodes[x].shape.clone();
     im.push(node.id, &node.name, FloatOp::Relu, vec![x], shape);
     Ok(())
 }
