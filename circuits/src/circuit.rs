@@ -175,7 +175,10 @@ impl ModelCircuit {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
             let out = match node.op.as_op().lower(&ins, self.params.lanes_out) {
                 Lowering::Alias => wires[node.inputs[0]].clone(),
-                Lowering::Gather(map) => map.iter().map(|i| wires[node.inputs[0]][*i]).collect(),
+                Lowering::Gather(map) => map
+                    .iter()
+                    .map(|(op, i)| wires[node.inputs[*op]][*i])
+                    .collect(),
                 Lowering::Input => {
                     let len = shapes[n].iter().product::<usize>();
                     let values = inputs.as_mut().and_then(|it| it.next());

@@ -59,3 +59,35 @@ pub fn mock_run(
     };
     (failures, circuit, k)
 }
+
+/// For a graph of inputs followed by a free re-indexing op: its eval gives `expected`, the honest circuit
+/// is satisfied, and claiming the operands' original order instead is rejected by the copy constraints.
+pub fn gather_is_constrained(graph: QuantizedGraph, inputs: &[Vec<i64>], expected: &[i64]) {
+    let (scale, range_bits) = (graph.scale, graph.range_bits);
+    let shapes = graph.shapes().expect("shapes");
+    let tensors: Vec<QTensor> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, v)| QTensor::new(shapes[i].clone(), v.clone(), scale).expect("shape"))
+        .collect();
+    let trace = graph.eval(&tensors).expect("eval");
+    assert_eq!(trace.values.last().expect("output").data, expected);
+    let params = CircuitParams {
+        scale,
+        range_bits,
+        ..CircuitParams::default()
+    };
+    let (failures, circuit, k) = mock_run(graph, tensors.clone(), params, false, None);
+    assert!(failures.is_empty(), "{failures:?}");
+    let original: Vec<Fr> = inputs
+        .concat()
+        .iter()
+        .map(|v| crate::fixed_point::to_field(*v))
+        .collect();
+    assert_ne!(inputs.concat(), expected, "test needs a re-ordering");
+    let prover = MockProver::run(k, &circuit, vec![original]).expect("synthesis");
+    assert!(
+        prover.verify().is_err(),
+        "outputs in the operands' order accepted"
+    );
+}

@@ -5,7 +5,7 @@ use crate::error::{ModelError, Result};
 use zkinfer_circuits::fixed_point::quantize;
 use zkinfer_circuits::ops::geometry::Window;
 use zkinfer_circuits::ops::{
-    Affine, Conv, Dense, Input, Pool, PoolDivisor, Relu, Reshape, Transpose,
+    Affine, Concat, Conv, Dense, Input, Pool, PoolDivisor, Relu, Reshape, Slice, Transpose,
 };
 use zkinfer_circuits::{Activation, Node, OpKind, QuantizedGraph};
 
@@ -50,6 +50,16 @@ pub enum FloatOp {
     /// Axis permutation (ONNX Transpose semantics).
     Transpose {
         perm: Vec<usize>,
+    },
+    /// Elements `start..end` of one axis.
+    Slice {
+        axis: usize,
+        start: usize,
+        end: usize,
+    },
+    /// Operands joined along an axis.
+    Concat {
+        axis: usize,
     },
 }
 
@@ -190,6 +200,24 @@ impl FloatGraph {
                 }
                 FloatOp::Relu => (arg(0).iter().map(|v| v.max(0.0)).collect(), max_abs(arg(0))),
                 FloatOp::Reshape { .. } => (arg(0).clone(), 0.0),
+                FloatOp::Slice { axis, start, end } => {
+                    let op = Slice {
+                        axis: *axis,
+                        start: *start,
+                        end: *end,
+                    };
+                    let map = op.gather(&self.nodes[node.inputs[0]].shape);
+                    (map.iter().map(|i| arg(0)[*i]).collect(), 0.0)
+                }
+                FloatOp::Concat { axis } => {
+                    let shapes: Vec<&[usize]> = node
+                        .inputs
+                        .iter()
+                        .map(|i| self.nodes[*i].shape.as_slice())
+                        .collect();
+                    let map = Concat { axis: *axis }.gather(&shapes);
+                    (map.iter().map(|(op, i)| arg(*op)[*i]).collect(), 0.0)
+                }
                 FloatOp::Transpose { perm } => {
                     let map =
                         Transpose { perm: perm.clone() }.gather(&self.nodes[node.inputs[0]].shape);
@@ -264,6 +292,12 @@ impl FloatGraph {
                         scale,
                     }),
                     FloatOp::Relu => OpKind::Relu(Relu { scale }),
+                    FloatOp::Slice { axis, start, end } => OpKind::Slice(Slice {
+                        axis: *axis,
+                        start: *start,
+                        end: *end,
+                    }),
+                    FloatOp::Concat { axis } => OpKind::Concat(Concat { axis: *axis }),
                     FloatOp::Transpose { perm } => {
                         OpKind::Transpose(Transpose { perm: perm.clone() })
                     }

@@ -106,6 +106,25 @@ fn conv_bias_and_relu_are_fused_and_pool_imported() {
 }
 
 #[test]
+fn slice_concat_matches_tract() {
+    check_model("slice_concat", 1e-9);
+    let m = load_onnx(&zoo("slice_concat", "network.onnx")).unwrap();
+    assert!(m
+        .graph
+        .nodes
+        .iter()
+        .any(|n| matches!(n.op, FloatOp::Concat { axis: 1 })));
+    assert!(m.graph.nodes.iter().any(|n| matches!(
+        n.op,
+        FloatOp::Slice {
+            axis: 1,
+            start: 1,
+            end: 3
+        }
+    )));
+}
+
+#[test]
 fn bn_affine_matches_tract() {
     check_model("bn_affine", 0.01);
 }

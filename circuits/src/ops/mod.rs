@@ -6,6 +6,7 @@
 //! it is a pure re-indexing ([`Lowering::Alias`]) that costs no rows at all.
 
 mod affine;
+mod concat;
 mod conv;
 mod dense;
 pub mod geometry;
@@ -13,15 +14,18 @@ mod input;
 mod pool;
 mod relu;
 mod reshape;
+mod slice;
 mod transpose;
 
 pub use affine::Affine;
+pub use concat::Concat;
 pub use conv::Conv;
 pub use dense::Dense;
 pub use input::Input;
 pub use pool::{Pool, PoolDivisor};
 pub use relu::Relu;
 pub use reshape::Reshape;
+pub use slice::Slice;
 pub use transpose::Transpose;
 
 use crate::error::{CircuitError, Result};
@@ -115,8 +119,8 @@ impl AffineGroup {
 pub enum Lowering {
     /// Output element `i` is element `i` of operand 0: no rows, the cells are reused.
     Alias,
-    /// Output element `i` is element `map[i]` of operand 0: no rows, the cells are reused.
-    Gather(Vec<usize>),
+    /// Output element `i` is element `map[i].1` of operand `map[i].0`: no rows, the cells are reused.
+    Gather(Vec<(usize, usize)>),
     /// Affine groups over the operands, laid out by the MAC + requant chips.
     Affine(Vec<AffineGroup>),
     /// A graph input: each element is assigned once and range-checked.
@@ -146,6 +150,8 @@ pub enum OpKind {
     Relu(Relu),
     Reshape(Reshape),
     Transpose(Transpose),
+    Slice(Slice),
+    Concat(Concat),
 }
 
 impl OpKind {
@@ -159,8 +165,17 @@ impl OpKind {
             OpKind::Relu(o) => o,
             OpKind::Reshape(o) => o,
             OpKind::Transpose(o) => o,
+            OpKind::Slice(o) => o,
+            OpKind::Concat(o) => o,
         }
     }
+}
+
+/// Strides of a row-major shape.
+pub(crate) fn strides(shape: &[usize]) -> Vec<usize> {
+    (0..shape.len())
+        .map(|i| shape[i + 1..].iter().product())
+        .collect()
 }
 
 /// Group consecutive outputs `0..n` into blocks of `lanes`, building each with `make(first, count)`.

@@ -4,7 +4,8 @@
 //! - `elementwise`: `Add` (two values, or a constant, folded into a preceding Dense's bias when it can)
 //!   and `Max` with a zero constant (ONNX Relu, fused into a preceding Dense when it can);
 //! - `conv`: `Conv` (ONNX Conv) and `SumPool` (ONNX AveragePool / GlobalAveragePool), 2-D NCHW;
-//! - `shape`: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze).
+//! - `shape`: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze),
+//!   and Slice / Concat as free re-indexings.
 //!
 //! Anything else is an error naming the node and its op type.
 
@@ -236,6 +237,11 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
             linear::import_einsum(&mut im, node, einsum)?;
         } else if let Some(bin) = node.op_as::<tract_onnx::tract_core::ops::binary::TypedBinOp>() {
             elementwise::import_binary(&mut im, node, bin)?;
+        } else if let Some(slice) = node.op_as::<tract_onnx::tract_core::ops::array::Slice>() {
+            shape::import_slice(&mut im, node, slice)?;
+        } else if let Some(concat) = node.op_as::<tract_onnx::tract_core::ops::array::TypedConcat>()
+        {
+            shape::import_concat(&mut im, node, concat)?;
         } else if let Some(conv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Conv>() {
             conv::import_conv(&mut im, node, conv)?;
         } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::SumPool>() {

@@ -1,5 +1,5 @@
 //! Axis changes that keep row-major element order: adding or removing unit axes, reshapes, and moves
-//! of unit axes. They import as a free `Reshape`.
+//! of unit axes (a free `Reshape`), plus `Slice` and `Concat` (free re-indexings).
 
 use super::{Importer, Value};
 use crate::error::Result;
@@ -33,5 +33,65 @@ pub(super) fn import_axis_op(im: &mut Importer, node: &TypedNode, op: &AxisOp) -
             im.values.insert(node.id, Value::Const { shape, values });
         }
     }
+    Ok(())
+}
+
+pub(super) fn import_slice(
+    im: &mut Importer,
+    node: &TypedNode,
+    op: &tract_onnx::tract_core::ops::array::Slice,
+) -> Result<()> {
+    let bound = |d: &TDim| d.to_i64().ok().and_then(|v| usize::try_from(v).ok());
+    let (Some(start), Some(end)) = (bound(&op.start), bound(&op.end)) else {
+        return Err(im.unsupported(node, "symbolic or negative slice bounds"));
+    };
+    let shape = im.output_shape(node)?;
+    match im.input(node, 0)? {
+        Value::Node(x) => {
+            if im.graph.nodes[x].shape != im.input_shape(node, 0)? {
+                return Err(im.node_err(node, "operand shape differs from tract's"));
+            }
+            im.push(
+                node.id,
+                &node.name,
+                FloatOp::Slice {
+                    axis: op.axis,
+                    start,
+                    end,
+                },
+                vec![x],
+                shape,
+            );
+        }
+        Value::Const { .. } => {
+            return Err(im.node_err(node, "slice of a constant (tract should have folded this)"))
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn import_concat(
+    im: &mut Importer,
+    node: &TypedNode,
+    op: &tract_onnx::tract_core::ops::array::TypedConcat,
+) -> Result<()> {
+    let mut inputs = Vec::with_capacity(node.inputs.len());
+    for i in 0..node.inputs.len() {
+        match im.input(node, i)? {
+            Value::Node(x) if im.graph.nodes[x].shape == im.input_shape(node, i)? => inputs.push(x),
+            Value::Node(_) => return Err(im.node_err(node, "operand shape differs from tract's")),
+            Value::Const { .. } => {
+                return Err(im.unsupported(node, "concatenation with a constant tensor"))
+            }
+        }
+    }
+    let shape = im.output_shape(node)?;
+    im.push(
+        node.id,
+        &node.name,
+        FloatOp::Concat { axis: op.axis },
+        inputs,
+        shape,
+    );
     Ok(())
 }
