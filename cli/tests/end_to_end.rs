@@ -168,11 +168,13 @@ fn cnn_tiny_end_to_end() {
 }
 
 #[test]
-fn bn_affine_and_slice_concat_end_to_end() {
+fn bn_affine_slice_concat_and_reduce_pool_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "bn_affine", 0.01);
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "slice_concat", 1e-9);
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "reduce_pool", 0.01);
 }
 
 #[test]

@@ -5,7 +5,8 @@ use crate::error::{ModelError, Result};
 use zkinfer_circuits::fixed_point::quantize;
 use zkinfer_circuits::ops::geometry::Window;
 use zkinfer_circuits::ops::{
-    Affine, Concat, Conv, Dense, Input, Pool, PoolDivisor, Relu, Reshape, Slice, Transpose,
+    Affine, Concat, Conv, Dense, Input, Pool, PoolDivisor, ReduceSum, Relu, Reshape, Slice,
+    Transpose,
 };
 use zkinfer_circuits::{Activation, Node, OpKind, QuantizedGraph};
 
@@ -60,6 +61,11 @@ pub enum FloatOp {
     /// Operands joined along an axis.
     Concat {
         axis: usize,
+    },
+    /// `coefficient · Σ` over `axes` (kept with size 1).
+    ReduceSum {
+        axes: Vec<usize>,
+        coefficient: f64,
     },
 }
 
@@ -218,6 +224,19 @@ impl FloatGraph {
                     let map = Concat { axis: *axis }.gather(&shapes);
                     (map.iter().map(|(op, i)| arg(*op)[*i]).collect(), 0.0)
                 }
+                FloatOp::ReduceSum { axes, coefficient } => {
+                    let op = ReduceSum {
+                        axes: axes.clone(),
+                        weight: 0,
+                    };
+                    let taps = op.taps(&self.nodes[node.inputs[0]].shape);
+                    let v: Vec<f64> = taps
+                        .iter()
+                        .map(|t| coefficient * t.iter().map(|i| arg(0)[*i]).sum::<f64>())
+                        .collect();
+                    let p = max_abs(&v);
+                    (v, p)
+                }
                 FloatOp::Transpose { perm } => {
                     let map =
                         Transpose { perm: perm.clone() }.gather(&self.nodes[node.inputs[0]].shape);
@@ -298,6 +317,10 @@ impl FloatGraph {
                         end: *end,
                     }),
                     FloatOp::Concat { axis } => OpKind::Concat(Concat { axis: *axis }),
+                    FloatOp::ReduceSum { axes, coefficient } => OpKind::ReduceSum(ReduceSum {
+                        axes: axes.clone(),
+                        weight: quantize(*coefficient, scale),
+                    }),
                     FloatOp::Transpose { perm } => {
                         OpKind::Transpose(Transpose { perm: perm.clone() })
                     }

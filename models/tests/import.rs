@@ -125,6 +125,35 @@ fn slice_concat_matches_tract() {
 }
 
 #[test]
+fn reduce_pool_matches_tract() {
+    check_model("reduce_pool", 0.01);
+    let m = load_onnx(&zoo("reduce_pool", "network.onnx")).unwrap();
+    // ReduceMean and GlobalAveragePool arrive as sums divided by the count: folded into the coefficient.
+    let reduces: Vec<f64> = m
+        .graph
+        .nodes
+        .iter()
+        .filter_map(|n| match n.op {
+            FloatOp::ReduceSum { coefficient, .. } => Some(coefficient),
+            _ => None,
+        })
+        .collect();
+    // GlobalAveragePool: sum over 3x3 divided by 9; ReduceMean over 2 channels: divided by 2.
+    assert_eq!(reduces.len(), 2, "{reduces:?}");
+    assert!(
+        (reduces[0] - 1.0 / 9.0).abs() < 1e-6 && (reduces[1] - 0.5).abs() < 1e-9,
+        "{reduces:?}"
+    );
+    assert!(
+        !m.graph
+            .nodes
+            .iter()
+            .any(|n| matches!(n.op, FloatOp::Affine { .. })),
+        "division not folded"
+    );
+}
+
+#[test]
 fn bn_affine_matches_tract() {
     check_model("bn_affine", 0.01);
 }

@@ -12,6 +12,7 @@ tests compare zkinfer's dequantized outputs against).
   tiny_linear/  Flatten [1,2,4] -> MatMul 8->4 -> Add bias -> Relu -> Identity; fixed small weights
   cnn_tiny/     Conv 3x3 pad 1 + Relu, AveragePool 2x2, Conv 1x1, Flatten, Gemm; fixed small weights
   slice_concat/ Concat(Slice(input), Relu(MatMul(input)))
+  reduce_pool/  Conv + Relu, GlobalAveragePool and ReduceMean(axis 1), concatenated
   bn_affine/    Conv, BatchNormalization, Relu, Sub/Mul/Div by constants, constant - tensor, tensor + tensor
 """
 import json
@@ -199,6 +200,38 @@ def slice_concat(x):
 x = (rng.integers(-16, 17, size=(1, 4)) / 16.0).astype(np.float32)
 cal = (rng.integers(-16, 17, size=(4, 1, 4)) / 16.0).astype(np.float32)
 save("slice_concat", graph, x, cal, slice_concat(x.astype(np.float64)))
+
+# ---------------------------------------------------------------- reduce_pool
+# Conv 1->2 3x3 + Relu, then GlobalAveragePool and ReduceMean over the channels, flattened and concatenated.
+rng = np.random.default_rng(13)
+Wc = (rng.integers(-8, 9, size=(2, 1, 3, 3)) / 8.0).astype(np.float32)
+graph = helper.make_graph(
+    [
+        helper.make_node("Conv", ["input", "Wc"], ["c"], name="conv", strides=[1, 1]),
+        helper.make_node("Relu", ["c"], ["r"], name="relu"),
+        helper.make_node("GlobalAveragePool", ["r"], ["g"], name="gap"),
+        helper.make_node("ReduceMean", ["r"], ["m"], name="mean", axes=[1], keepdims=1),
+        helper.make_node("Flatten", ["g"], ["gf"], name="flat_g", axis=1),
+        helper.make_node("Flatten", ["m"], ["mf"], name="flat_m", axis=1),
+        helper.make_node("Concat", ["gf", "mf"], ["output"], name="concat", axis=1),
+    ],
+    "reduce_pool",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 5, 5])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 11])],
+    [f32("Wc", Wc)],
+)
+
+
+def reduce_pool(x):
+    x = x.reshape(5, 5)
+    c = np.array([[[(x[i:i + 3, j:j + 3] * Wc[o, 0]).sum() for j in range(3)] for i in range(3)] for o in range(2)])
+    r = np.maximum(c, 0)
+    return np.concatenate([r.mean(axis=(1, 2)), r.mean(axis=0).ravel()]).reshape(1, 11)
+
+
+x = (rng.integers(0, 17, size=(1, 1, 5, 5)) / 16.0).astype(np.float32)
+cal = (rng.integers(0, 17, size=(6, 1, 1, 5, 5)) / 16.0).astype(np.float32)
+save("reduce_pool", graph, x, cal, reduce_pool(x.astype(np.float64)))
 
 # ---------------------------------------------------------------- testdata (bad inputs for the CLI tests)
 os.makedirs(os.path.join(HERE, "testdata"), exist_ok=True)

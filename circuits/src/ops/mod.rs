@@ -12,6 +12,7 @@ mod dense;
 pub mod geometry;
 mod input;
 mod pool;
+mod reduce;
 mod relu;
 mod reshape;
 mod slice;
@@ -23,6 +24,7 @@ pub use conv::Conv;
 pub use dense::Dense;
 pub use input::Input;
 pub use pool::{Pool, PoolDivisor};
+pub use reduce::ReduceSum;
 pub use relu::Relu;
 pub use reshape::Reshape;
 pub use slice::Slice;
@@ -152,6 +154,7 @@ pub enum OpKind {
     Transpose(Transpose),
     Slice(Slice),
     Concat(Concat),
+    ReduceSum(ReduceSum),
 }
 
 impl OpKind {
@@ -167,8 +170,38 @@ impl OpKind {
             OpKind::Transpose(o) => o,
             OpKind::Slice(o) => o,
             OpKind::Concat(o) => o,
+            OpKind::ReduceSum(o) => o,
         }
     }
+}
+
+/// Groups for outputs `0..n` that each weigh their own taps: `taps(o)` gives `(input index, weight)` of
+/// output `o` in operand 0. Each block of `lanes` outputs puts their taps back to back as its slots, and
+/// every neuron weighs only its own.
+pub(crate) fn sparse_groups(
+    n: usize,
+    lanes: usize,
+    taps: impl Fn(usize) -> Vec<(usize, i64)>,
+) -> Vec<AffineGroup> {
+    chunked_groups(n, lanes, |first, count| {
+        let windows: Vec<Vec<(usize, i64)>> = (first..first + count).map(&taps).collect();
+        let slots: Vec<(usize, usize)> = windows.iter().flatten().map(|(i, _)| (0, *i)).collect();
+        let mut weights = vec![0; count * slots.len()];
+        let mut start = 0;
+        for (m, window) in windows.iter().enumerate() {
+            for (j, (_, w)) in window.iter().enumerate() {
+                weights[m * slots.len() + start + j] = *w;
+            }
+            start += window.len();
+        }
+        AffineGroup {
+            slots,
+            weights,
+            bias: vec![0; count],
+            act: Activation::None,
+            outputs: (first..first + count).collect(),
+        }
+    })
 }
 
 /// Strides of a row-major shape.

@@ -4,7 +4,7 @@
 //! otherwise the rounded reciprocal adds at most `2^-(s+1)` relative error per tap.
 
 use super::geometry::{nchw, Window};
-use super::{Activation, AffineGroup, EvalCtx, Lowering, Op};
+use super::{sparse_groups, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::fixed_point::rescale;
 use crate::tensor::QTensor;
@@ -99,42 +99,18 @@ impl Op for Pool {
         let Ok(shape) = self.output_shape(input_shapes) else {
             return Lowering::Affine(vec![]);
         };
-        let total: usize = shape.iter().product();
         let (c, oh, ow) = (shape[1], shape[2], shape[3]);
-        let mut groups = Vec::new();
-        for first in (0..total).step_by(lanes.max(1)) {
-            let outputs: Vec<usize> = (first..(first + lanes).min(total)).collect();
-            let windows: Vec<Vec<usize>> = outputs
-                .iter()
-                .map(|f| {
-                    self.taps(
-                        dims,
-                        f / (c * oh * ow),
-                        f / (oh * ow) % c,
-                        f / ow % oh,
-                        f % ow,
-                    )
-                })
-                .collect();
-            // Slots: the windows back to back; neuron m weighs only its own window.
-            let slots: Vec<(usize, usize)> = windows.iter().flatten().map(|i| (0, *i)).collect();
-            let mut weights = vec![0; outputs.len() * slots.len()];
-            let mut start = 0;
-            for (m, win) in windows.iter().enumerate() {
-                for j in 0..win.len() {
-                    weights[m * slots.len() + start + j] = self.weight(win.len());
-                }
-                start += win.len();
-            }
-            groups.push(AffineGroup {
-                slots,
-                weights,
-                bias: vec![0; outputs.len()],
-                act: Activation::None,
-                outputs,
-            });
-        }
-        Lowering::Affine(groups)
+        Lowering::Affine(sparse_groups(shape.iter().product(), lanes, |f| {
+            let taps = self.taps(
+                dims,
+                f / (c * oh * ow),
+                f / (oh * ow) % c,
+                f / ow % oh,
+                f % ow,
+            );
+            let weight = self.weight(taps.len());
+            taps.into_iter().map(|i| (i, weight)).collect()
+        }))
     }
 }
 

@@ -77,6 +77,11 @@ pub(super) fn import_binary(im: &mut Importer, node: &TypedNode, op: &TypedBinOp
         im.push(node.id, &node.name, op, vec![x, y], shape);
         return Ok(());
     };
+    if let ("Mul", _) | ("Div", false) = (name.as_str(), const_left) {
+        if scale_reduce(im, node, x, x_tract, &c, name == "Div") {
+            return Ok(());
+        }
+    }
     let (coefficient, bias): (Vec<f64>, Vec<f64>) = match (name.as_str(), const_left) {
         ("Add", _) => return add_constant(im, node, x, x_tract, c, shape),
         ("Sub", false) => {
@@ -166,6 +171,34 @@ fn fold_per_channel(bias: &mut [f64], c: &[f64], inner: usize, channels: usize) 
         *b += c[ch * inner];
     }
     true
+}
+
+/// `x · c` or `x / c` with a uniform constant right after a single-use ReduceSum: folded into its
+/// coefficient (ReduceMean arrives from tract as a sum then a division). Returns whether it did.
+fn scale_reduce(
+    im: &mut Importer,
+    node: &TypedNode,
+    x: usize,
+    x_tract: usize,
+    c: &[f64],
+    divide: bool,
+) -> bool {
+    let uniform = c
+        .first()
+        .filter(|v| c.iter().all(|w| w == *v) && **v != 0.0)
+        .copied();
+    match (uniform, im.single_use(x_tract), &mut im.graph.nodes[x].op) {
+        (Some(v), true, FloatOp::ReduceSum { coefficient, .. }) => {
+            *coefficient = if divide {
+                *coefficient / v
+            } else {
+                *coefficient * v
+            };
+            im.values.insert(node.id, Value::Node(x));
+            true
+        }
+        _ => false,
+    }
 }
 
 /// `max(x, 0)`: the activation of a preceding Dense, Conv or Affine when possible.

@@ -242,6 +242,8 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
         } else if let Some(concat) = node.op_as::<tract_onnx::tract_core::ops::array::TypedConcat>()
         {
             shape::import_concat(&mut im, node, concat)?;
+        } else if let Some(reduce) = node.op_as::<tract_onnx::tract_core::ops::nn::Reduce>() {
+            shape::import_reduce(&mut im, node, reduce)?;
         } else if let Some(conv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Conv>() {
             conv::import_conv(&mut im, node, conv)?;
         } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::SumPool>() {

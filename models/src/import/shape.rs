@@ -1,5 +1,6 @@
 //! Axis changes that keep row-major element order: adding or removing unit axes, reshapes, and moves
-//! of unit axes (a free `Reshape`), plus `Slice` and `Concat` (free re-indexings).
+//! of unit axes (a free `Reshape`), plus `Slice` and `Concat` (free re-indexings), and `Reduce<Sum>`
+//! (ONNX ReduceSum, ReduceMean and GlobalAveragePool after tract).
 
 use super::{Importer, Value};
 use crate::error::Result;
@@ -91,6 +92,34 @@ pub(super) fn import_concat(
         &node.name,
         FloatOp::Concat { axis: op.axis },
         inputs,
+        shape,
+    );
+    Ok(())
+}
+
+pub(super) fn import_reduce(
+    im: &mut Importer,
+    node: &TypedNode,
+    op: &tract_onnx::tract_core::ops::nn::Reduce,
+) -> Result<()> {
+    if !matches!(op.reducer, tract_onnx::tract_core::ops::nn::Reducer::Sum) {
+        return Err(im.unsupported(node, format!("reducer {:?}", op.reducer)));
+    }
+    let Value::Node(x) = im.input(node, 0)? else {
+        return Err(im.node_err(node, "reduction of a constant"));
+    };
+    if im.graph.nodes[x].shape != im.input_shape(node, 0)? {
+        return Err(im.node_err(node, "operand shape differs from tract's"));
+    }
+    let shape = im.output_shape(node)?;
+    im.push(
+        node.id,
+        &node.name,
+        FloatOp::ReduceSum {
+            axes: op.axes.to_vec(),
+            coefficient: 1.0,
+        },
+        vec![x],
         shape,
     );
     Ok(())

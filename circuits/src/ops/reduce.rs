@@ -1,0 +1,146 @@
+//! `ReduceSum` over a set of axes (kept with size 1), each sum scaled by a constant:
+//! `y = rescale(Σ x · w)` with `w = round(c·2^s)`. ONNX ReduceSum is `c = 1`; ReduceMean arrives from tract
+//! as a sum followed by a division by the count, which the importer folds into `c`.
+
+use super::{sparse_groups, strides, EvalCtx, Lowering, Op};
+use crate::error::Result;
+use crate::fixed_point::rescale;
+use crate::tensor::QTensor;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReduceSum {
+    pub axes: Vec<usize>,
+    /// The weight of every summed element, at scale `2^s` (`2^s` for a plain sum).
+    pub weight: i64,
+}
+
+impl ReduceSum {
+    /// The input indices summed into each output element.
+    pub fn taps(&self, shape: &[usize]) -> Vec<Vec<usize>> {
+        let out: Vec<usize> = shape
+            .iter()
+            .enumerate()
+            .map(|(d, n)| if self.axes.contains(&d) { 1 } else { *n })
+            .collect();
+        let (in_strides, numel) = (strides(shape), out.iter().product::<usize>());
+        let reduced: usize = self.axes.iter().map(|a| shape[*a]).product();
+        (0..numel)
+            .map(|mut flat| {
+                let mut base = 0;
+                for d in (0..out.len()).rev() {
+                    base += (flat % out[d]) * in_strides[d];
+                    flat /= out[d];
+                }
+                (0..reduced)
+                    .map(|mut r| {
+                        let mut offset = 0;
+                        for a in self.axes.iter().rev() {
+                            offset += (r % shape[*a]) * in_strides[*a];
+                            r /= shape[*a];
+                        }
+                        base + offset
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+impl Op for ReduceSum {
+    fn name(&self) -> &'static str {
+        "ReduceSum"
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        let [x] = inputs else {
+            return Err("expects one operand".into());
+        };
+        let mut seen = vec![false; x.len()];
+        if self.axes.is_empty()
+            || self
+                .axes
+                .iter()
+                .any(|a| *a >= x.len() || std::mem::replace(&mut seen[*a], true))
+        {
+            return Err(format!("axes {:?} of {x:?}", self.axes));
+        }
+        Ok(x.iter()
+            .enumerate()
+            .map(|(d, n)| if self.axes.contains(&d) { 1 } else { *n })
+            .collect())
+    }
+
+    fn eval(&self, inputs: &[&QTensor], ctx: &EvalCtx) -> Result<QTensor> {
+        let x = inputs[0];
+        let shape = self
+            .output_shape(&[&x.shape])
+            .map_err(|m| ctx.shape_err(m))?;
+        let data = self
+            .taps(&x.shape)
+            .iter()
+            .map(|taps| {
+                let acc = taps.iter().try_fold(0i64, |acc, i| {
+                    acc.checked_add(x.data[*i].checked_mul(self.weight)?)
+                });
+                ctx.check_range(rescale(acc.ok_or_else(|| ctx.overflow())?, ctx.scale).0)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(QTensor {
+            shape,
+            data,
+            scale: ctx.scale,
+        })
+    }
+
+    fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
+        let taps = self.taps(input_shapes[0]);
+        Lowering::Affine(sparse_groups(taps.len(), lanes, |o| {
+            taps[o].iter().map(|i| (*i, self.weight)).collect()
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::test_suite::{op_suite, OpCase};
+
+    fn case(axes: Vec<usize>, c: f64) -> OpCase {
+        let (n, h, w) = (3, 4, 2);
+        let x: Vec<f64> = (0..n * h * w)
+            .map(|i| ((i * 5 % 13) as f64 / 6.5) - 1.0)
+            .collect();
+        let ax = axes.clone();
+        OpCase {
+            relu: false,
+            inputs: vec![(vec![1, n, h, w], x)],
+            // Input roundings (up to 8 summed, times c <= 1), the weight's rounding times |sum| <= 8, the final one.
+            tolerance: |s| (8.0 * 0.5 + 8.0 * 0.5 + 1.0) / f64::from(1u32 << s),
+            reference: Box::new(move |xs: &[Vec<f64>]| {
+                let shape = [1, n, h, w];
+                let out: Vec<usize> = (0..4)
+                    .map(|d| if ax.contains(&d) { 1 } else { shape[d] })
+                    .collect();
+                let mut sums = vec![0.0; out.iter().product()];
+                for (i, v) in xs[0].iter().enumerate() {
+                    let coords = [0, i / (h * w), i / w % h, i % w];
+                    let o = (0..4).fold(0, |acc, d| {
+                        acc * out[d] + if ax.contains(&d) { 0 } else { coords[d] }
+                    });
+                    sums[o] += v * c;
+                }
+                sums
+            }),
+            build: Box::new(move |s| {
+                crate::OpKind::ReduceSum(ReduceSum {
+                    axes: axes.clone(),
+                    weight: crate::fixed_point::quantize(c, s),
+                })
+            }),
+        }
+    }
+
+    op_suite!(sum_over_spatial, case(vec![2, 3], 1.0));
+    op_suite!(mean_over_channels, case(vec![1], 1.0 / 3.0));
+}
