@@ -59,7 +59,7 @@ fn prove_verify_and_tamper(dir: &Path, model: &str, tolerance: f64) {
         printed_output(&out),
         values
             .iter()
-            .map(|v| (v * 1e4).round() / 1e4)
+            .map(|v| format!("{v:.4}").parse::<f64>().unwrap())
             .collect::<Vec<_>>()
     );
 
@@ -168,13 +168,15 @@ fn cnn_tiny_end_to_end() {
 }
 
 #[test]
-fn bn_affine_slice_concat_and_reduce_pool_end_to_end() {
+fn affine_gather_reduce_and_max_models_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "bn_affine", 0.01);
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "slice_concat", 1e-9);
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "reduce_pool", 0.01);
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "maxpool_clip", 0.01);
 }
 
 #[test]

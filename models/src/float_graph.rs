@@ -5,7 +5,7 @@ use crate::error::{ModelError, Result};
 use zkinfer_circuits::fixed_point::quantize;
 use zkinfer_circuits::ops::geometry::Window;
 use zkinfer_circuits::ops::{
-    Affine, Concat, Conv, Dense, Input, Pool, PoolDivisor, ReduceSum, Relu, Reshape, Slice,
+    Affine, Concat, Conv, Dense, Gather, Input, Pool, PoolDivisor, ReduceSum, Relu, Reshape, Slice,
     Transpose,
 };
 use zkinfer_circuits::{Activation, Node, OpKind, QuantizedGraph};
@@ -61,6 +61,10 @@ pub enum FloatOp {
     /// Operands joined along an axis.
     Concat {
         axis: usize,
+    },
+    /// Elements of the operand picked by flat index (shape: the node's).
+    Gather {
+        indices: Vec<usize>,
     },
     /// `coefficient · Σ` over `axes` (kept with size 1).
     ReduceSum {
@@ -224,6 +228,7 @@ impl FloatGraph {
                     let map = Concat { axis: *axis }.gather(&shapes);
                     (map.iter().map(|(op, i)| arg(*op)[*i]).collect(), 0.0)
                 }
+                FloatOp::Gather { indices } => (indices.iter().map(|i| arg(0)[*i]).collect(), 0.0),
                 FloatOp::ReduceSum { axes, coefficient } => {
                     let op = ReduceSum {
                         axes: axes.clone(),
@@ -317,6 +322,10 @@ impl FloatGraph {
                         end: *end,
                     }),
                     FloatOp::Concat { axis } => OpKind::Concat(Concat { axis: *axis }),
+                    FloatOp::Gather { indices } => OpKind::Gather(Gather {
+                        shape: n.shape.clone(),
+                        indices: indices.clone(),
+                    }),
                     FloatOp::ReduceSum { axes, coefficient } => OpKind::ReduceSum(ReduceSum {
                         axes: axes.clone(),
                         weight: quantize(*coefficient, scale),

@@ -154,6 +154,26 @@ fn reduce_pool_matches_tract() {
 }
 
 #[test]
+fn maxpool_clip_matches_tract() {
+    check_model("maxpool_clip", 0.01);
+    let m = load_onnx(&zoo("maxpool_clip", "network.onnx")).unwrap();
+    let count = |f: fn(&FloatOp) -> bool| m.graph.nodes.iter().filter(|n| f(&n.op)).count();
+    // 2x2 pool: 4 taps; 3x3 pool: 9 taps; each extra tap is one max = two affine steps.
+    assert_eq!(count(|o| matches!(o, FloatOp::Gather { .. })), 4 + 9);
+    let relu_steps = count(|o| {
+        matches!(
+            o,
+            FloatOp::Affine {
+                act: zkinfer_circuits::Activation::Relu,
+                ..
+            }
+        )
+    });
+    // 3 + 8 pool maxes, max(p1, p2), min(p1, p2), and Clip's max and min.
+    assert_eq!(relu_steps, 3 + 8 + 1 + 1 + 2);
+}
+
+#[test]
 fn bn_affine_matches_tract() {
     check_model("bn_affine", 0.01);
 }

@@ -9,6 +9,7 @@ mod affine;
 mod concat;
 mod conv;
 mod dense;
+mod gather;
 pub mod geometry;
 mod input;
 mod pool;
@@ -22,6 +23,7 @@ pub use affine::Affine;
 pub use concat::Concat;
 pub use conv::Conv;
 pub use dense::Dense;
+pub use gather::Gather;
 pub use input::Input;
 pub use pool::{Pool, PoolDivisor};
 pub use reduce::ReduceSum;
@@ -155,6 +157,7 @@ pub enum OpKind {
     Slice(Slice),
     Concat(Concat),
     ReduceSum(ReduceSum),
+    Gather(Gather),
 }
 
 impl OpKind {
@@ -171,6 +174,7 @@ impl OpKind {
             OpKind::Slice(o) => o,
             OpKind::Concat(o) => o,
             OpKind::ReduceSum(o) => o,
+            OpKind::Gather(o) => o,
         }
     }
 }

@@ -12,7 +12,7 @@ use zkinfer_circuits::ops::PoolDivisor;
 use zkinfer_circuits::Activation;
 
 /// The 2-D window of a pool spec over an NCHW input, checked against tract's output shape.
-fn window(
+pub(super) fn window(
     im: &Importer,
     node: &TypedNode,
     spec: &PoolSpec,

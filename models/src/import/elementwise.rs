@@ -63,6 +63,9 @@ pub(super) fn import_binary(im: &mut Importer, node: &TypedNode, op: &TypedBinOp
         let sign = match name.as_str() {
             "Add" => 1.0,
             "Sub" => -1.0,
+            "Max" | "Min" => {
+                return super::nonlinear::import_extreme(im, node, x, Some(y), None, name == "Max")
+            }
             _ => {
                 return Err(
                     im.unsupported(node, "product, quotient or max of two non-constant tensors")
@@ -91,7 +94,9 @@ pub(super) fn import_binary(im: &mut Importer, node: &TypedNode, op: &TypedBinOp
         ("Mul", _) => (c, vec![0.0; numel]),
         ("Div", false) => (c.iter().map(|v| 1.0 / v).collect(), vec![0.0; numel]),
         ("Max", _) if c.iter().all(|v| *v == 0.0) => return relu(im, node, x, x_tract, shape),
-        ("Max", _) => return Err(im.unsupported(node, "Max other than max(x, 0)")),
+        ("Max", _) | ("Min", _) => {
+            return super::nonlinear::import_extreme(im, node, x, None, Some(c), name == "Max")
+        }
         ("Div", true) => return Err(im.unsupported(node, "division by a non-constant tensor")),
         _ => return Err(im.unsupported(node, "")),
     };

@@ -4,6 +4,7 @@
 //! - `elementwise`: `Add` (two values, or a constant, folded into a preceding Dense's bias when it can)
 //!   and `Max` with a zero constant (ONNX Relu, fused into a preceding Dense when it can);
 //! - `conv`: `Conv` (ONNX Conv) and `SumPool` (ONNX AveragePool / GlobalAveragePool), 2-D NCHW;
+//! - `nonlinear`: Max / Min (ONNX Clip, or of two tensors) and MaxPool, built from affine ops and Relu;
 //! - `shape`: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze),
 //!   and Slice / Concat as free re-indexings.
 //!
@@ -12,6 +13,7 @@
 mod conv;
 mod elementwise;
 mod linear;
+mod nonlinear;
 mod shape;
 
 use crate::error::{ModelError, Result};
@@ -246,6 +248,8 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
             shape::import_reduce(&mut im, node, reduce)?;
         } else if let Some(conv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Conv>() {
             conv::import_conv(&mut im, node, conv)?;
+        } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::MaxPool>() {
+            nonlinear::import_max_pool(&mut im, node, pool)?;
         } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::SumPool>() {
             conv::import_sum_pool(&mut im, node, pool)?;
         } else if let Some(axis) = node.op_as::<tract_onnx::tract_core::ops::change_axes::AxisOp>()

@@ -1,0 +1,154 @@
+//! Max, Min (with constants: ONNX Clip; or of two tensors) and MaxPool, built from the affine ops and
+//! Relu, which the circuit already constrains, so they add no new constraints:
+//! `max(a, b) = b + relu(a - b)`, `min(a, b) = a - relu(a - b)`, and a max-pool is a chain of `max` over
+//! its window's taps (each picked by a free `Gather`). Every step is exact in integers.
+
+use super::{Importer, Value};
+use crate::error::Result;
+use crate::float_graph::FloatOp;
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::cnn::MaxPool;
+use zkinfer_circuits::Activation;
+
+fn affine(
+    im: &mut Importer,
+    name: &str,
+    inputs: Vec<usize>,
+    coefficients: Vec<Vec<f64>>,
+    bias: Vec<f64>,
+    act: Activation,
+) -> usize {
+    let shape = im.graph.nodes[inputs[0]].shape.clone();
+    im.push_anonymous(
+        name,
+        FloatOp::Affine {
+            coefficients,
+            bias,
+            act,
+        },
+        inputs,
+        shape,
+    )
+}
+
+/// `max(a, b)` or `min(a, b)` of two tensors of the same size; returns the result's node.
+fn extreme_of_two(im: &mut Importer, name: &str, a: usize, b: usize, max: bool) -> usize {
+    let n: usize = im.graph.nodes[a].shape.iter().product();
+    let d = affine(
+        im,
+        &format!("{name}.relu_diff"),
+        vec![a, b],
+        vec![vec![1.0; n], vec![-1.0; n]],
+        vec![0.0; n],
+        Activation::Relu,
+    );
+    if max {
+        affine(
+            im,
+            name,
+            vec![d, b],
+            vec![vec![1.0; n], vec![1.0; n]],
+            vec![0.0; n],
+            Activation::None,
+        )
+    } else {
+        affine(
+            im,
+            name,
+            vec![a, d],
+            vec![vec![1.0; n], vec![-1.0; n]],
+            vec![0.0; n],
+            Activation::None,
+        )
+    }
+}
+
+/// `max(x, c)` or `min(x, c)` with a constant of `x`'s size; returns the result's node.
+fn extreme_with_constant(im: &mut Importer, name: &str, x: usize, c: &[f64], max: bool) -> usize {
+    let n = c.len();
+    let sign = if max { 1.0 } else { -1.0 };
+    // max: c + relu(x - c); min: c - relu(c - x).
+    let neg: Vec<f64> = c.iter().map(|v| -sign * v).collect();
+    let d = affine(
+        im,
+        &format!("{name}.relu_diff"),
+        vec![x],
+        vec![vec![sign; n]],
+        neg,
+        Activation::Relu,
+    );
+    affine(
+        im,
+        name,
+        vec![d],
+        vec![vec![sign; n]],
+        c.to_vec(),
+        Activation::None,
+    )
+}
+
+/// Record `result` as the value of tract node `node`.
+fn finish(im: &mut Importer, node: &TypedNode, result: usize) -> Result<()> {
+    im.values.insert(node.id, Value::Node(result));
+    Ok(())
+}
+
+/// `Max` / `Min` of a tensor and a (broadcast) constant, or of two tensors.
+pub(super) fn import_extreme(
+    im: &mut Importer,
+    node: &TypedNode,
+    x: usize,
+    other: Option<usize>,
+    c: Option<Vec<f64>>,
+    max: bool,
+) -> Result<()> {
+    let result = match (other, c) {
+        (Some(y), _) => extreme_of_two(im, &node.name, x, y, max),
+        (None, Some(c)) => extreme_with_constant(im, &node.name, x, &c, max),
+        (None, None) => return Err(im.node_err(node, "max/min without a second operand")),
+    };
+    finish(im, node, result)
+}
+
+pub(super) fn import_max_pool(im: &mut Importer, node: &TypedNode, op: &MaxPool) -> Result<()> {
+    if op.with_index_outputs.is_some() {
+        return Err(im.unsupported(node, "MaxPool with index outputs"));
+    }
+    let Value::Node(x) = im.input(node, 0)? else {
+        return Err(im.node_err(node, "pooling a constant"));
+    };
+    let (input, output) = (im.input_shape(node, 0)?, im.output_shape(node)?);
+    let window = super::conv::window(im, node, &op.pool_spec, &input, &output)?;
+    let [h, w] = [input[2], input[3]];
+    let (planes, oh, ow) = (output[0] * output[1], output[2], output[3]);
+    // taps[o] = the in-bounds input indices of output o (at least one: windows overlap the input).
+    let taps: Vec<Vec<usize>> = (0..planes * oh * ow)
+        .map(|o| {
+            let (plane, oy, ox) = (o / (oh * ow), o / ow % oh, o % ow);
+            window
+                .field(oy, ox, h, w)
+                .map(|(_, _, iy, ix)| (plane * h + iy) * w + ix)
+                .collect()
+        })
+        .collect();
+    if taps.iter().any(|t| t.is_empty()) {
+        return Err(im.unsupported(node, "a window entirely in the padding"));
+    }
+    let k = taps.iter().map(Vec::len).max().unwrap_or(1);
+    let gather = |im: &mut Importer, j: usize| {
+        // Tap j of every window; windows with fewer taps repeat their first (max(x, x) = x).
+        let indices = taps.iter().map(|t| *t.get(j).unwrap_or(&t[0])).collect();
+        im.push_anonymous(
+            &format!("{}.tap{j}", node.name),
+            FloatOp::Gather { indices },
+            vec![x],
+            output.clone(),
+        )
+    };
+    let mut best = gather(im, 0);
+    for j in 1..k {
+        let tap = gather(im, j);
+        best = extreme_of_two(im, &format!("{}.max{j}", node.name), best, tap, true);
+    }
+    finish(im, node, best)
+}
