@@ -7,7 +7,6 @@
 
 use super::{chunked_groups, same_shapes, Activation, AffineGroup, EvalCtx, Lowering, Op};
 use crate::error::Result;
-use crate::fixed_point::rescale;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
@@ -65,8 +64,7 @@ impl Op for Affine {
                     .fold(i128::from(self.bias[i]), |acc, (x, c)| {
                         acc + i128::from(x.data[i]) * i128::from(c[i])
                     });
-                let acc = i64::try_from(acc).map_err(|_| ctx.overflow())?;
-                Ok(self.act.apply(ctx.check_range(rescale(acc, ctx.scale).0)?))
+                ctx.requantize(acc, self.act)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(QTensor {

@@ -6,7 +6,6 @@
 use super::geometry::{nchw, Window};
 use super::{Activation, AffineGroup, EvalCtx, Lowering, Op};
 use crate::error::Result;
-use crate::fixed_point::rescale;
 use crate::tensor::QTensor;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -89,8 +88,7 @@ impl Op for Conv {
                             * i128::from(self.weight(o, ci, ky, kx));
                     }
                 }
-                let acc = i64::try_from(acc).map_err(|_| ctx.overflow())?;
-                Ok(self.act.apply(ctx.check_range(rescale(acc, ctx.scale).0)?))
+                ctx.requantize(acc, self.act)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(QTensor {

@@ -6,7 +6,6 @@
 
 use super::{chunked_groups, Activation, AffineGroup, EvalCtx, Lowering, Op};
 use crate::error::Result;
-use crate::fixed_point::rescale;
 use crate::tensor::QTensor;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -65,8 +64,7 @@ impl Op for Dense {
                 for (i, xi) in xs.iter().enumerate() {
                     acc += i128::from(*xi) * i128::from(self.weights[i * self.n_out + j]);
                 }
-                let acc = i64::try_from(acc).map_err(|_| ctx.overflow())?;
-                Ok(self.act.apply(ctx.check_range(rescale(acc, ctx.scale).0)?))
+                ctx.requantize(acc, self.act)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(QTensor {

@@ -36,7 +36,8 @@ use crate::error::{CircuitError, Result};
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
-/// The activation applied after the rescale. Relu goes through the same lookup as the range check.
+/// The activation applied after the rescale. Relu is `sign·q`, the sign coming from the range check's
+/// high-limb lookup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Activation {
     None,
@@ -75,6 +76,13 @@ impl EvalCtx<'_> {
             });
         }
         Ok(q)
+    }
+
+    /// The end of every affine neuron in the oracle: rescale the accumulator (bias included) by `2^s`,
+    /// range-check the quotient, apply the activation.
+    pub fn requantize(&self, acc: i128, act: Activation) -> Result<i64> {
+        let acc = i64::try_from(acc).map_err(|_| self.overflow())?;
+        Ok(act.apply(self.check_range(crate::fixed_point::rescale(acc, self.scale).0)?))
     }
 
     pub fn overflow(&self) -> CircuitError {

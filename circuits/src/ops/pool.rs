@@ -4,9 +4,8 @@
 //! otherwise the rounded reciprocal adds at most `2^-(s+1)` relative error per tap.
 
 use super::geometry::{nchw, Window};
-use super::{sparse_groups, EvalCtx, Lowering, Op};
+use super::{sparse_groups, Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
-use crate::fixed_point::rescale;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
@@ -81,8 +80,11 @@ impl Op for Pool {
                     flat % ow,
                 );
                 let weight = self.weight(taps.len());
-                let acc: i64 = taps.iter().map(|i| x.data[*i] * weight).sum();
-                ctx.check_range(rescale(acc, ctx.scale).0)
+                let acc: i128 = taps
+                    .iter()
+                    .map(|i| i128::from(x.data[*i]) * i128::from(weight))
+                    .sum();
+                ctx.requantize(acc, Activation::None)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(QTensor {

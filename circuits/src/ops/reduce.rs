@@ -2,9 +2,8 @@
 //! `y = rescale(Σ x · w)` with `w = round(c·2^s)`. ONNX ReduceSum is `c = 1`; ReduceMean arrives from tract
 //! as a sum followed by a division by the count, which the importer folds into `c`.
 
-use super::{sparse_groups, strides, EvalCtx, Lowering, Op};
+use super::{sparse_groups, strides, Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
-use crate::fixed_point::rescale;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
@@ -80,10 +79,11 @@ impl Op for ReduceSum {
             .taps(&x.shape)
             .iter()
             .map(|taps| {
-                let acc = taps.iter().try_fold(0i64, |acc, i| {
-                    acc.checked_add(x.data[*i].checked_mul(self.weight)?)
-                });
-                ctx.check_range(rescale(acc.ok_or_else(|| ctx.overflow())?, ctx.scale).0)
+                let acc: i128 = taps
+                    .iter()
+                    .map(|i| i128::from(x.data[*i]) * i128::from(self.weight))
+                    .sum();
+                ctx.requantize(acc, Activation::None)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(QTensor {

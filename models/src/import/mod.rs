@@ -141,13 +141,7 @@ impl Importer<'_> {
         inputs: Vec<usize>,
         shape: Vec<usize>,
     ) -> usize {
-        self.graph.nodes.push(FloatNode {
-            name: name.to_string(),
-            op,
-            inputs,
-            shape,
-        });
-        let index = self.graph.nodes.len() - 1;
+        let index = self.push_anonymous(name, op, inputs, shape);
         self.values.insert(id, Value::Node(index));
         index
     }
