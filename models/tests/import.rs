@@ -169,8 +169,8 @@ fn maxpool_clip_matches_tract() {
             }
         )
     });
-    // 3 + 8 pool maxes, max(p1, p2), min(p1, p2), and Clip's max and min.
-    assert_eq!(relu_steps, 3 + 8 + 1 + 1 + 2);
+    // 3 + 8 pool maxes, max(p1, p2), min(p1, p2), Clip's max and min, LeakyRelu.
+    assert_eq!(relu_steps, 3 + 8 + 1 + 1 + 2 + 1);
 }
 
 #[test]

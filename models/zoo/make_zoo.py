@@ -13,7 +13,7 @@ tests compare zkinfer's dequantized outputs against).
   cnn_tiny/     Conv 3x3 pad 1 + Relu, AveragePool 2x2, Conv 1x1, Flatten, Gemm; fixed small weights
   slice_concat/ Concat(Slice(input), Relu(MatMul(input)))
   reduce_pool/  Conv + Relu, GlobalAveragePool and ReduceMean(axis 1), concatenated
-  maxpool_clip/ Conv, MaxPool 2x2 and 3x3 (padded), Max / Min of two tensors, Clip
+  maxpool_clip/ Conv, MaxPool 2x2 and 3x3 (padded), Max / Min of two tensors, Clip, LeakyRelu
   bn_affine/    Conv, BatchNormalization, Relu, Sub/Mul/Div by constants, constant - tensor, tensor + tensor
 """
 import json
@@ -235,7 +235,7 @@ cal = (rng.integers(0, 17, size=(6, 1, 1, 5, 5)) / 16.0).astype(np.float32)
 save("reduce_pool", graph, x, cal, reduce_pool(x.astype(np.float64)))
 
 # ---------------------------------------------------------------- maxpool_clip
-# Conv 1->2 3x3 pad 1, MaxPool 2x2/2 and MaxPool 3x3/2 pad 1, then Clip(max(p1, p2), -0.5, 1) + min(p1, p2).
+# Conv 1->2 3x3 pad 1, MaxPool 2x2/2 and MaxPool 3x3/2 pad 1, then Clip(max(p1, p2), -0.5, 1) + LeakyRelu(min(p1, p2)).
 rng = np.random.default_rng(17)
 Wc = (rng.integers(-8, 9, size=(2, 1, 3, 3)) / 8.0).astype(np.float32)
 graph = helper.make_graph(
@@ -246,7 +246,8 @@ graph = helper.make_graph(
         helper.make_node("Max", ["p1", "p2"], ["mx"], name="max"),
         helper.make_node("Min", ["p1", "p2"], ["mn"], name="min"),
         helper.make_node("Clip", ["mx", "lo", "hi"], ["cl"], name="clip"),
-        helper.make_node("Add", ["cl", "mn"], ["sum"], name="add"),
+        helper.make_node("LeakyRelu", ["mn"], ["lk"], name="leaky", alpha=0.125),
+        helper.make_node("Add", ["cl", "lk"], ["sum"], name="add"),
         helper.make_node("Flatten", ["sum"], ["output"], name="flatten", axis=1),
     ],
     "maxpool_clip",
@@ -262,7 +263,8 @@ def maxpool_clip(x):
     p1 = c.reshape(2, 3, 2, 3, 2).max(axis=(2, 4))
     cp = np.pad(c, ((0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
     p2 = np.array([[[cp[o, 2 * i:2 * i + 3, 2 * j:2 * j + 3].max() for j in range(3)] for i in range(3)] for o in range(2)])
-    return (np.clip(np.maximum(p1, p2), -0.5, 1.0) + np.minimum(p1, p2)).reshape(1, 18)
+    mn = np.minimum(p1, p2)
+    return (np.clip(np.maximum(p1, p2), -0.5, 1.0) + np.where(mn >= 0, mn, 0.125 * mn)).reshape(1, 18)
 
 
 x = (rng.integers(0, 17, size=(1, 1, 6, 6)) / 16.0).astype(np.float32)

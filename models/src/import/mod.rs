@@ -4,7 +4,8 @@
 //! - `elementwise`: `Add` (two values, or a constant, folded into a preceding Dense's bias when it can)
 //!   and `Max` with a zero constant (ONNX Relu, fused into a preceding Dense when it can);
 //! - `conv`: `Conv` (ONNX Conv) and `SumPool` (ONNX AveragePool / GlobalAveragePool), 2-D NCHW;
-//! - `nonlinear`: Max / Min (ONNX Clip, or of two tensors) and MaxPool, built from affine ops and Relu;
+//! - `nonlinear`: Max / Min (ONNX Clip, or of two tensors), MaxPool and LeakyRelu, built from affine ops
+//!   and Relu;
 //! - `shape`: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze),
 //!   and Slice / Concat as free re-indexings.
 //!
@@ -238,6 +239,10 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
         } else if let Some(concat) = node.op_as::<tract_onnx::tract_core::ops::array::TypedConcat>()
         {
             shape::import_concat(&mut im, node, concat)?;
+        } else if let Some(ew) =
+            node.op_as::<tract_onnx::tract_core::ops::element_wise::ElementWiseOp>()
+        {
+            nonlinear::import_element_wise(&mut im, node, ew)?;
         } else if let Some(reduce) = node.op_as::<tract_onnx::tract_core::ops::nn::Reduce>() {
             shape::import_reduce(&mut im, node, reduce)?;
         } else if let Some(conv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Conv>() {

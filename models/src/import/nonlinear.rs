@@ -152,3 +152,41 @@ pub(super) fn import_max_pool(im: &mut Importer, node: &TypedNode, op: &MaxPool)
     }
     finish(im, node, best)
 }
+
+/// Elementwise unary ops: LeakyRelu(α) with `0 <= α <= 1` as `α·x + relu((1-α)·x)`; others are refused.
+pub(super) fn import_element_wise(
+    im: &mut Importer,
+    node: &TypedNode,
+    op: &tract_onnx::tract_core::ops::element_wise::ElementWiseOp,
+) -> Result<()> {
+    let Some(leaky) =
+        op.0.downcast_ref::<tract_onnx::tract_core::ops::nn::LeakyRelu>()
+    else {
+        return Err(im.unsupported(node, ""));
+    };
+    let alpha = f64::from(leaky.alpha);
+    if !(0.0..=1.0).contains(&alpha) {
+        return Err(im.unsupported(node, format!("LeakyRelu with alpha {alpha} outside [0, 1]")));
+    }
+    let Value::Node(x) = im.input(node, 0)? else {
+        return Err(im.node_err(node, "activation of a constant"));
+    };
+    let n: usize = im.graph.nodes[x].shape.iter().product();
+    let d = affine(
+        im,
+        &format!("{}.relu_part", node.name),
+        vec![x],
+        vec![vec![1.0 - alpha; n]],
+        vec![0.0; n],
+        Activation::Relu,
+    );
+    let y = affine(
+        im,
+        &node.name,
+        vec![x, d],
+        vec![vec![alpha; n], vec![1.0; n]],
+        vec![0.0; n],
+        Activation::None,
+    );
+    finish(im, node, y)
+}
