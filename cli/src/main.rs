@@ -20,6 +20,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Choose scale, ranges and layout from calibration samples; print a per-layer report.
+    Calibrate(commands::calibrate::Args),
     /// Prove one inference of a model on an input and write proof.json.
     Prove(commands::prove::Args),
     /// Verify proof.json natively against the cached (or given) verifying key.
@@ -52,6 +54,7 @@ fn main() {
     }));
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Calibrate(a) => commands::calibrate::run(a),
         Command::Prove(a) => commands::prove::run(a),
         Command::Verify(a) => commands::verify::run(a),
         Command::ExportVerifier(a) => commands::export_verifier::run(a),

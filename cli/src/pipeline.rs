@@ -19,6 +19,8 @@ pub enum Calibration<'a> {
     Input(&'a [Vec<f64>]),
     /// Only cached settings are acceptable.
     CachedOnly,
+    /// A settings file written by `zkinfer calibrate`.
+    Settings(&'a Path),
 }
 
 /// A model prepared for keygen or proving.
@@ -74,6 +76,20 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
     let sizes = model.graph.input_sizes();
     let overridden = o.scale.is_some() || o.lanes.is_some();
     let cached = read_cached_settings(&model.hash)?;
+    if let Calibration::Settings(path) = calibration {
+        let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+        let mut stored: StoredSettings = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{}: not a zkinfer settings file", path.display()))?;
+        stored.settings.public_input = o.public_input;
+        cache::write_atomic(
+            &settings_path(&model.hash),
+            &serde_json::to_vec_pretty(&stored)?,
+        )?;
+        let graph = model
+            .graph
+            .quantize(stored.settings.scale, stored.settings.range_bits);
+        return finish(model, stored, graph, o);
+    }
     let (peak, samples, source) = match (calibration, &cached) {
         (Calibration::File(path), _) => {
             let samples = read_input_file(path)?.samples(&sizes)?;
@@ -85,6 +101,7 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
             1,
             "the proving input (pass --calibration for settings that hold across inputs)".to_string(),
         ),
+        (Calibration::Settings(_), None) => unreachable!("handled above"),
         (Calibration::CachedOnly, None) => bail!(
             "{}: no settings for this model yet: run `zkinfer prove` on it first or pass --calibration cal.json",
             model.path
@@ -114,6 +131,16 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
             (stored, graph)
         }
     };
+    finish(model, stored, graph, o)
+}
+
+/// Build the circuit of the quantized graph and name it.
+fn finish(
+    model: OnnxModel,
+    stored: StoredSettings,
+    graph: QuantizedGraph,
+    o: Overrides,
+) -> Result<Prepared> {
     let graph = Arc::new(graph);
     let circuit = ModelCircuit::new(
         graph.clone(),
@@ -230,8 +257,11 @@ pub fn verifier_key_for(
 pub struct SettingsArgs {
     /// Calibration samples (EZKL format, one or more samples) to choose scale and ranges from
     /// (default: the settings cached for this model, else the proving input).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "settings")]
     pub calibration: Option<PathBuf>,
+    /// A settings file written by `zkinfer calibrate -o`.
+    #[arg(long)]
+    pub settings: Option<PathBuf>,
     /// Make the input a public instance (it is private by default).
     #[arg(long)]
     pub public_input: bool,
@@ -252,11 +282,13 @@ impl SettingsArgs {
         }
     }
 
-    /// Calibration from `--calibration`, else `fallback`.
+    /// Calibration from `--settings` or `--calibration`, else `fallback`.
     pub fn calibration<'a>(&'a self, fallback: Calibration<'a>) -> Calibration<'a> {
-        self.calibration
-            .as_deref()
-            .map_or(fallback, Calibration::File)
+        match (&self.settings, &self.calibration) {
+            (Some(s), _) => Calibration::Settings(s),
+            (None, Some(c)) => Calibration::File(c),
+            (None, None) => fallback,
+        }
     }
 }
 

@@ -289,3 +289,72 @@ fn mlp_digits_end_to_end_and_foreign_keys_rejected() {
         "REJECTED",
     );
 }
+
+/// `calibrate` on the zoo digits MLP: per-layer report, quantized argmax agreement >= 99% and accuracy
+/// within 1 point of float on its labelled test set, and a settings file that `prove --settings` uses.
+#[test]
+fn calibrate_reports_accuracy_and_writes_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (onnx, cal, test) = (
+        zoo("mlp_digits", "network.onnx"),
+        zoo("mlp_digits", "cal.json"),
+        zoo("mlp_digits", "test.json"),
+    );
+    let out = ok(zkinfer(
+        dir.path(),
+        &[
+            "calibrate",
+            onnx.to_str().unwrap(),
+            "--data",
+            cal.to_str().unwrap(),
+            "--report",
+            test.to_str().unwrap(),
+            "-o",
+            "settings.json",
+        ],
+    ));
+    assert!(
+        out.contains("fc1") && out.contains("Dense"),
+        "per-layer lines: {out}"
+    );
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("report on 120 samples"))
+        .expect("report line");
+    let number = |key: &str| -> f64 {
+        let rest = &line[line.find(key).unwrap_or_else(|| panic!("{key} in {line}")) + key.len()..];
+        rest.trim()
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (float, quant, agree) = (
+        number("float accuracy"),
+        number("quantized accuracy"),
+        number("argmax agreement"),
+    );
+    assert!(agree >= 0.99, "{line}");
+    assert!((float - quant).abs() <= 0.01, "{line}");
+    let settings = read_json(&dir.path().join("settings.json"));
+    let scale = settings["settings"]["scale"].as_u64().unwrap();
+    let input = zoo("mlp_digits", "input.json");
+    ok(zkinfer(
+        dir.path(),
+        &[
+            "prove",
+            onnx.to_str().unwrap(),
+            input.to_str().unwrap(),
+            "--settings",
+            "settings.json",
+        ],
+    ));
+    assert_eq!(
+        read_json(&dir.path().join("proof.json"))["circuit_params"]["scale"]
+            .as_u64()
+            .unwrap(),
+        scale
+    );
+    ok(zkinfer(dir.path(), &["verify", "proof.json"]));
+}

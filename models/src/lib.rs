@@ -13,6 +13,7 @@ pub mod error;
 pub mod float_graph;
 pub mod import;
 pub mod input;
+pub mod report;
 pub mod settings;
 
 pub use error::ModelError;

@@ -5,7 +5,7 @@
     /tmp/zoo-venv/bin/python models/zoo/make_zoo.py
 
 Writes, per model folder: network.onnx, input.json (EZKL's {"input_data": [[...]]}), cal.json (several
-samples, one list each) and expected_output.json (the float output computed here with numpy, which the
+samples, one list each), expected_output.json (and for mlp_digits a labelled test.json, {"X", "y"}) (the float output computed here with numpy, which the
 tests compare zkinfer's dequantized outputs against).
 
   mlp_digits/   Gemm 64->32 (transB=1), Relu, Gemm 32->10; trained on scikit-learn's bundled 8x8 digits
@@ -66,6 +66,8 @@ graph = helper.make_graph(
 x = Xte[:1]
 expected = np.maximum(x @ W1 + b1, 0) @ W2 + b2
 save("mlp_digits", graph, x, Xte[1:9], expected)
+json.dump({"X": Xte[:120].astype(np.float64).tolist(), "y": yte[:120].tolist()},
+          open(os.path.join(HERE, "mlp_digits", "test.json"), "w"))
 print("mlp_digits: test accuracy", clf.score(Xte, yte))
 
 # ---------------------------------------------------------------- tiny_linear

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod calibrate;
 pub mod export_verifier;
 pub mod prove;
 pub mod verify;

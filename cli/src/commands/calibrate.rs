@@ -1,0 +1,81 @@
+//! `zkinfer calibrate model.onnx --data cal.json [--report test.json] [-o settings.json]`
+
+use crate::pipeline::{load_model, prepare, Calibration, Overrides};
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use zkinfer_models::read_input_file;
+use zkinfer_models::report::{classification, layer_report, read_labelled};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ONNX model.
+    model: PathBuf,
+    /// Calibration samples, EZKL format (one or more samples).
+    #[arg(long)]
+    data: PathBuf,
+    /// A labelled test set {"X": [[...]], "y": [...]}: report float and quantized accuracy and argmax agreement.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Also write the settings here, for `prove --settings` (they are cached for the model either way).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Fix the fixed-point scale to 2^SCALE instead of choosing it.
+    #[arg(long)]
+    scale: Option<u32>,
+    /// Fix the MAC layout to IN activations x OUT neurons per row (e.g. 8,2).
+    #[arg(long, value_parser = crate::pipeline::parse_lanes)]
+    lanes: Option<(usize, usize)>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let model = load_model(&args.model)?;
+    let float = model.graph.clone();
+    let samples = read_input_file(&args.data)?.samples(&float.input_sizes())?;
+    let overrides = Overrides {
+        public_input: false,
+        scale: args.scale,
+        lanes: args.lanes,
+    };
+    let prep = prepare(model, Calibration::File(&args.data), overrides)?;
+    let s = prep.stored.settings;
+    let domain = (1i64 << (s.range_bits - 1)) as f64 / (1i64 << s.scale) as f64;
+    println!(
+        "settings: scale 2^{}, range bits {} (values in [-{domain}, {domain})), lanes {}x{}, k={}, {} samples, peak |x| {:.4}",
+        s.scale, s.range_bits, s.lanes_in, s.lanes_out, prep.k, samples.len(), prep.stored.peak
+    );
+    println!(
+        "{:<36} {:<9} {:>10} {:>10} {:>12} {:>14}",
+        "layer", "op", "min", "max", "table domain", "max |q-float|"
+    );
+    for line in layer_report(&float, &prep.graph, &samples)? {
+        println!(
+            "{:<36} {:<9} {:>10.4} {:>10.4} {:>12} {:>14.6}",
+            line.name,
+            line.op,
+            line.min,
+            line.max,
+            format!("±{domain}"),
+            line.max_error
+        );
+    }
+    if let Some(path) = &args.report {
+        let set = read_labelled(path)?;
+        let a = classification(&float, &prep.graph, &set)?;
+        println!(
+            "report on {} samples of {}: float accuracy {:.4}, quantized accuracy {:.4}, argmax agreement {:.4}, out of range {}",
+            a.samples,
+            path.display(),
+            a.float_accuracy,
+            a.quantized_accuracy,
+            a.argmax_agreement,
+            a.out_of_range
+        );
+    }
+    if let Some(out) = &args.output {
+        let json = serde_json::to_vec_pretty(&prep.stored)?;
+        zkinfer_prover::cache::write_atomic(out, &json)
+            .with_context(|| out.display().to_string())?;
+        println!("wrote {}", out.display());
+    }
+    Ok(())
+}
