@@ -15,7 +15,7 @@ use crate::cost::Cost;
 use crate::error::{CircuitError, Result};
 use crate::fixed_point::{half, to_field};
 use crate::graph::{GraphTrace, QuantizedGraph};
-use crate::ops::{AffineGroup, Lowering};
+use crate::ops::{Activation, AffineGroup, Lowering, ZERO_OPERAND};
 use crate::tensor::QTensor;
 use crate::Fr;
 use halo2_proofs::circuit::{Layouter, Region, SimpleFloorPlanner};
@@ -170,15 +170,26 @@ impl ModelCircuit {
         let (mut mac_row, mut req_row) = (MAC_FIRST_ROW, 0usize);
         let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
         let mut public = Vec::new();
+        let mut zero: Option<Wire> = None;
         let synth = |e: Error| CircuitError::Synthesis(e.to_string());
         for (n, node) in graph.nodes.iter().enumerate() {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
             let out = match node.op.as_op().lower(&ins, self.params.lanes_out) {
                 Lowering::Alias => wires[node.inputs[0]].clone(),
-                Lowering::Gather(map) => map
-                    .iter()
-                    .map(|(op, i)| wires[node.inputs[*op]][*i])
-                    .collect(),
+                Lowering::Gather(map) => {
+                    let mut out = Vec::with_capacity(map.len());
+                    for (op, i) in &map {
+                        out.push(if *op == ZERO_OPERAND {
+                            *zero.get_or_insert(
+                                self.zero_wire(config, region, &mut mac_row)
+                                    .map_err(synth)?,
+                            )
+                        } else {
+                            wires[node.inputs[*op]][*i]
+                        });
+                    }
+                    out
+                }
                 Lowering::Input => {
                     let len = shapes[n].iter().product::<usize>();
                     let values = inputs.as_mut().and_then(|it| it.next());
@@ -252,6 +263,31 @@ impl ModelCircuit {
             });
         }
         Ok(public)
+    }
+
+    /// A cell constrained to 0: the accumulator of a MAC row with no inputs (`acc = 0·prev + Σ ∅`).
+    fn zero_wire(
+        &self,
+        config: &ModelConfig,
+        region: &mut Region<'_, Fr>,
+        mac_row: &mut usize,
+    ) -> std::result::Result<Wire, Error> {
+        let empty = AffineGroup {
+            slots: vec![],
+            weights: vec![],
+            bias: vec![0],
+            act: Activation::None,
+            outputs: vec![0],
+        };
+        let value = i64::from(self.tamper.is_some_and(|t| t.tamper == Tamper::ZeroCell));
+        let witness = self.inputs.as_ref().map(|_| MacWitness {
+            rows: vec![vec![value]],
+        });
+        let accs = config
+            .mac
+            .assign(region, *mac_row, &[], &empty, witness.as_ref(), None)?;
+        *mac_row += 1;
+        Ok(accs[0])
     }
 
     /// The MAC witnesses of every group, in parallel (none during keygen).

@@ -46,10 +46,18 @@ impl Cost {
             table_rows: TableConfig::rows(graph.range_bits, graph.scale),
             ..Cost::default()
         };
+        let mut zero_row = false;
         for node in &graph.nodes {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
             match node.op.as_op().lower(&ins, params.lanes_out) {
-                Lowering::Alias | Lowering::Gather(_) => {}
+                Lowering::Alias => {}
+                Lowering::Gather(map) => {
+                    // The shared zero cell takes one MAC row, once per circuit.
+                    if !zero_row && map.iter().any(|(op, _)| *op == crate::ops::ZERO_OPERAND) {
+                        zero_row = true;
+                        cost.mac_rows += 1;
+                    }
+                }
                 Lowering::Input => {
                     if let crate::OpKind::Input(i) = &node.op {
                         cost.requant_rows += i.shape.iter().product::<usize>();

@@ -5,8 +5,8 @@ use crate::error::{ModelError, Result};
 use zkinfer_circuits::fixed_point::quantize;
 use zkinfer_circuits::ops::geometry::Window;
 use zkinfer_circuits::ops::{
-    Affine, Concat, Conv, Dense, Gather, Input, Pool, PoolDivisor, ReduceSum, Relu, Reshape, Slice,
-    Transpose,
+    Affine, Concat, Conv, Dense, Gather, Input, Pad, Pool, PoolDivisor, ReduceSum, Relu, Reshape,
+    Slice, Transpose,
 };
 use zkinfer_circuits::{Activation, Node, OpKind, QuantizedGraph};
 
@@ -61,6 +61,10 @@ pub enum FloatOp {
     /// Operands joined along an axis.
     Concat {
         axis: usize,
+    },
+    /// Zero padding, `(before, after)` per axis.
+    Pad {
+        pads: Vec<(usize, usize)>,
     },
     /// Elements of the operand picked by flat index (shape: the node's).
     Gather {
@@ -229,6 +233,13 @@ impl FloatGraph {
                     (map.iter().map(|(op, i)| arg(*op)[*i]).collect(), 0.0)
                 }
                 FloatOp::Gather { indices } => (indices.iter().map(|i| arg(0)[*i]).collect(), 0.0),
+                FloatOp::Pad { pads } => {
+                    let map = Pad { pads: pads.clone() }.gather(&self.nodes[node.inputs[0]].shape);
+                    (
+                        map.iter().map(|i| i.map_or(0.0, |i| arg(0)[i])).collect(),
+                        0.0,
+                    )
+                }
                 FloatOp::ReduceSum { axes, coefficient } => {
                     let op = ReduceSum {
                         axes: axes.clone(),
@@ -322,6 +333,7 @@ impl FloatGraph {
                         end: *end,
                     }),
                     FloatOp::Concat { axis } => OpKind::Concat(Concat { axis: *axis }),
+                    FloatOp::Pad { pads } => OpKind::Pad(Pad { pads: pads.clone() }),
                     FloatOp::Gather { indices } => OpKind::Gather(Gather {
                         shape: n.shape.clone(),
                         indices: indices.clone(),

@@ -33,6 +33,7 @@ fn op_name(op: &FloatOp) -> &'static str {
         FloatOp::Concat { .. } => "Concat",
         FloatOp::ReduceSum { .. } => "ReduceSum",
         FloatOp::Gather { .. } => "Gather",
+        FloatOp::Pad { .. } => "Pad",
     }
 }
 

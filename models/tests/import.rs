@@ -113,6 +113,11 @@ fn slice_concat_matches_tract() {
         .graph
         .nodes
         .iter()
+        .any(|n| matches!(&n.op, FloatOp::Pad { pads } if pads == &vec![(0, 0), (1, 1)])));
+    assert!(m
+        .graph
+        .nodes
+        .iter()
         .any(|n| matches!(n.op, FloatOp::Concat { axis: 1 })));
     assert!(m.graph.nodes.iter().any(|n| matches!(
         n.op,

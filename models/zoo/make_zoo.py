@@ -11,7 +11,7 @@ tests compare zkinfer's dequantized outputs against).
   mlp_digits/   Gemm 64->32 (transB=1), Relu, Gemm 32->10; trained on scikit-learn's bundled 8x8 digits
   tiny_linear/  Flatten [1,2,4] -> MatMul 8->4 -> Add bias -> Relu -> Identity; fixed small weights
   cnn_tiny/     Conv 3x3 pad 1 + Relu, AveragePool 2x2, Conv 1x1, Flatten, Gemm; fixed small weights
-  slice_concat/ Concat(Slice(input), Relu(MatMul(input)))
+  slice_concat/ Concat(Slice(input), Pad(Relu(MatMul(input))))
   reduce_pool/  Conv + Relu, GlobalAveragePool and ReduceMean(axis 1), concatenated
   maxpool_clip/ Conv, MaxPool 2x2 and 3x3 (padded), Max / Min of two tensors, Clip, LeakyRelu
   bn_affine/    Conv, BatchNormalization, Relu, Sub/Mul/Div by constants, constant - tensor, tensor + tensor
@@ -177,7 +177,7 @@ cal = (rng.integers(0, 17, size=(6, 1, 1, 5, 5)) / 16.0).astype(np.float32)
 save("bn_affine", graph, x, cal, bn_affine(x.astype(np.float64)))
 
 # ---------------------------------------------------------------- slice_concat
-# output = Concat(Slice(input, 1..3), Relu(input @ W)) along axis 1: nothing for tract to fold away.
+# output = Concat(Slice(input, 1..3), Pad(Relu(input @ W), 1 zero each side)) along axis 1: nothing to fold.
 rng = np.random.default_rng(9)
 W1 = (rng.integers(-8, 9, size=(4, 3)) / 8.0).astype(np.float32)
 graph = helper.make_graph(
@@ -185,19 +185,21 @@ graph = helper.make_graph(
         helper.make_node("Slice", ["input", "s1", "s3", "ax1"], ["part"], name="slice"),
         helper.make_node("MatMul", ["input", "W1"], ["h"], name="mm"),
         helper.make_node("Relu", ["h"], ["a"], name="relu"),
-        helper.make_node("Concat", ["part", "a"], ["output"], name="concat", axis=1),
+        helper.make_node("Pad", ["a", "pads"], ["padded"], name="pad", mode="constant"),
+        helper.make_node("Concat", ["part", "padded"], ["output"], name="concat", axis=1),
     ],
     "slice_concat",
     [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4])],
-    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 5])],
-    [f32("W1", W1), numpy_helper.from_array(np.array([1], np.int64), "s1"),
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 7])],
+    [f32("W1", W1), numpy_helper.from_array(np.array([0, 1, 0, 1], np.int64), "pads"),
+     numpy_helper.from_array(np.array([1], np.int64), "s1"),
      numpy_helper.from_array(np.array([3], np.int64), "s3"), numpy_helper.from_array(np.array([1], np.int64), "ax1")],
 )
 
 
 def slice_concat(x):
     x = x.reshape(1, 4)
-    return np.concatenate([x[:, 1:3], np.maximum(x @ W1, 0)], axis=1)
+    return np.concatenate([x[:, 1:3], np.pad(np.maximum(x @ W1, 0), ((0, 0), (1, 1)))], axis=1)
 
 
 x = (rng.integers(-16, 17, size=(1, 4)) / 16.0).astype(np.float32)

@@ -49,6 +49,8 @@ pub enum Tamper {
     Activation,
     /// The neuron's final MAC accumulator `+ 1` (and this row consistent with it): the MAC gate must.
     Accumulator,
+    /// The shared zero cell (padding) set to 1: the MAC gate must catch it.
+    ZeroCell,
 }
 
 /// The values of one requant row.
@@ -94,7 +96,7 @@ impl RequantWitness {
                 y: self.y + 1,
                 ..self
             },
-            Tamper::Accumulator => self,
+            Tamper::Accumulator | Tamper::ZeroCell => self,
         }
     }
 }

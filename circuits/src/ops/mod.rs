@@ -12,6 +12,7 @@ mod dense;
 mod gather;
 pub mod geometry;
 mod input;
+mod pad;
 mod pool;
 mod reduce;
 mod relu;
@@ -25,6 +26,7 @@ pub use conv::Conv;
 pub use dense::Dense;
 pub use gather::Gather;
 pub use input::Input;
+pub use pad::Pad;
 pub use pool::{Pool, PoolDivisor};
 pub use reduce::ReduceSum;
 pub use relu::Relu;
@@ -35,6 +37,9 @@ pub use transpose::Transpose;
 use crate::error::{CircuitError, Result};
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
+
+/// The operand index a [`Lowering::Gather`] uses for the circuit's shared zero cell.
+pub const ZERO_OPERAND: usize = usize::MAX;
 
 /// The activation applied after the rescale. Relu is `sign·q`, the sign coming from the range check's
 /// high-limb lookup.
@@ -131,7 +136,8 @@ impl AffineGroup {
 pub enum Lowering {
     /// Output element `i` is element `i` of operand 0: no rows, the cells are reused.
     Alias,
-    /// Output element `i` is element `map[i].1` of operand `map[i].0`: no rows, the cells are reused.
+    /// Output element `i` is element `map[i].1` of operand `map[i].0`, or the shared zero cell when the
+    /// operand is [`ZERO_OPERAND`]: no rows (but one MAC row for the zero cell), the cells are reused.
     Gather(Vec<(usize, usize)>),
     /// Affine groups over the operands, laid out by the MAC + requant chips.
     Affine(Vec<AffineGroup>),
@@ -166,6 +172,7 @@ pub enum OpKind {
     Concat(Concat),
     ReduceSum(ReduceSum),
     Gather(Gather),
+    Pad(Pad),
 }
 
 impl OpKind {
@@ -183,6 +190,7 @@ impl OpKind {
             OpKind::Concat(o) => o,
             OpKind::ReduceSum(o) => o,
             OpKind::Gather(o) => o,
+            OpKind::Pad(o) => o,
         }
     }
 }

@@ -236,6 +236,8 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
             elementwise::import_binary(&mut im, node, bin)?;
         } else if let Some(slice) = node.op_as::<tract_onnx::tract_core::ops::array::Slice>() {
             shape::import_slice(&mut im, node, slice)?;
+        } else if let Some(pad) = node.op_as::<tract_onnx::tract_core::ops::array::Pad>() {
+            shape::import_pad(&mut im, node, pad)?;
         } else if let Some(concat) = node.op_as::<tract_onnx::tract_core::ops::array::TypedConcat>()
         {
             shape::import_concat(&mut im, node, concat)?;

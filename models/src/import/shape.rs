@@ -1,5 +1,5 @@
 //! Axis changes that keep row-major element order: adding or removing unit axes, reshapes, and moves
-//! of unit axes (a free `Reshape`), plus `Slice` and `Concat` (free re-indexings), and `Reduce<Sum>`
+//! of unit axes (a free `Reshape`), plus `Slice`, `Concat` and zero `Pad` (free re-indexings), and `Reduce<Sum>`
 //! (ONNX ReduceSum, ReduceMean and GlobalAveragePool after tract).
 
 use super::{Importer, Value};
@@ -118,6 +118,45 @@ pub(super) fn import_reduce(
         FloatOp::ReduceSum {
             axes: op.axes.to_vec(),
             coefficient: 1.0,
+        },
+        vec![x],
+        shape,
+    );
+    Ok(())
+}
+
+pub(super) fn import_pad(
+    im: &mut Importer,
+    node: &TypedNode,
+    op: &tract_onnx::tract_core::ops::array::Pad,
+) -> Result<()> {
+    use tract_onnx::tract_core::ops::array::PadMode;
+    let zero = match &op.mode {
+        PadMode::Constant(v) => v.cast_to::<f64>().ok().and_then(|t| {
+            t.to_plain_array_view::<f64>()
+                .ok()
+                .map(|a| a.iter().all(|x| *x == 0.0))
+        }),
+        _ => None,
+    };
+    if zero != Some(true) {
+        return Err(im.unsupported(
+            node,
+            format!("padding mode {:?} (only constant 0)", op.mode),
+        ));
+    }
+    let Value::Node(x) = im.input(node, 0)? else {
+        return Err(im.node_err(node, "padding a constant"));
+    };
+    if im.graph.nodes[x].shape != im.input_shape(node, 0)? {
+        return Err(im.node_err(node, "operand shape differs from tract's"));
+    }
+    let shape = im.output_shape(node)?;
+    im.push(
+        node.id,
+        &node.name,
+        FloatOp::Pad {
+            pads: op.pads.clone(),
         },
         vec![x],
         shape,
