@@ -133,6 +133,22 @@ impl Importer<'_> {
         self.graph.nodes.len() - 1
     }
 
+    /// Import a one-operand op that reads the operand's elements in tract's layout: the operand must be a
+    /// graph value (not a constant) whose shape is the one tract has for it.
+    pub fn push_unary(&mut self, node: &TypedNode, op: FloatOp, what: &str) -> Result<usize> {
+        let Value::Node(x) = self.input(node, 0)? else {
+            return Err(self.node_err(
+                node,
+                format!("{what} of a constant (tract should have folded this)"),
+            ));
+        };
+        if self.graph.nodes[x].shape != self.input_shape(node, 0)? {
+            return Err(self.node_err(node, "operand shape differs from tract's"));
+        }
+        let shape = self.output_shape(node)?;
+        Ok(self.push(node.id, &node.name, op, vec![x], shape))
+    }
+
     /// Append a node and record it as the value of tract node `id`.
     pub fn push(
         &mut self,

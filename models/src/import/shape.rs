@@ -46,28 +46,15 @@ pub(super) fn import_slice(
     let (Some(start), Some(end)) = (bound(&op.start), bound(&op.end)) else {
         return Err(im.unsupported(node, "symbolic or negative slice bounds"));
     };
-    let shape = im.output_shape(node)?;
-    match im.input(node, 0)? {
-        Value::Node(x) => {
-            if im.graph.nodes[x].shape != im.input_shape(node, 0)? {
-                return Err(im.node_err(node, "operand shape differs from tract's"));
-            }
-            im.push(
-                node.id,
-                &node.name,
-                FloatOp::Slice {
-                    axis: op.axis,
-                    start,
-                    end,
-                },
-                vec![x],
-                shape,
-            );
-        }
-        Value::Const { .. } => {
-            return Err(im.node_err(node, "slice of a constant (tract should have folded this)"))
-        }
-    }
+    im.push_unary(
+        node,
+        FloatOp::Slice {
+            axis: op.axis,
+            start,
+            end,
+        },
+        "slice",
+    )?;
     Ok(())
 }
 
@@ -105,23 +92,14 @@ pub(super) fn import_reduce(
     if !matches!(op.reducer, tract_onnx::tract_core::ops::nn::Reducer::Sum) {
         return Err(im.unsupported(node, format!("reducer {:?}", op.reducer)));
     }
-    let Value::Node(x) = im.input(node, 0)? else {
-        return Err(im.node_err(node, "reduction of a constant"));
-    };
-    if im.graph.nodes[x].shape != im.input_shape(node, 0)? {
-        return Err(im.node_err(node, "operand shape differs from tract's"));
-    }
-    let shape = im.output_shape(node)?;
-    im.push(
-        node.id,
-        &node.name,
+    im.push_unary(
+        node,
         FloatOp::ReduceSum {
             axes: op.axes.to_vec(),
             coefficient: 1.0,
         },
-        vec![x],
-        shape,
-    );
+        "reduction",
+    )?;
     Ok(())
 }
 
@@ -145,21 +123,12 @@ pub(super) fn import_pad(
             format!("padding mode {:?} (only constant 0)", op.mode),
         ));
     }
-    let Value::Node(x) = im.input(node, 0)? else {
-        return Err(im.node_err(node, "padding a constant"));
-    };
-    if im.graph.nodes[x].shape != im.input_shape(node, 0)? {
-        return Err(im.node_err(node, "operand shape differs from tract's"));
-    }
-    let shape = im.output_shape(node)?;
-    im.push(
-        node.id,
-        &node.name,
+    im.push_unary(
+        node,
         FloatOp::Pad {
             pads: op.pads.clone(),
         },
-        vec![x],
-        shape,
-    );
+        "padding",
+    )?;
     Ok(())
 }
