@@ -28,6 +28,8 @@ enum Command {
     Verify(commands::verify::Args),
     /// Write the Solidity verifier of a model's circuit.
     ExportVerifier(commands::export_verifier::Args),
+    /// List the supported ONNX operators (markdown).
+    Ops(commands::ops::Args),
     /// Verify proof.json with the Solidity verifier in an in-process EVM; prints gas and bytecode size.
     VerifyEvm(commands::verify_evm::Args),
 }
@@ -59,6 +61,7 @@ fn main() {
         Command::Verify(a) => commands::verify::run(a),
         Command::ExportVerifier(a) => commands::export_verifier::run(a),
         Command::VerifyEvm(a) => commands::verify_evm::run(a),
+        Command::Ops(a) => commands::ops::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {}", format!("{e:#}").replace('\n', " "));

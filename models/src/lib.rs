@@ -15,6 +15,7 @@ pub mod import;
 pub mod input;
 pub mod report;
 pub mod settings;
+pub mod supported;
 
 pub use error::ModelError;
 pub use float_graph::{FloatGraph, FloatNode, FloatOp};

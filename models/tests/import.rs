@@ -234,3 +234,22 @@ fn gemm_bias_and_relu_are_fused_into_dense() {
         other => panic!("unexpected first layer {other:?}"),
     }
 }
+
+#[test]
+fn readme_lists_exactly_the_supported_ops() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let begin = readme
+        .find("<!-- supported-ops:begin")
+        .expect("begin marker");
+    let start = begin + readme[begin..].find('\n').unwrap() + 1;
+    let end = readme
+        .find("<!-- supported-ops:end -->")
+        .expect("end marker");
+    assert_eq!(
+        &readme[start..end],
+        zkinfer_models::supported::markdown_table(),
+        "regenerate with `zkinfer ops`"
+    );
+}

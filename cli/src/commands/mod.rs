@@ -2,6 +2,7 @@
 
 pub mod calibrate;
 pub mod export_verifier;
+pub mod ops;
 pub mod prove;
 pub mod verify;
 pub mod verify_evm;
