@@ -1,7 +1,7 @@
 //! `Concat`: operands of equal shape but for one axis, joined along it. Costs no rows: the output reuses
 //! the operands' cells.
 
-use super::{strides, EvalCtx, Lowering, Op};
+use super::{ravel, strides, unravel, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -16,29 +16,17 @@ impl Concat {
     pub fn gather(&self, shapes: &[&[usize]]) -> Vec<(usize, usize)> {
         let mut out_shape = shapes[0].to_vec();
         out_shape[self.axis] = shapes.iter().map(|s| s[self.axis]).sum();
-        let numel: usize = out_shape.iter().product();
         let operand_strides: Vec<Vec<usize>> = shapes.iter().map(|s| strides(s)).collect();
-        (0..numel)
-            .map(|mut flat| {
-                let mut coords = vec![0; out_shape.len()];
-                for d in (0..out_shape.len()).rev() {
-                    coords[d] = flat % out_shape[d];
-                    flat /= out_shape[d];
-                }
+        (0..out_shape.iter().product())
+            .map(|flat| {
+                let mut coords = unravel(flat, &out_shape);
                 let (mut op, mut along) = (0, coords[self.axis]);
                 while along >= shapes[op][self.axis] {
                     along -= shapes[op][self.axis];
                     op += 1;
                 }
                 coords[self.axis] = along;
-                (
-                    op,
-                    coords
-                        .iter()
-                        .zip(&operand_strides[op])
-                        .map(|(c, s)| c * s)
-                        .sum(),
-                )
+                (op, ravel(&coords, &operand_strides[op]))
             })
             .collect()
     }

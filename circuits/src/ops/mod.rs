@@ -224,6 +224,21 @@ pub(crate) fn sparse_groups(
     })
 }
 
+/// The row-major coordinates of flat index `flat` in `shape`.
+pub(crate) fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
+    let mut coords = vec![0; shape.len()];
+    for d in (0..shape.len()).rev() {
+        coords[d] = flat % shape[d];
+        flat /= shape[d];
+    }
+    coords
+}
+
+/// The flat index of `coords` under `strides`.
+pub(crate) fn ravel(coords: &[usize], strides: &[usize]) -> usize {
+    coords.iter().zip(strides).map(|(c, s)| c * s).sum()
+}
+
 /// Strides of a row-major shape.
 pub(crate) fn strides(shape: &[usize]) -> Vec<usize> {
     (0..shape.len())

@@ -1,7 +1,7 @@
 //! `Pad` with zeros (ONNX Pad, constant mode, value 0): the operand's cells are reused and the padding
 //! points at the circuit's one shared zero cell (a MAC row with no inputs, whose gate forces it to 0).
 
-use super::{strides, EvalCtx, Lowering, Op, ZERO_OPERAND};
+use super::{ravel, strides, unravel, EvalCtx, Lowering, Op, ZERO_OPERAND};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -21,17 +21,15 @@ impl Pad {
             .map(|(n, (b, a))| n + b + a)
             .collect();
         let in_strides = strides(shape);
-        (0..out.iter().product::<usize>())
-            .map(|mut flat| {
-                let mut src = 0;
-                for d in (0..out.len()).rev() {
-                    let coord = (flat % out[d])
-                        .checked_sub(self.pads[d].0)
-                        .filter(|c| *c < shape[d])?;
-                    src += coord * in_strides[d];
-                    flat /= out[d];
-                }
-                Some(src)
+        (0..out.iter().product())
+            .map(|flat| {
+                let coords: Option<Vec<usize>> = unravel(flat, &out)
+                    .iter()
+                    .zip(&self.pads)
+                    .zip(shape)
+                    .map(|((c, (before, _)), n)| c.checked_sub(*before).filter(|c| c < n))
+                    .collect();
+                coords.map(|c| ravel(&c, &in_strides))
             })
             .collect()
     }

@@ -2,7 +2,7 @@
 //! `y = rescale(Σ x · w)` with `w = round(c·2^s)`. ONNX ReduceSum is `c = 1`; ReduceMean arrives from tract
 //! as a sum followed by a division by the count, which the importer folds into `c`.
 
-use super::{sparse_groups, strides, Activation, EvalCtx, Lowering, Op};
+use super::{ravel, sparse_groups, strides, unravel, Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -22,24 +22,14 @@ impl ReduceSum {
             .enumerate()
             .map(|(d, n)| if self.axes.contains(&d) { 1 } else { *n })
             .collect();
-        let (in_strides, numel) = (strides(shape), out.iter().product::<usize>());
-        let reduced: usize = self.axes.iter().map(|a| shape[*a]).product();
-        (0..numel)
-            .map(|mut flat| {
-                let mut base = 0;
-                for d in (0..out.len()).rev() {
-                    base += (flat % out[d]) * in_strides[d];
-                    flat /= out[d];
-                }
-                (0..reduced)
-                    .map(|mut r| {
-                        let mut offset = 0;
-                        for a in self.axes.iter().rev() {
-                            offset += (r % shape[*a]) * in_strides[*a];
-                            r /= shape[*a];
-                        }
-                        base + offset
-                    })
+        let reduced: Vec<usize> = self.axes.iter().map(|a| shape[*a]).collect();
+        let in_strides = strides(shape);
+        let axis_strides: Vec<usize> = self.axes.iter().map(|a| in_strides[*a]).collect();
+        (0..out.iter().product())
+            .map(|flat| {
+                let base = ravel(&unravel(flat, &out), &in_strides);
+                (0..reduced.iter().product())
+                    .map(|r| base + ravel(&unravel(r, &reduced), &axis_strides))
                     .collect()
             })
             .collect()

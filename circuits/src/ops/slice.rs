@@ -1,6 +1,6 @@
 //! `Slice`: elements `start..end` (step 1) along one axis. Costs no rows: the output reuses the cells.
 
-use super::{strides, EvalCtx, Lowering, Op};
+use super::{ravel, strides, unravel, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -17,16 +17,12 @@ impl Slice {
     pub fn gather(&self, shape: &[usize]) -> Vec<usize> {
         let mut out_shape = shape.to_vec();
         out_shape[self.axis] = self.end - self.start;
-        let (in_strides, numel) = (strides(shape), out_shape.iter().product::<usize>());
-        (0..numel)
-            .map(|mut flat| {
-                let mut src = 0;
-                for d in (0..out_shape.len()).rev() {
-                    let coord = flat % out_shape[d] + if d == self.axis { self.start } else { 0 };
-                    src += coord * in_strides[d];
-                    flat /= out_shape[d];
-                }
-                src
+        let in_strides = strides(shape);
+        (0..out_shape.iter().product())
+            .map(|flat| {
+                let mut coords = unravel(flat, &out_shape);
+                coords[self.axis] += self.start;
+                ravel(&coords, &in_strides)
             })
             .collect()
     }

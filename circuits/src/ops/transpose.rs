@@ -1,7 +1,7 @@
 //! `Transpose`: permute axes (ONNX Transpose semantics: output axis `i` is input axis `perm[i]`).
 //! Costs no rows: the output reuses the operand's cells in the permuted order.
 
-use super::{EvalCtx, Lowering, Op};
+use super::{ravel, strides, unravel, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -14,20 +14,11 @@ pub struct Transpose {
 impl Transpose {
     /// For every output element, the flat index of the input element it copies.
     pub fn gather(&self, shape: &[usize]) -> Vec<usize> {
-        let strides: Vec<usize> = (0..shape.len())
-            .map(|i| shape[i + 1..].iter().product())
-            .collect();
+        let in_strides = strides(shape);
         let out_shape: Vec<usize> = self.perm.iter().map(|p| shape[*p]).collect();
-        let numel: usize = shape.iter().product();
-        (0..numel)
-            .map(|mut flat| {
-                let mut src = 0;
-                for d in (0..out_shape.len()).rev() {
-                    src += (flat % out_shape[d]) * strides[self.perm[d]];
-                    flat /= out_shape[d];
-                }
-                src
-            })
+        let perm_strides: Vec<usize> = self.perm.iter().map(|p| in_strides[*p]).collect();
+        (0..shape.iter().product())
+            .map(|flat| ravel(&unravel(flat, &out_shape), &perm_strides))
             .collect()
     }
 }
