@@ -47,7 +47,7 @@ pub fn prepare(name: &str) -> Prepared {
         .map(|(n, v)| QTensor::from_f64(shapes[*n].clone(), v, cal.settings.scale).expect("shape"))
         .collect();
     let graph = Arc::new(graph);
-    let circuit = ModelCircuit::new(graph.clone(), cal.settings.circuit_params(), false);
+    let circuit = ModelCircuit::new(graph.clone(), cal.settings.circuit_params(&graph), false);
     Prepared {
         graph,
         circuit,

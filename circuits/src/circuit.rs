@@ -9,7 +9,7 @@
 
 use crate::chips::mac::{MacConfig, MacWitness};
 use crate::chips::requant::{RequantConfig, Tamper};
-use crate::chips::table::TableConfig;
+use crate::chips::table::{TableConfig, TAG_FIRST_FN};
 use crate::chips::Wire;
 use crate::cost::Cost;
 use crate::error::{CircuitError, Result};
@@ -38,6 +38,10 @@ pub struct CircuitParams {
     pub scale: u32,
     /// Every range-checked value lies in `[-2^(range_bits-1), 2^(range_bits-1))`; `range_bits > scale`.
     pub range_bits: u32,
+    /// Whether the requant chip has the function lookup (needed when the graph has table activations;
+    /// without it the circuit has one lookup argument fewer).
+    #[serde(default)]
+    pub function_tables: bool,
 }
 
 impl Default for CircuitParams {
@@ -47,11 +51,20 @@ impl Default for CircuitParams {
             lanes_out: 4,
             scale: 7,
             range_bits: 16,
+            function_tables: false,
         }
     }
 }
 
 impl CircuitParams {
+    /// These parameters with the function lookup exactly when `graph` needs it.
+    pub fn for_graph(self, graph: &QuantizedGraph) -> Self {
+        Self {
+            function_tables: !graph.tables().is_empty(),
+            ..self
+        }
+    }
+
     /// Rows halo2 reserves at the bottom of every column for blinding, for these parameters.
     pub fn blinding_rows(&self) -> usize {
         let mut cs = ConstraintSystem::<Fr>::default();
@@ -171,6 +184,7 @@ impl ModelCircuit {
         let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
         let mut public = Vec::new();
         let mut zero: Option<Wire> = None;
+        let tables = graph.tables();
         let synth = |e: Error| CircuitError::Synthesis(e.to_string());
         for (n, node) in graph.nodes.iter().enumerate() {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
@@ -217,6 +231,19 @@ impl ModelCircuit {
                     let mut out = vec![None; len];
                     let witnesses = self.group_witnesses(&groups, &operands, &node.name)?;
                     for (g, witness) in groups.iter().zip(&witnesses) {
+                        let fn_tag = match g.act.table() {
+                            None => 0,
+                            Some(t) => tables
+                                .iter()
+                                .position(|u| *u == t)
+                                .map(|i| TAG_FIRST_FN + i as u64)
+                                .ok_or_else(|| {
+                                    CircuitError::Graph(format!(
+                                        "node '{}': function table not registered",
+                                        node.name
+                                    ))
+                                })?,
+                        };
                         let slots: Vec<Wire> =
                             g.slots.iter().map(|(op, i)| operands[*op][*i]).collect();
                         let corrupt_acc = tamper
@@ -234,7 +261,7 @@ impl ModelCircuit {
                             out[index] = Some(
                                 config
                                     .requant
-                                    .assign_rescale(region, req_row, acc, off, g.act, t)
+                                    .assign_rescale(region, req_row, acc, off, g.act, fn_tag, t)
                                     .map_err(synth)?,
                             );
                             req_row += 1;
@@ -346,7 +373,7 @@ impl Circuit<Fr> for ModelCircuit {
     ) -> ModelConfig {
         let table = TableConfig::configure(meta);
         let mac = MacConfig::configure(meta, params.lanes_in, params.lanes_out);
-        let requant = RequantConfig::configure(meta, &table, params.scale, params.range_bits);
+        let requant = RequantConfig::configure(meta, &table, &params);
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         ModelConfig {
@@ -366,13 +393,19 @@ impl Circuit<Fr> for ModelCircuit {
         config: ModelConfig,
         mut layouter: impl Layouter<Fr>,
     ) -> std::result::Result<(), Error> {
-        if self.graph.scale != self.params.scale || self.graph.range_bits != self.params.range_bits
+        let tables = self.graph.tables();
+        if self.graph.scale != self.params.scale
+            || self.graph.range_bits != self.params.range_bits
+            || (!tables.is_empty() && !self.params.function_tables)
         {
             return Err(Error::Synthesis);
         }
-        config
-            .table
-            .load(&mut layouter, self.graph.range_bits, self.graph.scale)?;
+        config.table.load(
+            &mut layouter,
+            self.graph.range_bits,
+            self.graph.scale,
+            &tables,
+        )?;
         let public = layouter.assign_region(
             || "model",
             |mut region| {

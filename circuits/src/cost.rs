@@ -19,8 +19,11 @@ pub struct Cost {
     pub table_rows: usize,
     /// Multiplications by a weight (including padding lanes).
     pub macs: usize,
-    /// Lookups performed (two per requant row).
+    /// Range lookups performed (two per requant row).
     pub lookups: usize,
+    /// Function-table lookups performed (one per neuron with a table activation).
+    #[serde(default)]
+    pub function_lookups: usize,
 }
 
 impl Cost {
@@ -43,7 +46,7 @@ impl Cost {
         let shapes = graph.shapes()?;
         let mut cost = Cost {
             mac_rows: crate::circuit::MAC_FIRST_ROW,
-            table_rows: TableConfig::rows(graph.range_bits, graph.scale),
+            table_rows: TableConfig::rows(graph.range_bits, graph.scale, &graph.tables()),
             ..Cost::default()
         };
         let mut zero_row = false;
@@ -69,6 +72,9 @@ impl Cost {
                         cost.mac_rows += rows;
                         cost.macs += rows * params.lanes_in * g.neurons();
                         cost.requant_rows += g.neurons();
+                        if g.act.table().is_some() {
+                            cost.function_lookups += g.neurons();
+                        }
                     }
                 }
             }

@@ -18,6 +18,17 @@ pub enum CircuitError {
         scale: u32,
         bound: i64,
     },
+    #[error(
+        "layer '{layer}': {function} input {value} (= {real:.4}) is outside its calibrated table \
+         [-{bound}, {bound}); recalibrate with inputs like this one (--calibration)"
+    )]
+    OutOfTable {
+        layer: String,
+        function: &'static str,
+        value: i64,
+        real: f64,
+        bound: i64,
+    },
     #[error("layer '{layer}': integer overflow while evaluating")]
     Overflow { layer: String },
     #[error("graph: {0}")]

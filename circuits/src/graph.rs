@@ -1,6 +1,7 @@
 //! [`QuantizedGraph`]: the integer model a circuit is built from, and its exact evaluation.
 
 use crate::error::{CircuitError, Result};
+use crate::functions::FnTable;
 use crate::ops::{EvalCtx, OpKind};
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,20 @@ impl QuantizedGraph {
     /// Largest magnitude a range-checked value may have (exclusive for positives).
     pub fn bound(&self) -> i64 {
         1i64 << (self.range_bits - 1)
+    }
+
+    /// The distinct function tables the graph's activations read, in first-use order. Table `i` gets tag
+    /// `TAG_FIRST_FN + i` in the circuit's lookup table.
+    pub fn tables(&self) -> Vec<FnTable> {
+        let mut tables: Vec<FnTable> = Vec::new();
+        for node in &self.nodes {
+            if let Some(t) = node.op.as_op().activation().table() {
+                if !tables.contains(&t) {
+                    tables.push(t);
+                }
+            }
+        }
+        tables
     }
 
     /// Node indices of the graph inputs, in order.

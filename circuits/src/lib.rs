@@ -1,7 +1,7 @@
 //! # zkinfer-circuits
 //!
 //! Owns the arithmetic truth of zkinfer: the fixed-point tensor type ([`QTensor`]), the one rounding rule
-//! ([`fixed_point`]), the quantized operators (one per file under [`ops`], each with an exact integer `eval`
+//! ([`fixed_point`]), the pointwise functions tabulated for smooth activations ([`functions`]), the quantized operators (one per file under [`ops`], each with an exact integer `eval`
 //! that is the oracle and a lowering into circuit rows), the halo2 chips that constrain those rows
 //! ([`chips`]), and the [`ModelCircuit`] that lays a whole [`QuantizedGraph`] out as a halo2-axiom circuit
 //! over BN254.
@@ -14,6 +14,7 @@ pub mod circuit;
 pub mod cost;
 pub mod error;
 pub mod fixed_point;
+pub mod functions;
 pub mod graph;
 pub mod ops;
 pub mod tensor;
@@ -23,6 +24,7 @@ pub mod testing;
 pub use circuit::{CircuitParams, ModelCircuit};
 pub use cost::Cost;
 pub use error::CircuitError;
+pub use functions::{FnTable, Function};
 pub use graph::{GraphTrace, Node, QuantizedGraph};
 pub use ops::{Activation, OpKind};
 pub use tensor::QTensor;

@@ -85,17 +85,15 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
             &settings_path(&model.hash),
             &serde_json::to_vec_pretty(&stored)?,
         )?;
-        let graph = model
-            .graph
-            .quantize(stored.settings.scale, stored.settings.range_bits);
+        let graph = stored.quantize(&model.graph);
         return finish(model, stored, graph, o);
     }
-    let (peak, samples, source) = match (calibration, &cached) {
+    let (peaks, samples, source) = match (calibration, &cached) {
         (Calibration::File(path), _) => {
             let samples = read_input_file(path)?.samples(&sizes)?;
             (calibrate_peak(&model.graph, &samples)?, samples.len(), path.display().to_string())
         }
-        (_, Some(c)) => (c.peak, c.samples, c.source.clone()),
+        (_, Some(c)) => (c.peaks(), c.samples, c.source.clone()),
         (Calibration::Input(input), None) => (
             calibrate_peak(&model.graph, &[input.to_vec()])?,
             1,
@@ -111,16 +109,15 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
     let (stored, graph) = match reuse {
         Some(mut stored) => {
             stored.settings.public_input = o.public_input;
-            let graph = model
-                .graph
-                .quantize(stored.settings.scale, stored.settings.range_bits);
+            let graph = stored.quantize(&model.graph);
             (stored, graph)
         }
         None => {
-            let (graph, cal) = choose_for_peak(&model.graph, peak, samples, &choice)?;
+            let (graph, cal) = choose_for_peak(&model.graph, &peaks, samples, &choice)?;
             let stored = StoredSettings {
                 settings: cal.settings,
-                peak,
+                peak: peaks.global,
+                table_domains: cal.table_domains,
                 samples,
                 source,
             };
@@ -144,7 +141,7 @@ fn finish(
     let graph = Arc::new(graph);
     let circuit = ModelCircuit::new(
         graph.clone(),
-        stored.settings.circuit_params(),
+        stored.settings.circuit_params(&graph),
         o.public_input,
     );
     let (cost, k) = circuit.cost()?;

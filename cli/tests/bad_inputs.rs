@@ -89,8 +89,8 @@ fn input_json_not_in_ezkl_format() {
 #[test]
 fn unsupported_op_is_named_with_its_node() {
     let dir = temp();
-    let model = repo().join("models/zoo/testdata/sigmoid.onnx");
-    let input = repo().join("models/zoo/testdata/sigmoid.input.json");
+    let model = repo().join("models/zoo/testdata/unsupported.onnx");
+    let input = repo().join("models/zoo/testdata/unsupported.input.json");
     let line = fails_with(
         zkinfer(
             dir.path(),
@@ -98,14 +98,14 @@ fn unsupported_op_is_named_with_its_node() {
         ),
         "unsupported op",
     );
-    assert!(line.contains("'act'") && line.contains("Sigmoid"), "{line}");
+    assert!(line.contains("'act'") && line.contains("Sin"), "{line}");
 }
 
 #[test]
 fn unknown_onnx_op_is_named_with_its_node() {
     let dir = temp();
     let model = repo().join("models/zoo/testdata/unknown_op.onnx");
-    let input = repo().join("models/zoo/testdata/sigmoid.input.json");
+    let input = repo().join("models/zoo/testdata/unsupported.input.json");
     let line = fails_with(
         zkinfer(
             dir.path(),

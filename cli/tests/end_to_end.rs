@@ -180,6 +180,14 @@ fn affine_gather_reduce_and_max_models_end_to_end() {
 }
 
 #[test]
+fn smooth_activations_and_prelu_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "smooth_act", 0.02);
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "prelu", 0.01);
+}
+
+#[test]
 fn tiny_linear_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     // Weights and inputs are exact multiples of 1/16: the quantized result is exact.

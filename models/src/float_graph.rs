@@ -2,13 +2,24 @@
 //! Used to find calibration ranges and to quantize into a [`QuantizedGraph`].
 
 use crate::error::{ModelError, Result};
+use std::collections::BTreeMap;
 use zkinfer_circuits::fixed_point::quantize;
 use zkinfer_circuits::ops::geometry::Window;
+use zkinfer_circuits::ops::Lookup;
 use zkinfer_circuits::ops::{
     Affine, Concat, Conv, Dense, Gather, Input, Pad, Pool, PoolDivisor, ReduceSum, Relu, Reshape,
     Slice, Transpose,
 };
-use zkinfer_circuits::{Activation, Node, OpKind, QuantizedGraph};
+use zkinfer_circuits::{Activation, FnTable, Function, Node, OpKind, QuantizedGraph};
+
+/// The real half-width of each function's table domain (calibrated peak times headroom).
+pub type TableDomains = BTreeMap<Function, f64>;
+
+/// The activation applying `function`, as the float graph records it: the table's bound is chosen when
+/// the graph is quantized (see [`FloatGraph::quantize`]).
+pub fn function_activation(function: Function) -> Activation {
+    Activation::Table(FnTable { function, bound: 0 })
+}
 
 #[derive(Clone, Debug)]
 pub enum FloatOp {
@@ -45,6 +56,10 @@ pub enum FloatOp {
         act: Activation,
     },
     Relu,
+    /// A pointwise smooth function, read from its table.
+    Lookup {
+        function: Function,
+    },
     Reshape {
         shape: Vec<usize>,
     },
@@ -142,17 +157,7 @@ impl FloatGraph {
                         }
                     }
                     let p = max_abs(&pre);
-                    let out = pre
-                        .iter()
-                        .map(|v| {
-                            if *act == Activation::Relu {
-                                v.max(0.0)
-                            } else {
-                                *v
-                            }
-                        })
-                        .collect();
-                    (out, p)
+                    (pre.iter().map(|v| act.apply_f64(*v)).collect(), p)
                 }
                 FloatOp::Affine {
                     coefficients,
@@ -170,13 +175,7 @@ impl FloatGraph {
                         })
                         .collect();
                     let p = max_abs(&pre);
-                    let relu = *act == Activation::Relu;
-                    (
-                        pre.iter()
-                            .map(|v| if relu { v.max(0.0) } else { *v })
-                            .collect(),
-                        p,
-                    )
+                    (pre.iter().map(|v| act.apply_f64(*v)).collect(), p)
                 }
                 FloatOp::Conv {
                     c_in,
@@ -199,13 +198,7 @@ impl FloatGraph {
                         bias,
                     );
                     let p = max_abs(&pre);
-                    let relu = *act == Activation::Relu;
-                    (
-                        pre.iter()
-                            .map(|v| if relu { v.max(0.0) } else { *v })
-                            .collect(),
-                        p,
-                    )
+                    (pre.iter().map(|v| act.apply_f64(*v)).collect(), p)
                 }
                 FloatOp::Pool { window, divisor } => {
                     let v = pool_f64(arg(0), &self.nodes[node.inputs[0]].shape, window, *divisor);
@@ -213,6 +206,10 @@ impl FloatGraph {
                     (v, p)
                 }
                 FloatOp::Relu => (arg(0).iter().map(|v| v.max(0.0)).collect(), max_abs(arg(0))),
+                FloatOp::Lookup { function } => (
+                    arg(0).iter().map(|v| function.eval(*v)).collect(),
+                    max_abs(arg(0)),
+                ),
                 FloatOp::Reshape { .. } => (arg(0).clone(), 0.0),
                 FloatOp::Slice { axis, start, end } => {
                     let op = Slice {
@@ -271,9 +268,75 @@ impl FloatGraph {
         Ok(self.outputs.iter().map(|o| values[*o].clone()).collect())
     }
 
-    /// Quantize at `2^scale` with rescaled values bounded by `2^(range_bits - 1)`.
-    pub fn quantize(&self, scale: u32, range_bits: u32) -> QuantizedGraph {
+    /// Remove the nodes no output depends on (graph inputs always stay), renumbering the rest.
+    pub fn prune(&mut self) {
+        let mut live = vec![false; self.nodes.len()];
+        for o in &self.outputs {
+            live[*o] = true;
+        }
+        for i in (0..self.nodes.len()).rev() {
+            if matches!(self.nodes[i].op, FloatOp::Input { .. }) {
+                live[i] = true;
+            }
+            if live[i] {
+                for j in &self.nodes[i].inputs {
+                    live[*j] = true;
+                }
+            }
+        }
+        let mut index = vec![usize::MAX; self.nodes.len()];
+        let mut kept = Vec::with_capacity(self.nodes.len());
+        for (i, mut node) in std::mem::take(&mut self.nodes).into_iter().enumerate() {
+            if live[i] {
+                node.inputs = node.inputs.iter().map(|j| index[*j]).collect();
+                index[i] = kept.len();
+                kept.push(node);
+            }
+        }
+        self.nodes = kept;
+        for o in &mut self.outputs {
+            *o = index[*o];
+        }
+    }
+
+    /// The function each node applies through a table, if any.
+    pub fn node_function(node: &FloatNode) -> Option<Function> {
+        match &node.op {
+            FloatOp::Lookup { function } => Some(*function),
+            FloatOp::Dense { act, .. }
+            | FloatOp::Conv { act, .. }
+            | FloatOp::Affine { act, .. } => act.table().map(|t| t.function),
+            _ => None,
+        }
+    }
+
+    /// The largest input magnitude each tabulated function sees, from per-node peaks of [`FloatGraph::eval`].
+    pub fn table_peaks(&self, peaks: &[f64]) -> TableDomains {
+        let mut out = TableDomains::new();
+        for (node, peak) in self.nodes.iter().zip(peaks) {
+            if let Some(f) = Self::node_function(node) {
+                let e = out.entry(f).or_insert(0.0);
+                *e = e.max(*peak);
+            }
+        }
+        out
+    }
+
+    /// Quantize at `2^scale` with rescaled values bounded by `2^(range_bits - 1)`; each function's table
+    /// covers `domains[f]` (the whole range when missing).
+    pub fn quantize(&self, scale: u32, range_bits: u32, domains: &TableDomains) -> QuantizedGraph {
         let q = |v: &[f64], s: u32| v.iter().map(|x| quantize(*x, s)).collect::<Vec<i64>>();
+        let max = 1i64 << (range_bits - 1);
+        let table = |function: Function| FnTable {
+            function,
+            bound: domains
+                .get(&function)
+                .map_or(max, |w| FnTable::bound_for(*w, scale, max)),
+        };
+        let activation = |a: &Activation| match a {
+            Activation::Table(t) => Activation::Table(table(t.function)),
+            other => *other,
+        };
         let nodes = self
             .nodes
             .iter()
@@ -293,7 +356,7 @@ impl FloatGraph {
                         n_out: *n_out,
                         weights: q(weights, scale),
                         bias: q(bias, 2 * scale),
-                        act: *act,
+                        act: activation(act),
                     }),
                     FloatOp::Affine {
                         coefficients,
@@ -302,7 +365,7 @@ impl FloatGraph {
                     } => OpKind::Affine(Affine {
                         coefficients: coefficients.iter().map(|c| q(c, scale)).collect(),
                         bias: q(bias, 2 * scale),
-                        act: *act,
+                        act: activation(act),
                     }),
                     FloatOp::Conv {
                         c_in,
@@ -319,7 +382,7 @@ impl FloatGraph {
                         window: *window,
                         weights: q(weights, scale),
                         bias: q(bias, 2 * scale),
-                        act: *act,
+                        act: activation(act),
                     }),
                     FloatOp::Pool { window, divisor } => OpKind::Pool(Pool {
                         window: *window,
@@ -327,6 +390,10 @@ impl FloatGraph {
                         scale,
                     }),
                     FloatOp::Relu => OpKind::Relu(Relu { scale }),
+                    FloatOp::Lookup { function } => OpKind::Lookup(Lookup {
+                        table: table(*function),
+                        scale,
+                    }),
                     FloatOp::Slice { axis, start, end } => OpKind::Slice(Slice {
                         axis: *axis,
                         start: *start,

@@ -5,6 +5,7 @@ use crate::error::{ModelError, Result};
 use crate::float_graph::{FloatGraph, FloatOp};
 use serde::Deserialize;
 use std::path::Path;
+use zkinfer_circuits::fixed_point::dequantize;
 use zkinfer_circuits::{QTensor, QuantizedGraph};
 
 /// One layer's line of the report.
@@ -17,6 +18,11 @@ pub struct LayerReport {
     pub max: f64,
     /// Largest |float - dequantized| over the samples.
     pub max_error: f64,
+    /// The real domain of the layer's input: the range check's `±2^(b-1-s)`, or the function table's
+    /// `±bound/2^s` when the layer applies one.
+    pub domain: f64,
+    /// The function the layer tabulates, if any.
+    pub function: Option<&'static str>,
 }
 
 fn op_name(op: &FloatOp) -> &'static str {
@@ -27,6 +33,7 @@ fn op_name(op: &FloatOp) -> &'static str {
         FloatOp::Pool { .. } => "Pool",
         FloatOp::Affine { .. } => "Affine",
         FloatOp::Relu => "Relu",
+        FloatOp::Lookup { function } => function.name(),
         FloatOp::Reshape { .. } => "Reshape",
         FloatOp::Transpose { .. } => "Transpose",
         FloatOp::Slice { .. } => "Slice",
@@ -71,8 +78,16 @@ pub fn layer_report(
             min: f64::MAX,
             max: f64::MIN,
             max_error: 0.0,
+            domain: dequantize(quantized.bound(), quantized.scale),
+            function: None,
         })
         .collect();
+    for (line, node) in report.iter_mut().zip(&quantized.nodes) {
+        if let Some(t) = node.op.as_op().activation().table() {
+            line.domain = dequantize(t.bound, quantized.scale);
+            line.function = Some(t.function.name());
+        }
+    }
     for sample in samples {
         let (values, _) = float.eval(sample)?;
         let trace = quantized.eval(&quantize_inputs(quantized, sample)?)?;
@@ -152,7 +167,10 @@ pub fn classification(
                 quant_ok += usize::from(q == *y);
                 agree += usize::from(q == f);
             }
-            Err(zkinfer_circuits::CircuitError::OutOfRange { .. }) => out_of_range += 1,
+            Err(
+                zkinfer_circuits::CircuitError::OutOfRange { .. }
+                | zkinfer_circuits::CircuitError::OutOfTable { .. },
+            ) => out_of_range += 1,
             Err(e) => return Err(e.into()),
         }
     }

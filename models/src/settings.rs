@@ -4,7 +4,7 @@
 //! verifier), then as precise as possible (largest `s`).
 
 use crate::error::{ModelError, Result};
-use crate::float_graph::FloatGraph;
+use crate::float_graph::{FloatGraph, TableDomains};
 use serde::{Deserialize, Serialize};
 use zkinfer_circuits::{CircuitParams, Cost, QuantizedGraph};
 
@@ -19,13 +19,16 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn circuit_params(&self) -> CircuitParams {
+    /// The circuit parameters for `graph` (quantized with these settings).
+    pub fn circuit_params(&self, graph: &QuantizedGraph) -> CircuitParams {
         CircuitParams {
             lanes_in: self.lanes_in,
             lanes_out: self.lanes_out,
             scale: self.scale,
             range_bits: self.range_bits,
+            function_tables: false,
         }
+        .for_graph(graph)
     }
 }
 
@@ -67,11 +70,21 @@ pub fn proving_work(k: u32, advice: usize, fixed: usize) -> u64 {
 /// 0.001, which keeps the MLPs' outputs within ~0.005 of float); `--scale` goes lower for speed.
 pub const SCALES: std::ops::RangeInclusive<u32> = 10..=13;
 
+/// What calibration measured: the largest magnitude of any range-checked value, and of the input of each
+/// tabulated function.
+#[derive(Clone, Debug, Default)]
+pub struct Peaks {
+    pub global: f64,
+    pub tables: TableDomains,
+}
+
 /// Per-candidate figures, for reporting.
 #[derive(Clone, Debug)]
 pub struct Calibration {
     /// Largest magnitude of any range-checked value over the samples.
     pub peak: f64,
+    /// Half-width of each function table's domain (its calibrated input peak times the headroom).
+    pub table_domains: TableDomains,
     pub samples: usize,
     pub settings: Settings,
     pub k: u32,
@@ -83,17 +96,22 @@ pub fn range_bits_for(magnitude: f64, scale: u32) -> u32 {
     (units.log2().floor() as u32 + 2).max(scale + 1)
 }
 
-/// The largest magnitude any range-checked value reaches over the samples (each: one list per input).
-pub fn calibrate_peak(graph: &FloatGraph, samples: &[Vec<Vec<f64>>]) -> Result<f64> {
+/// The largest magnitude any range-checked value (and each function's input) reaches over the samples
+/// (each: one list per input).
+pub fn calibrate_peak(graph: &FloatGraph, samples: &[Vec<Vec<f64>>]) -> Result<Peaks> {
     if samples.is_empty() {
         return Err(ModelError::Calibration("no samples".into()));
     }
-    let mut peak = 0f64;
+    let mut out = Peaks::default();
     for sample in samples {
         let (_, peaks) = graph.eval(sample)?;
-        peak = peaks.iter().fold(peak, |m, p| m.max(*p));
+        out.global = peaks.iter().fold(out.global, |m, p| m.max(*p));
+        for (f, p) in graph.table_peaks(&peaks) {
+            let e = out.tables.entry(f).or_insert(0.0);
+            *e = e.max(p);
+        }
     }
-    Ok(peak)
+    Ok(out)
 }
 
 /// Choose settings from calibration samples (each: one list per input).
@@ -102,17 +120,23 @@ pub fn choose(
     samples: &[Vec<Vec<f64>>],
     choice: &SettingsChoice,
 ) -> Result<(QuantizedGraph, Calibration)> {
-    let peak = calibrate_peak(graph, samples)?;
-    choose_for_peak(graph, peak, samples.len(), choice)
+    let peaks = calibrate_peak(graph, samples)?;
+    choose_for_peak(graph, &peaks, samples.len(), choice)
 }
 
-/// Choose settings for values reaching magnitude `peak`.
+/// Choose settings for values reaching the calibrated `peaks`.
 pub fn choose_for_peak(
     graph: &FloatGraph,
-    peak: f64,
+    peaks: &Peaks,
     samples: usize,
     choice: &SettingsChoice,
 ) -> Result<(QuantizedGraph, Calibration)> {
+    let peak = peaks.global;
+    let table_domains: TableDomains = peaks
+        .tables
+        .iter()
+        .map(|(f, p)| (*f, p * choice.headroom))
+        .collect();
     if let Some(s) = choice.scale.filter(|s| !(1..=16).contains(s)) {
         return Err(ModelError::Calibration(format!(
             "scale 2^{s} is not supported: choose 1 to 16 fractional bits"
@@ -131,7 +155,7 @@ pub fn choose_for_peak(
         if range_bits > 24 {
             continue;
         }
-        let q = graph.quantize(scale, range_bits);
+        let q = graph.quantize(scale, range_bits, &table_domains);
         let lanes: Vec<(usize, usize)> = choice.lanes.map_or(LANES.to_vec(), |l| vec![l]);
         for (lanes_in, lanes_out) in lanes {
             let settings = Settings {
@@ -141,7 +165,7 @@ pub fn choose_for_peak(
                 lanes_out,
                 public_input: choice.public_input,
             };
-            let params = settings.circuit_params();
+            let params = settings.circuit_params(&q);
             let k = Cost::of(&q, &params)?.min_k(params.blinding_rows());
             let (advice, fixed, _) = params.columns();
             let rank = (
@@ -154,6 +178,7 @@ pub fn choose_for_peak(
                     q.clone(),
                     Calibration {
                         peak,
+                        table_domains: table_domains.clone(),
                         samples,
                         settings,
                         k,
@@ -191,7 +216,29 @@ pub struct StoredSettings {
     pub settings: Settings,
     /// Largest calibrated magnitude and how many samples it came from.
     pub peak: f64,
+    /// Half-width of each function table's domain (absent: no table activations).
+    #[serde(default)]
+    pub table_domains: TableDomains,
     pub samples: usize,
     /// Where the samples came from (a file, or the proving input).
     pub source: String,
+}
+
+impl StoredSettings {
+    /// The calibrated peaks these settings were chosen from.
+    pub fn peaks(&self) -> Peaks {
+        Peaks {
+            global: self.peak,
+            tables: self.table_domains.clone(),
+        }
+    }
+
+    /// `graph` quantized with these settings.
+    pub fn quantize(&self, graph: &FloatGraph) -> QuantizedGraph {
+        graph.quantize(
+            self.settings.scale,
+            self.settings.range_bits,
+            &self.table_domains,
+        )
+    }
 }

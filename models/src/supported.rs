@@ -4,6 +4,9 @@
 /// One row: the ONNX operators, the zkinfer op they become, and what to know.
 #[derive(Clone, Copy, Debug)]
 pub struct SupportedOp {
+    /// The ONNX operator types (exact `op_type`s; the conformance suite runs their node tests).
+    pub ops: &'static [&'static str],
+    /// How the README describes them.
     pub onnx: &'static str,
     pub zkinfer: &'static str,
     pub notes: &'static str,
@@ -11,46 +14,67 @@ pub struct SupportedOp {
 
 pub const SUPPORTED_OPS: &[SupportedOp] = &[
     SupportedOp {
+        ops: &["Gemm", "MatMul"],
         onnx: "Gemm, MatMul with a constant operand",
         zkinfer: "`Dense`",
         notes: "any axis order (tract's `EinSum`; free transposes around it); bias and a following Relu are fused",
     },
     SupportedOp {
+        ops: &["Conv"],
         onnx: "Conv",
         zkinfer: "`Conv`",
         notes: "2-D, NCHW, OIHW kernels; strides, pads, dilations, groups (depthwise); bias and a following Relu are fused",
     },
     SupportedOp {
+        ops: &["AveragePool"],
         onnx: "AveragePool (and tract's SumPool)",
         zkinfer: "`Pool`",
         notes: "2-D, NCHW; `count_include_pad` either way; divisor exact when a power of two",
     },
     SupportedOp {
+        ops: &["Add", "Sub"],
         onnx: "Add, Sub",
         zkinfer: "`Affine`",
         notes: "two tensors of the same size, or a broadcast constant (folded into the preceding bias when possible)",
     },
     SupportedOp {
+        ops: &["Mul", "Div", "BatchNormalization"],
         onnx: "Mul, Div by a constant; BatchNormalization",
         zkinfer: "`Affine`",
         notes: "per-element constant coefficients; BatchNormalization folds into the preceding Conv/Gemm or a one-operand Affine",
     },
     SupportedOp {
+        ops: &["ReduceSum", "ReduceMean", "GlobalAveragePool"],
         onnx: "ReduceSum, ReduceMean, GlobalAveragePool",
         zkinfer: "`ReduceSum`",
         notes: "over any axes (kept); the mean's division folds into the sum's coefficient",
     },
     SupportedOp {
+        ops: &["MaxPool", "Max", "Min", "Clip", "LeakyRelu"],
         onnx: "MaxPool, Max, Min, Clip, LeakyRelu",
         zkinfer: "`Gather` + `Affine` + Relu",
         notes: "`max(a, b) = b + relu(a - b)`, `min(a, b) = a - relu(a - b)`, `leaky(x) = αx + relu((1-α)x)`; a max-pool is a chain of maxes over its window's taps; no new constraints",
     },
     SupportedOp {
+        ops: &["PRelu"],
+        onnx: "PRelu (and `Where(x < 0, a·x, b·x)`)",
+        zkinfer: "`Relu` + `Affine`",
+        notes: "`a·x + (b - a)·relu(x)` with per-element slopes (any sign or size); no new constraints",
+    },
+    SupportedOp {
+        ops: &["Sigmoid", "Tanh", "Exp", "Erf", "Gelu"],
+        onnx: "Sigmoid, Tanh, Exp, Erf, Gelu (exact and tanh), Silu (`x·sigmoid(x)`)",
+        zkinfer: "`Lookup` (or the activation of the preceding layer)",
+        notes: "one lookup per element into the function's table over the calibrated domain (2x the calibration peak); fused into the preceding Dense/Conv/Affine when possible; an input outside the domain is an error naming the layer",
+    },
+    SupportedOp {
+        ops: &["Relu"],
         onnx: "Relu",
         zkinfer: "`Relu`",
         notes: "`Max` with 0 after tract; fused into the preceding Dense/Conv when possible",
     },
     SupportedOp {
+        ops: &["Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Transpose", "Slice", "Concat", "Pad"],
         onnx: "Flatten, Reshape, Squeeze, Unsqueeze, Identity, Transpose, Slice, Concat, Pad",
         zkinfer: "`Reshape` / `Transpose` / `Slice` / `Concat` / `Pad`",
         notes: "free: no rows, the cells are reused (Slice with step 1; Concat of computed tensors; Pad with zeros points at one shared cell that a MAC row forces to 0)",

@@ -253,3 +253,58 @@ fn readme_lists_exactly_the_supported_ops() {
         "regenerate with `zkinfer ops`"
     );
 }
+
+#[test]
+fn smooth_act_matches_tract_with_one_table_per_function() {
+    check_model("smooth_act", 0.02);
+    let m = load_onnx(&zoo("smooth_act", "network.onnx")).unwrap();
+    let functions: Vec<Option<zkinfer_circuits::Function>> = m
+        .graph
+        .nodes
+        .iter()
+        .map(zkinfer_models::FloatGraph::node_function)
+        .collect();
+    use zkinfer_circuits::Function::*;
+    // Sigmoid, Tanh, Gelu(tanh) and Silu (tract recognises x·sigmoid(x)) fuse into their Gemms; Gelu,
+    // Erf and Exp stand alone (their operand already has an activation).
+    let fused: Vec<_> = m
+        .graph
+        .nodes
+        .iter()
+        .zip(&functions)
+        .filter(|(n, f)| f.is_some() && matches!(n.op, FloatOp::Dense { .. }))
+        .map(|(_, f)| f.unwrap())
+        .collect();
+    assert_eq!(fused, vec![Sigmoid, Tanh, GeluTanh, Silu]);
+    let standalone: Vec<_> = m
+        .graph
+        .nodes
+        .iter()
+        .filter_map(|n| match n.op {
+            FloatOp::Lookup { function } => Some(function),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(standalone, vec![Gelu, Erf, Exp]);
+}
+
+#[test]
+fn prelu_matches_tract_as_relu_and_affine() {
+    check_model("prelu", 0.01);
+    let m = load_onnx(&zoo("prelu", "network.onnx")).unwrap();
+    let ops: Vec<&str> = m
+        .graph
+        .nodes
+        .iter()
+        .map(|n| match n.op {
+            FloatOp::Input { .. } => "input",
+            FloatOp::Conv { .. } => "conv",
+            FloatOp::Relu => "relu",
+            FloatOp::Affine { .. } => "affine",
+            FloatOp::Reshape { .. } => "reshape",
+            _ => "other",
+        })
+        .collect();
+    // The slope product tract's expansion made is pruned: conv, relu(conv), a·conv + (b-a)·relu(conv).
+    assert_eq!(ops, vec!["input", "conv", "relu", "affine", "reshape"]);
+}

@@ -15,6 +15,8 @@ tests compare zkinfer's dequantized outputs against).
   reduce_pool/  Conv + Relu, GlobalAveragePool and ReduceMean(axis 1), concatenated
   maxpool_clip/ Conv, MaxPool 2x2 and 3x3 (padded), Max / Min of two tensors, Clip, LeakyRelu
   bn_affine/    Conv, BatchNormalization, Relu, Sub/Mul/Div by constants, constant - tensor, tensor + tensor
+  prelu/        Conv, PRelu with per-channel slopes 0.25, 1.5, -0.5
+  smooth_act/   Gemm+Sigmoid, Gemm+Tanh, Gelu, Gemm+Gelu(tanh), Erf, Gemm, x*Sigmoid(x) (Silu), Exp (opset 20)
 """
 import json
 import os
@@ -29,10 +31,10 @@ from sklearn.neural_network import MLPClassifier
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def save(folder, graph, x, cal, expected):
+def save(folder, graph, x, cal, expected, opset=13):
     os.makedirs(os.path.join(HERE, folder), exist_ok=True)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkinfer-zoo")
-    model.ir_version = 8
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="zkinfer-zoo")
+    model.ir_version = 8 if opset < 20 else 9
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(HERE, folder, "network.onnx"))
     dump = lambda name, obj: json.dump(obj, open(os.path.join(HERE, folder, name), "w"))
@@ -275,15 +277,87 @@ x = (rng.integers(0, 17, size=(1, 1, 6, 6)) / 16.0).astype(np.float32)
 cal = (rng.integers(0, 17, size=(6, 1, 1, 6, 6)) / 16.0).astype(np.float32)
 save("maxpool_clip", graph, x, cal, maxpool_clip(x.astype(np.float64)))
 
+# ---------------------------------------------------------------- smooth_act
+# Every tabulated function, fused into a Gemm where one precedes it and standalone otherwise.
+rng = np.random.default_rng(23)
+Ws = [(rng.integers(-8, 9, size=shape) / 8.0).astype(np.float32) for shape in [(6, 8), (8, 8), (8, 4), (4, 4)]]
+bs = [(rng.integers(-4, 5, size=shape[1]) / 8.0).astype(np.float32) for shape in [(6, 8), (8, 8), (8, 4), (4, 4)]]
+graph = helper.make_graph(
+    [
+        helper.make_node("Gemm", ["input", "W0", "b0"], ["h0"], name="fc0"),
+        helper.make_node("Sigmoid", ["h0"], ["s0"], name="sigmoid"),
+        helper.make_node("Gemm", ["s0", "W1", "b1"], ["h1"], name="fc1"),
+        helper.make_node("Tanh", ["h1"], ["t1"], name="tanh"),
+        helper.make_node("Gelu", ["t1"], ["g1"], name="gelu"),
+        helper.make_node("Gemm", ["g1", "W2", "b2"], ["h2"], name="fc2"),
+        helper.make_node("Gelu", ["h2"], ["g2"], name="gelu_tanh", approximate="tanh"),
+        helper.make_node("Erf", ["g2"], ["e2"], name="erf"),
+        helper.make_node("Gemm", ["e2", "W3", "b3"], ["h3"], name="fc3"),
+        helper.make_node("Sigmoid", ["h3"], ["sg3"], name="silu_gate"),
+        helper.make_node("Mul", ["h3", "sg3"], ["si3"], name="silu"),
+        helper.make_node("Exp", ["si3"], ["output"], name="exp"),
+    ],
+    "smooth_act",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 6])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4])],
+    [f32(f"W{i}", w) for i, w in enumerate(Ws)] + [f32(f"b{i}", b) for i, b in enumerate(bs)],
+)
+
+
+def smooth_act(x):
+    import math
+    erf = np.vectorize(math.erf)
+    sig = lambda v: 1.0 / (1.0 + np.exp(-v))
+    h = sig(x.reshape(1, 6) @ Ws[0] + bs[0])
+    h = np.tanh(h @ Ws[1] + bs[1])
+    h = 0.5 * h * (1.0 + erf(h / math.sqrt(2.0)))
+    h = h @ Ws[2] + bs[2]
+    h = 0.5 * h * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (h + 0.044715 * h ** 3)))
+    h = erf(h) @ Ws[3] + bs[3]
+    return np.exp(h * sig(h))
+
+
+x = (rng.integers(-16, 17, size=(1, 6)) / 16.0).astype(np.float32)
+cal = (rng.integers(-16, 17, size=(8, 1, 6)) / 16.0).astype(np.float32)
+save("smooth_act", graph, x, cal, smooth_act(x.astype(np.float64)), opset=20)
+
+# ---------------------------------------------------------------- prelu
+# Conv 1->3 3x3 pad 1, PRelu with per-channel slopes (below 1, above 1, negative), Flatten.
+rng = np.random.default_rng(29)
+Wp = (rng.integers(-8, 9, size=(3, 1, 3, 3)) / 8.0).astype(np.float32)
+slopes = np.array([0.25, 1.5, -0.5], np.float32).reshape(3, 1, 1)
+graph = helper.make_graph(
+    [
+        helper.make_node("Conv", ["input", "Wp"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("PRelu", ["c", "slope"], ["p"], name="prelu"),
+        helper.make_node("Flatten", ["p"], ["output"], name="flatten", axis=1),
+    ],
+    "prelu",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 4, 4])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 48])],
+    [f32("Wp", Wp), f32("slope", slopes)],
+)
+
+
+def prelu(x):
+    xp = np.pad(x.reshape(4, 4), 1)
+    c = np.array([[[(xp[i:i + 3, j:j + 3] * Wp[o, 0]).sum() for j in range(4)] for i in range(4)] for o in range(3)])
+    return np.where(c < 0, slopes * c, c).reshape(1, 48)
+
+
+x = (rng.integers(-16, 17, size=(1, 1, 4, 4)) / 16.0).astype(np.float32)
+cal = (rng.integers(-16, 17, size=(6, 1, 1, 4, 4)) / 16.0).astype(np.float32)
+save("prelu", graph, x, cal, prelu(x.astype(np.float64)))
+
 # ---------------------------------------------------------------- testdata (bad inputs for the CLI tests)
 os.makedirs(os.path.join(HERE, "testdata"), exist_ok=True)
-# A model with an op zkinfer does not support (yet): Sigmoid after a MatMul.
+# A model with an op zkinfer does not support: Sin after a MatMul.
 graph = helper.make_graph(
     [
         helper.make_node("MatMul", ["input", "W"], ["mm"], name="matmul"),
-        helper.make_node("Sigmoid", ["mm"], ["output"], name="act"),
+        helper.make_node("Sin", ["mm"], ["output"], name="act"),
     ],
-    "sigmoid",
+    "unsupported",
     [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4])],
     [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2])],
     [f32("W", np.ones((4, 2)) / 4)],
@@ -291,8 +365,8 @@ graph = helper.make_graph(
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkinfer-zoo")
 model.ir_version = 8
 onnx.checker.check_model(model)
-onnx.save(model, os.path.join(HERE, "testdata", "sigmoid.onnx"))
-json.dump({"input_data": [[0.5, -0.5, 0.25, 1.0]]}, open(os.path.join(HERE, "testdata", "sigmoid.input.json"), "w"))
+onnx.save(model, os.path.join(HERE, "testdata", "unsupported.onnx"))
+json.dump({"input_data": [[0.5, -0.5, 0.25, 1.0]]}, open(os.path.join(HERE, "testdata", "unsupported.input.json"), "w"))
 # A model with an operator no runtime knows (not checked: the checker would refuse it).
 graph = helper.make_graph(
     [helper.make_node("FrobnicateOp", ["input"], ["output"], name="mystery")],
@@ -303,4 +377,4 @@ graph = helper.make_graph(
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkinfer-zoo")
 model.ir_version = 8
 onnx.save(model, os.path.join(HERE, "testdata", "unknown_op.onnx"))
-print("testdata: sigmoid.onnx, unknown_op.onnx")
+print("testdata: unsupported.onnx, unknown_op.onnx")

@@ -3,14 +3,17 @@
 //! - remainder: `(0, z + off - q·2^s)` is a tag-0 row, i.e. `z + off = q·2^s + r` with `r ∈ [0, 2^s)`;
 //! - range: `(0, q + 2^(b-1) - hi·2^s)` is a tag-0 row and `(1, hi, sgn)` a tag-1 row, i.e.
 //!   `q ∈ [-2^(b-1), 2^(b-1))` and `sgn = [q ≥ 0]`;
-//! - relu (when enabled): `y = sgn·q`.
+//! - relu (when enabled): `y = sgn·q`;
+//! - function (when the circuit has function tables): `(t, t·q, t·y)` is a table row, `t` read from the
+//!   fixed column `fn_tag`: `y = f_t(q)` for a row of function table `t`, nothing for `t = 0`.
 //!
 //! `|q·2^s + r|` is far below the field size, so the identity holds over the integers and `q` is exactly
-//! the rounded quotient. The neuron's output cell is `q` (no activation) or `y` (Relu). Input rows use the
+//! the rounded quotient. The neuron's output cell is `q` (no activation) or `y` (Relu, table). Input rows use the
 //! range lookups only: `q` is the input value.
 
 use super::table::{TableConfig, TAG_HIGH, TAG_LIMB};
 use super::{field_value, Wire};
+use crate::circuit::CircuitParams;
 use crate::fixed_point::{half, rescale, to_field};
 use crate::ops::Activation;
 use crate::Fr;
@@ -32,6 +35,8 @@ pub struct RequantConfig {
     pub range: Selector,
     /// Enables `y = sgn·q`.
     pub relu: Selector,
+    /// The function-table tag of each row (0: none); present when the circuit has function tables.
+    pub fn_tag: Option<Column<Fixed>>,
     pub scale: u32,
     pub range_bits: u32,
 }
@@ -45,7 +50,7 @@ pub enum Tamper {
     HighLimb,
     /// `sgn` flipped (and `y` consistent with it): the high-limb lookup must catch it.
     Sign,
-    /// `y + 1`: the relu gate must catch it.
+    /// `y + 1`: the relu gate (or the function lookup) must catch it.
     Activation,
     /// The neuron's final MAC accumulator `+ 1` (and this row consistent with it): the MAC gate must.
     Accumulator,
@@ -63,33 +68,42 @@ pub struct RequantWitness {
 }
 
 impl RequantWitness {
-    /// The row for quotient `q`.
-    pub fn of_quotient(q: i64, scale: u32, range_bits: u32) -> Self {
+    /// The row for quotient `q` followed by `act` (a table input outside the domain gets `y = 0`, which
+    /// no lookup accepts; the oracle reports such inputs before any witness is built).
+    pub fn of_quotient(q: i64, scale: u32, range_bits: u32, act: Activation) -> Self {
         let hi = (q + (1i64 << (range_bits - 1))).div_euclid(1i64 << scale);
         let sgn = i64::from(q >= 0);
-        Self {
-            q,
-            hi,
-            sgn,
-            y: sgn * q,
-        }
+        let y = match act {
+            Activation::Table(t) => t.value(q, scale).unwrap_or(0),
+            Activation::None | Activation::Relu => sgn * q,
+        };
+        Self { q, hi, sgn, y }
     }
 
     /// The row rescaling accumulator `z` with offset `off` (bias plus rounding half).
-    pub fn rescaled(z: i64, off: i64, scale: u32, range_bits: u32) -> Self {
-        Self::of_quotient(rescale(z + off - half(scale), scale).0, scale, range_bits)
+    pub fn rescaled(z: i64, off: i64, scale: u32, range_bits: u32, act: Activation) -> Self {
+        Self::of_quotient(
+            rescale(z + off - half(scale), scale).0,
+            scale,
+            range_bits,
+            act,
+        )
     }
 
-    fn tampered(self, tamper: Tamper, scale: u32, range_bits: u32) -> Self {
+    fn tampered(self, tamper: Tamper, scale: u32, range_bits: u32, act: Activation) -> Self {
         match tamper {
-            Tamper::Quotient => Self::of_quotient(self.q + 1, scale, range_bits),
+            Tamper::Quotient => Self::of_quotient(self.q + 1, scale, range_bits, act),
             Tamper::HighLimb => Self {
                 hi: self.hi + 1,
                 ..self
             },
             Tamper::Sign => Self {
                 sgn: 1 - self.sgn,
-                y: (1 - self.sgn) * self.q,
+                // Keep the activation consistent with the flipped sign, so only the sign's lookup fails.
+                y: match act {
+                    Activation::Table(_) => self.y,
+                    _ => (1 - self.sgn) * self.q,
+                },
                 ..self
             },
             Tamper::Activation => Self {
@@ -105,9 +119,9 @@ impl RequantConfig {
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         table: &TableConfig,
-        scale: u32,
-        range_bits: u32,
+        params: &CircuitParams,
     ) -> Self {
+        let (scale, range_bits) = (params.scale, params.range_bits);
         let [z, q, hi, sgn, y] = [(); 5].map(|_| meta.advice_column());
         let off = meta.fixed_column();
         let (rescale, range, relu) = (
@@ -162,6 +176,20 @@ impl RequantConfig {
             );
             vec![s * (y - sgn * q)]
         });
+        let fn_tag = params.function_tables.then(|| {
+            let fn_tag = meta.fixed_column();
+            meta.lookup("function", |meta| {
+                let t = meta.query_fixed(fn_tag, Rotation::cur());
+                let q = meta.query_advice(q, Rotation::cur());
+                let y = meta.query_advice(y, Rotation::cur());
+                vec![
+                    (t.clone(), table.tag),
+                    (t.clone() * q, table.x),
+                    (t * y, table.y),
+                ]
+            });
+            fn_tag
+        });
         Self {
             z,
             q,
@@ -172,17 +200,19 @@ impl RequantConfig {
             rescale,
             range,
             relu,
+            fn_tag,
             scale,
             range_bits,
         }
     }
 
+    /// Assign `q`, the limbs and (with an activation) `y`; returns the `q` and output wires.
     fn assign_row(
         &self,
         region: &mut Region<'_, Fr>,
         row: usize,
         w: Option<RequantWitness>,
-        relu: bool,
+        with_y: bool,
     ) -> (Wire, Wire) {
         let q = region.assign_advice(self.q, row, field_value(w.map(|w| w.q)));
         region.assign_advice(self.hi, row, field_value(w.map(|w| w.hi)));
@@ -191,7 +221,7 @@ impl RequantConfig {
             cell: q.cell(),
             value: w.map(|w| w.q),
         };
-        if !relu {
+        if !with_y {
             return (q, q);
         }
         let y = region.assign_advice(self.y, row, field_value(w.map(|w| w.y)));
@@ -204,8 +234,10 @@ impl RequantConfig {
         )
     }
 
-    /// Assign a rescale row for accumulator `z` with offset `off` (bias + rounding half). Returns the
-    /// neuron's output wire (`q`, or `y` for Relu).
+    /// Assign a rescale row for accumulator `z` with offset `off` (bias + rounding half) and activation
+    /// `act`; `fn_tag` is the tag of `act`'s function table (0 without one). Returns the neuron's output
+    /// wire (`q`, or `y` with an activation).
+    #[allow(clippy::too_many_arguments)]
     pub fn assign_rescale(
         &self,
         region: &mut Region<'_, Fr>,
@@ -213,22 +245,29 @@ impl RequantConfig {
         z: &Wire,
         off: i64,
         act: Activation,
+        fn_tag: u64,
         tamper: Option<Tamper>,
     ) -> Result<Wire, Error> {
         self.rescale.enable(region, row)?;
         self.range.enable(region, row)?;
-        let relu = act == Activation::Relu;
-        if relu {
-            self.relu.enable(region, row)?;
+        match (act, self.fn_tag) {
+            (Activation::None, _) => {}
+            (Activation::Relu, _) => self.relu.enable(region, row)?,
+            (Activation::Table(_), Some(col)) if fn_tag != 0 => {
+                region.assign_fixed(col, row, Fr::from(fn_tag));
+            }
+            // A table activation in a circuit without (or with a wrong) function tag would be unconstrained.
+            (Activation::Table(_), _) => return Err(Error::Synthesis),
         }
         region.assign_fixed(self.off, row, to_field(off));
         let zc = region.assign_advice(self.z, row, z.field());
         region.constrain_equal(zc.cell(), z.cell);
+        let (scale, bits) = (self.scale, self.range_bits);
         let w = z.value.map(|z| {
-            let w = RequantWitness::rescaled(z, off, self.scale, self.range_bits);
-            tamper.map_or(w, |t| w.tampered(t, self.scale, self.range_bits))
+            let w = RequantWitness::rescaled(z, off, scale, bits, act);
+            tamper.map_or(w, |t| w.tampered(t, scale, bits, act))
         });
-        Ok(self.assign_row(region, row, w, relu).1)
+        Ok(self.assign_row(region, row, w, act != Activation::None).1)
     }
 
     /// Assign a range-checked input row holding `value`. Returns the input's wire.
@@ -239,7 +278,8 @@ impl RequantConfig {
         value: Option<i64>,
     ) -> Result<Wire, Error> {
         self.range.enable(region, row)?;
-        let w = value.map(|v| RequantWitness::of_quotient(v, self.scale, self.range_bits));
+        let w = value
+            .map(|v| RequantWitness::of_quotient(v, self.scale, self.range_bits, Activation::None));
         Ok(self.assign_row(region, row, w, false).0)
     }
 }

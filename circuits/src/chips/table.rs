@@ -1,11 +1,17 @@
-//! The shared lookup table, two tagged sections:
+//! The shared lookup table, in tagged sections:
 //! - tag 0, `(0, v, v)` for `v ∈ [0, 2^s)`: remainders of the rescale and low limbs of range checks;
 //! - tag 1, `(1, h, [h ≥ 2^(H-1)])` for `h ∈ [0, 2^H)`, `H = b - s`: high limbs of range checks, with the
-//!   sign of the value they belong to.
+//!   sign of the value they belong to;
+//! - tag `t = 2 + i` for the graph's function table `i`: `(t, t·q, t·f(q))` for `q` in its domain. Storing
+//!   `t·q` and `t·f(q)` lets the requant row look up `(t, t·q, t·y)` with `t` read from ONE fixed column:
+//!   rows without a function have `t = 0` and look up `(0, 0, 0)`, and since `t ≠ 0` is invertible, a
+//!   match of a function row forces `q` to be in the domain and `y = f(q)`.
 //!
-//! A value `q ∈ [-2^(b-1), 2^(b-1))` is checked as `q + 2^(b-1) = hi·2^s + lo`, so the table holds
+//! A value `q ∈ [-2^(b-1), 2^(b-1))` is checked as `q + 2^(b-1) = hi·2^s + lo`, so the range sections hold
 //! `2^s + 2^(b-s)` rows rather than `2^b`. `(0, 0, 0)` is a row, so disabled lookups (all-zero inputs) pass.
 
+use crate::fixed_point::to_field;
+use crate::functions::FnTable;
 use crate::Fr;
 use halo2_proofs::circuit::{Layouter, Value};
 use halo2_proofs::plonk::{ConstraintSystem, Error, TableColumn};
@@ -14,6 +20,8 @@ use halo2_proofs::plonk::{ConstraintSystem, Error, TableColumn};
 pub const TAG_LIMB: u64 = 0;
 /// Tag of the high-limb rows.
 pub const TAG_HIGH: u64 = 1;
+/// Tag of the first function table (table `i` has tag `TAG_FIRST_FN + i`).
+pub const TAG_FIRST_FN: u64 = 2;
 
 #[derive(Clone, Copy, Debug)]
 pub struct TableConfig {
@@ -31,9 +39,11 @@ impl TableConfig {
         }
     }
 
-    /// Rows the table occupies for range bits `b` and scale bits `s` (`b > s`).
-    pub fn rows(range_bits: u32, scale: u32) -> usize {
-        (1usize << scale) + (1usize << range_bits.saturating_sub(scale))
+    /// Rows the table occupies for range bits `b`, scale bits `s` (`b > s`) and the function tables.
+    pub fn rows(range_bits: u32, scale: u32, tables: &[FnTable]) -> usize {
+        (1usize << scale)
+            + (1usize << range_bits.saturating_sub(scale))
+            + tables.iter().map(FnTable::rows).sum::<usize>()
     }
 
     /// Fill the table; row 0 is `(0, 0, 0)`, which the padding rows repeat.
@@ -42,18 +52,30 @@ impl TableConfig {
         layouter: &mut impl Layouter<Fr>,
         range_bits: u32,
         scale: u32,
+        tables: &[FnTable],
     ) -> Result<(), Error> {
         let high_bits = range_bits - scale;
-        let limbs = (0..1u64 << scale).map(|v| (TAG_LIMB, v, v));
-        let highs =
-            (0..1u64 << high_bits).map(|h| (TAG_HIGH, h, u64::from(h >= 1 << (high_bits - 1))));
+        let limbs = (0..1u64 << scale).map(|v| [Fr::from(TAG_LIMB), Fr::from(v), Fr::from(v)]);
+        let highs = (0..1u64 << high_bits).map(|h| {
+            [
+                Fr::from(TAG_HIGH),
+                Fr::from(h),
+                Fr::from(u64::from(h >= 1 << (high_bits - 1))),
+            ]
+        });
+        let functions = tables.iter().enumerate().flat_map(|(i, t)| {
+            let tag = Fr::from(TAG_FIRST_FN + i as u64);
+            t.entries(scale)
+                .map(move |(q, y)| [tag, tag * to_field(q), tag * to_field(y)])
+        });
+        let rows: Vec<[Fr; 3]> = limbs.chain(highs).chain(functions).collect();
         layouter.assign_table(
-            || "limb/high-limb table",
+            || "limb/high-limb/function table",
             |mut table| {
-                for (row, (tag, x, y)) in limbs.clone().chain(highs.clone()).enumerate() {
-                    table.assign_cell(|| "tag", self.tag, row, || Value::known(Fr::from(tag)))?;
-                    table.assign_cell(|| "x", self.x, row, || Value::known(Fr::from(x)))?;
-                    table.assign_cell(|| "y", self.y, row, || Value::known(Fr::from(y)))?;
+                for (row, [tag, x, y]) in rows.iter().enumerate() {
+                    table.assign_cell(|| "tag", self.tag, row, || Value::known(*tag))?;
+                    table.assign_cell(|| "x", self.x, row, || Value::known(*x))?;
+                    table.assign_cell(|| "y", self.y, row, || Value::known(*y))?;
                 }
                 Ok(())
             },

@@ -74,6 +74,10 @@ impl Op for Affine {
         })
     }
 
+    fn activation(&self) -> Activation {
+        self.act
+    }
+
     fn lower(&self, _input_shapes: &[&[usize]], lanes: usize) -> Lowering {
         let operands = self.coefficients.len();
         Lowering::Affine(chunked_groups(self.bias.len(), lanes, |first, count| {
@@ -119,7 +123,6 @@ mod tests {
             inputs.push((vec![1, n], b));
         }
         OpCase {
-            relu: act == Activation::Relu,
             inputs,
             // Input roundings times |c| <= 2, the coefficient roundings times |x| <= 3, the final rounding.
             tolerance: |s| (2.0 * 2.0 * 0.5 + 2.0 * 3.0 * 0.5 + 1.0) / f64::from(1u32 << s),
@@ -127,11 +130,7 @@ mod tests {
                 (0..n)
                     .map(|i| {
                         let v = ca(i) * x[0][i] + cb.map_or(0.0, |cb| cb(i) * x[1][i]) + k(i);
-                        if act == Activation::Relu {
-                            v.max(0.0)
-                        } else {
-                            v
-                        }
+                        act.apply_f64(v)
                     })
                     .collect()
             }),

@@ -98,6 +98,10 @@ impl Op for Conv {
         })
     }
 
+    fn activation(&self) -> Activation {
+        self.act
+    }
+
     fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
         let Ok([n_batch, _, h, w]) = nchw(input_shapes[0]) else {
             return Lowering::Affine(vec![]);
@@ -195,18 +199,13 @@ mod tests {
                                 }
                             }
                         }
-                        out.push(if act == Activation::Relu {
-                            v.max(0.0)
-                        } else {
-                            v
-                        });
+                        out.push(act.apply_f64(v));
                     }
                 }
             }
             out
         };
         OpCase {
-            relu: act == Activation::Relu,
             inputs: vec![(vec![1, c_in, h, w], x)],
             tolerance: match per {
                 6 => |s| (6.0 * 2.0 * 0.5 + 6.0 * 0.5 + 1.5) / f64::from(1u32 << s),

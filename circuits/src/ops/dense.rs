@@ -74,6 +74,10 @@ impl Op for Dense {
         })
     }
 
+    fn activation(&self) -> Activation {
+        self.act
+    }
+
     fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
         let rows = self.rows(input_shapes[0]);
         let mut groups = Vec::new();
@@ -120,16 +124,12 @@ mod tests {
                 (0..n_out)
                     .map(|j| {
                         let v = b[j] + (0..n_in).map(|i| x[0][i] * w[i * n_out + j]).sum::<f64>();
-                        match act {
-                            Activation::Relu => v.max(0.0),
-                            Activation::None => v,
-                        }
+                        act.apply_f64(v)
                     })
                     .collect()
             }
         };
         OpCase {
-            relu: act == Activation::Relu,
             inputs: vec![(vec![1, n_in], x)],
             // One rounding of each weight (<= 2^-(s+1) each), of each input, of the bias and of the result.
             tolerance: |s| {

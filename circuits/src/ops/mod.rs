@@ -2,7 +2,7 @@
 //! witness are checked against) and a [`Op::lower`]ing into circuit rows.
 //!
 //! Every operator zkinfer supports so far is *affine + activation*: each output element is
-//! `act(rescale(Σ w·x + b))`, so it lowers into [`AffineGroup`]s that the MAC and requant chips lay out, or
+//! `act(rescale(Σ w·x + b))` (the activation: none, Relu, or a function table), so it lowers into [`AffineGroup`]s that the MAC and requant chips lay out, or
 //! it is a pure re-indexing ([`Lowering::Alias`]) that costs no rows at all.
 
 mod affine;
@@ -12,6 +12,7 @@ mod dense;
 mod gather;
 pub mod geometry;
 mod input;
+mod lookup;
 mod pad;
 mod pool;
 mod reduce;
@@ -26,6 +27,7 @@ pub use conv::Conv;
 pub use dense::Dense;
 pub use gather::Gather;
 pub use input::Input;
+pub use lookup::Lookup;
 pub use pad::Pad;
 pub use pool::{Pool, PoolDivisor};
 pub use reduce::ReduceSum;
@@ -35,6 +37,7 @@ pub use slice::Slice;
 pub use transpose::Transpose;
 
 use crate::error::{CircuitError, Result};
+use crate::functions::FnTable;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
@@ -42,18 +45,39 @@ use serde::{Deserialize, Serialize};
 pub const ZERO_OPERAND: usize = usize::MAX;
 
 /// The activation applied after the rescale. Relu is `sign·q`, the sign coming from the range check's
-/// high-limb lookup.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// high-limb lookup; a table activation is one more lookup into the function's table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Activation {
     None,
     Relu,
+    Table(FnTable),
 }
 
 impl Activation {
-    pub fn apply(self, q: i64) -> i64 {
+    /// The activation of the rescaled value `q` at scale `2^scale`; `None` when `q` is outside a table's
+    /// domain.
+    pub fn apply(self, q: i64, scale: u32) -> Option<i64> {
         match self {
-            Activation::None => q,
-            Activation::Relu => q.max(0),
+            Activation::None => Some(q),
+            Activation::Relu => Some(q.max(0)),
+            Activation::Table(t) => t.value(q, scale),
+        }
+    }
+
+    /// The same activation in real arithmetic (for references and float graphs).
+    pub fn apply_f64(self, x: f64) -> f64 {
+        match self {
+            Activation::None => x,
+            Activation::Relu => x.max(0.0),
+            Activation::Table(t) => t.function.eval(x),
+        }
+    }
+
+    /// The table this activation reads, if any.
+    pub fn table(self) -> Option<FnTable> {
+        match self {
+            Activation::Table(t) => Some(t),
+            _ => None,
         }
     }
 }
@@ -87,7 +111,24 @@ impl EvalCtx<'_> {
     /// range-check the quotient, apply the activation.
     pub fn requantize(&self, acc: i128, act: Activation) -> Result<i64> {
         let acc = i64::try_from(acc).map_err(|_| self.overflow())?;
-        Ok(act.apply(self.check_range(crate::fixed_point::rescale(acc, self.scale).0)?))
+        let q = self.check_range(crate::fixed_point::rescale(acc, self.scale).0)?;
+        self.activate(q, act)
+    }
+
+    /// Apply `act` to the range-checked `q`, naming the layer when `q` is outside a table's domain.
+    pub fn activate(&self, q: i64, act: Activation) -> Result<i64> {
+        act.apply(q, self.scale).ok_or_else(|| {
+            let (function, bound) = act
+                .table()
+                .map_or(("?", 0), |t| (t.function.name(), t.bound));
+            CircuitError::OutOfTable {
+                layer: self.layer.to_string(),
+                function,
+                value: q,
+                real: crate::fixed_point::dequantize(q, self.scale),
+                bound,
+            }
+        })
     }
 
     pub fn overflow(&self) -> CircuitError {
@@ -155,6 +196,10 @@ pub trait Op {
     fn eval(&self, inputs: &[&QTensor], ctx: &EvalCtx) -> Result<QTensor>;
     /// The circuit lowering for neuron groups of `lanes` neurons.
     fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering;
+    /// The activation its neurons apply (tables are collected from here to size and fill the circuit's).
+    fn activation(&self) -> Activation {
+        Activation::None
+    }
 }
 
 /// The closed set of operators a [`crate::QuantizedGraph`] may contain.
@@ -166,6 +211,7 @@ pub enum OpKind {
     Pool(Pool),
     Affine(Affine),
     Relu(Relu),
+    Lookup(Lookup),
     Reshape(Reshape),
     Transpose(Transpose),
     Slice(Slice),
@@ -184,6 +230,7 @@ impl OpKind {
             OpKind::Pool(o) => o,
             OpKind::Affine(o) => o,
             OpKind::Relu(o) => o,
+            OpKind::Lookup(o) => o,
             OpKind::Reshape(o) => o,
             OpKind::Transpose(o) => o,
             OpKind::Slice(o) => o,

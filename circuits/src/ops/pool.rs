@@ -148,7 +148,6 @@ mod tests {
             out
         };
         OpCase {
-            relu: false,
             inputs: vec![(vec![1, c, h, w], x)],
             // Input rounding (averaged), the rounded reciprocal (<= 2^-(s+1) relative, |sum| <= 8) and the
             // final rounding.

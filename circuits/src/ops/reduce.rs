@@ -103,7 +103,6 @@ mod tests {
             .collect();
         let ax = axes.clone();
         OpCase {
-            relu: false,
             inputs: vec![(vec![1, n, h, w], x)],
             // Input roundings (up to 8 summed, times c <= 1), the weight's rounding times |sum| <= 8, the final one.
             tolerance: |s| (8.0 * 0.5 + 8.0 * 0.5 + 1.0) / f64::from(1u32 << s),

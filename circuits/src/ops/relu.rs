@@ -68,7 +68,6 @@ mod tests {
     fn case() -> OpCase {
         let x: Vec<f64> = (0..9).map(|i| (i as f64 - 4.0) * 0.73).collect();
         OpCase {
-            relu: true,
             inputs: vec![(vec![1, 9], x)],
             tolerance: |s| 0.5 / f64::from(1u32 << s),
             reference: Box::new(|x: &[Vec<f64>]| x[0].iter().map(|v| v.max(0.0)).collect()),

@@ -8,7 +8,7 @@ use crate::chips::requant::Tamper;
 use crate::circuit::{CircuitParams, TamperAt};
 use crate::tensor::QTensor;
 use crate::testing::{mock_run, single_op_graph};
-use crate::{Cost, OpKind, QuantizedGraph};
+use crate::{Activation, Cost, OpKind, QuantizedGraph};
 
 /// An f64 reference implementation over the operands' real values.
 pub(crate) type Reference = Box<dyn Fn(&[Vec<f64>]) -> Vec<f64>>;
@@ -20,17 +20,16 @@ pub(crate) struct OpCase {
     pub tolerance: fn(u32) -> f64,
     pub reference: Reference,
     pub build: Box<dyn Fn(u32) -> OpKind>,
-    /// Whether the op's output goes through the relu gate (so a tampered `y` must be caught).
-    pub relu: bool,
 }
 
 const RANGE_BITS: u32 = 14;
 
-fn params() -> CircuitParams {
+fn params(graph: &QuantizedGraph) -> CircuitParams {
     CircuitParams {
         range_bits: RANGE_BITS,
         ..CircuitParams::default()
     }
+    .for_graph(graph)
 }
 
 impl OpCase {
@@ -66,7 +65,8 @@ impl OpCase {
     pub fn check_mock(&self) {
         for public_input in [false, true] {
             let (graph, inputs) = self.graph(7);
-            let (failures, _, _) = mock_run(graph, inputs, params(), public_input, None);
+            let params = params(&graph);
+            let (failures, _, _) = mock_run(graph, inputs, params, public_input, None);
             assert!(failures.is_empty(), "honest witness rejected: {failures:?}");
         }
     }
@@ -79,8 +79,11 @@ impl OpCase {
             (Tamper::Sign, "high limb"),
             (Tamper::Accumulator, "mac"),
         ];
-        if self.relu {
-            cases.push((Tamper::Activation, "relu"));
+        // A tampered activation output must be caught by the constraint of the op's activation.
+        match (self.build)(7).as_op().activation() {
+            Activation::None => {}
+            Activation::Relu => cases.push((Tamper::Activation, "relu")),
+            Activation::Table(_) => cases.push((Tamper::Activation, "function")),
         }
         for (tamper, expect) in cases {
             let (graph, inputs) = self.graph(7);
@@ -89,7 +92,8 @@ impl OpCase {
                 index: 1,
                 tamper,
             };
-            let (failures, _, _) = mock_run(graph, inputs, params(), false, Some(at));
+            let params = params(&graph);
+            let (failures, _, _) = mock_run(graph, inputs, params, false, Some(at));
             assert!(
                 failures.iter().any(|f| f.contains(expect)),
                 "{tamper:?} should fail '{expect}', got {failures:?}"
@@ -99,7 +103,7 @@ impl OpCase {
 
     pub fn check_cost(&self) {
         let (graph, inputs) = self.graph(7);
-        let params = params();
+        let params = params(&graph);
         let cost = Cost::of(&graph, &params).expect("cost");
         let (failures, circuit, _) = mock_run(graph, inputs, params, false, None);
         assert!(failures.is_empty(), "{failures:?}");
@@ -121,7 +125,21 @@ impl OpCase {
             used.requant
         );
         assert!(cost.lookups >= 2 * used.requant);
+        let tables = graph_tables(&self.build, 7);
+        assert_eq!(
+            cost.table_rows,
+            crate::chips::table::TableConfig::rows(RANGE_BITS, 7, &tables)
+        );
     }
+}
+
+fn graph_tables(build: &dyn Fn(u32) -> OpKind, scale: u32) -> Vec<crate::FnTable> {
+    build(scale)
+        .as_op()
+        .activation()
+        .table()
+        .into_iter()
+        .collect()
 }
 
 macro_rules! op_suite {

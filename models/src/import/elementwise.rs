@@ -214,20 +214,35 @@ fn relu(
     x_tract: usize,
     shape: Vec<usize>,
 ) -> Result<()> {
-    if im.single_use(x_tract) {
-        if let FloatOp::Dense { act, .. }
-        | FloatOp::Conv { act, .. }
-        | FloatOp::Affine { act, .. } = &mut im.graph.nodes[x].op
-        {
-            if *act == Activation::None {
-                *act = Activation::Relu;
-                im.values.insert(node.id, Value::Node(x));
-                return Ok(());
-            }
+    if !fuse_activation(im, node, x, x_tract, Activation::Relu) {
+        im.push(node.id, &node.name, FloatOp::Relu, vec![x], shape);
+    }
+    Ok(())
+}
+
+/// Make `act` the activation of `x` (the value of tract node `x_tract`) when `x` is a Dense, Conv or Affine
+/// without one whose only reader is `node`; then `node`'s value is `x`. Returns whether it did.
+pub(crate) fn fuse_activation(
+    im: &mut Importer,
+    node: &TypedNode,
+    x: usize,
+    x_tract: usize,
+    act: Activation,
+) -> bool {
+    if !im.single_use(x_tract) {
+        return false;
+    }
+    if let FloatOp::Dense { act: a, .. }
+    | FloatOp::Conv { act: a, .. }
+    | FloatOp::Affine { act: a, .. } = &mut im.graph.nodes[x].op
+    {
+        if *a == Activation::None {
+            *a = act;
+            im.values.insert(node.id, Value::Node(x));
+            return true;
         }
     }
-    im.push(node.id, &node.name, FloatOp::Relu, vec![x], shape);
-    Ok(())
+    false
 }
 
 /// Broadcast `values` of `shape` to `target` (numpy rules); `None` if incompatible.

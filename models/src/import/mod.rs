@@ -4,17 +4,20 @@
 //! - `elementwise`: `Add` (two values, or a constant, folded into a preceding Dense's bias when it can)
 //!   and `Max` with a zero constant (ONNX Relu, fused into a preceding Dense when it can);
 //! - `conv`: `Conv` (ONNX Conv) and `SumPool` (ONNX AveragePool / GlobalAveragePool), 2-D NCHW;
-//! - `nonlinear`: Max / Min (ONNX Clip, or of two tensors), MaxPool and LeakyRelu, built from affine ops
-//!   and Relu;
+//! - `nonlinear`: the smooth activations (Sigmoid, Tanh, Exp, Erf, Gelu, Silu) as table lookups, and
+//!   Max / Min (ONNX Clip, or of two tensors), MaxPool and LeakyRelu, built from affine ops and Relu;
+//! - `select`: `Where(x < 0, a·x, b·x)` (ONNX PRelu) as `a·x + (b-a)·relu(x)`;
 //! - `shape`: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze),
 //!   and Slice / Concat as free re-indexings.
 //!
-//! Anything else is an error naming the node and its op type.
+//! Anything else is an error naming the node and its op type. Nodes that end up unused (a fold or a
+//! pattern superseded them) are pruned.
 
 mod conv;
 mod elementwise;
 mod linear;
 mod nonlinear;
+mod select;
 mod shape;
 
 use crate::error::{ModelError, Result};
@@ -46,6 +49,9 @@ pub(crate) struct Importer<'m> {
     pub model: &'m TypedModel,
     pub graph: FloatGraph,
     pub values: HashMap<usize, Value>,
+    /// Boolean tensors (comparisons with zero): tract node -> (float node `x`, true where `x` is negative
+    /// (else positive)). Only a select may read them.
+    pub signs: HashMap<usize, (usize, bool)>,
 }
 
 impl Importer<'_> {
@@ -98,6 +104,12 @@ impl Importer<'_> {
         let outlet = node.inputs[i];
         if outlet.slot != 0 {
             return Err(self.unsupported(node, "reads a second output of another node"));
+        }
+        if self.signs.contains_key(&outlet.node) {
+            return Err(self.unsupported(
+                node,
+                "a comparison result used as a number (only a select on it, as in PRelu, is supported)",
+            ));
         }
         self.values
             .get(&outlet.node)
@@ -210,6 +222,7 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
         model,
         graph: FloatGraph::default(),
         values: HashMap::new(),
+        signs: HashMap::new(),
     };
     let order = model
         .eval_order()
@@ -249,7 +262,12 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
         } else if let Some(einsum) = node.op_as::<tract_onnx::tract_core::ops::einsum::EinSum>() {
             linear::import_einsum(&mut im, node, einsum)?;
         } else if let Some(bin) = node.op_as::<tract_onnx::tract_core::ops::binary::TypedBinOp>() {
-            elementwise::import_binary(&mut im, node, bin)?;
+            match bin.0.name() {
+                c @ ("LT" | "LTE" | "GT" | "GTE") => select::import_sign_test(&mut im, node, c)?,
+                _ => elementwise::import_binary(&mut im, node, bin)?,
+            }
+        } else if node.op_is::<tract_onnx::tract_core::ops::logic::Iff>() {
+            select::import_iff(&mut im, node)?;
         } else if let Some(slice) = node.op_as::<tract_onnx::tract_core::ops::array::Slice>() {
             shape::import_slice(&mut im, node, slice)?;
         } else if let Some(pad) = node.op_as::<tract_onnx::tract_core::ops::array::Pad>() {
@@ -308,6 +326,7 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
     if im.graph.input_sizes().is_empty() {
         return Err(ModelError::Calibration("the model has no inputs".into()));
     }
+    im.graph.prune();
     Ok(im.graph)
 }
 

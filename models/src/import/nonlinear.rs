@@ -1,14 +1,16 @@
-//! Max, Min (with constants: ONNX Clip; or of two tensors) and MaxPool, built from the affine ops and
+//! The smooth activations (Sigmoid, Tanh, Exp, Erf, Gelu, Silu: one table lookup per element), and Max, Min
+//! (with constants: ONNX Clip; or of two tensors), MaxPool and LeakyRelu, built from the affine ops and
 //! Relu, which the circuit already constrains, so they add no new constraints:
 //! `max(a, b) = b + relu(a - b)`, `min(a, b) = a - relu(a - b)`, and a max-pool is a chain of `max` over
 //! its window's taps (each picked by a free `Gather`). Every step is exact in integers.
 
+use super::elementwise::fuse_activation;
 use super::{Importer, Value};
 use crate::error::Result;
-use crate::float_graph::FloatOp;
+use crate::float_graph::{function_activation, FloatOp};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::cnn::MaxPool;
-use zkinfer_circuits::Activation;
+use zkinfer_circuits::{Activation, Function};
 
 fn affine(
     im: &mut Importer,
@@ -153,12 +155,64 @@ pub(super) fn import_max_pool(im: &mut Importer, node: &TypedNode, op: &MaxPool)
     finish(im, node, best)
 }
 
-/// Elementwise unary ops: LeakyRelu(α) with `0 <= α <= 1` as `α·x + relu((1-α)·x)`; others are refused.
+/// The tabulated function a tract element-wise op computes, if it is one.
+fn table_function(
+    op: &tract_onnx::tract_core::ops::element_wise::ElementWiseOp,
+) -> Option<Function> {
+    use tract_onnx::tract_core::ops::{math, nn};
+    let e = &op.0;
+    if e.downcast_ref::<nn::Sigmoid>().is_some() {
+        Some(Function::Sigmoid)
+    } else if e.downcast_ref::<math::Tanh>().is_some() {
+        Some(Function::Tanh)
+    } else if e.downcast_ref::<math::Exp>().is_some() {
+        Some(Function::Exp)
+    } else if e.downcast_ref::<math::Erf>().is_some() {
+        Some(Function::Erf)
+    } else if e.downcast_ref::<nn::GeluExact>().is_some() {
+        Some(Function::Gelu)
+    } else if e
+        .downcast_ref::<nn::GeluApproximate>()
+        .is_some_and(|g| !g.fast_impl)
+    {
+        Some(Function::GeluTanh)
+    } else if e.downcast_ref::<nn::Silu>().is_some() {
+        Some(Function::Silu)
+    } else {
+        None
+    }
+}
+
+/// Elementwise unary ops: the smooth functions (Sigmoid, Tanh, Exp, Erf, Gelu, Silu) through their tables
+/// (fused into a preceding Dense, Conv or Affine when possible), LeakyRelu(α) with `0 <= α <= 1` as
+/// `α·x + relu((1-α)·x)`; others are refused.
 pub(super) fn import_element_wise(
     im: &mut Importer,
     node: &TypedNode,
     op: &tract_onnx::tract_core::ops::element_wise::ElementWiseOp,
 ) -> Result<()> {
+    if let Some(function) = table_function(op) {
+        let Value::Node(x) = im.input(node, 0)? else {
+            return Err(im.node_err(node, "activation of a constant"));
+        };
+        let act = function_activation(function);
+        if !fuse_activation(im, node, x, node.inputs[0].node, act) {
+            // Pointwise: only the element count must agree; the output takes tract's shape.
+            let shape = im.output_shape(node)?;
+            if shape.iter().product::<usize>() != im.graph.nodes[x].shape.iter().product::<usize>()
+            {
+                return Err(im.node_err(node, "operand and output sizes differ"));
+            }
+            im.push(
+                node.id,
+                &node.name,
+                FloatOp::Lookup { function },
+                vec![x],
+                shape,
+            );
+        }
+        return Ok(());
+    }
     let Some(leaky) =
         op.0.downcast_ref::<tract_onnx::tract_core::ops::nn::LeakyRelu>()
     else {

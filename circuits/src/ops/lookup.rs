@@ -1,0 +1,162 @@
+//! `Lookup`: a pointwise smooth activation `y = f(x)` (Sigmoid, Tanh, Exp, Erf, Gelu, Silu) read from the
+//! function's table (see [`crate::functions`]). When it follows a Dense, Conv or Affine the importer fuses
+//! it into that layer's requant; on its own it is lowered as the identity affine map with the table
+//! activation, so each element costs one requant row and one function lookup.
+
+use super::{chunked_groups, Activation, AffineGroup, EvalCtx, Lowering, Op};
+use crate::error::Result;
+use crate::functions::FnTable;
+use crate::tensor::QTensor;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Lookup {
+    pub table: FnTable,
+    /// Fractional bits `s` (the lowering's identity weight is `2^s`).
+    pub scale: u32,
+}
+
+impl Op for Lookup {
+    fn name(&self) -> &'static str {
+        self.table.function.name()
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        match inputs {
+            [x] => Ok(x.to_vec()),
+            _ => Err("expects one operand".into()),
+        }
+    }
+
+    fn eval(&self, inputs: &[&QTensor], ctx: &EvalCtx) -> Result<QTensor> {
+        let x = inputs[0];
+        self.output_shape(&[&x.shape])
+            .map_err(|m| ctx.shape_err(m))?;
+        let act = Activation::Table(self.table);
+        let data = x
+            .data
+            .iter()
+            .map(|v| ctx.check_range(*v).and_then(|v| ctx.activate(v, act)))
+            .collect::<Result<_>>()?;
+        Ok(QTensor {
+            shape: x.shape.clone(),
+            data,
+            scale: ctx.scale,
+        })
+    }
+
+    fn activation(&self) -> Activation {
+        Activation::Table(self.table)
+    }
+
+    fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
+        let n: usize = input_shapes[0].iter().product();
+        let one = 1i64 << self.scale;
+        Lowering::Affine(chunked_groups(n, lanes, |first, count| {
+            let slots: Vec<(usize, usize)> = (first..first + count).map(|i| (0, i)).collect();
+            let mut weights = vec![0; count * count];
+            for m in 0..count {
+                weights[m * count + m] = one;
+            }
+            AffineGroup {
+                slots,
+                weights,
+                bias: vec![0; count],
+                act: Activation::Table(self.table),
+                outputs: (first..first + count).collect(),
+            }
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::CircuitError;
+    use crate::functions::Function;
+    use crate::ops::test_suite::{op_suite, OpCase};
+    use crate::testing::single_op_graph;
+
+    /// Inputs in `(-width, width)`; the tolerance is the input rounding times the steepest slope there,
+    /// plus the output rounding.
+    fn case(function: Function, width: f64, slope: f64) -> OpCase {
+        let x: Vec<f64> = (0..12).map(|i| (i as f64 - 5.5) / 6.0 * width).collect();
+        OpCase {
+            inputs: vec![(vec![1, 12], x)],
+            tolerance: match slope {
+                s if s <= 1.2 => |s| (1.2 * 0.5 + 0.5) / f64::from(1u32 << s),
+                _ => |s| (7.4 * 0.5 + 0.5) / f64::from(1u32 << s),
+            },
+            reference: Box::new(move |x: &[Vec<f64>]| {
+                x[0].iter().map(|v| function.eval(*v)).collect()
+            }),
+            build: Box::new(move |s| {
+                crate::OpKind::Lookup(Lookup {
+                    table: FnTable {
+                        function,
+                        bound: FnTable::bound_for(width, s, 1 << 13),
+                    },
+                    scale: s,
+                })
+            }),
+        }
+    }
+
+    op_suite!(sigmoid, case(Function::Sigmoid, 4.0, 0.25));
+    op_suite!(tanh, case(Function::Tanh, 3.0, 1.0));
+    op_suite!(exp, case(Function::Exp, 2.0, 7.4));
+    op_suite!(erf, case(Function::Erf, 2.5, 1.13));
+    op_suite!(gelu, case(Function::Gelu, 3.0, 1.13));
+    op_suite!(gelu_tanh, case(Function::GeluTanh, 3.0, 1.13));
+    op_suite!(silu, case(Function::Silu, 3.0, 1.1));
+
+    #[test]
+    fn input_outside_the_table_is_an_error_naming_the_layer() {
+        let op = crate::OpKind::Lookup(Lookup {
+            table: FnTable {
+                function: Function::Tanh,
+                bound: 64,
+            },
+            scale: 5,
+        });
+        let graph = single_op_graph(op, &[vec![2]], 5, 12);
+        let x = QTensor::new(vec![2], vec![10, 64], 5).expect("shape");
+        match graph.eval(&[x]) {
+            Err(CircuitError::OutOfTable {
+                layer,
+                function,
+                value,
+                ..
+            }) => {
+                assert_eq!((layer.as_str(), function, value), ("op", "Tanh", 64));
+            }
+            other => panic!("expected OutOfTable, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_table_activation_without_the_function_lookup_does_not_synthesize() {
+        let op = crate::OpKind::Lookup(Lookup {
+            table: FnTable {
+                function: Function::Sigmoid,
+                bound: 64,
+            },
+            scale: 5,
+        });
+        let graph = single_op_graph(op, &[vec![2]], 5, 12);
+        let params = crate::CircuitParams {
+            scale: 5,
+            range_bits: 12,
+            function_tables: false,
+            ..crate::CircuitParams::default()
+        };
+        let x = QTensor::new(vec![2], vec![10, -3], 5).expect("shape");
+        let trace = graph.eval(std::slice::from_ref(&x)).expect("eval");
+        let circuit = crate::ModelCircuit::new(std::sync::Arc::new(graph), params, false);
+        let instances = circuit.instances(&trace);
+        let circuit = circuit.with_inputs(vec![x]);
+        let (_, k) = circuit.cost().expect("cost");
+        let run = halo2_proofs::dev::MockProver::run(k, &circuit, vec![instances]);
+        assert!(run.is_err(), "synthesized without the function lookup");
+    }
+}
