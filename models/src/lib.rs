@@ -6,9 +6,11 @@
 //! - [`FloatGraph`]: the model in real arithmetic (f64), used for calibration and float references;
 //! - `settings`: choosing the fixed-point scale and the range of the lookup table from calibration
 //!   samples, and quantizing the float graph;
+//! - `conformance`: running the ONNX backend node tests (from the `onnx` Python package) against zkinfer;
 //! - `input`: EZKL-format `input.json` / calibration files;
 //! - `zoo/`: small example models with inputs and the script that regenerates them.
 
+pub mod conformance;
 pub mod error;
 pub mod float_graph;
 pub mod import;
@@ -19,6 +21,6 @@ pub mod supported;
 
 pub use error::ModelError;
 pub use float_graph::{FloatGraph, FloatNode, FloatOp};
-pub use import::{load_onnx, OnnxModel};
+pub use import::{load_onnx, load_onnx_bytes, OnnxModel};
 pub use input::{read_input_file, InputData};
 pub use settings::{Calibration, Settings, SettingsChoice, StoredSettings};

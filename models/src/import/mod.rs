@@ -183,12 +183,18 @@ pub fn load_onnx(path: &Path) -> Result<OnnxModel> {
         path: p.clone(),
         source,
     })?;
+    load_onnx_bytes(&bytes, &p)
+}
+
+/// Load, declutter and import an ONNX model held in memory; `label` names it in errors.
+pub fn load_onnx_bytes(bytes: &[u8], label: &str) -> Result<OnnxModel> {
+    let p = label.to_string();
     let onnx_err = |e: TractError| ModelError::Onnx {
         path: p.clone(),
         msg: format!("{e:#}").replace('\n', " "),
     };
     let inference = tract_onnx::onnx()
-        .model_for_read(&mut bytes.as_slice())
+        .model_for_read(&mut &bytes[..])
         .map_err(onnx_err)?;
     for node in inference.nodes() {
         let name = node.op.name();
@@ -211,7 +217,7 @@ pub fn load_onnx(path: &Path) -> Result<OnnxModel> {
     let plan = typed.into_runnable().map_err(onnx_err)?;
     Ok(OnnxModel {
         path: p,
-        hash: hex::encode(Sha256::digest(&bytes)),
+        hash: hex::encode(Sha256::digest(bytes)),
         graph,
         plan,
     })
@@ -229,6 +235,13 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
         .map_err(|e| ModelError::Calibration(e.to_string()))?;
     for id in order {
         let node = model.node(id);
+        let empty = model
+            .outlet_fact(OutletId::new(id, 0))
+            .ok()
+            .and_then(|f| f.shape.as_concrete().map(|s| s.contains(&0)));
+        if empty == Some(true) {
+            return Err(im.unsupported(node, "an empty tensor (a dimension of size 0)"));
+        }
         if node
             .op_as::<tract_onnx::tract_core::ops::source::TypedSource>()
             .is_some()
@@ -320,7 +333,11 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
                 };
                 im.graph.outputs.push(out);
             }
-            _ => return Err(im.node_err(node, "model output is a constant: nothing to prove")),
+            _ => {
+                return Err(
+                    im.unsupported(node, "a model output that is a constant (nothing to prove)")
+                )
+            }
         }
     }
     if im.graph.input_sizes().is_empty() {

@@ -1,5 +1,6 @@
 //! Axis changes that keep row-major element order: adding or removing unit axes, reshapes, and moves
-//! of unit axes (a free `Reshape`), plus `Slice`, `Concat` and zero `Pad` (free re-indexings), and `Reduce<Sum>`
+//! of unit axes (a free `Reshape`); other moves (a free `Transpose`), `Slice`, `Concat` and zero `Pad`
+//! (free re-indexings), and `Reduce<Sum>`
 //! (ONNX ReduceSum, ReduceMean and GlobalAveragePool after tract).
 
 use super::{Importer, Value};
@@ -12,10 +13,14 @@ pub(super) fn import_axis_op(im: &mut Importer, node: &TypedNode, op: &AxisOp) -
     let in_shape = im.input_shape(node, 0)?;
     let shape = im.output_shape(node)?;
     if let AxisOp::Move(from, to) = op {
-        // A move only keeps element order when at most one of the axes it shifts is longer than 1.
+        // A move keeps element order when at most one of the axes it shifts is longer than 1 (a free
+        // reshape); otherwise it is a transpose (also free: a re-indexing).
         let (lo, hi) = ((*from).min(*to), (*from).max(*to));
         if in_shape[lo..=hi].iter().filter(|d| **d > 1).count() > 1 {
-            return Err(im.unsupported(node, "transpose that reorders elements"));
+            let mut perm: Vec<usize> = (0..in_shape.len()).collect();
+            let axis = perm.remove(*from);
+            perm.insert(*to, axis);
+            return transpose(im, node, in_shape, perm, shape);
         }
     }
     match im.input(node, 0)? {
@@ -31,6 +36,34 @@ pub(super) fn import_axis_op(im: &mut Importer, node: &TypedNode, op: &AxisOp) -
             );
         }
         Value::Const { values, .. } => {
+            im.values.insert(node.id, Value::Const { shape, values });
+        }
+    }
+    Ok(())
+}
+
+/// Output axis `i` is input axis `perm[i]`.
+fn transpose(
+    im: &mut Importer,
+    node: &TypedNode,
+    in_shape: Vec<usize>,
+    perm: Vec<usize>,
+    shape: Vec<usize>,
+) -> Result<()> {
+    match im.input(node, 0)? {
+        Value::Node(x) if im.graph.nodes[x].shape == in_shape => {
+            im.push(
+                node.id,
+                &node.name,
+                FloatOp::Transpose { perm },
+                vec![x],
+                shape,
+            );
+        }
+        Value::Node(_) => return Err(im.node_err(node, "operand shape differs from tract's")),
+        Value::Const { values, .. } => {
+            let map = zkinfer_circuits::ops::Transpose { perm }.gather(&in_shape);
+            let values = map.iter().map(|i| values[*i]).collect();
             im.values.insert(node.id, Value::Const { shape, values });
         }
     }
@@ -91,6 +124,14 @@ pub(super) fn import_reduce(
 ) -> Result<()> {
     if !matches!(op.reducer, tract_onnx::tract_core::ops::nn::Reducer::Sum) {
         return Err(im.unsupported(node, format!("reducer {:?}", op.reducer)));
+    }
+    if op.axes.is_empty() {
+        // A reduction over no axes is the identity (ONNX `noop_with_empty_axes`).
+        let Value::Node(x) = im.input(node, 0)? else {
+            return Err(im.node_err(node, "reduction of a constant"));
+        };
+        im.values.insert(node.id, Value::Node(x));
+        return Ok(());
     }
     im.push_unary(
         node,
