@@ -7,6 +7,7 @@
 //!
 //! Instance column layout: the input elements (only with `public_input`), then the output elements.
 
+use crate::chips::divide::{self, DivideConfig};
 use crate::chips::mac::{MacConfig, MacWitness};
 use crate::chips::requant::{RequantConfig, Tamper};
 use crate::chips::table::{TableConfig, TAG_FIRST_FN};
@@ -42,6 +43,9 @@ pub struct CircuitParams {
     /// without it the circuit has one lookup argument fewer).
     #[serde(default)]
     pub function_tables: bool,
+    /// Whether the circuit has the divide gate (needed when the graph divides two computed tensors).
+    #[serde(default)]
+    pub divisions: bool,
 }
 
 impl Default for CircuitParams {
@@ -52,6 +56,7 @@ impl Default for CircuitParams {
             scale: 7,
             range_bits: 16,
             function_tables: false,
+            divisions: false,
         }
     }
 }
@@ -61,6 +66,7 @@ impl CircuitParams {
     pub fn for_graph(self, graph: &QuantizedGraph) -> Self {
         Self {
             function_tables: !graph.tables().is_empty(),
+            divisions: graph.divides(),
             ..self
         }
     }
@@ -88,6 +94,7 @@ impl CircuitParams {
 pub struct ModelConfig {
     pub mac: MacConfig,
     pub requant: RequantConfig,
+    pub divide: Option<DivideConfig>,
     pub table: TableConfig,
     pub instance: Column<Instance>,
 }
@@ -201,6 +208,23 @@ impl ModelCircuit {
                         } else {
                             wires[node.inputs[*op]][*i]
                         });
+                    }
+                    out
+                }
+                Lowering::Divide(pairs) => {
+                    let div = config.divide.as_ref().ok_or_else(|| {
+                        CircuitError::Graph(format!("node '{}': no divide gate", node.name))
+                    })?;
+                    let tamper = self.tamper.filter(|t| t.node == n);
+                    let mut out = Vec::with_capacity(pairs.len());
+                    for (i, ((a, ai), (b, bi))) in pairs.iter().enumerate() {
+                        let (num, den) = (wires[node.inputs[*a]][*ai], wires[node.inputs[*b]][*bi]);
+                        let t = tamper.filter(|t| t.index == i).map(|t| t.tamper);
+                        out.push(
+                            div.assign(region, &config.requant, req_row, (&num, &den), t)
+                                .map_err(synth)?,
+                        );
+                        req_row += divide::ROWS;
                     }
                     out
                 }
@@ -374,11 +398,15 @@ impl Circuit<Fr> for ModelCircuit {
         let table = TableConfig::configure(meta);
         let mac = MacConfig::configure(meta, params.lanes_in, params.lanes_out);
         let requant = RequantConfig::configure(meta, &table, &params);
+        let divide = params
+            .divisions
+            .then(|| DivideConfig::configure(meta, &requant));
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         ModelConfig {
             mac,
             requant,
+            divide,
             table,
             instance,
         }
@@ -397,6 +425,7 @@ impl Circuit<Fr> for ModelCircuit {
         if self.graph.scale != self.params.scale
             || self.graph.range_bits != self.params.range_bits
             || (!tables.is_empty() && !self.params.function_tables)
+            || (self.graph.divides() && !self.params.divisions)
         {
             return Err(Error::Synthesis);
         }

@@ -61,6 +61,9 @@ impl Cost {
                         cost.mac_rows += 1;
                     }
                 }
+                Lowering::Divide(pairs) => {
+                    cost.requant_rows += pairs.len() * crate::chips::divide::ROWS;
+                }
                 Lowering::Input => {
                     if let crate::OpKind::Input(i) = &node.op {
                         cost.requant_rows += i.shape.iter().product::<usize>();

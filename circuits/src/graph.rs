@@ -58,6 +58,11 @@ impl QuantizedGraph {
         tables
     }
 
+    /// Whether the graph divides computed tensors (and so needs the divide gate).
+    pub fn divides(&self) -> bool {
+        self.nodes.iter().any(|n| matches!(n.op, OpKind::Divide(_)))
+    }
+
     /// Node indices of the graph inputs, in order.
     pub fn input_nodes(&self) -> Vec<usize> {
         (0..self.nodes.len())

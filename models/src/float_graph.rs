@@ -5,11 +5,11 @@ use crate::error::{ModelError, Result};
 use std::collections::BTreeMap;
 use zkinfer_circuits::fixed_point::quantize;
 use zkinfer_circuits::ops::geometry::Window;
-use zkinfer_circuits::ops::Lookup;
 use zkinfer_circuits::ops::{
     Affine, Concat, Conv, Dense, Gather, Input, Pad, Pool, PoolDivisor, ReduceSum, Relu, Reshape,
     Slice, Transpose,
 };
+use zkinfer_circuits::ops::{Divide, Lookup};
 use zkinfer_circuits::{Activation, FnTable, Function, Node, OpKind, QuantizedGraph};
 
 /// The real half-width of each function's table domain (calibrated peak times headroom).
@@ -60,6 +60,8 @@ pub enum FloatOp {
     Lookup {
         function: Function,
     },
+    /// Elementwise quotient of two computed tensors of the same size (denominators positive).
+    Divide,
     Reshape {
         shape: Vec<usize>,
     },
@@ -210,6 +212,11 @@ impl FloatGraph {
                     arg(0).iter().map(|v| function.eval(*v)).collect(),
                     max_abs(arg(0)),
                 ),
+                FloatOp::Divide => {
+                    let v: Vec<f64> = arg(0).iter().zip(arg(1)).map(|(a, b)| a / b).collect();
+                    let p = max_abs(&v);
+                    (v, p)
+                }
                 FloatOp::Reshape { .. } => (arg(0).clone(), 0.0),
                 FloatOp::Slice { axis, start, end } => {
                     let op = Slice {
@@ -390,6 +397,7 @@ impl FloatGraph {
                         scale,
                     }),
                     FloatOp::Relu => OpKind::Relu(Relu { scale }),
+                    FloatOp::Divide => OpKind::Divide(Divide),
                     FloatOp::Lookup { function } => OpKind::Lookup(Lookup {
                         table: table(*function),
                         scale,

@@ -34,6 +34,7 @@ fn op_name(op: &FloatOp) -> &'static str {
         FloatOp::Affine { .. } => "Affine",
         FloatOp::Relu => "Relu",
         FloatOp::Lookup { function } => function.name(),
+        FloatOp::Divide => "Divide",
         FloatOp::Reshape { .. } => "Reshape",
         FloatOp::Transpose { .. } => "Transpose",
         FloatOp::Slice { .. } => "Slice",

@@ -27,6 +27,7 @@ impl Settings {
             scale: self.scale,
             range_bits: self.range_bits,
             function_tables: false,
+            divisions: false,
         }
         .for_graph(graph)
     }

@@ -38,7 +38,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         notes: "two tensors of the same size, or a broadcast constant (folded into the preceding bias when possible)",
     },
     SupportedOp {
-        ops: &["Mul", "Div", "BatchNormalization"],
+        ops: &["Mul", "BatchNormalization"],
         onnx: "Mul, Div by a constant; BatchNormalization",
         zkinfer: "`Affine`",
         notes: "per-element constant coefficients; BatchNormalization folds into the preceding Conv/Gemm or a one-operand Affine",
@@ -66,6 +66,18 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         onnx: "Sigmoid, Tanh, Exp, Erf, Gelu (exact and tanh), Silu (`x·sigmoid(x)`)",
         zkinfer: "`Lookup` (or the activation of the preceding layer)",
         notes: "one lookup per element into the function's table over the calibrated domain (2x the calibration peak); fused into the preceding Dense/Conv/Affine when possible; an input outside the domain is an error naming the layer",
+    },
+    SupportedOp {
+        ops: &["Softmax"],
+        onnx: "Softmax (any axes)",
+        zkinfer: "max chain + `Affine`/Exp + `ReduceSum` + `Divide`",
+        notes: "`e = exp(x - max)`, `y = e / Σe` with the sound rounded division `2·e·2^s + S = 2·y·S + r`, `0 ≤ r < 2S` (four requant rows per element)",
+    },
+    SupportedOp {
+        ops: &["Div"],
+        onnx: "Div of two tensors",
+        zkinfer: "`Divide`",
+        notes: "rounded quotient, denominators must be positive (≥ 2^-s); division by a constant is an `Affine`",
     },
     SupportedOp {
         ops: &["Relu"],

@@ -308,3 +308,14 @@ fn prelu_matches_tract_as_relu_and_affine() {
     // The slope product tract's expansion made is pruned: conv, relu(conv), a·conv + (b-a)·relu(conv).
     assert_eq!(ops, vec!["input", "conv", "relu", "affine", "reshape"]);
 }
+
+#[test]
+fn softmax_matches_tract() {
+    check_model("softmax", 0.005);
+    let m = load_onnx(&zoo("softmax", "network.onnx")).unwrap();
+    assert!(m
+        .graph
+        .nodes
+        .iter()
+        .any(|n| matches!(n.op, FloatOp::Divide)));
+}

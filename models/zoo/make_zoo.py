@@ -16,6 +16,7 @@ tests compare zkinfer's dequantized outputs against).
   maxpool_clip/ Conv, MaxPool 2x2 and 3x3 (padded), Max / Min of two tensors, Clip, LeakyRelu
   bn_affine/    Conv, BatchNormalization, Relu, Sub/Mul/Div by constants, constant - tensor, tensor + tensor
   prelu/        Conv, PRelu with per-channel slopes 0.25, 1.5, -0.5
+  softmax/      Gemm, Reshape, Softmax over the last axis (max, exp, sum, sound division), Flatten
   smooth_act/   Gemm+Sigmoid, Gemm+Tanh, Gelu, Gemm+Gelu(tanh), Erf, Gemm, x*Sigmoid(x) (Silu), Exp (opset 20)
 """
 import json
@@ -348,6 +349,35 @@ def prelu(x):
 x = (rng.integers(-16, 17, size=(1, 1, 4, 4)) / 16.0).astype(np.float32)
 cal = (rng.integers(-16, 17, size=(6, 1, 1, 4, 4)) / 16.0).astype(np.float32)
 save("prelu", graph, x, cal, prelu(x.astype(np.float64)))
+
+# ---------------------------------------------------------------- softmax
+# Gemm 8->6, Reshape [1, 2, 3], Softmax over the last axis, Flatten: two 3-way distributions.
+rng = np.random.default_rng(31)
+Wsm = (rng.integers(-8, 9, size=(8, 6)) / 8.0).astype(np.float32)
+bsm = (rng.integers(-4, 5, size=6) / 8.0).astype(np.float32)
+graph = helper.make_graph(
+    [
+        helper.make_node("Gemm", ["input", "Wsm", "bsm"], ["h"], name="fc"),
+        helper.make_node("Reshape", ["h", "shape"], ["r"], name="reshape"),
+        helper.make_node("Softmax", ["r"], ["p"], name="softmax", axis=2),
+        helper.make_node("Flatten", ["p"], ["output"], name="flatten", axis=1),
+    ],
+    "softmax",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 8])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 6])],
+    [f32("Wsm", Wsm), f32("bsm", bsm), numpy_helper.from_array(np.array([1, 2, 3], np.int64), "shape")],
+)
+
+
+def softmax(x):
+    h = (x.reshape(1, 8) @ Wsm + bsm).reshape(2, 3)
+    e = np.exp(h - h.max(axis=1, keepdims=True))
+    return (e / e.sum(axis=1, keepdims=True)).reshape(1, 6)
+
+
+x = (rng.integers(-16, 17, size=(1, 8)) / 16.0).astype(np.float32)
+cal = (rng.integers(-16, 17, size=(8, 1, 8)) / 16.0).astype(np.float32)
+save("softmax", graph, x, cal, softmax(x.astype(np.float64)))
 
 # ---------------------------------------------------------------- testdata (bad inputs for the CLI tests)
 os.makedirs(os.path.join(HERE, "testdata"), exist_ok=True)

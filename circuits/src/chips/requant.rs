@@ -17,7 +17,7 @@ use crate::circuit::CircuitParams;
 use crate::fixed_point::{half, rescale, to_field};
 use crate::ops::Activation;
 use crate::Fr;
-use halo2_proofs::circuit::Region;
+use halo2_proofs::circuit::{Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
 use halo2_proofs::poly::Rotation;
 
@@ -35,6 +35,8 @@ pub struct RequantConfig {
     pub range: Selector,
     /// Enables `y = sgn·q`.
     pub relu: Selector,
+    /// Enables `sgn = 1`: with the rescale and range lookups, `z + off ∈ [0, 2^(b-1+s))`.
+    pub nonneg: Selector,
     /// The function-table tag of each row (0: none); present when the circuit has function tables.
     pub fn_tag: Option<Column<Fixed>>,
     pub scale: u32,
@@ -56,6 +58,13 @@ pub enum Tamper {
     Accumulator,
     /// The shared zero cell (padding) set to 1: the MAC gate must catch it.
     ZeroCell,
+    /// A division's quotient `+ 1` (remainder consistent): the remainder's non-negativity must catch it.
+    DivisionUp,
+    /// A division's quotient `- 1` (remainder consistent): the remainder's bound `r < 2d` must catch it.
+    DivisionDown,
+    /// A division's remainder `+ 1` with the quotient solved for in the field (not an integer): the
+    /// quotient's range check must catch it.
+    DivisionFieldQuotient,
 }
 
 /// The values of one requant row.
@@ -110,7 +119,7 @@ impl RequantWitness {
                 y: self.y + 1,
                 ..self
             },
-            Tamper::Accumulator | Tamper::ZeroCell => self,
+            _ => self,
         }
     }
 }
@@ -124,9 +133,10 @@ impl RequantConfig {
         let (scale, range_bits) = (params.scale, params.range_bits);
         let [z, q, hi, sgn, y] = [(); 5].map(|_| meta.advice_column());
         let off = meta.fixed_column();
-        let (rescale, range, relu) = (
+        let (rescale, range, relu, nonneg) = (
             meta.complex_selector(),
             meta.complex_selector(),
+            meta.selector(),
             meta.selector(),
         );
         for c in [z, q, y] {
@@ -176,6 +186,11 @@ impl RequantConfig {
             );
             vec![s * (y - sgn * q)]
         });
+        meta.create_gate("nonneg", |meta| {
+            let s = meta.query_selector(nonneg);
+            let sgn = meta.query_advice(sgn, Rotation::cur());
+            vec![s * (Expression::Constant(Fr::one()) - sgn)]
+        });
         let fn_tag = params.function_tables.then(|| {
             let fn_tag = meta.fixed_column();
             meta.lookup("function", |meta| {
@@ -200,6 +215,7 @@ impl RequantConfig {
             rescale,
             range,
             relu,
+            nonneg,
             fn_tag,
             scale,
             range_bits,
@@ -268,6 +284,53 @@ impl RequantConfig {
             tamper.map_or(w, |t| w.tampered(t, scale, bits, act))
         });
         Ok(self.assign_row(region, row, w, act != Activation::None).1)
+    }
+
+    /// Assign a row proving `z + off ∈ [0, 2^(b-1+s))` (the rescale and range lookups plus `sgn = 1`).
+    pub fn assign_nonneg(
+        &self,
+        region: &mut Region<'_, Fr>,
+        row: usize,
+        z: &Wire,
+        off: i64,
+    ) -> Result<(), Error> {
+        self.rescale.enable(region, row)?;
+        self.range.enable(region, row)?;
+        self.nonneg.enable(region, row)?;
+        region.assign_fixed(self.off, row, to_field(off));
+        let zc = region.assign_advice(self.z, row, z.field());
+        region.constrain_equal(zc.cell(), z.cell);
+        let (scale, bits) = (self.scale, self.range_bits);
+        let w = z
+            .value
+            .map(|z| RequantWitness::rescaled(z, off, scale, bits, Activation::None));
+        self.assign_row(region, row, w, false);
+        Ok(())
+    }
+
+    /// Assign a row range-checking the value of `wire` (a copy of it): `v ∈ [-2^(b-1), 2^(b-1))`.
+    pub fn assign_range_of(
+        &self,
+        region: &mut Region<'_, Fr>,
+        row: usize,
+        wire: &Wire,
+        raw: Option<Fr>,
+    ) -> Result<(), Error> {
+        self.range.enable(region, row)?;
+        let w = wire
+            .value
+            .map(|v| RequantWitness::of_quotient(v, self.scale, self.range_bits, Activation::None));
+        let q = match raw {
+            // A value that is not a small integer: assigned as is, its limbs cannot exist.
+            Some(f) => {
+                region.assign_advice(self.hi, row, Value::known(Fr::zero()));
+                region.assign_advice(self.sgn, row, Value::known(Fr::zero()));
+                region.assign_advice(self.q, row, Value::known(f)).cell()
+            }
+            None => self.assign_row(region, row, w, false).0.cell,
+        };
+        region.constrain_equal(q, wire.cell);
+        Ok(())
     }
 
     /// Assign a range-checked input row holding `value`. Returns the input's wire.

@@ -9,6 +9,7 @@ mod affine;
 mod concat;
 mod conv;
 mod dense;
+mod divide;
 mod gather;
 pub mod geometry;
 mod input;
@@ -25,6 +26,7 @@ pub use affine::Affine;
 pub use concat::Concat;
 pub use conv::Conv;
 pub use dense::Dense;
+pub use divide::Divide;
 pub use gather::Gather;
 pub use input::Input;
 pub use lookup::Lookup;
@@ -184,6 +186,9 @@ pub enum Lowering {
     Affine(Vec<AffineGroup>),
     /// A graph input: each element is assigned once and range-checked.
     Input,
+    /// Output element `i` is `round(a / b)` for the pair `((operand, index) of a, (operand, index) of b)`,
+    /// laid out by the divide chip.
+    Divide(Vec<((usize, usize), (usize, usize))>),
 }
 
 /// The semantics of a quantized operator.
@@ -219,6 +224,7 @@ pub enum OpKind {
     ReduceSum(ReduceSum),
     Gather(Gather),
     Pad(Pad),
+    Divide(Divide),
 }
 
 impl OpKind {
@@ -238,6 +244,7 @@ impl OpKind {
             OpKind::ReduceSum(o) => o,
             OpKind::Gather(o) => o,
             OpKind::Pad(o) => o,
+            OpKind::Divide(o) => o,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Binary elementwise ops: `Add`, `Sub`, `Mul`, `Div` and `Max` (tract's form of Relu: `max(x, 0)`).
 //!
 //! Sums and differences of two tensors, and any of the four with a (broadcast) constant, become an
-//! elementwise `Affine`; products and quotients of two tensors are not affine and are refused. Folds, when
+//! elementwise `Affine`; the quotient of two tensors is a `Divide` (positive denominators); products of two
+//! tensors are refused. Folds, when
 //! the operand has no other use: a constant added to a Dense or Conv whose bias it can absorb (the same
 //! value on every row / per channel) goes into that bias; a constant added to a one-operand Affine goes
 //! into its bias (so BatchNormalization's Mul + Add is one Affine); `max(x, 0)` after a Dense, Conv or
@@ -65,6 +66,10 @@ pub(super) fn import_binary(im: &mut Importer, node: &TypedNode, op: &TypedBinOp
             "Sub" => -1.0,
             "Max" | "Min" => {
                 return super::nonlinear::import_extreme(im, node, x, Some(y), None, name == "Max")
+            }
+            "Div" => {
+                im.push(node.id, &node.name, FloatOp::Divide, vec![x, y], shape);
+                return Ok(());
             }
             _ => {
                 return Err(

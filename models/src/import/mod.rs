@@ -6,6 +6,7 @@
 //! - `conv`: `Conv` (ONNX Conv) and `SumPool` (ONNX AveragePool / GlobalAveragePool), 2-D NCHW;
 //! - `nonlinear`: the smooth activations (Sigmoid, Tanh, Exp, Erf, Gelu, Silu) as table lookups, and
 //!   Max / Min (ONNX Clip, or of two tensors), MaxPool and LeakyRelu, built from affine ops and Relu;
+//! - `softmax`: Softmax over any axes from max, Exp, ReduceSum and the sound witness division;
 //! - `select`: `Where(x < 0, a·x, b·x)` (ONNX PRelu) as `a·x + (b-a)·relu(x)`;
 //! - `shape`: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze),
 //!   and Slice / Concat as free re-indexings.
@@ -19,6 +20,7 @@ mod linear;
 mod nonlinear;
 mod select;
 mod shape;
+mod softmax;
 
 use crate::error::{ModelError, Result};
 use crate::float_graph::{FloatGraph, FloatNode, FloatOp};
@@ -296,6 +298,8 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
             shape::import_reduce(&mut im, node, reduce)?;
         } else if let Some(conv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Conv>() {
             conv::import_conv(&mut im, node, conv)?;
+        } else if let Some(sm) = node.op_as::<tract_onnx::tract_core::ops::nn::Softmax>() {
+            softmax::import_softmax(&mut im, node, sm)?;
         } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::MaxPool>() {
             nonlinear::import_max_pool(&mut im, node, pool)?;
         } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::SumPool>() {

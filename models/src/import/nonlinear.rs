@@ -136,23 +136,36 @@ pub(super) fn import_max_pool(im: &mut Importer, node: &TypedNode, op: &MaxPool)
     if taps.iter().any(|t| t.is_empty()) {
         return Err(im.unsupported(node, "a window entirely in the padding"));
     }
+    let best = max_over_taps(im, &node.name, x, &taps, output);
+    finish(im, node, best)
+}
+
+/// Element `o` of the result (of `shape`) is the max of `x`'s elements `taps[o]` (each non-empty): a free
+/// `Gather` per tap position and a chain of `max`; returns the result's node.
+pub(super) fn max_over_taps(
+    im: &mut Importer,
+    name: &str,
+    x: usize,
+    taps: &[Vec<usize>],
+    shape: Vec<usize>,
+) -> usize {
     let k = taps.iter().map(Vec::len).max().unwrap_or(1);
     let gather = |im: &mut Importer, j: usize| {
         // Tap j of every window; windows with fewer taps repeat their first (max(x, x) = x).
         let indices = taps.iter().map(|t| *t.get(j).unwrap_or(&t[0])).collect();
         im.push_anonymous(
-            &format!("{}.tap{j}", node.name),
+            &format!("{name}.tap{j}"),
             FloatOp::Gather { indices },
             vec![x],
-            output.clone(),
+            shape.clone(),
         )
     };
     let mut best = gather(im, 0);
     for j in 1..k {
         let tap = gather(im, j);
-        best = extreme_of_two(im, &format!("{}.max{j}", node.name), best, tap, true);
+        best = extreme_of_two(im, &format!("{name}.max{j}"), best, tap, true);
     }
-    finish(im, node, best)
+    best
 }
 
 /// The tabulated function a tract element-wise op computes, if it is one.
