@@ -8,6 +8,7 @@
 //! Instance column layout: the input elements (only with `public_input`), then the output elements.
 
 use crate::chips::divide::{self, DivideConfig};
+use crate::chips::freivalds::FreivaldsConfig;
 use crate::chips::mac::{MacConfig, MacWitness};
 use crate::chips::requant::{RequantConfig, Tamper};
 use crate::chips::table::{TableConfig, TAG_FIRST_FN};
@@ -46,6 +47,9 @@ pub struct CircuitParams {
     /// Whether the circuit has the divide gate (needed when the graph divides two computed tensors).
     #[serde(default)]
     pub divisions: bool,
+    /// Whether the circuit has the Freivalds chip (needed when the graph multiplies computed tensors).
+    #[serde(default)]
+    pub matmuls: bool,
 }
 
 impl Default for CircuitParams {
@@ -57,6 +61,7 @@ impl Default for CircuitParams {
             range_bits: 16,
             function_tables: false,
             divisions: false,
+            matmuls: false,
         }
     }
 }
@@ -67,6 +72,7 @@ impl CircuitParams {
         Self {
             function_tables: !graph.tables().is_empty(),
             divisions: graph.divides(),
+            matmuls: graph.multiplies(),
             ..self
         }
     }
@@ -95,6 +101,7 @@ pub struct ModelConfig {
     pub mac: MacConfig,
     pub requant: RequantConfig,
     pub divide: Option<DivideConfig>,
+    pub freivalds: Option<FreivaldsConfig>,
     pub table: TableConfig,
     pub instance: Column<Instance>,
 }
@@ -126,6 +133,7 @@ pub struct ModelCircuit {
 pub struct RowsUsed {
     pub mac: usize,
     pub requant: usize,
+    pub freivalds: usize,
 }
 
 impl ModelCircuit {
@@ -187,7 +195,7 @@ impl ModelCircuit {
         let shapes = graph.shapes()?;
         let mut inputs = self.inputs.as_ref().map(|v| v.iter());
         // The MAC gate queries the previous row; starting at row 1 keeps that query inside the used rows.
-        let (mut mac_row, mut req_row) = (MAC_FIRST_ROW, 0usize);
+        let (mut mac_row, mut req_row, mut fv_row) = (MAC_FIRST_ROW, 0usize, 1usize);
         let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
         let mut public = Vec::new();
         let mut zero: Option<Wire> = None;
@@ -208,6 +216,63 @@ impl ModelCircuit {
                         } else {
                             wires[node.inputs[*op]][*i]
                         });
+                    }
+                    out
+                }
+                Lowering::MatMul(shape) => {
+                    let fv = config.freivalds.as_ref().ok_or_else(|| {
+                        CircuitError::Graph(format!("node '{}': no Freivalds chip", node.name))
+                    })?;
+                    let (a, b) = (&wires[node.inputs[0]], &wires[node.inputs[1]]);
+                    let tamper = self.tamper.filter(|t| t.node == n);
+                    let len = shape.batch * shape.m * shape.n;
+                    let mut c: Vec<Option<i64>> = vec![None; len];
+                    if self.inputs.is_some() {
+                        let values =
+                            |w: &[Wire]| w.iter().map(|w| w.value).collect::<Option<Vec<_>>>();
+                        let op = crate::ops::MatMul {
+                            batch: shape.batch,
+                            m: shape.m,
+                            k: shape.k,
+                            n: shape.n,
+                        };
+                        let exact = values(a)
+                            .zip(values(b))
+                            .and_then(|(a, b)| op.products(&a, &b))
+                            .ok_or_else(|| CircuitError::Overflow {
+                                layer: node.name.clone(),
+                            })?;
+                        c = exact.into_iter().map(Some).collect();
+                        if let Some(t) = tamper.filter(|t| t.tamper == Tamper::Product) {
+                            c[t.index] = c[t.index].map(|v| v + 1);
+                        }
+                    }
+                    let fv_tamper = tamper.and_then(|t| match t.tamper {
+                        Tamper::Freivalds(f) => Some(f),
+                        _ => None,
+                    });
+                    let c_wires = fv
+                        .assign(region, fv_row, shape, (a, b), &c, fv_tamper)
+                        .map_err(synth)?;
+                    fv_row += shape.rows();
+                    let mut out = Vec::with_capacity(len);
+                    for (i, cw) in c_wires.iter().enumerate() {
+                        let t = tamper.filter(|t| t.index == i).map(|t| t.tamper);
+                        out.push(
+                            config
+                                .requant
+                                .assign_rescale(
+                                    region,
+                                    req_row,
+                                    cw,
+                                    half(self.params.scale),
+                                    Activation::None,
+                                    0,
+                                    t,
+                                )
+                                .map_err(synth)?,
+                        );
+                        req_row += 1;
                     }
                     out
                 }
@@ -311,6 +376,7 @@ impl ModelCircuit {
             *used = Some(RowsUsed {
                 mac: mac_row,
                 requant: req_row,
+                freivalds: fv_row,
             });
         }
         Ok(public)
@@ -401,12 +467,14 @@ impl Circuit<Fr> for ModelCircuit {
         let divide = params
             .divisions
             .then(|| DivideConfig::configure(meta, &requant));
+        let freivalds = params.matmuls.then(|| FreivaldsConfig::configure(meta));
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         ModelConfig {
             mac,
             requant,
             divide,
+            freivalds,
             table,
             instance,
         }
@@ -426,6 +494,7 @@ impl Circuit<Fr> for ModelCircuit {
             || self.graph.range_bits != self.params.range_bits
             || (!tables.is_empty() && !self.params.function_tables)
             || (self.graph.divides() && !self.params.divisions)
+            || (self.graph.multiplies() && !self.params.matmuls)
         {
             return Err(Error::Synthesis);
         }

@@ -17,6 +17,9 @@ pub struct Cost {
     pub requant_rows: usize,
     /// Rows of the lookup table.
     pub table_rows: usize,
+    /// Rows of the Freivalds chip (products of two computed tensors).
+    #[serde(default)]
+    pub freivalds_rows: usize,
     /// Multiplications by a weight (including padding lanes).
     pub macs: usize,
     /// Range lookups performed (two per requant row).
@@ -29,7 +32,10 @@ pub struct Cost {
 impl Cost {
     /// The rows the circuit needs: the chips run side by side, so it is the tallest of them.
     pub fn rows(&self) -> usize {
-        self.mac_rows.max(self.requant_rows).max(self.table_rows)
+        self.mac_rows
+            .max(self.requant_rows)
+            .max(self.table_rows)
+            .max(self.freivalds_rows)
     }
 
     /// The smallest `k` whose usable rows (after `blinding` reserved rows) hold [`Cost::rows`].
@@ -60,6 +66,11 @@ impl Cost {
                         zero_row = true;
                         cost.mac_rows += 1;
                     }
+                }
+                Lowering::MatMul(shape) => {
+                    // The chip's first row is left empty (its gates query the previous row).
+                    cost.freivalds_rows += shape.rows() + usize::from(cost.freivalds_rows == 0);
+                    cost.requant_rows += shape.batch * shape.m * shape.n;
                 }
                 Lowering::Divide(pairs) => {
                     cost.requant_rows += pairs.len() * crate::chips::divide::ROWS;

@@ -63,6 +63,11 @@ impl QuantizedGraph {
         self.nodes.iter().any(|n| matches!(n.op, OpKind::Divide(_)))
     }
 
+    /// Whether the graph multiplies two computed tensors (and so needs the Freivalds chip).
+    pub fn multiplies(&self) -> bool {
+        self.nodes.iter().any(|n| matches!(n.op, OpKind::MatMul(_)))
+    }
+
     /// Node indices of the graph inputs, in order.
     pub fn input_nodes(&self) -> Vec<usize> {
         (0..self.nodes.len())

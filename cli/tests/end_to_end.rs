@@ -180,13 +180,15 @@ fn affine_gather_reduce_and_max_models_end_to_end() {
 }
 
 #[test]
-fn smooth_activations_prelu_and_softmax_end_to_end() {
+fn smooth_activations_prelu_softmax_and_attention_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "smooth_act", 0.02);
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "prelu", 0.01);
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "softmax", 0.005);
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "attention", 0.01);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use zkinfer_circuits::ops::{
     Affine, Concat, Conv, Dense, Gather, Input, Pad, Pool, PoolDivisor, ReduceSum, Relu, Reshape,
     Slice, Transpose,
 };
-use zkinfer_circuits::ops::{Divide, Lookup};
+use zkinfer_circuits::ops::{Divide, Lookup, MatMul};
 use zkinfer_circuits::{Activation, FnTable, Function, Node, OpKind, QuantizedGraph};
 
 /// The real half-width of each function's table domain (calibrated peak times headroom).
@@ -62,6 +62,13 @@ pub enum FloatOp {
     },
     /// Elementwise quotient of two computed tensors of the same size (denominators positive).
     Divide,
+    /// `[batch, m, k] x [batch, k, n]` product of two computed tensors.
+    MatMul {
+        batch: usize,
+        m: usize,
+        k: usize,
+        n: usize,
+    },
     Reshape {
         shape: Vec<usize>,
     },
@@ -212,6 +219,25 @@ impl FloatGraph {
                     arg(0).iter().map(|v| function.eval(*v)).collect(),
                     max_abs(arg(0)),
                 ),
+                FloatOp::MatMul { batch, m, k, n } => {
+                    let (a, b) = (arg(0), arg(1));
+                    let mut v = Vec::with_capacity(batch * m * n);
+                    for bt in 0..*batch {
+                        for i in 0..*m {
+                            for j in 0..*n {
+                                v.push(
+                                    (0..*k)
+                                        .map(|l| {
+                                            a[bt * m * k + i * k + l] * b[bt * k * n + l * n + j]
+                                        })
+                                        .sum::<f64>(),
+                                );
+                            }
+                        }
+                    }
+                    let p = max_abs(&v);
+                    (v, p)
+                }
                 FloatOp::Divide => {
                     let v: Vec<f64> = arg(0).iter().zip(arg(1)).map(|(a, b)| a / b).collect();
                     let p = max_abs(&v);
@@ -398,6 +424,12 @@ impl FloatGraph {
                     }),
                     FloatOp::Relu => OpKind::Relu(Relu { scale }),
                     FloatOp::Divide => OpKind::Divide(Divide),
+                    FloatOp::MatMul { batch, m, k, n } => OpKind::MatMul(MatMul {
+                        batch: *batch,
+                        m: *m,
+                        k: *k,
+                        n: *n,
+                    }),
                     FloatOp::Lookup { function } => OpKind::Lookup(Lookup {
                         table: table(*function),
                         scale,

@@ -26,8 +26,7 @@ impl Settings {
             lanes_out: self.lanes_out,
             scale: self.scale,
             range_bits: self.range_bits,
-            function_tables: false,
-            divisions: false,
+            ..CircuitParams::default()
         }
         .for_graph(graph)
     }

@@ -20,6 +20,12 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         notes: "any axis order (tract's `EinSum`; free transposes around it); bias and a following Relu are fused",
     },
     SupportedOp {
+        ops: &["MatMul"],
+        onnx: "MatMul of two computed tensors (attention)",
+        zkinfer: "`MatMul` (Freivalds)",
+        notes: "batched; `C = A·B` checked as `A·(B·r) = C·r` with a second-phase challenge `r`: `N + KN + MK + MN` rows instead of `MKN` multiplications; then rescaled",
+    },
+    SupportedOp {
         ops: &["Conv"],
         onnx: "Conv",
         zkinfer: "`Conv`",

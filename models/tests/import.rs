@@ -319,3 +319,16 @@ fn softmax_matches_tract() {
         .iter()
         .any(|n| matches!(n.op, FloatOp::Divide)));
 }
+
+#[test]
+fn attention_matches_tract_with_two_witness_products() {
+    check_model("attention", 0.01);
+    let m = load_onnx(&zoo("attention", "network.onnx")).unwrap();
+    let products = m
+        .graph
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, FloatOp::MatMul { .. }))
+        .count();
+    assert_eq!(products, 2, "Q·K^T and P·V");
+}

@@ -16,6 +16,7 @@ tests compare zkinfer's dequantized outputs against).
   maxpool_clip/ Conv, MaxPool 2x2 and 3x3 (padded), Max / Min of two tensors, Clip, LeakyRelu
   bn_affine/    Conv, BatchNormalization, Relu, Sub/Mul/Div by constants, constant - tensor, tensor + tensor
   prelu/        Conv, PRelu with per-channel slopes 0.25, 1.5, -0.5
+  attention/    one self-attention head: Q·K^T and P·V are products of two activations (Freivalds)
   softmax/      Gemm, Reshape, Softmax over the last axis (max, exp, sum, sound division), Flatten
   smooth_act/   Gemm+Sigmoid, Gemm+Tanh, Gelu, Gemm+Gelu(tanh), Erf, Gemm, x*Sigmoid(x) (Silu), Exp (opset 20)
 """
@@ -378,6 +379,42 @@ def softmax(x):
 x = (rng.integers(-16, 17, size=(1, 8)) / 16.0).astype(np.float32)
 cal = (rng.integers(-16, 17, size=(8, 1, 8)) / 16.0).astype(np.float32)
 save("softmax", graph, x, cal, softmax(x.astype(np.float64)))
+
+# ---------------------------------------------------------------- attention
+# One self-attention head over 4 tokens of width 6: Q, K, V projections, scores Q·K^T / 2 (a product of two
+# activations), Softmax, and P·V (another one).
+rng = np.random.default_rng(37)
+Wq, Wk, Wv = [(rng.integers(-8, 9, size=(6, 4)) / 8.0).astype(np.float32) for _ in range(3)]
+graph = helper.make_graph(
+    [
+        helper.make_node("MatMul", ["input", "Wq"], ["q"], name="q_proj"),
+        helper.make_node("MatMul", ["input", "Wk"], ["k"], name="k_proj"),
+        helper.make_node("MatMul", ["input", "Wv"], ["v"], name="v_proj"),
+        helper.make_node("Transpose", ["k"], ["kt"], name="k_t", perm=[0, 2, 1]),
+        helper.make_node("MatMul", ["q", "kt"], ["qk"], name="scores"),
+        helper.make_node("Mul", ["qk", "half"], ["s"], name="scale"),
+        helper.make_node("Softmax", ["s"], ["p"], name="softmax", axis=-1),
+        helper.make_node("MatMul", ["p", "v"], ["o"], name="mix"),
+        helper.make_node("Flatten", ["o"], ["output"], name="flatten", axis=1),
+    ],
+    "attention",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4, 6])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 16])],
+    [f32("Wq", Wq), f32("Wk", Wk), f32("Wv", Wv), f32("half", 0.5)],
+)
+
+
+def attention(x):
+    x = x.reshape(4, 6)
+    q, k, v = x @ Wq, x @ Wk, x @ Wv
+    sc = (q @ k.T) * 0.5
+    e = np.exp(sc - sc.max(axis=1, keepdims=True))
+    return ((e / e.sum(axis=1, keepdims=True)) @ v).reshape(1, 16)
+
+
+x = (rng.integers(-16, 17, size=(1, 4, 6)) / 16.0).astype(np.float32)
+cal = (rng.integers(-16, 17, size=(8, 1, 4, 6)) / 16.0).astype(np.float32)
+save("attention", graph, x, cal, attention(x.astype(np.float64)))
 
 # ---------------------------------------------------------------- testdata (bad inputs for the CLI tests)
 os.makedirs(os.path.join(HERE, "testdata"), exist_ok=True)

@@ -4,11 +4,14 @@
 //!   of fixed weights, accumulated down the rows into `lanes_out` accumulators.
 //! - `requant`: one row per neuron: `z + off = q·2^s + r` with `r` and `q` checked by lookups into the
 //!   shared [`table`], which also yields `relu(q)`.
+//! - `freivalds`: `C = A·B` of two witness matrices checked as `A·(B·r) = C·r` with a second-phase
+//!   challenge `r`;
 //! - `divide`: `y = round(n·2^s / d)` of two witnesses, on four rows of the requant chip's columns;
 //! - `table`: the one lookup table: `(0, x, relu(x))` for `x ∈ [-2^(b-1), 2^(b-1))` and `(1, r, r)` for
 //!   `r ∈ [0, 2^s)`.
 
 pub mod divide;
+pub mod freivalds;
 pub mod mac;
 pub mod requant;
 pub mod table;

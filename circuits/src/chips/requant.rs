@@ -65,6 +65,10 @@ pub enum Tamper {
     /// A division's remainder `+ 1` with the quotient solved for in the field (not an integer): the
     /// quotient's range check must catch it.
     DivisionFieldQuotient,
+    /// An exact matrix product `C_ij + 1` (its rescale consistent): Freivalds' check must catch it.
+    Product,
+    /// A corruption inside the Freivalds chip.
+    Freivalds(super::freivalds::FreivaldsTamper),
 }
 
 /// The values of one requant row.

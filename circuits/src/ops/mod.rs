@@ -14,6 +14,7 @@ mod gather;
 pub mod geometry;
 mod input;
 mod lookup;
+mod matmul;
 mod pad;
 mod pool;
 mod reduce;
@@ -30,6 +31,7 @@ pub use divide::Divide;
 pub use gather::Gather;
 pub use input::Input;
 pub use lookup::Lookup;
+pub use matmul::MatMul;
 pub use pad::Pad;
 pub use pool::{Pool, PoolDivisor};
 pub use reduce::ReduceSum;
@@ -189,6 +191,8 @@ pub enum Lowering {
     /// Output element `i` is `round(a / b)` for the pair `((operand, index) of a, (operand, index) of b)`,
     /// laid out by the divide chip.
     Divide(Vec<((usize, usize), (usize, usize))>),
+    /// `rescale(A·B)` of operands 0 and 1, checked by the Freivalds chip.
+    MatMul(crate::chips::freivalds::MatMulShape),
 }
 
 /// The semantics of a quantized operator.
@@ -225,6 +229,7 @@ pub enum OpKind {
     Gather(Gather),
     Pad(Pad),
     Divide(Divide),
+    MatMul(MatMul),
 }
 
 impl OpKind {
@@ -245,6 +250,7 @@ impl OpKind {
             OpKind::Gather(o) => o,
             OpKind::Pad(o) => o,
             OpKind::Divide(o) => o,
+            OpKind::MatMul(o) => o,
         }
     }
 }

@@ -104,8 +104,12 @@ pub fn run(args: Args) -> Result<()> {
         prep.stored.samples,
         prep.stored.peak
     );
+    let freivalds = match prep.cost.freivalds_rows {
+        0 => String::new(),
+        rows => format!(", freivalds {rows}"),
+    };
     println!(
-        "circuit    k={} rows={} (mac {}, requant {}, table {}) columns: {advice} advice, {fixed} fixed, {lookups} lookups",
+        "circuit    k={} rows={} (mac {}, requant {}, table {}{freivalds}) columns: {advice} advice, {fixed} fixed, {lookups} lookups",
         prep.k,
         prep.cost.rows(),
         prep.cost.mac_rows,

@@ -1,4 +1,5 @@
-//! `EinSum` with one constant operand (ONNX Gemm and MatMul after tract) into a `Dense`.
+//! `EinSum` with one constant operand (ONNX Gemm and MatMul after tract) into a `Dense` (two computed
+//! operands go to `matmul`).
 //!
 //! Axes of size 1 are ignored (they do not change row-major order). The others must classify as batch
 //! (activation and output), contraction (activation and weight) or output (weight and output) axes, with
@@ -27,10 +28,13 @@ pub(super) fn import_einsum(im: &mut Importer, node: &TypedNode, op: &EinSum) ->
     let (x_slot, x_index, w_shape, w_values) = match (a, b) {
         (Value::Node(x), Value::Const { shape, values }) => (0, x, shape, values),
         (Value::Const { shape, values }, Value::Node(x)) => (1, x, shape, values),
+        (Value::Node(a), Value::Node(b)) => {
+            return super::matmul::import_matmul(im, node, op, (a, b));
+        }
         _ => {
-            return Err(im.unsupported(
+            return Err(im.node_err(
                 node,
-                "product of two non-constant tensors (witness x witness matmul)",
+                "product of two constants (tract should have folded this)",
             ));
         }
     };

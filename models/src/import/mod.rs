@@ -6,6 +6,7 @@
 //! - `conv`: `Conv` (ONNX Conv) and `SumPool` (ONNX AveragePool / GlobalAveragePool), 2-D NCHW;
 //! - `nonlinear`: the smooth activations (Sigmoid, Tanh, Exp, Erf, Gelu, Silu) as table lookups, and
 //!   Max / Min (ONNX Clip, or of two tensors), MaxPool and LeakyRelu, built from affine ops and Relu;
+//! - `matmul`: `EinSum` of two computed tensors (attention's MatMuls) into a Freivalds-checked `MatMul`;
 //! - `softmax`: Softmax over any axes from max, Exp, ReduceSum and the sound witness division;
 //! - `select`: `Where(x < 0, a·x, b·x)` (ONNX PRelu) as `a·x + (b-a)·relu(x)`;
 //! - `shape`: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze),
@@ -17,6 +18,7 @@
 mod conv;
 mod elementwise;
 mod linear;
+mod matmul;
 mod nonlinear;
 mod select;
 mod shape;
