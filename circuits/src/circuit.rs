@@ -10,6 +10,7 @@
 use crate::chips::divide::{self, DivideConfig};
 use crate::chips::freivalds::FreivaldsConfig;
 use crate::chips::mac::{MacConfig, MacWitness};
+use crate::chips::multiply::MultiplyConfig;
 use crate::chips::requant::{RequantConfig, Tamper};
 use crate::chips::table::{TableConfig, TAG_FIRST_FN};
 use crate::chips::Wire;
@@ -44,9 +45,10 @@ pub struct CircuitParams {
     /// without it the circuit has one lookup argument fewer).
     #[serde(default)]
     pub function_tables: bool,
-    /// Whether the circuit has the divide gate (needed when the graph divides two computed tensors).
+    /// Whether the circuit has the multiply and divide gates (needed when the graph multiplies or divides
+    /// two computed tensors elementwise).
     #[serde(default)]
-    pub divisions: bool,
+    pub products: bool,
     /// Whether the circuit has the Freivalds chip (needed when the graph multiplies computed tensors).
     #[serde(default)]
     pub matmuls: bool,
@@ -60,7 +62,7 @@ impl Default for CircuitParams {
             scale: 7,
             range_bits: 16,
             function_tables: false,
-            divisions: false,
+            products: false,
             matmuls: false,
         }
     }
@@ -71,7 +73,7 @@ impl CircuitParams {
     pub fn for_graph(self, graph: &QuantizedGraph) -> Self {
         Self {
             function_tables: !graph.tables().is_empty(),
-            divisions: graph.divides(),
+            products: graph.has_products(),
             matmuls: graph.multiplies(),
             ..self
         }
@@ -101,6 +103,7 @@ pub struct ModelConfig {
     pub mac: MacConfig,
     pub requant: RequantConfig,
     pub divide: Option<DivideConfig>,
+    pub multiply: Option<MultiplyConfig>,
     pub freivalds: Option<FreivaldsConfig>,
     pub table: TableConfig,
     pub instance: Column<Instance>,
@@ -273,6 +276,38 @@ impl ModelCircuit {
                                 .map_err(synth)?,
                         );
                         req_row += 1;
+                    }
+                    out
+                }
+                Lowering::Multiply(pairs) => {
+                    let mul = config.multiply.as_ref().ok_or_else(|| {
+                        CircuitError::Graph(format!("node '{}': no multiply gate", node.name))
+                    })?;
+                    let tamper = self.tamper.filter(|t| t.node == n);
+                    let mut out = Vec::with_capacity(pairs.len());
+                    for (i, ((a, ai), (b, bi))) in pairs.iter().enumerate() {
+                        let (x, y) = (wires[node.inputs[*a]][*ai], wires[node.inputs[*b]][*bi]);
+                        let t = tamper.filter(|t| t.index == i).map(|t| t.tamper);
+                        let corrupt = t == Some(Tamper::Product);
+                        let product = mul
+                            .assign(region, &config.requant, req_row, (&x, &y), corrupt)
+                            .map_err(synth)?;
+                        let off = half(self.params.scale);
+                        out.push(
+                            config
+                                .requant
+                                .assign_rescale(
+                                    region,
+                                    req_row + 1,
+                                    &product,
+                                    off,
+                                    Activation::None,
+                                    0,
+                                    t,
+                                )
+                                .map_err(synth)?,
+                        );
+                        req_row += 2;
                     }
                     out
                 }
@@ -464,9 +499,14 @@ impl Circuit<Fr> for ModelCircuit {
         let table = TableConfig::configure(meta);
         let mac = MacConfig::configure(meta, params.lanes_in, params.lanes_out);
         let requant = RequantConfig::configure(meta, &table, &params);
-        let divide = params
-            .divisions
-            .then(|| DivideConfig::configure(meta, &requant));
+        let (divide, multiply) = if params.products {
+            (
+                Some(DivideConfig::configure(meta, &requant)),
+                Some(MultiplyConfig::configure(meta, &requant)),
+            )
+        } else {
+            (None, None)
+        };
         let freivalds = params.matmuls.then(|| FreivaldsConfig::configure(meta));
         let instance = meta.instance_column();
         meta.enable_equality(instance);
@@ -474,6 +514,7 @@ impl Circuit<Fr> for ModelCircuit {
             mac,
             requant,
             divide,
+            multiply,
             freivalds,
             table,
             instance,
@@ -493,7 +534,7 @@ impl Circuit<Fr> for ModelCircuit {
         if self.graph.scale != self.params.scale
             || self.graph.range_bits != self.params.range_bits
             || (!tables.is_empty() && !self.params.function_tables)
-            || (self.graph.divides() && !self.params.divisions)
+            || (self.graph.has_products() && !self.params.products)
             || (self.graph.multiplies() && !self.params.matmuls)
         {
             return Err(Error::Synthesis);

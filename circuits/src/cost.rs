@@ -72,6 +72,7 @@ impl Cost {
                     cost.freivalds_rows += shape.rows() + usize::from(cost.freivalds_rows == 0);
                     cost.requant_rows += shape.batch * shape.m * shape.n;
                 }
+                Lowering::Multiply(pairs) => cost.requant_rows += 2 * pairs.len(),
                 Lowering::Divide(pairs) => {
                     cost.requant_rows += pairs.len() * crate::chips::divide::ROWS;
                 }

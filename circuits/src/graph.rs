@@ -58,9 +58,11 @@ impl QuantizedGraph {
         tables
     }
 
-    /// Whether the graph divides computed tensors (and so needs the divide gate).
-    pub fn divides(&self) -> bool {
-        self.nodes.iter().any(|n| matches!(n.op, OpKind::Divide(_)))
+    /// Whether the graph multiplies or divides computed tensors elementwise (and so needs those gates).
+    pub fn has_products(&self) -> bool {
+        self.nodes
+            .iter()
+            .any(|n| matches!(n.op, OpKind::Divide(_) | OpKind::Multiply(_)))
     }
 
     /// Whether the graph multiplies two computed tensors (and so needs the Freivalds chip).

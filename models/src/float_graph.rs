@@ -9,7 +9,7 @@ use zkinfer_circuits::ops::{
     Affine, Concat, Conv, Dense, Gather, Input, Pad, Pool, PoolDivisor, ReduceSum, Relu, Reshape,
     Slice, Transpose,
 };
-use zkinfer_circuits::ops::{Divide, Lookup, MatMul};
+use zkinfer_circuits::ops::{Divide, Lookup, MatMul, Multiply};
 use zkinfer_circuits::{Activation, FnTable, Function, Node, OpKind, QuantizedGraph};
 
 /// The real half-width of each function's table domain (calibrated peak times headroom).
@@ -62,6 +62,8 @@ pub enum FloatOp {
     },
     /// Elementwise quotient of two computed tensors of the same size (denominators positive).
     Divide,
+    /// Elementwise product of two computed tensors of the same size.
+    Multiply,
     /// `[batch, m, k] x [batch, k, n]` product of two computed tensors.
     MatMul {
         batch: usize,
@@ -235,6 +237,11 @@ impl FloatGraph {
                             }
                         }
                     }
+                    let p = max_abs(&v);
+                    (v, p)
+                }
+                FloatOp::Multiply => {
+                    let v: Vec<f64> = arg(0).iter().zip(arg(1)).map(|(a, b)| a * b).collect();
                     let p = max_abs(&v);
                     (v, p)
                 }
@@ -424,6 +431,7 @@ impl FloatGraph {
                     }),
                     FloatOp::Relu => OpKind::Relu(Relu { scale }),
                     FloatOp::Divide => OpKind::Divide(Divide),
+                    FloatOp::Multiply => OpKind::Multiply(Multiply),
                     FloatOp::MatMul { batch, m, k, n } => OpKind::MatMul(MatMul {
                         batch: *batch,
                         m: *m,

@@ -35,6 +35,7 @@ fn op_name(op: &FloatOp) -> &'static str {
         FloatOp::Relu => "Relu",
         FloatOp::Lookup { function } => function.name(),
         FloatOp::Divide => "Divide",
+        FloatOp::Multiply => "Multiply",
         FloatOp::MatMul { .. } => "MatMul",
         FloatOp::Reshape { .. } => "Reshape",
         FloatOp::Transpose { .. } => "Transpose",

@@ -41,7 +41,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["Add", "Sub"],
         onnx: "Add, Sub",
         zkinfer: "`Affine`",
-        notes: "two tensors of the same size, or a broadcast constant (folded into the preceding bias when possible)",
+        notes: "two tensors (a smaller one broadcast by a free gather), or a broadcast constant (folded into the preceding bias when possible)",
     },
     SupportedOp {
         ops: &["Mul", "BatchNormalization"],
@@ -83,7 +83,13 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["Div"],
         onnx: "Div of two tensors",
         zkinfer: "`Divide`",
-        notes: "rounded quotient, denominators must be positive (≥ 2^-s); division by a constant is an `Affine`",
+        notes: "rounded quotient, denominators must be positive (≥ 2^-s); division by a constant is an `Affine`; a smaller operand is broadcast by a free gather",
+    },
+    SupportedOp {
+        ops: &["Mul"],
+        onnx: "Mul of two tensors",
+        zkinfer: "`Multiply`",
+        notes: "a product row (`y = a·b` gate) and a rescale row per element; a smaller operand is broadcast by a free gather",
     },
     SupportedOp {
         ops: &["Relu"],

@@ -7,12 +7,14 @@
 //! - `freivalds`: `C = A·B` of two witness matrices checked as `A·(B·r) = C·r` with a second-phase
 //!   challenge `r`;
 //! - `divide`: `y = round(n·2^s / d)` of two witnesses, on four rows of the requant chip's columns;
+//! - `multiply`: `a·b` of two witnesses on a requant-column row, then rescaled;
 //! - `table`: the one lookup table: `(0, x, relu(x))` for `x ∈ [-2^(b-1), 2^(b-1))` and `(1, r, r)` for
 //!   `r ∈ [0, 2^s)`.
 
 pub mod divide;
 pub mod freivalds;
 pub mod mac;
+pub mod multiply;
 pub mod requant;
 pub mod table;
 

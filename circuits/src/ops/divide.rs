@@ -170,7 +170,7 @@ mod tests {
     fn without_the_divide_gate_it_does_not_synthesize() {
         let (graph, inputs, _) = case();
         let p = CircuitParams {
-            divisions: false,
+            products: false,
             ..params(&graph)
         };
         let trace = graph.eval(&inputs).expect("eval");

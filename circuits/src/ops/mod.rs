@@ -15,6 +15,7 @@ pub mod geometry;
 mod input;
 mod lookup;
 mod matmul;
+mod multiply;
 mod pad;
 mod pool;
 mod reduce;
@@ -32,6 +33,7 @@ pub use gather::Gather;
 pub use input::Input;
 pub use lookup::Lookup;
 pub use matmul::MatMul;
+pub use multiply::Multiply;
 pub use pad::Pad;
 pub use pool::{Pool, PoolDivisor};
 pub use reduce::ReduceSum;
@@ -191,6 +193,8 @@ pub enum Lowering {
     /// Output element `i` is `round(a / b)` for the pair `((operand, index) of a, (operand, index) of b)`,
     /// laid out by the divide chip.
     Divide(Vec<((usize, usize), (usize, usize))>),
+    /// Output element `i` is `rescale(a·b)` for the pair of operand elements, by the multiply gate.
+    Multiply(Vec<((usize, usize), (usize, usize))>),
     /// `rescale(A·B)` of operands 0 and 1, checked by the Freivalds chip.
     MatMul(crate::chips::freivalds::MatMulShape),
 }
@@ -230,6 +234,7 @@ pub enum OpKind {
     Pad(Pad),
     Divide(Divide),
     MatMul(MatMul),
+    Multiply(Multiply),
 }
 
 impl OpKind {
@@ -251,6 +256,7 @@ impl OpKind {
             OpKind::Pad(o) => o,
             OpKind::Divide(o) => o,
             OpKind::MatMul(o) => o,
+            OpKind::Multiply(o) => o,
         }
     }
 }

@@ -79,6 +79,12 @@ impl OpCase {
             (Tamper::Sign, "high limb"),
             (Tamper::Accumulator, "mac"),
         ];
+        // Products of two operands have no MAC rows: their product row's gate must catch a wrong product.
+        let shapes: Vec<&[usize]> = self.inputs.iter().map(|(s, _)| s.as_slice()).collect();
+        if let crate::ops::Lowering::Multiply(_) = (self.build)(7).as_op().lower(&shapes, 4) {
+            cases.retain(|(t, _)| *t != Tamper::Accumulator);
+            cases.push((Tamper::Product, "multiply"));
+        }
         // A tampered activation output must be caught by the constraint of the op's activation.
         match (self.build)(7).as_op().activation() {
             Activation::None => {}

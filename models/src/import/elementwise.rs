@@ -1,8 +1,8 @@
 //! Binary elementwise ops: `Add`, `Sub`, `Mul`, `Div` and `Max` (tract's form of Relu: `max(x, 0)`).
 //!
 //! Sums and differences of two tensors, and any of the four with a (broadcast) constant, become an
-//! elementwise `Affine`; the quotient of two tensors is a `Divide` (positive denominators); products of two
-//! tensors are refused. Folds, when
+//! elementwise `Affine`; the product of two tensors is a `Multiply`, their quotient a `Divide` (positive
+//! denominators); a smaller tensor operand is broadcast by a free gather. Folds, when
 //! the operand has no other use: a constant added to a Dense or Conv whose bias it can absorb (the same
 //! value on every row / per channel) goes into that bias; a constant added to a one-operand Affine goes
 //! into its bias (so BatchNormalization's Mul + Add is one Affine); `max(x, 0)` after a Dense, Conv or
@@ -30,19 +30,15 @@ pub(super) fn import_binary(im: &mut Importer, node: &TypedNode, op: &TypedBinOp
     };
     // (operand, its tract node, constant, constant is the left operand)
     let (x, x_tract, constant, const_left) = match (&a, &b) {
-        (Value::Node(x), Value::Const { shape, values }) => (
-            *x,
-            node.inputs[0].node,
-            Some(bcast(im, shape, values)?),
-            false,
-        ),
-        (Value::Const { shape, values }, Value::Node(x)) => (
-            *x,
-            node.inputs[1].node,
-            Some(bcast(im, shape, values)?),
-            true,
-        ),
-        (Value::Node(x), Value::Node(_)) => (*x, node.inputs[0].node, None, false),
+        (Value::Node(x), Value::Const { shape, values }) => {
+            (*x, node.inputs[0].node, bcast(im, shape, values)?, false)
+        }
+        (Value::Const { shape, values }, Value::Node(x)) => {
+            (*x, node.inputs[1].node, bcast(im, shape, values)?, true)
+        }
+        (Value::Node(x), Value::Node(y)) => {
+            return two_tensors(im, node, &name, (*x, *y), out_shape)
+        }
         _ => {
             return Err(im.node_err(
                 node,
@@ -54,37 +50,7 @@ pub(super) fn import_binary(im: &mut Importer, node: &TypedNode, op: &TypedBinOp
         return Err(im.unsupported(node, "broadcasting that enlarges a non-constant operand"));
     }
     let shape = im.graph.nodes[x].shape.clone();
-    let Some(c) = constant else {
-        let Value::Node(y) = b else {
-            unreachable!("matched above")
-        };
-        if im.graph.nodes[y].shape.iter().product::<usize>() != numel {
-            return Err(im.unsupported(node, "broadcasting between two non-constant tensors"));
-        }
-        let sign = match name.as_str() {
-            "Add" => 1.0,
-            "Sub" => -1.0,
-            "Max" | "Min" => {
-                return super::nonlinear::import_extreme(im, node, x, Some(y), None, name == "Max")
-            }
-            "Div" => {
-                im.push(node.id, &node.name, FloatOp::Divide, vec![x, y], shape);
-                return Ok(());
-            }
-            _ => {
-                return Err(
-                    im.unsupported(node, "product, quotient or max of two non-constant tensors")
-                )
-            }
-        };
-        let op = FloatOp::Affine {
-            coefficients: vec![vec![1.0; numel], vec![sign; numel]],
-            bias: vec![0.0; numel],
-            act: Activation::None,
-        };
-        im.push(node.id, &node.name, op, vec![x, y], shape);
-        return Ok(());
-    };
+    let c = constant;
     if let ("Mul", _) | ("Div", false) = (name.as_str(), const_left) {
         if scale_reduce(im, node, x, x_tract, &c, name == "Div") {
             return Ok(());
@@ -114,6 +80,73 @@ pub(super) fn import_binary(im: &mut Importer, node: &TypedNode, op: &TypedBinOp
         act: Activation::None,
     };
     im.push(node.id, &node.name, op, vec![x], shape);
+    Ok(())
+}
+
+/// A binary op of two computed tensors; one broadcast to the other (numpy rules) by a free gather.
+fn two_tensors(
+    im: &mut Importer,
+    node: &TypedNode,
+    name: &str,
+    (x, y): (usize, usize),
+    out_shape: Vec<usize>,
+) -> Result<()> {
+    let numel: usize = out_shape.iter().product();
+    let mut operands = [x, y];
+    for (slot, operand) in operands.iter_mut().enumerate() {
+        let shape = im.input_shape(node, slot)?;
+        if im.graph.nodes[*operand].shape.iter().product::<usize>()
+            != shape.iter().product::<usize>()
+        {
+            return Err(im.node_err(node, "operand size differs from tract's"));
+        }
+        if shape.iter().product::<usize>() == numel {
+            continue;
+        }
+        let positions: Vec<f64> = (0..shape.iter().product::<usize>())
+            .map(|i| i as f64)
+            .collect();
+        let Some(indices) = broadcast(&positions, &shape, &out_shape) else {
+            return Err(im.unsupported(node, format!("broadcasting {shape:?} to {out_shape:?}")));
+        };
+        *operand = im.push_anonymous(
+            &format!("{}.broadcast{slot}", node.name),
+            FloatOp::Gather {
+                indices: indices.iter().map(|i| *i as usize).collect(),
+            },
+            vec![*operand],
+            out_shape.clone(),
+        );
+    }
+    let [x, y] = operands;
+    let sign = match name {
+        "Add" => 1.0,
+        "Sub" => -1.0,
+        "Max" | "Min" => {
+            return super::nonlinear::import_extreme(im, node, x, Some(y), None, name == "Max")
+        }
+        "Div" => {
+            im.push(node.id, &node.name, FloatOp::Divide, vec![x, y], out_shape);
+            return Ok(());
+        }
+        "Mul" => {
+            im.push(
+                node.id,
+                &node.name,
+                FloatOp::Multiply,
+                vec![x, y],
+                out_shape,
+            );
+            return Ok(());
+        }
+        _ => return Err(im.unsupported(node, "this op on two computed tensors")),
+    };
+    let op = FloatOp::Affine {
+        coefficients: vec![vec![1.0; numel], vec![sign; numel]],
+        bias: vec![0.0; numel],
+        act: Activation::None,
+    };
+    im.push(node.id, &node.name, op, vec![x, y], out_shape);
     Ok(())
 }
 

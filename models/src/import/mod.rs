@@ -237,8 +237,29 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
     let order = model
         .eval_order()
         .map_err(|e| ModelError::Calibration(e.to_string()))?;
+    // Graph inputs first, in the model's declared order (the order of input.json's lists).
+    let inputs = model
+        .input_outlets()
+        .map_err(|e| ModelError::Calibration(e.to_string()))?
+        .to_vec();
+    for outlet in &inputs {
+        let node = model.node(outlet.node);
+        let shape = im.output_shape(node)?;
+        im.push(
+            node.id,
+            &node.name,
+            FloatOp::Input {
+                shape: shape.clone(),
+            },
+            vec![],
+            shape,
+        );
+    }
     for id in order {
         let node = model.node(id);
+        if inputs.iter().any(|o| o.node == id) {
+            continue;
+        }
         let empty = model
             .outlet_fact(OutletId::new(id, 0))
             .ok()
