@@ -20,14 +20,15 @@ pub enum CircuitError {
     },
     #[error(
         "layer '{layer}': {function} input {value} (= {real:.4}) is outside its calibrated table \
-         [-{bound}, {bound}); recalibrate with inputs like this one (--calibration)"
+         [{lo}, {hi}); recalibrate with inputs like this one (--calibration)"
     )]
     OutOfTable {
         layer: String,
         function: &'static str,
         value: i64,
         real: f64,
-        bound: i64,
+        lo: i64,
+        hi: i64,
     },
     #[error("layer '{layer}': integer overflow while evaluating")]
     Overflow { layer: String },

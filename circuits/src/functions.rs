@@ -1,10 +1,11 @@
 //! Smooth activations (Sigmoid, Tanh, Exp, Erf, Gelu, Silu) as lookup tables over a bounded domain.
 //!
 //! A [`FnTable`] tabulates one [`Function`] at the graph scale `2^s` for every quantized input
-//! `q ∈ [-bound, bound)`: `table(q) = quantize(f(q / 2^s), s)`. The circuit proves `y = table(q)` with one
+//! `q ∈ [lo, hi)`: `table(q) = quantize(f(q / 2^s), s)`. The circuit proves `y = table(q)` with one
 //! lookup per element (see `chips::requant`), so the table *is* the semantics: the integer oracle reads
-//! the same values. The bound comes from calibration; an input outside it is a witness-time error naming
-//! the layer.
+//! the same values. The domain comes from calibration (each side of 0 scaled by the headroom, so Softmax's
+//! `exp(x - max)` only tabulates `x - max ≤ 0`); an input outside it is a witness-time error naming the
+//! layer.
 //!
 //! The reals are computed with `libm` (a pure-Rust port of musl's libm) rather than the platform's libm,
 //! so the table, and with it the verifying key, is the same on every machine.
@@ -72,43 +73,54 @@ impl Function {
     }
 }
 
-/// `function` tabulated over quantized inputs `[-bound, bound)` at the graph scale.
+/// `function` tabulated over quantized inputs `[lo, hi)` at the graph scale.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FnTable {
     pub function: Function,
-    pub bound: i64,
+    pub lo: i64,
+    pub hi: i64,
 }
 
 impl FnTable {
     /// The table's output for `q`, or `None` when `q` is outside the domain (or the output too large).
     pub fn value(&self, q: i64, scale: u32) -> Option<i64> {
-        if q < -self.bound || q >= self.bound {
+        if q < self.lo || q >= self.hi {
             return None;
         }
         let y = quantize(self.function.eval(dequantize(q, scale)), scale);
         (y.abs() <= MAX_TABLE_VALUE).then_some(y)
     }
 
-    /// Rows the table occupies.
+    /// Rows the table occupies (at most: entries whose output is too large are left out).
     pub fn rows(&self) -> usize {
-        usize::try_from(2 * self.bound).unwrap_or(0)
+        usize::try_from(self.hi - self.lo).unwrap_or(0)
     }
 
     /// The `(q, table(q))` pairs, in order (entries whose output is too large are left out: no witness
     /// can use them).
     pub fn entries(&self, scale: u32) -> impl Iterator<Item = (i64, i64)> + '_ {
-        (-self.bound..self.bound).filter_map(move |q| self.value(q, scale).map(|y| (q, y)))
+        (self.lo..self.hi).filter_map(move |q| self.value(q, scale).map(|y| (q, y)))
     }
 
-    /// The quantized bound of a table covering reals in `(-width, width)` at scale `2^scale`, at most
-    /// `max` (the range check's bound: larger inputs cannot reach the table anyway).
-    pub fn bound_for(width: f64, scale: u32, max: i64) -> i64 {
-        let units = (width * f64::from(1u32 << scale)).ceil();
-        if units.is_finite() && units >= 0.0 {
-            (units as i64 + 1).clamp(1, max.max(1))
-        } else {
-            max.max(1)
+    /// The quantized domain `[lo, hi)` covering the reals `[min, max]` at scale `2^scale`, within the
+    /// range check's `[-max_q, max_q)` (larger inputs cannot reach the table anyway).
+    pub fn domain_for((min, max): (f64, f64), scale: u32, max_q: i64) -> (i64, i64) {
+        if min.is_nan() || max.is_nan() {
+            return (-max_q, max_q);
         }
+        let unit = f64::from(1u32 << scale);
+        let clamp = |v: f64| {
+            if v.is_finite() {
+                v.clamp(-(max_q as f64), max_q as f64) as i64
+            } else if v > 0.0 {
+                max_q
+            } else {
+                -max_q
+            }
+        };
+        let lo = clamp((min.min(0.0) * unit).floor());
+        let hi = clamp((max.max(0.0) * unit).ceil() + 1.0);
+        (lo, hi.max(lo + 1))
     }
 }
 
@@ -133,28 +145,34 @@ mod tests {
     fn table_domain_is_half_open_and_rounded() {
         let t = FnTable {
             function: Function::Sigmoid,
-            bound: 64,
+            lo: -64,
+            hi: 32,
         };
         assert_eq!(t.value(-65, 5), None);
-        assert_eq!(t.value(64, 5), None);
+        assert_eq!(t.value(32, 5), None);
         assert_eq!(t.value(0, 5), Some(16));
-        assert_eq!(t.entries(5).count(), 128);
-        assert_eq!(t.rows(), 128);
+        assert_eq!(t.entries(5).count(), 96);
+        assert_eq!(t.rows(), 96);
     }
 
     #[test]
-    fn bound_covers_the_width() {
-        assert_eq!(FnTable::bound_for(2.0, 4, 1 << 10), 33);
-        assert_eq!(FnTable::bound_for(100.0, 4, 1 << 10), 1 << 10);
-        assert_eq!(FnTable::bound_for(0.0, 4, 1 << 10), 1);
-        assert_eq!(FnTable::bound_for(f64::NAN, 4, 8), 8);
+    fn domain_covers_the_span_and_zero() {
+        assert_eq!(FnTable::domain_for((-2.0, 1.0), 4, 1 << 10), (-32, 17));
+        // A span entirely below 0 (Softmax's x - max) still ends just above 0.
+        assert_eq!(FnTable::domain_for((-3.0, -1.0), 4, 1 << 10), (-48, 1));
+        assert_eq!(
+            FnTable::domain_for((-100.0, 100.0), 4, 1 << 10),
+            (-1024, 1024)
+        );
+        assert_eq!(FnTable::domain_for((f64::NAN, 0.0), 4, 8), (-8, 8));
     }
 
     #[test]
     fn exp_outputs_beyond_the_cap_are_refused() {
         let t = FnTable {
             function: Function::Exp,
-            bound: 1 << 12,
+            lo: -(1 << 12),
+            hi: 1 << 12,
         };
         // e^63 · 2^6 is far above 2^40.
         assert_eq!(t.value(63 << 6, 6), None);

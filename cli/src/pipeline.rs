@@ -117,7 +117,7 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
             let stored = StoredSettings {
                 settings: cal.settings,
                 peak: peaks.global,
-                table_domains: cal.table_domains,
+                table_spans: peaks.tables.clone(),
                 samples,
                 source,
             };

@@ -12,13 +12,25 @@ use zkinfer_circuits::ops::{
 use zkinfer_circuits::ops::{Divide, Lookup, MatMul, Multiply};
 use zkinfer_circuits::{Activation, FnTable, Function, Node, OpKind, QuantizedGraph};
 
-/// The real half-width of each function's table domain (calibrated peak times headroom).
-pub type TableDomains = BTreeMap<Function, f64>;
+/// The smallest and largest value something took: `(min, max)`, always spanning 0.
+pub type Span = (f64, f64);
+
+/// The largest magnitude in a span.
+pub fn magnitude((lo, hi): Span) -> f64 {
+    lo.abs().max(hi.abs())
+}
+
+/// The real domain `(min, max)` of each function's table (the calibrated input span times the headroom).
+pub type TableDomains = BTreeMap<Function, Span>;
 
 /// The activation applying `function`, as the float graph records it: the table's bound is chosen when
 /// the graph is quantized (see [`FloatGraph::quantize`]).
 pub fn function_activation(function: Function) -> Activation {
-    Activation::Table(FnTable { function, bound: 0 })
+    Activation::Table(FnTable {
+        function,
+        lo: 0,
+        hi: 0,
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -128,13 +140,17 @@ impl FloatGraph {
             .collect()
     }
 
-    /// Evaluate in f64. Returns every node's output and the largest magnitude each node's range-checked
-    /// value reached (the pre-activation value for Dense, the output otherwise).
-    pub fn eval(&self, inputs: &[Vec<f64>]) -> Result<(Vec<Vec<f64>>, Vec<f64>)> {
+    /// Evaluate in f64. Returns every node's output and the range `(min, max)` each node's range-checked
+    /// value spanned (the pre-activation value for Dense, Conv, Affine and tables, the output otherwise;
+    /// `(0, 0)` for free re-indexings).
+    pub fn eval(&self, inputs: &[Vec<f64>]) -> Result<(Vec<Vec<f64>>, Vec<Span>)> {
         let mut values: Vec<Vec<f64>> = Vec::with_capacity(self.nodes.len());
         let mut peaks = Vec::with_capacity(self.nodes.len());
         let mut next_input = inputs.iter();
-        let max_abs = |v: &[f64]| v.iter().fold(0f64, |m, x| m.max(x.abs()));
+        let max_abs = |v: &[f64]| {
+            v.iter()
+                .fold((0f64, 0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)))
+        };
         for node in &self.nodes {
             let arg = |i: usize| &values[node.inputs[i]];
             let (out, peak) = match &node.op {
@@ -250,7 +266,7 @@ impl FloatGraph {
                     let p = max_abs(&v);
                     (v, p)
                 }
-                FloatOp::Reshape { .. } => (arg(0).clone(), 0.0),
+                FloatOp::Reshape { .. } => (arg(0).clone(), (0.0, 0.0)),
                 FloatOp::Slice { axis, start, end } => {
                     let op = Slice {
                         axis: *axis,
@@ -258,7 +274,7 @@ impl FloatGraph {
                         end: *end,
                     };
                     let map = op.gather(&self.nodes[node.inputs[0]].shape);
-                    (map.iter().map(|i| arg(0)[*i]).collect(), 0.0)
+                    (map.iter().map(|i| arg(0)[*i]).collect(), (0.0, 0.0))
                 }
                 FloatOp::Concat { axis } => {
                     let shapes: Vec<&[usize]> = node
@@ -267,14 +283,16 @@ impl FloatGraph {
                         .map(|i| self.nodes[*i].shape.as_slice())
                         .collect();
                     let map = Concat { axis: *axis }.gather(&shapes);
-                    (map.iter().map(|(op, i)| arg(*op)[*i]).collect(), 0.0)
+                    (map.iter().map(|(op, i)| arg(*op)[*i]).collect(), (0.0, 0.0))
                 }
-                FloatOp::Gather { indices } => (indices.iter().map(|i| arg(0)[*i]).collect(), 0.0),
+                FloatOp::Gather { indices } => {
+                    (indices.iter().map(|i| arg(0)[*i]).collect(), (0.0, 0.0))
+                }
                 FloatOp::Pad { pads } => {
                     let map = Pad { pads: pads.clone() }.gather(&self.nodes[node.inputs[0]].shape);
                     (
                         map.iter().map(|i| i.map_or(0.0, |i| arg(0)[i])).collect(),
-                        0.0,
+                        (0.0, 0.0),
                     )
                 }
                 FloatOp::ReduceSum { axes, coefficient } => {
@@ -293,7 +311,7 @@ impl FloatGraph {
                 FloatOp::Transpose { perm } => {
                     let map =
                         Transpose { perm: perm.clone() }.gather(&self.nodes[node.inputs[0]].shape);
-                    (map.iter().map(|i| arg(0)[*i]).collect(), 0.0)
+                    (map.iter().map(|i| arg(0)[*i]).collect(), (0.0, 0.0))
                 }
             };
             values.push(out);
@@ -350,13 +368,13 @@ impl FloatGraph {
         }
     }
 
-    /// The largest input magnitude each tabulated function sees, from per-node peaks of [`FloatGraph::eval`].
-    pub fn table_peaks(&self, peaks: &[f64]) -> TableDomains {
+    /// The span of the inputs each tabulated function sees, from the per-node spans of [`FloatGraph::eval`].
+    pub fn table_spans(&self, spans: &[Span]) -> TableDomains {
         let mut out = TableDomains::new();
-        for (node, peak) in self.nodes.iter().zip(peaks) {
+        for (node, (lo, hi)) in self.nodes.iter().zip(spans) {
             if let Some(f) = Self::node_function(node) {
-                let e = out.entry(f).or_insert(0.0);
-                *e = e.max(*peak);
+                let e = out.entry(f).or_insert((0.0, 0.0));
+                *e = (e.0.min(*lo), e.1.max(*hi));
             }
         }
         out
@@ -367,11 +385,11 @@ impl FloatGraph {
     pub fn quantize(&self, scale: u32, range_bits: u32, domains: &TableDomains) -> QuantizedGraph {
         let q = |v: &[f64], s: u32| v.iter().map(|x| quantize(*x, s)).collect::<Vec<i64>>();
         let max = 1i64 << (range_bits - 1);
-        let table = |function: Function| FnTable {
-            function,
-            bound: domains
+        let table = |function: Function| {
+            let (lo, hi) = domains
                 .get(&function)
-                .map_or(max, |w| FnTable::bound_for(*w, scale, max)),
+                .map_or((-max, max), |d| FnTable::domain_for(*d, scale, max));
+            FnTable { function, lo, hi }
         };
         let activation = |a: &Activation| match a {
             Activation::Table(t) => Activation::Table(table(t.function)),

@@ -18,9 +18,9 @@ pub struct LayerReport {
     pub max: f64,
     /// Largest |float - dequantized| over the samples.
     pub max_error: f64,
-    /// The real domain of the layer's input: the range check's `±2^(b-1-s)`, or the function table's
-    /// `±bound/2^s` when the layer applies one.
-    pub domain: f64,
+    /// The real domain `[lo, hi)` of the layer's input: the range check's `±2^(b-1-s)`, or the function
+    /// table's when the layer applies one.
+    pub domain: (f64, f64),
     /// The function the layer tabulates, if any.
     pub function: Option<&'static str>,
 }
@@ -81,13 +81,19 @@ pub fn layer_report(
             min: f64::MAX,
             max: f64::MIN,
             max_error: 0.0,
-            domain: dequantize(quantized.bound(), quantized.scale),
+            domain: (
+                -dequantize(quantized.bound(), quantized.scale),
+                dequantize(quantized.bound(), quantized.scale),
+            ),
             function: None,
         })
         .collect();
     for (line, node) in report.iter_mut().zip(&quantized.nodes) {
         if let Some(t) = node.op.as_op().activation().table() {
-            line.domain = dequantize(t.bound, quantized.scale);
+            line.domain = (
+                dequantize(t.lo, quantized.scale),
+                dequantize(t.hi, quantized.scale),
+            );
             line.function = Some(t.function.name());
         }
     }

@@ -4,7 +4,7 @@
 //! verifier), then as precise as possible (largest `s`).
 
 use crate::error::{ModelError, Result};
-use crate::float_graph::{FloatGraph, TableDomains};
+use crate::float_graph::{magnitude, FloatGraph, TableDomains};
 use serde::{Deserialize, Serialize};
 use zkinfer_circuits::{CircuitParams, Cost, QuantizedGraph};
 
@@ -44,12 +44,24 @@ pub struct SettingsChoice {
     pub public_input: bool,
 }
 
+/// How far beyond the calibrated values the range check and the function tables reach.
+pub const HEADROOM: f64 = 2.0;
+
+/// Each function table's real domain: its calibrated input span times `headroom` on each side of 0.
+pub fn table_domains(peaks: &Peaks, headroom: f64) -> TableDomains {
+    peaks
+        .tables
+        .iter()
+        .map(|(f, (lo, hi))| (*f, (lo * headroom, hi * headroom)))
+        .collect()
+}
+
 impl Default for SettingsChoice {
     fn default() -> Self {
         Self {
             scale: None,
             lanes: None,
-            headroom: 2.0,
+            headroom: HEADROOM,
             public_input: false,
         }
     }
@@ -70,8 +82,8 @@ pub fn proving_work(k: u32, advice: usize, fixed: usize) -> u64 {
 /// 0.001, which keeps the MLPs' outputs within ~0.005 of float); `--scale` goes lower for speed.
 pub const SCALES: std::ops::RangeInclusive<u32> = 10..=13;
 
-/// What calibration measured: the largest magnitude of any range-checked value, and of the input of each
-/// tabulated function.
+/// What calibration measured: the largest magnitude of any range-checked value, and the span of the input
+/// of each tabulated function.
 #[derive(Clone, Debug, Default)]
 pub struct Peaks {
     pub global: f64,
@@ -83,7 +95,7 @@ pub struct Peaks {
 pub struct Calibration {
     /// Largest magnitude of any range-checked value over the samples.
     pub peak: f64,
-    /// Half-width of each function table's domain (its calibrated input peak times the headroom).
+    /// Each function table's real domain (its calibrated input span times the headroom).
     pub table_domains: TableDomains,
     pub samples: usize,
     pub settings: Settings,
@@ -104,11 +116,11 @@ pub fn calibrate_peak(graph: &FloatGraph, samples: &[Vec<Vec<f64>>]) -> Result<P
     }
     let mut out = Peaks::default();
     for sample in samples {
-        let (_, peaks) = graph.eval(sample)?;
-        out.global = peaks.iter().fold(out.global, |m, p| m.max(*p));
-        for (f, p) in graph.table_peaks(&peaks) {
-            let e = out.tables.entry(f).or_insert(0.0);
-            *e = e.max(p);
+        let (_, spans) = graph.eval(sample)?;
+        out.global = spans.iter().fold(out.global, |m, s| m.max(magnitude(*s)));
+        for (f, (lo, hi)) in graph.table_spans(&spans) {
+            let e = out.tables.entry(f).or_insert((0.0, 0.0));
+            *e = (e.0.min(lo), e.1.max(hi));
         }
     }
     Ok(out)
@@ -132,11 +144,7 @@ pub fn choose_for_peak(
     choice: &SettingsChoice,
 ) -> Result<(QuantizedGraph, Calibration)> {
     let peak = peaks.global;
-    let table_domains: TableDomains = peaks
-        .tables
-        .iter()
-        .map(|(f, p)| (*f, p * choice.headroom))
-        .collect();
+    let table_domains = table_domains(peaks, choice.headroom);
     if let Some(s) = choice.scale.filter(|s| !(1..=16).contains(s)) {
         return Err(ModelError::Calibration(format!(
             "scale 2^{s} is not supported: choose 1 to 16 fractional bits"
@@ -216,9 +224,10 @@ pub struct StoredSettings {
     pub settings: Settings,
     /// Largest calibrated magnitude and how many samples it came from.
     pub peak: f64,
-    /// Half-width of each function table's domain (absent: no table activations).
+    /// The calibrated span `(min, max)` of each tabulated function's input (absent: no table
+    /// activations); the tables cover it times [`HEADROOM`].
     #[serde(default)]
-    pub table_domains: TableDomains,
+    pub table_spans: TableDomains,
     pub samples: usize,
     /// Where the samples came from (a file, or the proving input).
     pub source: String,
@@ -229,7 +238,7 @@ impl StoredSettings {
     pub fn peaks(&self) -> Peaks {
         Peaks {
             global: self.peak,
-            tables: self.table_domains.clone(),
+            tables: self.table_spans.clone(),
         }
     }
 
@@ -238,7 +247,7 @@ impl StoredSettings {
         graph.quantize(
             self.settings.scale,
             self.settings.range_bits,
-            &self.table_domains,
+            &table_domains(&self.peaks(), HEADROOM),
         )
     }
 }

@@ -92,9 +92,9 @@ mod tests {
             }),
             build: Box::new(move |s| {
                 crate::OpKind::Lookup(Lookup {
-                    table: FnTable {
-                        function,
-                        bound: FnTable::bound_for(width, s, 1 << 13),
+                    table: {
+                        let (lo, hi) = FnTable::domain_for((-width, width), s, 1 << 13);
+                        FnTable { function, lo, hi }
                     },
                     scale: s,
                 })
@@ -115,7 +115,8 @@ mod tests {
         let op = crate::OpKind::Lookup(Lookup {
             table: FnTable {
                 function: Function::Tanh,
-                bound: 64,
+                lo: -64,
+                hi: 64,
             },
             scale: 5,
         });
@@ -139,7 +140,8 @@ mod tests {
         let op = crate::OpKind::Lookup(Lookup {
             table: FnTable {
                 function: Function::Sigmoid,
-                bound: 64,
+                lo: -64,
+                hi: 64,
             },
             scale: 5,
         });

@@ -124,15 +124,16 @@ impl EvalCtx<'_> {
     /// Apply `act` to the range-checked `q`, naming the layer when `q` is outside a table's domain.
     pub fn activate(&self, q: i64, act: Activation) -> Result<i64> {
         act.apply(q, self.scale).ok_or_else(|| {
-            let (function, bound) = act
+            let (function, lo, hi) = act
                 .table()
-                .map_or(("?", 0), |t| (t.function.name(), t.bound));
+                .map_or(("?", 0, 0), |t| (t.function.name(), t.lo, t.hi));
             CircuitError::OutOfTable {
                 layer: self.layer.to_string(),
                 function,
                 value: q,
                 real: crate::fixed_point::dequantize(q, self.scale),
-                bound,
+                lo,
+                hi,
             }
         })
     }

@@ -44,16 +44,17 @@ pub fn run(args: Args) -> Result<()> {
         s.scale, s.range_bits, s.lanes_in, s.lanes_out, prep.k, samples.len(), prep.stored.peak
     );
     println!(
-        "{:<36} {:<9} {:>10} {:>10} {:>20} {:>14}",
+        "{:<36} {:<9} {:>10} {:>10} {:>24} {:>14}",
         "layer", "op", "min", "max", "table domain", "max |q-float|"
     );
     for line in layer_report(&float, &prep.graph, &samples)? {
+        let (lo, hi) = line.domain;
         let table = match line.function {
-            Some(f) => format!("{f} ±{:.3}", line.domain),
-            None => format!("±{}", line.domain),
+            Some(f) => format!("{f} [{lo:.2}, {hi:.2})"),
+            None => format!("±{hi}"),
         };
         println!(
-            "{:<36} {:<9} {:>10.4} {:>10.4} {:>20} {:>14.6}",
+            "{:<36} {:<9} {:>10.4} {:>10.4} {:>24} {:>14.6}",
             line.name, line.op, line.min, line.max, table, line.max_error
         );
     }
