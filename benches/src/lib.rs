@@ -55,3 +55,44 @@ pub fn prepare(name: &str) -> Prepared {
         k: cal.k,
     }
 }
+
+/// A one-op circuit (inputs followed by `op`) with inputs of the given shapes, element `i` of input `j`
+/// being `fill(j, i)`, its quantized inputs and its minimal `k`.
+pub fn single_op(
+    op: zkinfer_circuits::OpKind,
+    shapes: &[Vec<usize>],
+    scale: u32,
+    fill: impl Fn(usize, usize) -> f64,
+) -> Prepared {
+    let range_bits = scale + 6;
+    let graph = zkinfer_circuits::testing::single_op_graph(op, shapes, scale, range_bits);
+    let inputs: Vec<QTensor> = shapes
+        .iter()
+        .enumerate()
+        .map(|(j, s)| {
+            let n: usize = s.iter().product();
+            let values: Vec<f64> = (0..n).map(|i| fill(j, i)).collect();
+            QTensor::from_f64(s.clone(), &values, scale).expect("shape")
+        })
+        .collect();
+    let params = zkinfer_circuits::CircuitParams {
+        scale,
+        range_bits,
+        ..zkinfer_circuits::CircuitParams::default()
+    }
+    .for_graph(&graph);
+    let graph = Arc::new(graph);
+    let circuit = ModelCircuit::new(graph.clone(), params, false);
+    let (_, k) = circuit.cost().expect("cost");
+    Prepared {
+        graph,
+        circuit,
+        inputs,
+        k,
+    }
+}
+
+/// A fixed pattern in `[-1, 1)`.
+pub fn pattern(_input: usize, i: usize) -> f64 {
+    ((i * 37 % 101) as f64 / 101.0) * 2.0 - 1.0
+}

@@ -28,6 +28,10 @@ enum Command {
     Verify(commands::verify::Args),
     /// Write the Solidity verifier of a model's circuit.
     ExportVerifier(commands::export_verifier::Args),
+    /// Measure native inference, witness, keygen, prove, verify (medians), memory, proof size and gas.
+    Bench(commands::bench::Args),
+    /// Predict k, rows, columns, proving-key size, peak memory and proving time before any keygen.
+    Inspect(commands::inspect::Args),
     /// List the supported ONNX operators (markdown).
     Ops(commands::ops::Args),
     /// Verify proof.json with the Solidity verifier in an in-process EVM; prints gas and bytecode size.
@@ -62,6 +66,8 @@ fn main() {
         Command::ExportVerifier(a) => commands::export_verifier::run(a),
         Command::VerifyEvm(a) => commands::verify_evm::run(a),
         Command::Ops(a) => commands::ops::run(a),
+        Command::Inspect(a) => commands::inspect::run(a),
+        Command::Bench(a) => commands::bench::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {}", format!("{e:#}").replace('\n', " "));

@@ -3,6 +3,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use zkinfer_circuits::estimate::{available_memory, Estimate};
 use zkinfer_circuits::halo2_proofs::plonk::ProvingKey;
 use zkinfer_circuits::{Cost, ModelCircuit, QuantizedGraph};
 use zkinfer_models::settings::{calibrate_peak, choose_for_peak, SettingsChoice, StoredSettings};
@@ -203,10 +204,37 @@ impl Prepared {
         Ok(self.store().vk_path())
     }
 
+    /// What proving will cost, predicted before keygen.
+    pub fn estimate(&self) -> Estimate {
+        Estimate::of(&self.cost, self.k, &self.circuit.params)
+    }
+
+    /// Refuse (with the numbers) a run predicted to need more memory than the machine has, unless forced.
+    pub fn check_memory(&self, force: bool) -> Result<()> {
+        let e = self.estimate();
+        match available_memory() {
+            Some(avail) if e.peak_ram_bytes > avail && !force => bail!(
+                "{}: proving at k={} is predicted to need {} of memory ({} proving key), {} is available; \
+                 lower the scale (--scale) or pass --force to try anyway",
+                self.model.path,
+                e.k,
+                mib(e.peak_ram_bytes),
+                mib(e.pk_bytes),
+                mib(avail)
+            ),
+            _ => Ok(()),
+        }
+    }
+
     /// Columns as (advice, fixed incl. table, lookups).
     pub fn columns(&self) -> (usize, usize, usize) {
         self.circuit.params.columns()
     }
+}
+
+/// Bytes as MiB, for messages.
+pub fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
 }
 
 /// The verifying key for a proof: `--vk` if given, else the cached one for the proof's circuit. Checks

@@ -72,11 +72,7 @@ impl Default for SettingsChoice {
 /// bytes, so they are only used when asked for (`--lanes`).
 pub const LANES: [(usize, usize); 6] = [(2, 1), (4, 1), (4, 2), (8, 2), (8, 4), (16, 4)];
 
-/// Relative proving work of a circuit with `2^k` rows: `2^k · (16 + advice + 0.83·fixed)`, a fit of the
-/// prove times of mlp_wide over six MAC layouts (k = 11..17) on a 2-core machine (within 10%).
-pub fn proving_work(k: u32, advice: usize, fixed: usize) -> u64 {
-    (1u64 << k) * (1600 + 100 * advice as u64 + 83 * fixed as u64)
-}
+pub use zkinfer_circuits::estimate::proving_work;
 
 /// Scale bits considered when choosing automatically: at least 10 fractional bits (a resolution of about
 /// 0.001, which keeps the MLPs' outputs within ~0.005 of float); `--scale` goes lower for speed.

@@ -111,11 +111,7 @@ impl KeyStore {
         circuit: &ModelCircuit,
         header: &KeyHeader,
     ) -> Result<ProvingKey<G1Affine>> {
-        let shape = zkinfer_circuits::halo2_proofs::plonk::Circuit::without_witnesses(circuit);
-        let vk =
-            keygen_vk(&srs.params, &shape).map_err(|e| ProverError::Keygen(format!("{e:?}")))?;
-        let pk = keygen_pk(&srs.params, vk, &shape)
-            .map_err(|e| ProverError::Keygen(format!("{e:?}")))?;
+        let pk = generate_pk(srs, circuit)?;
         let mut payload = Vec::new();
         pk.write(&mut payload, SerdeFormat::RawBytesUnchecked)
             .map_err(io_err(&self.pk_path()))?;
@@ -129,6 +125,14 @@ impl KeyStore {
         )?;
         Ok(pk)
     }
+}
+
+/// Generate the proving key (and in it the verifying key) of `circuit`'s witness-free shape, without
+/// storing anything.
+pub fn generate_pk(srs: &Srs, circuit: &ModelCircuit) -> Result<ProvingKey<G1Affine>> {
+    let shape = zkinfer_circuits::halo2_proofs::plonk::Circuit::without_witnesses(circuit);
+    let vk = keygen_vk(&srs.params, &shape).map_err(|e| ProverError::Keygen(format!("{e:?}")))?;
+    keygen_pk(&srs.params, vk, &shape).map_err(|e| ProverError::Keygen(format!("{e:?}")))
 }
 
 fn encode_vk(

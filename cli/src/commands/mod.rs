@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod calibrate;
 pub mod export_verifier;
+pub mod inspect;
 pub mod ops;
 pub mod prove;
 pub mod verify;

@@ -22,6 +22,9 @@ pub struct Args {
     output: PathBuf,
     #[command(flatten)]
     settings: SettingsArgs,
+    /// Prove even if the predicted peak memory exceeds what the machine has available.
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -51,6 +54,7 @@ pub fn run(args: Args) -> Result<()> {
                 args.input.display()
             )
         })?;
+    prep.check_memory(args.force)?;
     let float = prep.model.run_float(&input)?;
     let srs = t.phase("srs", || prep.srs())?;
     let (pk, generated) = t.phase("keygen", || prep.proving_key(&srs))?;

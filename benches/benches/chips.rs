@@ -1,0 +1,139 @@
+//! Per-chip criterion benches: one circuit per op, each big enough that its chip dominates, proved with a
+//! local dev SRS. `cargo bench -p zkinfer-benches --bench chips`.
+//!
+//! - dot product: Dense 64 -> 32 (the MAC chip);
+//! - rescale: Relu over 1024 elements (a requant row each);
+//! - lookup activation: Sigmoid over 1024 elements (requant + function table);
+//! - conv: 3x3 Conv, 2 -> 4 channels over 12x12;
+//! - pooling: 2x2 average pool over 4 x 16 x 16;
+//! - division: 256 witness quotients (the divide gate);
+//! - matmul: 16 x 16 x 16 product of two witnesses (Freivalds).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use rand::rngs::OsRng;
+use zkinfer_benches::{pattern, single_op, Prepared};
+use zkinfer_circuits::halo2_proofs::plonk::{keygen_pk, keygen_vk};
+use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use zkinfer_circuits::ops::geometry::Window;
+use zkinfer_circuits::ops::{Conv, Dense, Divide, Lookup, MatMul, Pool, PoolDivisor, Relu};
+use zkinfer_circuits::{Activation, FnTable, Function, OpKind};
+use zkinfer_prover::proof::prove;
+use zkinfer_prover::Bn256;
+
+const SCALE: u32 = 8;
+
+fn bench_chip(c: &mut Criterion, name: &str, p: Prepared) {
+    let params = ParamsKZG::<Bn256>::setup(p.k, OsRng);
+    let vk = keygen_vk(&params, &p.circuit).expect("vk");
+    let pk = keygen_pk(&params, vk, &p.circuit).expect("pk");
+    let trace = p.graph.eval(&p.inputs).expect("eval");
+    let instances = p.circuit.instances(&trace);
+    let witness = p.circuit.with_inputs(p.inputs.clone());
+    let mut group = c.benchmark_group(format!("chip/{name} (k={})", p.k));
+    group.sample_size(10);
+    group.bench_function("witness", |b| {
+        b.iter(|| p.graph.eval(&p.inputs).expect("eval"))
+    });
+    group.bench_function("prove", |b| {
+        b.iter(|| prove(&params, &pk, witness.clone(), &instances).expect("prove"))
+    });
+    group.finish();
+}
+
+fn window(k: usize, stride: usize, pad: usize) -> Window {
+    Window {
+        kernel: [k, k],
+        strides: [stride, stride],
+        pads: [pad, pad, pad, pad],
+        dilations: [1, 1],
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let w = |n: usize| {
+        (0..n)
+            .map(|i| (i as i64 * 7919 % 512) - 256)
+            .collect::<Vec<i64>>()
+    };
+    let dense = OpKind::Dense(Dense {
+        n_in: 64,
+        n_out: 32,
+        weights: w(64 * 32),
+        bias: vec![0; 32],
+        act: Activation::None,
+    });
+    bench_chip(
+        c,
+        "dot product",
+        single_op(dense, &[vec![1, 64]], SCALE, pattern),
+    );
+    let relu = OpKind::Relu(Relu { scale: SCALE });
+    bench_chip(
+        c,
+        "rescale",
+        single_op(relu, &[vec![1, 1024]], SCALE, pattern),
+    );
+    let sigmoid = OpKind::Lookup(Lookup {
+        table: FnTable {
+            function: Function::Sigmoid,
+            lo: -(2 << SCALE),
+            hi: 2 << SCALE,
+        },
+        scale: SCALE,
+    });
+    bench_chip(
+        c,
+        "lookup activation",
+        single_op(sigmoid, &[vec![1, 1024]], SCALE, pattern),
+    );
+    let conv = OpKind::Conv(Conv {
+        c_in: 2,
+        c_out: 4,
+        group: 1,
+        window: window(3, 1, 1),
+        weights: w(4 * 2 * 9),
+        bias: vec![0; 4],
+        act: Activation::Relu,
+    });
+    bench_chip(
+        c,
+        "conv",
+        single_op(conv, &[vec![1, 2, 12, 12]], SCALE, pattern),
+    );
+    let pool = OpKind::Pool(Pool {
+        window: window(2, 2, 0),
+        divisor: PoolDivisor::KernelArea,
+        scale: SCALE,
+    });
+    bench_chip(
+        c,
+        "pooling",
+        single_op(pool, &[vec![1, 4, 16, 16]], SCALE, pattern),
+    );
+    // Denominators in [1, 3): the pattern shifted up.
+    let positive = |j: usize, i: usize| pattern(j, i) + 2.0 * j as f64;
+    bench_chip(
+        c,
+        "division",
+        single_op(
+            OpKind::Divide(Divide),
+            &[vec![256], vec![256]],
+            SCALE,
+            positive,
+        ),
+    );
+    let matmul = OpKind::MatMul(MatMul {
+        batch: 1,
+        m: 16,
+        k: 16,
+        n: 16,
+    });
+    bench_chip(
+        c,
+        "matmul (Freivalds)",
+        single_op(matmul, &[vec![1, 16, 16], vec![1, 16, 16]], SCALE, pattern),
+    );
+}
+
+criterion_group!(chips, benches);
+criterion_main!(chips);

@@ -1,0 +1,86 @@
+//! What proving a circuit will cost, predicted from its shape before any keygen: proving-key size, peak
+//! memory and proving time. The formulas are fits of measurements on the bench models (2-core machine,
+//! `benches/compare.sh`, 2026-11-22); `zkinfer inspect` prints them and `zkinfer bench` measures them.
+//!
+//! - proving key: `32 B · 2^k · (2.55·fixed + 23)`: fixed columns (weights, selectors, the table) are
+//!   kept as values, coefficients and extended-domain evaluations; the rest is the permutation and
+//!   Lagrange polynomials (mlp_digits, mlp_wide, LeNet: within 2%);
+//! - peak memory: `16 MiB + 3.5 x proving key` (the key, the advice polynomials and their extended
+//!   evaluations while proving; within 15%);
+//! - proving time: `45 ns x work + 0.15 s` with `work = 2^k · (16 + advice + 0.83·fixed) · 100` (within 10%
+//!   from k = 11 to 14; it scales with cores).
+
+use crate::circuit::CircuitParams;
+use crate::cost::Cost;
+use serde::{Deserialize, Serialize};
+
+/// Relative proving work of a circuit with `2^k` rows: `2^k · (1600 + 100·advice + 83·fixed)`.
+pub fn proving_work(k: u32, advice: usize, fixed: usize) -> u64 {
+    (1u64 << k) * (1600 + 100 * advice as u64 + 83 * fixed as u64)
+}
+
+/// The predicted cost of proving one circuit.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub k: u32,
+    pub rows: usize,
+    pub advice: usize,
+    /// Fixed columns, the lookup table's included.
+    pub fixed: usize,
+    pub lookups: usize,
+    pub pk_bytes: u64,
+    pub peak_ram_bytes: u64,
+    pub prove_seconds: f64,
+}
+
+impl Estimate {
+    pub fn of(cost: &Cost, k: u32, params: &CircuitParams) -> Self {
+        let (advice, fixed, lookups) = params.columns();
+        let pk_bytes = (32.0 * (1u64 << k) as f64 * (2.55 * fixed as f64 + 23.0)) as u64;
+        let peak_ram_bytes = (16u64 << 20) + (3.5 * pk_bytes as f64) as u64;
+        let prove_seconds = 45e-9 * proving_work(k, advice, fixed) as f64 + 0.15;
+        Self {
+            k,
+            rows: cost.rows(),
+            advice,
+            fixed,
+            lookups,
+            pk_bytes,
+            peak_ram_bytes,
+            prove_seconds,
+        }
+    }
+}
+
+/// Memory the machine can give a new process now: `$ZKINFER_MEMORY_LIMIT` (bytes) when set (for
+/// containers whose `/proc/meminfo` shows the host), else `MemAvailable`, if the platform says.
+pub fn available_memory() -> Option<u64> {
+    if let Some(limit) = std::env::var("ZKINFER_MEMORY_LIMIT")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+    {
+        return Some(limit);
+    }
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn larger_circuits_cost_more() {
+        let params = CircuitParams::default();
+        let cost = Cost::default();
+        let small = Estimate::of(&cost, 11, &params);
+        let large = Estimate::of(&cost, 14, &params);
+        assert!(
+            large.pk_bytes == 8 * small.pk_bytes || large.pk_bytes.abs_diff(8 * small.pk_bytes) < 8
+        );
+        assert!(large.peak_ram_bytes > small.peak_ram_bytes);
+        assert!(large.prove_seconds > small.prove_seconds);
+    }
+}

@@ -1,0 +1,85 @@
+//! `zkinfer inspect model.onnx`: the circuit a model becomes and what proving it will cost, before any
+//! keygen: settings, rows per chip, k, columns, and the predicted proving-key size, peak memory and
+//! proving time (see `zkinfer_circuits::estimate`).
+
+use crate::pipeline::{load_model, mib, prepare, Calibration, SettingsArgs};
+use anyhow::Result;
+use std::path::PathBuf;
+use zkinfer_circuits::estimate::available_memory;
+use zkinfer_models::read_input_file;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ONNX model.
+    model: PathBuf,
+    /// An input to calibrate on when no settings are cached and no --calibration is given.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    #[command(flatten)]
+    settings: SettingsArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let model = load_model(&args.model)?;
+    let input = match &args.input {
+        Some(p) => Some(read_input_file(p)?.single(&model.graph.input_sizes())?),
+        None => None,
+    };
+    let fallback = match &input {
+        Some(i) => Calibration::Input(i),
+        None => Calibration::CachedOnly,
+    };
+    let calibration = args.settings.calibration(fallback);
+    let prep = prepare(model, calibration, args.settings.overrides())?;
+    let e = prep.estimate();
+    let c = prep.cost;
+    let s = prep.stored.settings;
+    let available = available_memory();
+    if args.json {
+        let json = serde_json::json!({
+            "model": prep.model.path,
+            "settings": s,
+            "cost": c,
+            "estimate": e,
+            "available_memory_bytes": available,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
+    println!("model       {}", prep.model.path);
+    println!(
+        "settings    scale 2^{}, range ±2^{}, lanes {}x{}, calibrated on {}",
+        s.scale,
+        s.range_bits - 1,
+        s.lanes_in,
+        s.lanes_out,
+        prep.stored.source
+    );
+    println!(
+        "rows        mac {}, requant {}, table {}, freivalds {} -> {} rows, k={}",
+        c.mac_rows,
+        c.requant_rows,
+        c.table_rows,
+        c.freivalds_rows,
+        c.rows(),
+        e.k
+    );
+    println!(
+        "columns     {} advice, {} fixed (incl. the table), {} lookups",
+        e.advice, e.fixed, e.lookups
+    );
+    println!("proving key {} (predicted)", mib(e.pk_bytes));
+    println!(
+        "peak memory {} (predicted){}",
+        mib(e.peak_ram_bytes),
+        available.map_or(String::new(), |a| format!(", {} available", mib(a)))
+    );
+    println!(
+        "prove time  {:.2} s (predicted for a 2-core machine)",
+        e.prove_seconds
+    );
+    Ok(())
+}
