@@ -5,8 +5,11 @@
 use crate::error::{ContractError, Result};
 use revm::context::result::{ExecutionResult, Output};
 use revm::context::TxEnv;
+use revm::context_interface::ContextTr;
+use revm::database::DatabaseRef;
 use revm::database::InMemoryDB;
-use revm::primitives::{Address, Bytes, TxKind};
+use revm::primitives::{Address, Bytes, TxKind, U256};
+use revm::state::AccountInfo;
 use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext, MainnetEvm};
 
 /// Gas limit of every call (the EIP-7825 transaction cap).
@@ -19,7 +22,6 @@ type Evm = MainnetEvm<revm::handler::MainnetContext<InMemoryDB>>;
 pub struct InProcessEvm {
     evm: Evm,
     caller: Address,
-    nonce: u64,
 }
 
 /// The result of a call.
@@ -44,29 +46,86 @@ impl InProcessEvm {
                 cfg.limit_contract_code_size = Some(usize::MAX);
                 cfg.limit_contract_initcode_size = Some(usize::MAX);
                 cfg.tx_gas_limit_cap = Some(u64::MAX);
+                // Several callers transact in tests; nonces are not what is being checked here.
+                cfg.disable_nonce_check = true;
             });
         Self {
             evm: ctx.build_mainnet(),
             caller: Address::repeat_byte(0x11),
-            nonce: 0,
         }
     }
 
+    /// Give `address` a balance of `wei`.
+    pub fn fund(&mut self, address: Address, wei: U256) {
+        let info = AccountInfo {
+            balance: wei,
+            ..self.account(address)
+        };
+        self.evm.ctx.db_mut().insert_account_info(address, info);
+    }
+
+    fn account(&self, address: Address) -> AccountInfo {
+        self.evm
+            .ctx
+            .db_ref()
+            .basic_ref(address)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// The balance of `address`.
+    pub fn balance(&self, address: Address) -> U256 {
+        self.account(address).balance
+    }
+
+    /// Set the block timestamp of the next transactions.
+    pub fn set_timestamp(&mut self, seconds: u64) {
+        self.evm
+            .ctx
+            .modify_block(|b| b.timestamp = U256::from(seconds));
+    }
+
+    /// The block timestamp of the next transactions.
+    pub fn timestamp(&self) -> u64 {
+        self.evm.ctx.block.timestamp.saturating_to()
+    }
+
     fn transact(&mut self, kind: TxKind, data: Vec<u8>, gas_limit: u64) -> Result<ExecutionResult> {
+        self.transact_as(self.caller, kind, data, gas_limit, U256::ZERO)
+    }
+
+    fn transact_as(
+        &mut self,
+        caller: Address,
+        kind: TxKind,
+        data: Vec<u8>,
+        gas_limit: u64,
+        value: U256,
+    ) -> Result<ExecutionResult> {
         let tx = TxEnv::builder()
-            .caller(self.caller)
+            .caller(caller)
             .kind(kind)
             .data(Bytes::from(data))
             .gas_limit(gas_limit)
-            .nonce(self.nonce)
+            .value(value)
             .build()
             .map_err(|e| ContractError::Evm(format!("{e:?}")))?;
-        let result = self
-            .evm
+        self.evm
             .transact_commit(tx)
-            .map_err(|e| ContractError::Evm(format!("{e:?}")))?;
-        self.nonce += 1;
-        Ok(result)
+            .map_err(|e| ContractError::Evm(format!("{e:?}")))
+    }
+
+    /// Call `to` from `caller` with `calldata`, sending `value` wei.
+    pub fn call_as(
+        &mut self,
+        caller: Address,
+        to: Address,
+        calldata: Vec<u8>,
+        value: U256,
+    ) -> Result<EvmOutcome> {
+        let result = self.transact_as(caller, TxKind::Call(to), calldata, GAS_LIMIT, value)?;
+        Ok(outcome(result))
     }
 
     /// Deploy creation bytecode; returns the address and the deployment gas.
@@ -90,23 +149,27 @@ impl InProcessEvm {
     /// Call `to` with `calldata`.
     pub fn call(&mut self, to: Address, calldata: Vec<u8>) -> Result<EvmOutcome> {
         let result = self.transact(TxKind::Call(to), calldata, GAS_LIMIT)?;
-        let gas_used = result.tx_gas_used();
-        Ok(match result {
-            ExecutionResult::Success { output, .. } => EvmOutcome {
-                success: true,
-                gas_used,
-                output: output.into_data().to_vec(),
-            },
-            ExecutionResult::Revert { output, .. } => EvmOutcome {
-                success: false,
-                gas_used,
-                output: output.to_vec(),
-            },
-            ExecutionResult::Halt { .. } => EvmOutcome {
-                success: false,
-                gas_used,
-                output: vec![],
-            },
-        })
+        Ok(outcome(result))
+    }
+}
+
+fn outcome(result: ExecutionResult) -> EvmOutcome {
+    let gas_used = result.tx_gas_used();
+    match result {
+        ExecutionResult::Success { output, .. } => EvmOutcome {
+            success: true,
+            gas_used,
+            output: output.into_data().to_vec(),
+        },
+        ExecutionResult::Revert { output, .. } => EvmOutcome {
+            success: false,
+            gas_used,
+            output: output.to_vec(),
+        },
+        ExecutionResult::Halt { .. } => EvmOutcome {
+            success: false,
+            gas_used,
+            output: vec![],
+        },
     }
 }

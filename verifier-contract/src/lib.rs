@@ -3,15 +3,19 @@
 //! Owns the on-chain side: generating the Solidity verifier for a verifying key ([`solidity`], today via
 //! snark-verifier's EVM loader), compiling Solidity with solcjs ([`solc`]: npm `solc`, installed by
 //! `verifier-contract/js/package.json`, run by node, no network), encoding calldata and executing
-//! contracts in an in-process revm ([`evm`]).
+//! contracts in an in-process revm ([`evm`]); and the verify-before-pay job contract `InferenceMarket`
+//! ([`market`]: its source under `contracts/`, ABI encoding of its calls, the input commitment).
 
 pub mod error;
 pub mod evm;
+pub mod market;
 pub mod solc;
 pub mod solidity;
 
 pub use error::ContractError;
 pub use evm::{EvmOutcome, InProcessEvm};
+/// The EVM types the API speaks in.
+pub use revm::primitives::{Address, U256};
 pub use solc::{compile, Compiled};
 pub use solidity::{encode_calldata, verifier_solidity};
 

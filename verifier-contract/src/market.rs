@@ -1,0 +1,141 @@
+//! The verify-before-pay job contract (`contracts/InferenceMarket.sol`): its source, and the ABI encoding
+//! of its calls and of the input commitment a requester posts.
+//!
+//! A job commits to its input as `keccak256` of the input's public instance words (the first instances of
+//! a proof made with `--public-input`, each a 32-byte big-endian field element, as in the verifier's
+//! calldata). The reward is paid by `submit` only if the job's verifier accepts the proof and the proof's
+//! input matches the commitment.
+
+use halo2_proofs::halo2curves::bn256::Fr;
+use halo2_proofs::halo2curves::ff::PrimeField;
+use revm::primitives::{keccak256, Address, U256};
+
+/// The contract source (also holds the `ReentrantWorker` test helper).
+pub const MARKET_SOL: &str = include_str!("../contracts/InferenceMarket.sol");
+
+/// A field element as the EVM's 32-byte big-endian word.
+pub fn word(f: &Fr) -> [u8; 32] {
+    let mut w = f.to_repr();
+    w.reverse();
+    w
+}
+
+/// The commitment to an input: `keccak256` of its instance words, packed.
+pub fn input_commitment(inputs: &[Fr]) -> [u8; 32] {
+    let packed: Vec<u8> = inputs.iter().flat_map(word).collect();
+    keccak256(packed).0
+}
+
+fn selector(signature: &str) -> [u8; 4] {
+    let h = keccak256(signature.as_bytes());
+    [h[0], h[1], h[2], h[3]]
+}
+
+fn uint(v: u64) -> [u8; 32] {
+    U256::from(v).to_be_bytes()
+}
+
+fn address(a: Address) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w[12..].copy_from_slice(a.as_slice());
+    w
+}
+
+/// `post(verifier, inputCommitment, numInputs, deadline)` (the reward is the call's value).
+pub fn encode_post(
+    verifier: Address,
+    commitment: [u8; 32],
+    num_inputs: u32,
+    deadline: u64,
+) -> Vec<u8> {
+    let mut out = selector("post(address,bytes32,uint32,uint64)").to_vec();
+    out.extend(address(verifier));
+    out.extend(commitment);
+    out.extend(uint(u64::from(num_inputs)));
+    out.extend(uint(deadline));
+    out
+}
+
+/// `submit(id, instances, proof)`.
+pub fn encode_submit(id: u64, instances: &[Fr], proof: &[u8]) -> Vec<u8> {
+    encode_with_dynamic("submit(uint256,uint256[],bytes)", id, instances, proof)
+}
+
+/// `work(id, instances, proof)` of the `ReentrantWorker` test helper.
+pub fn encode_work(id: u64, instances: &[Fr], proof: &[u8]) -> Vec<u8> {
+    encode_with_dynamic("work(uint256,uint256[],bytes)", id, instances, proof)
+}
+
+fn encode_with_dynamic(signature: &str, id: u64, instances: &[Fr], proof: &[u8]) -> Vec<u8> {
+    let mut out = selector(signature).to_vec();
+    let head = 3 * 32;
+    let array_len = 32 + 32 * instances.len();
+    out.extend(uint(id));
+    out.extend(uint(head as u64));
+    out.extend(uint((head + array_len) as u64));
+    out.extend(uint(instances.len() as u64));
+    for f in instances {
+        out.extend(word(f));
+    }
+    out.extend(uint(proof.len() as u64));
+    out.extend_from_slice(proof);
+    out.resize(out.len() + (32 - proof.len() % 32) % 32, 0);
+    out
+}
+
+/// `refund(id)`.
+pub fn encode_refund(id: u64) -> Vec<u8> {
+    let mut out = selector("refund(uint256)").to_vec();
+    out.extend(uint(id));
+    out
+}
+
+/// A no-argument view call, e.g. `reentered()` or `nextJob()`.
+pub fn encode_view(signature: &str) -> Vec<u8> {
+    selector(signature).to_vec()
+}
+
+/// The `ReentrantWorker` constructor argument (the market), to append to its creation code.
+pub fn encode_address_arg(a: Address) -> Vec<u8> {
+    address(a).to_vec()
+}
+
+/// The reason string of a `revert("...")`, if the output is one.
+pub fn revert_reason(output: &[u8]) -> Option<String> {
+    let data = output.strip_prefix(&[0x08, 0xc3, 0x79, 0xa0])?;
+    let len = usize::try_from(U256::from_be_slice(data.get(32..64)?)).ok()?;
+    String::from_utf8(data.get(64..64 + len)?.to_vec()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_match_the_abi() {
+        // keccak256("transfer(address,uint256)") starts with a9059cbb (ERC-20).
+        assert_eq!(
+            selector("transfer(address,uint256)"),
+            [0xa9, 0x05, 0x9c, 0xbb]
+        );
+    }
+
+    #[test]
+    fn revert_reasons_decode() {
+        let mut out = vec![0x08, 0xc3, 0x79, 0xa0];
+        out.extend(uint(32));
+        out.extend(uint(10));
+        let mut text = b"job closed".to_vec();
+        text.resize(32, 0);
+        out.extend(text);
+        assert_eq!(revert_reason(&out).as_deref(), Some("job closed"));
+        assert_eq!(revert_reason(&[1, 2, 3]), None);
+    }
+
+    #[test]
+    fn words_are_big_endian() {
+        let w = word(&Fr::from(258));
+        assert_eq!((w[30], w[31]), (1, 2));
+        assert!(w[..30].iter().all(|b| *b == 0));
+    }
+}
