@@ -30,6 +30,8 @@ enum Command {
     ExportVerifier(commands::export_verifier::Args),
     /// Measure native inference, witness, keygen, prove, verify (medians), memory, proof size and gas.
     Bench(commands::bench::Args),
+    /// Print the input commitment (keccak256 of the input's instance words) a market job posts.
+    Commit(commands::commit::Args),
     /// Predict k, rows, columns, proving-key size, peak memory and proving time before any keygen.
     Inspect(commands::inspect::Args),
     /// List the supported ONNX operators (markdown).
@@ -68,6 +70,7 @@ fn main() {
         Command::Ops(a) => commands::ops::run(a),
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Bench(a) => commands::bench::run(a),
+        Command::Commit(a) => commands::commit::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {}", format!("{e:#}").replace('\n', " "));

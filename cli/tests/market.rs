@@ -69,6 +69,16 @@ fn setup(dir: &Path) -> World {
     let cal = zoo("mlp_digits", "cal.json");
     let other_src = export(dir, "mlp_digits", &["--calibration", cal.to_str().unwrap()]);
     let artifact = ProofArtifact::read(&proof_path).unwrap();
+    // `zkinfer commit` prints the commitment of the proof's input instances.
+    let printed = ok(zkinfer(
+        dir,
+        &["commit", onnx.to_str().unwrap(), input.to_str().unwrap()],
+    ));
+    let instances = artifact.instances().unwrap();
+    assert_eq!(
+        printed.trim(),
+        format!("0x{}", hex_string(&input_commitment(&instances[..INPUTS])))
+    );
     let mut evm = InProcessEvm::new();
     let deploy = |evm: &mut InProcessEvm, src: &str, name: &str, args: &[u8]| {
         let mut code = compile(&format!("{name}.sol"), src, name, false)
@@ -230,4 +240,8 @@ fn reentrant_worker_is_paid_once() {
         .call_as(w.worker, attacker, encode_view("reentered()"), U256::ZERO)
         .unwrap();
     assert_eq!(U256::from_be_slice(&reentered.output), U256::ZERO);
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

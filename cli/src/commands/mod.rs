@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod calibrate;
+pub mod commit;
 pub mod export_verifier;
 pub mod inspect;
 pub mod ops;

@@ -1,0 +1,44 @@
+//! `zkinfer commit model.onnx input.json`: the input commitment a requester posts to `InferenceMarket`:
+//! `keccak256` of the input's public instance words (the input quantized with the model's settings, each a
+//! 32-byte big-endian field element), i.e. what a proof made with `--public-input` starts with.
+
+use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use zkinfer_circuits::fixed_point::to_field;
+use zkinfer_circuits::QTensor;
+use zkinfer_models::read_input_file;
+use zkinfer_verifier_contract::market::input_commitment;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ONNX model.
+    model: PathBuf,
+    /// The input, EZKL format.
+    input: PathBuf,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let model = load_model(&args.model)?;
+    let input = read_input_file(&args.input)?.single(&model.graph.input_sizes())?;
+    let calibration = args.settings.calibration(Calibration::Input(&input));
+    let mut overrides = args.settings.overrides();
+    overrides.public_input = true;
+    let prep = prepare(model, calibration, overrides)?;
+    let shapes = prep.graph.shapes()?;
+    let scale = prep.stored.settings.scale;
+    let mut words = Vec::new();
+    for (node, values) in prep.graph.input_nodes().iter().zip(&input) {
+        let t = QTensor::from_f64(shapes[*node].clone(), values, scale).context("input shape")?;
+        words.extend(t.data.iter().map(|v| to_field(*v)));
+    }
+    println!("0x{}", hex::encode(input_commitment(&words)));
+    eprintln!(
+        "({} input instances at scale 2^{scale}; post it with numInputs = {})",
+        words.len(),
+        words.len()
+    );
+    Ok(())
+}
