@@ -142,8 +142,4 @@ fn onnx_node_tests_of_every_supported_op() {
 }
 
 /// Claimed ops none of whose node tests zkinfer can run, and why they are still claimed.
-const WITHOUT_RUNNABLE_CASES: &[(&str, &str)] = &[(
-    "Pad",
-    "the node tests pad integer data or with the constant 1.2; zero padding (what CNNs use) is covered by \
-     the zoo model slice_concat and the Pad op's own tests",
-)];
+const WITHOUT_RUNNABLE_CASES: &[(&str, &str)] = &[];

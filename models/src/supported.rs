@@ -101,7 +101,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Transpose", "Slice", "Concat", "Pad"],
         onnx: "Flatten, Reshape, Squeeze, Unsqueeze, Identity, Transpose, Slice, Concat, Pad",
         zkinfer: "`Reshape` / `Transpose` / `Slice` / `Concat` / `Pad`",
-        notes: "free: no rows, the cells are reused (Slice with step 1; Concat of computed tensors; Pad with zeros points at one shared cell that a MAC row forces to 0)",
+        notes: "free: no rows, the cells are reused (Slice with step 1; Concat of computed tensors; Pad with zeros points at one shared cell that a MAC row forces to 0; a non-zero constant adds one exact Affine row per element)",
     },
 ];
 

@@ -150,26 +150,61 @@ pub(super) fn import_pad(
     op: &tract_onnx::tract_core::ops::array::Pad,
 ) -> Result<()> {
     use tract_onnx::tract_core::ops::array::PadMode;
-    let zero = match &op.mode {
+    let value = match &op.mode {
         PadMode::Constant(v) => v.cast_to::<f64>().ok().and_then(|t| {
-            t.to_plain_array_view::<f64>()
-                .ok()
-                .map(|a| a.iter().all(|x| *x == 0.0))
+            let a = t.to_plain_array_view::<f64>().ok()?;
+            let first = *a.iter().next()?;
+            a.iter().all(|x| *x == first).then_some(first)
         }),
         _ => None,
     };
-    if zero != Some(true) {
+    let Some(value) = value else {
         return Err(im.unsupported(
             node,
-            format!("padding mode {:?} (only constant 0)", op.mode),
+            format!("padding mode {:?} (only a constant)", op.mode),
         ));
+    };
+    let pad = FloatOp::Pad {
+        pads: op.pads.clone(),
+    };
+    if value == 0.0 {
+        im.push_unary(node, pad, "padding")?;
+        return Ok(());
     }
-    im.push_unary(
-        node,
-        FloatOp::Pad {
-            pads: op.pads.clone(),
+    // A constant c: zero padding (free), then + c on the padded positions only (an exact Affine whose
+    // bias is c there and 0 elsewhere: one rescale row per element).
+    let Value::Node(x) = im.input(node, 0)? else {
+        return Err(im.node_err(node, "padding a constant (tract should have folded this)"));
+    };
+    if im.graph.nodes[x].shape != im.input_shape(node, 0)? {
+        return Err(im.node_err(node, "operand shape differs from tract's"));
+    }
+    let shape = im.output_shape(node)?;
+    let map = zkinfer_circuits::ops::Pad {
+        pads: op.pads.clone(),
+    }
+    .gather(&im.graph.nodes[x].shape);
+    let zero_padded = im.push_anonymous(
+        &format!("{}.zero_pad", node.name),
+        pad,
+        vec![x],
+        shape.clone(),
+    );
+    let n = map.len();
+    let bias = map
+        .iter()
+        .map(|i| if i.is_some() { 0.0 } else { value })
+        .collect();
+    im.push(
+        node.id,
+        &node.name,
+        FloatOp::Affine {
+            coefficients: vec![vec![1.0; n]],
+            bias,
+            act: zkinfer_circuits::Activation::None,
         },
-        "padding",
-    )?;
+        vec![zero_padded],
+        shape,
+    );
     Ok(())
 }
