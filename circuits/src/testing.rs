@@ -60,6 +60,21 @@ pub fn mock_run(
     (failures, circuit, k)
 }
 
+/// Whether `graph` on `inputs` fails to synthesize with `params` (e.g. params lacking a gate the graph
+/// needs: it must refuse rather than lay out unconstrained cells).
+pub fn fails_to_synthesize(
+    graph: QuantizedGraph,
+    inputs: Vec<QTensor>,
+    params: CircuitParams,
+) -> bool {
+    let trace = graph.eval(&inputs).expect("oracle evaluates");
+    let circuit = ModelCircuit::new(Arc::new(graph), params, false);
+    let instances = circuit.instances(&trace);
+    let circuit = circuit.with_inputs(inputs);
+    let (_, k) = circuit.cost().expect("cost");
+    MockProver::run(k, &circuit, vec![instances]).is_err()
+}
+
 /// For a graph of inputs followed by a free re-indexing op: its eval gives `expected`, the honest circuit
 /// is satisfied, and claiming the operands' original order instead is rejected by the copy constraints.
 pub fn gather_is_constrained(graph: QuantizedGraph, inputs: &[Vec<i64>], expected: &[i64]) {

@@ -72,7 +72,7 @@ mod tests {
     use super::*;
     use crate::chips::requant::Tamper;
     use crate::circuit::{CircuitParams, TamperAt};
-    use crate::testing::{mock_run, single_op_graph};
+    use crate::testing::{fails_to_synthesize, mock_run, single_op_graph};
 
     const SCALE: u32 = 7;
     const BITS: u32 = 14;
@@ -173,12 +173,7 @@ mod tests {
             products: false,
             ..params(&graph)
         };
-        let trace = graph.eval(&inputs).expect("eval");
-        let circuit = crate::ModelCircuit::new(std::sync::Arc::new(graph), p, false);
-        let instances = circuit.instances(&trace);
-        let circuit = circuit.with_inputs(inputs);
-        let (_, k) = circuit.cost().expect("cost");
-        assert!(halo2_proofs::dev::MockProver::run(k, &circuit, vec![instances]).is_err());
+        assert!(fails_to_synthesize(graph, inputs, p));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! it into that layer's requant; on its own it is lowered as the identity affine map with the table
 //! activation, so each element costs one requant row and one function lookup.
 
-use super::{chunked_groups, Activation, AffineGroup, EvalCtx, Lowering, Op};
+use super::{identity_groups, Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::functions::FnTable;
 use crate::tensor::QTensor;
@@ -50,22 +50,12 @@ impl Op for Lookup {
     }
 
     fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
-        let n: usize = input_shapes[0].iter().product();
-        let one = 1i64 << self.scale;
-        Lowering::Affine(chunked_groups(n, lanes, |first, count| {
-            let slots: Vec<(usize, usize)> = (first..first + count).map(|i| (0, i)).collect();
-            let mut weights = vec![0; count * count];
-            for m in 0..count {
-                weights[m * count + m] = one;
-            }
-            AffineGroup {
-                slots,
-                weights,
-                bias: vec![0; count],
-                act: Activation::Table(self.table),
-                outputs: (first..first + count).collect(),
-            }
-        }))
+        identity_groups(
+            input_shapes,
+            lanes,
+            self.scale,
+            Activation::Table(self.table),
+        )
     }
 }
 
@@ -153,12 +143,9 @@ mod tests {
             ..crate::CircuitParams::default()
         };
         let x = QTensor::new(vec![2], vec![10, -3], 5).expect("shape");
-        let trace = graph.eval(std::slice::from_ref(&x)).expect("eval");
-        let circuit = crate::ModelCircuit::new(std::sync::Arc::new(graph), params, false);
-        let instances = circuit.instances(&trace);
-        let circuit = circuit.with_inputs(vec![x]);
-        let (_, k) = circuit.cost().expect("cost");
-        let run = halo2_proofs::dev::MockProver::run(k, &circuit, vec![instances]);
-        assert!(run.is_err(), "synthesized without the function lookup");
+        assert!(
+            crate::testing::fails_to_synthesize(graph, vec![x], params),
+            "synthesized without the function lookup"
+        );
     }
 }

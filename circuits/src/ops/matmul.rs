@@ -95,10 +95,8 @@ mod tests {
     use super::*;
     use crate::chips::freivalds::FreivaldsTamper;
     use crate::chips::requant::Tamper;
-    use crate::circuit::{CircuitParams, ModelCircuit, TamperAt};
-    use crate::testing::{mock_run, single_op_graph};
-    use halo2_proofs::dev::MockProver;
-    use std::sync::Arc;
+    use crate::circuit::{CircuitParams, TamperAt};
+    use crate::testing::{fails_to_synthesize, mock_run, single_op_graph};
 
     const SCALE: u32 = 7;
     const BITS: u32 = 14;
@@ -225,12 +223,7 @@ mod tests {
             matmuls: false,
             ..params(&graph)
         };
-        let trace = graph.eval(&inputs).expect("eval");
-        let circuit = ModelCircuit::new(Arc::new(graph), p, false);
-        let instances = circuit.instances(&trace);
-        let circuit = circuit.with_inputs(inputs);
-        let (_, k) = circuit.cost().expect("cost");
-        assert!(MockProver::run(k, &circuit, vec![instances]).is_err());
+        assert!(fails_to_synthesize(graph, inputs, p));
     }
 
     #[test]

@@ -291,6 +291,30 @@ pub(crate) fn sparse_groups(
     })
 }
 
+/// The identity map on operand 0 (weight `2^scale`) followed by `act`: how a standalone activation is laid
+/// out (one requant row per element).
+pub(crate) fn identity_groups(
+    input_shapes: &[&[usize]],
+    lanes: usize,
+    scale: u32,
+    act: Activation,
+) -> Lowering {
+    let n: usize = input_shapes[0].iter().product();
+    Lowering::Affine(chunked_groups(n, lanes, |first, count| {
+        let mut weights = vec![0; count * count];
+        for m in 0..count {
+            weights[m * count + m] = 1i64 << scale;
+        }
+        AffineGroup {
+            slots: (first..first + count).map(|i| (0, i)).collect(),
+            weights,
+            bias: vec![0; count],
+            act,
+            outputs: (first..first + count).collect(),
+        }
+    }))
+}
+
 /// The row-major coordinates of flat index `flat` in `shape`.
 pub(crate) fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
     let mut coords = vec![0; shape.len()];

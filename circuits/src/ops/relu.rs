@@ -1,7 +1,7 @@
 //! `Relu`: `y = max(x, 0)`. When it follows a Dense the importer fuses it into the Dense's requant; on its
 //! own it is lowered as the identity affine map with the Relu activation, checked by the same lookup.
 
-use super::{chunked_groups, Activation, AffineGroup, EvalCtx, Lowering, Op};
+use super::{identity_groups, Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -41,22 +41,7 @@ impl Op for Relu {
     }
 
     fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
-        let n: usize = input_shapes[0].iter().product();
-        let one = 1i64 << self.scale;
-        Lowering::Affine(chunked_groups(n, lanes, |first, count| {
-            let slots: Vec<(usize, usize)> = (first..first + count).map(|i| (0, i)).collect();
-            let mut weights = vec![0; count * count];
-            for m in 0..count {
-                weights[m * count + m] = one;
-            }
-            AffineGroup {
-                slots,
-                weights,
-                bias: vec![0; count],
-                act: Activation::Relu,
-                outputs: (first..first + count).collect(),
-            }
-        }))
+        identity_groups(input_shapes, lanes, self.scale, Activation::Relu)
     }
 }
 

@@ -20,6 +20,48 @@ struct AxisInfo {
     out: Option<usize>,
 }
 
+/// A non-unit axis of a binary `EinSum`: its size and its position in each operand and in the output.
+pub(super) struct EinAxis {
+    pub size: usize,
+    pub inputs: [Option<usize>; 2],
+    pub out: Option<usize>,
+}
+
+/// The axes of size other than 1 of a binary `EinSum` whose operands (by slot) have shapes `inputs`.
+pub(super) fn einsum_axes(
+    im: &Importer,
+    node: &TypedNode,
+    op: &EinSum,
+    inputs: [&[usize]; 2],
+    out_shape: &[usize],
+) -> Result<Vec<EinAxis>> {
+    let one = |v: &[usize]| -> Result<Option<usize>> {
+        match v {
+            [] => Ok(None),
+            [p] => Ok(Some(*p)),
+            _ => Err(im.unsupported(node, "repeated axis (diagonal)")),
+        }
+    };
+    let mut axes = Vec::new();
+    for axis in op.axes.iter_all_axes() {
+        let positions = [one(&axis.inputs[0])?, one(&axis.inputs[1])?];
+        let out = one(&axis.outputs[0])?;
+        let size = positions[0]
+            .map(|p| inputs[0][p])
+            .or(positions[1].map(|p| inputs[1][p]))
+            .or(out.map(|p| out_shape[p]))
+            .unwrap_or(1);
+        if size != 1 {
+            axes.push(EinAxis {
+                size,
+                inputs: positions,
+                out,
+            });
+        }
+    }
+    Ok(axes)
+}
+
 pub(super) fn import_einsum(im: &mut Importer, node: &TypedNode, op: &EinSum) -> Result<()> {
     if op.q_params.is_some() || node.inputs.len() != 2 {
         return Err(im.unsupported(node, "quantized or non-binary EinSum"));
@@ -41,29 +83,18 @@ pub(super) fn import_einsum(im: &mut Importer, node: &TypedNode, op: &EinSum) ->
     let w_slot = 1 - x_slot;
     let x_shape = im.input_shape(node, x_slot)?;
     let out_shape = im.output_shape(node)?;
-    let one = |v: &[usize]| -> Result<Option<usize>> {
-        match v {
-            [] => Ok(None),
-            [p] => Ok(Some(*p)),
-            _ => Err(im.unsupported(node, "repeated axis (diagonal)")),
-        }
-    };
-    let mut axes = Vec::new();
-    for axis in op.axes.iter_all_axes() {
-        let (x, w, out) = (
-            one(&axis.inputs[x_slot])?,
-            one(&axis.inputs[w_slot])?,
-            one(&axis.outputs[0])?,
-        );
-        let size = x
-            .map(|p| x_shape[p])
-            .or(w.map(|p| w_shape[p]))
-            .or(out.map(|p| out_shape[p]))
-            .unwrap_or(1);
-        if size != 1 {
-            axes.push(AxisInfo { size, x, w, out });
-        }
-    }
+    let mut slot_shapes: [&[usize]; 2] = [&[], &[]];
+    slot_shapes[x_slot] = &x_shape;
+    slot_shapes[w_slot] = &w_shape;
+    let axes: Vec<AxisInfo> = einsum_axes(im, node, op, slot_shapes, &out_shape)?
+        .into_iter()
+        .map(|a| AxisInfo {
+            size: a.size,
+            x: a.inputs[x_slot],
+            w: a.inputs[w_slot],
+            out: a.out,
+        })
+        .collect();
     let (mut batch, mut contract, mut outs) = (vec![], vec![], vec![]);
     for ax in &axes {
         match (ax.x, ax.w, ax.out) {

@@ -6,6 +6,7 @@
 //! operands are gathered into `[batch, M, K]` and `[batch, K, N]` and the result back into the output's
 //! layout, all free re-indexings.
 
+use super::linear::einsum_axes;
 use super::Importer;
 use crate::error::Result;
 use crate::float_graph::FloatOp;
@@ -58,34 +59,15 @@ pub(super) fn import_matmul(
     if im.graph.nodes[a].shape != a_shape || im.graph.nodes[b].shape != b_shape {
         return Err(im.node_err(node, "operand shape differs from tract's"));
     }
-    let one = |v: &[usize]| -> Result<Option<usize>> {
-        match v {
-            [] => Ok(None),
-            [p] => Ok(Some(*p)),
-            _ => Err(im.unsupported(node, "repeated axis (diagonal)")),
-        }
-    };
-    let mut axes = Vec::new();
-    for axis in op.axes.iter_all_axes() {
-        let (pa, pb, po) = (
-            one(&axis.inputs[0])?,
-            one(&axis.inputs[1])?,
-            one(&axis.outputs[0])?,
-        );
-        let size = pa
-            .map(|p| a_shape[p])
-            .or(pb.map(|p| b_shape[p]))
-            .or(po.map(|p| out_shape[p]))
-            .unwrap_or(1);
-        if size != 1 {
-            axes.push(Axis {
-                size,
-                a: pa,
-                b: pb,
-                out: po,
-            });
-        }
-    }
+    let axes: Vec<Axis> = einsum_axes(im, node, op, [&a_shape, &b_shape], &out_shape)?
+        .into_iter()
+        .map(|x| Axis {
+            size: x.size,
+            a: x.inputs[0],
+            b: x.inputs[1],
+            out: x.out,
+        })
+        .collect();
     let (mut batch, mut rows, mut inner, mut cols) = (vec![], vec![], vec![], vec![]);
     for ax in &axes {
         match (ax.a, ax.b, ax.out) {
