@@ -34,7 +34,9 @@ def ours(work, m):
         "pk_mb": grab(r"pk_bytes (\d+)", pk) / 1e6,
         "proof_bytes": grab(r"proof\s+(\d+) bytes", out, int),
         "gas": grab(r"gas used (\d+)", evm, int),
-        "bytecode": grab(r"runtime bytecode (\d+) bytes", evm, int),
+        # the per-model verifying-key contract (the shared verifier is deployed once for all models)
+        "bytecode": grab(r"verifying-key contract: runtime (\d+) bytes", evm, int),
+        "shared_bytecode": grab(r"shared verifier: runtime (\d+) bytes", evm, int),
         "max_err": grab(r"max \|quantized - float\| = ([\d.]+)", out),
     }
 
@@ -77,4 +79,6 @@ for m in models:
         a, b = z[key], e[key]
         ratio = f"{a / b:.3f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else ""
         print(f"| {label} | {fmt(a)} | {fmt(b)} | {ratio} |")
+print("\nzkinfer verifier bytes: the model's verifying-key contract; the shared ZkinferVerifier "
+      f"({z.get('shared_bytecode')} bytes) is deployed once for every model.")
 print("\nEZKL verify gas and verifier size: ../shared/bench/README.md (its EVM step needs a native solc download).")

@@ -69,17 +69,13 @@ fn prove_verify_and_tamper(dir: &Path, model: &str, tolerance: f64) {
     assert!(evm.contains("evm verify: PASS, gas used"), "{evm}");
     let exported = ok(zkinfer(
         dir,
-        &[
-            "export-verifier",
-            onnx.to_str().unwrap(),
-            "-o",
-            "Verifier.sol",
-        ],
+        &["export-verifier", onnx.to_str().unwrap(), "-o", "evm"],
     ));
-    assert!(exported.contains("runtime bytecode"), "{exported}");
+    assert!(exported.contains("vk.json"), "{exported}");
+    assert!(!exported.contains("EXCEEDS"), "{exported}");
     ok(zkinfer(
         dir,
-        &["verify-evm", "proof.json", "--verifier", "Verifier.sol"],
+        &["verify-evm", "proof.json", "--exported", "evm"],
     ));
 
     // A flipped byte in the middle of the proof.
@@ -264,6 +260,13 @@ fn mlp_digits_end_to_end_and_foreign_keys_rejected() {
         "export-verifier",
         tiny.to_str().unwrap(),
         "-o",
+        "other/evm",
+    ]));
+    ok(run(&[
+        "export-verifier",
+        tiny.to_str().unwrap(),
+        "--legacy",
+        "-o",
         "other/Verifier.sol",
     ]));
     let tiny_hash = read_json(&other.join("proof.json"))["circuit_hash"]
@@ -290,7 +293,11 @@ fn mlp_digits_end_to_end_and_foreign_keys_rejected() {
         verdict.is_err(),
         "a proof verified under another model's key"
     );
-    // In the EVM: the other model's verifier reverts.
+    // In the EVM: the other model's verifying-key contract, and its snark-verifier verifier, revert.
+    fails_with(
+        run(&["verify-evm", "proof.json", "--exported", "other/evm"]),
+        "REJECTED",
+    );
     fails_with(
         run(&[
             "verify-evm",

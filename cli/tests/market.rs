@@ -13,14 +13,17 @@ use zkinfer_verifier_contract::market::{
     encode_address_arg, encode_post, encode_refund, encode_submit, encode_view, encode_work,
     input_commitment, revert_reason, MARKET_SOL,
 };
+use zkinfer_verifier_contract::reusable::deploy::deploy_vk;
+use zkinfer_verifier_contract::reusable::{VerifierData, VkFile, VERIFIER_CONTRACT, VERIFIER_SOL};
 use zkinfer_verifier_contract::{compile, Address, EvmOutcome, InProcessEvm, U256};
 
 const ETH: u64 = 1_000_000_000_000_000_000;
 /// tiny_linear's input: [1, 2, 4].
 const INPUTS: usize = 8;
 
-fn export(dir: &Path, model: &str, extra: &[&str]) -> String {
-    let out = dir.join(format!("{model}.sol"));
+/// `zkinfer export-verifier` for a zoo model: its EVM verifying-key data.
+fn export(dir: &Path, model: &str, extra: &[&str]) -> VerifierData {
+    let out = dir.join(format!("{model}-evm"));
     let onnx = zoo(model, "network.onnx");
     let mut args = vec![
         "export-verifier",
@@ -30,7 +33,8 @@ fn export(dir: &Path, model: &str, extra: &[&str]) -> String {
     ];
     args.extend(extra);
     ok(zkinfer(dir, &args));
-    std::fs::read_to_string(out).unwrap()
+    let vk = out.join("vk.json");
+    VkFile::read(&vk).unwrap().verifier_data(&vk).unwrap()
 }
 
 struct World {
@@ -65,9 +69,9 @@ fn setup(dir: &Path) -> World {
             proof_path.to_str().unwrap(),
         ],
     ));
-    let verifier_src = export(dir, "tiny_linear", &["--public-input"]);
+    let tiny_vk = export(dir, "tiny_linear", &["--public-input"]);
     let cal = zoo("mlp_digits", "cal.json");
-    let other_src = export(dir, "mlp_digits", &["--calibration", cal.to_str().unwrap()]);
+    let other_vk = export(dir, "mlp_digits", &["--calibration", cal.to_str().unwrap()]);
     let artifact = ProofArtifact::read(&proof_path).unwrap();
     // `zkinfer commit` prints the commitment of the proof's input instances.
     let printed = ok(zkinfer(
@@ -81,14 +85,16 @@ fn setup(dir: &Path) -> World {
     );
     let mut evm = InProcessEvm::new();
     let deploy = |evm: &mut InProcessEvm, src: &str, name: &str, args: &[u8]| {
-        let mut code = compile(&format!("{name}.sol"), src, name, false)
+        let mut code = compile(&format!("{name}.sol"), src, name, true)
             .unwrap()
             .creation;
         code.extend_from_slice(args);
         evm.deploy(code).unwrap().0
     };
-    let verifier = deploy(&mut evm, &verifier_src, "Halo2Verifier", &[]);
-    let other_verifier = deploy(&mut evm, &other_src, "Halo2Verifier", &[]);
+    // One shared verifier; each model is a verifying-key contract, the address a job names.
+    let shared = deploy(&mut evm, VERIFIER_SOL, VERIFIER_CONTRACT, &[]);
+    let verifier = deploy_vk(&mut evm, shared, &tiny_vk).unwrap().0;
+    let other_verifier = deploy_vk(&mut evm, shared, &other_vk).unwrap().0;
     let market = deploy(&mut evm, MARKET_SOL, "InferenceMarket", &[]);
     let (requester, worker) = (Address::repeat_byte(0xaa), Address::repeat_byte(0xbb));
     evm.fund(requester, U256::from(10 * ETH));

@@ -5,7 +5,7 @@
 //!   forge proofs), cached once per `k`;
 //! - `keys`: keygen and the key cache, keyed by the circuit's hash; keys and the verifier's SRS points
 //!   are written atomically in checksummed, versioned files ([`container`]);
-//! - [`proof`](crate::proof): proving (SHPLONK, Keccak EVM transcript, so the same bytes verify natively and on chain)
+//! - [`proof`](crate::proof): proving (GWC multi-open, Keccak EVM transcript, so the same bytes verify natively and on chain)
 //!   and native verification;
 //! - `artifact`: the versioned, self-describing `proof.json`.
 //!

@@ -1,4 +1,4 @@
-//! Proving and native verification: SHPLONK multi-open over KZG, with snark-verifier's Keccak EVM
+//! Proving and native verification: GWC multi-open over KZG, with snark-verifier's Keccak EVM
 //! transcript (64-byte uncompressed points), so one proof verifies natively and in the Solidity verifier.
 
 use crate::error::{ProverError, Result};
@@ -9,7 +9,7 @@ use snark_verifier_sdk::snark_verifier::system::halo2::transcript::evm::EvmTrans
 use zkinfer_circuits::halo2_proofs::plonk::{create_proof, verify_proof, ProvingKey, VerifyingKey};
 use zkinfer_circuits::halo2_proofs::poly::commitment::ParamsProver;
 use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use zkinfer_circuits::halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
+use zkinfer_circuits::halo2_proofs::poly::kzg::multiopen::{ProverGWC, VerifierGWC};
 use zkinfer_circuits::halo2_proofs::poly::kzg::strategy::SingleStrategy;
 use zkinfer_circuits::halo2_proofs::transcript::{TranscriptReadBuffer, TranscriptWriterBuffer};
 use zkinfer_circuits::ModelCircuit;
@@ -26,7 +26,7 @@ pub fn prove(
     instances: &[Fr],
 ) -> Result<Vec<u8>> {
     let mut transcript = Transcript::<Vec<u8>>::init(Vec::new());
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverGWC<'_, Bn256>, _, _, _, _>(
         params,
         pk,
         &[circuit],
@@ -47,7 +47,7 @@ pub fn verify(
 ) -> Result<()> {
     let run = || {
         let mut transcript = Transcript::<&[u8]>::init(proof);
-        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
+        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierGWC<'_, Bn256>, _, _, _>(
             params.verifier_params(),
             vk,
             SingleStrategy::new(params),

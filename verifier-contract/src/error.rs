@@ -8,6 +8,8 @@ pub enum ContractError {
     SolcMissing(String),
     #[error("solc: {0}")]
     Solc(String),
+    #[error("{0}")]
+    Unsupported(String),
     #[error("evm: {0}")]
     Evm(String),
 }

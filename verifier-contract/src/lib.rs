@@ -9,6 +9,7 @@
 pub mod error;
 pub mod evm;
 pub mod market;
+pub mod reusable;
 pub mod solc;
 pub mod solidity;
 

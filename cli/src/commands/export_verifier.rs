@@ -1,20 +1,37 @@
-//! `zkinfer export-verifier model.onnx -o Verifier.sol`
+//! `zkinfer export-verifier model.onnx [-o DIR]`: the shared `ZkinferVerifier.sol` and the model's
+//! `vk.json` (its verifying-key contract's data); `--legacy -o Verifier.sol` writes snark-verifier's
+//! per-circuit Solidity verifier instead.
 
 use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
+use zkinfer_prover::cache::write_atomic;
 use zkinfer_prover::keys::read_vk;
-use zkinfer_verifier_contract::{compile, verifier_solidity, EIP170_LIMIT};
+use zkinfer_verifier_contract::reusable::{
+    deploy::compile_verifier, verifier_data, vk_contract_runtime, VkFile, VERIFIER_SOL,
+};
+use zkinfer_verifier_contract::{compile, verifier_solidity, Address, EIP170_LIMIT};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The ONNX model.
     model: PathBuf,
-    /// Where to write the Solidity source.
-    #[arg(short, long, default_value = "Verifier.sol")]
-    output: PathBuf,
+    /// Output folder (ZkinferVerifier.sol and vk.json); with --legacy, the Solidity file.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Write snark-verifier's per-circuit verifier (Halo2Verifier) instead.
+    #[arg(long)]
+    legacy: bool,
     #[command(flatten)]
     settings: SettingsArgs,
+}
+
+fn within(size: usize) -> &'static str {
+    if size <= EIP170_LIMIT {
+        "within"
+    } else {
+        "EXCEEDS"
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -23,28 +40,56 @@ pub fn run(args: Args) -> Result<()> {
     let prep = prepare(model, calibration, args.settings.overrides())?;
     let srs = prep.srs()?;
     let key = read_vk(&prep.ensure_keys(&srs)?)?;
-    let source = verifier_solidity(&key.params, &key.vk, key.header.num_instances);
-    zkinfer_prover::cache::write_atomic(&args.output, source.as_bytes())
-        .with_context(|| args.output.display().to_string())?;
-    let compiled = compile("Verifier.sol", &source, "Halo2Verifier", false)?;
-    let size = compiled.runtime.len();
+    if args.legacy {
+        let output = args.output.unwrap_or_else(|| PathBuf::from("Verifier.sol"));
+        let source = verifier_solidity(&key.params, &key.vk, key.header.num_instances);
+        let compiled = compile("Verifier.sol", &source, "Halo2Verifier", false)?;
+        write_atomic(&output, source.as_bytes()).with_context(|| output.display().to_string())?;
+        let size = compiled.runtime.len();
+        println!(
+            "wrote {} (contract Halo2Verifier, circuit {}, k={})",
+            output.display(),
+            &prep.circuit_hash[..16],
+            prep.k
+        );
+        println!(
+            "runtime bytecode {size} bytes ({} the EIP-170 limit of {EIP170_LIMIT})",
+            within(size)
+        );
+        return Ok(());
+    }
+    let dir = args.output.unwrap_or_else(|| PathBuf::from("verifier"));
+    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
+    let data = verifier_data(&key.params, &key.vk, key.header.num_instances)?;
+    let verifier = compile_verifier()?;
+    let vk_size = vk_contract_runtime(Address::ZERO, &data)?.len();
+    let sol = dir.join("ZkinferVerifier.sol");
+    let vk = dir.join("vk.json");
+    let file = VkFile::new(&prep.circuit_hash, &data);
+    write_atomic(&sol, VERIFIER_SOL.as_bytes()).with_context(|| sol.display().to_string())?;
+    write_atomic(&vk, serde_json::to_string_pretty(&file)?.as_bytes())
+        .with_context(|| vk.display().to_string())?;
+    let s = &data.summary;
     println!(
-        "wrote {} (contract Halo2Verifier, circuit {}, k={})",
-        args.output.display(),
+        "wrote {} (shared verifier, runtime {} bytes, {} EIP-170)",
+        sol.display(),
+        verifier.runtime.len(),
+        within(verifier.runtime.len())
+    );
+    println!(
+        "wrote {} (circuit {}, k={}: verifying-key contract runtime {vk_size} bytes, {} EIP-170)",
+        vk.display(),
         &prep.circuit_hash[..16],
-        prep.k
+        prep.k,
+        within(vk_size)
     );
     println!(
-        "calldata: {} public instances x 32 bytes, then the proof",
-        key.header.num_instances
+        "proof: {} bytes ({} commitments, {} quotient chunks, {} evaluations, {} opening points); numerator {} ops",
+        s.proof_bytes, s.witnesses, s.quotient_chunks, s.evaluations, s.query_sets, s.numerator_ops
     );
     println!(
-        "runtime bytecode {size} bytes ({} the EIP-170 limit of {EIP170_LIMIT})",
-        if size <= EIP170_LIMIT {
-            "within"
-        } else {
-            "EXCEEDS"
-        }
+        "calldata to the verifying-key contract: {} public instances x 32 bytes, then the proof",
+        s.num_instances
     );
     Ok(())
 }

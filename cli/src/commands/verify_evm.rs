@@ -1,9 +1,13 @@
-//! `zkinfer verify-evm proof.json [--verifier Verifier.sol]`: compile, deploy in revm, call.
+//! `zkinfer verify-evm proof.json`: deploy zkinfer's verifier and the model's verifying-key contract
+//! in an in-process EVM (revm) and verify the proof there; `--legacy` uses snark-verifier's
+//! per-circuit Solidity verifier instead (or `--verifier FILE.sol`); `--exported DIR` deploys what
+//! `export-verifier` wrote.
 
 use crate::pipeline::verifier_key_for;
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer_prover::ProofArtifact;
+use zkinfer_verifier_contract::reusable::{deploy, verifier_data, VkFile, VERIFIER_CONTRACT};
 use zkinfer_verifier_contract::{
     compile, encode_calldata, verifier_solidity, InProcessEvm, EIP170_LIMIT,
 };
@@ -15,9 +19,23 @@ pub struct Args {
     /// The verifying key (default: the cached key of the proof's circuit).
     #[arg(long)]
     vk: Option<PathBuf>,
-    /// A Solidity verifier to use instead of generating one from the verifying key.
+    /// Use snark-verifier's per-circuit Solidity verifier instead of zkinfer's shared one.
+    #[arg(long)]
+    legacy: bool,
+    /// A snark-verifier Solidity verifier (`export-verifier --legacy`) to use (implies --legacy).
     #[arg(long)]
     verifier: Option<PathBuf>,
+    /// A folder written by `export-verifier`: deploy its ZkinferVerifier.sol and vk.json.
+    #[arg(long, conflicts_with_all = ["legacy", "verifier", "vk"])]
+    exported: Option<PathBuf>,
+}
+
+fn within(size: usize) -> &'static str {
+    if size <= EIP170_LIMIT {
+        "within"
+    } else {
+        "EXCEEDS"
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -25,23 +43,57 @@ pub fn run(args: Args) -> Result<()> {
     artifact
         .check_outputs_match_instances()
         .with_context(|| args.proof.display().to_string())?;
-    let source = match &args.verifier {
-        Some(path) => std::fs::read_to_string(path).with_context(|| path.display().to_string())?,
-        None => {
-            let key = verifier_key_for(&artifact, args.vk.as_deref())?;
-            verifier_solidity(&key.params, &key.vk, key.header.num_instances)
-        }
-    };
-    let compiled = compile("Verifier.sol", &source, "Halo2Verifier", false)?;
-    let mut evm = InProcessEvm::new();
-    let (address, deploy_gas) = evm.deploy(compiled.creation.clone())?;
     let calldata = encode_calldata(&artifact.instances()?, &artifact.proof_bytes()?);
-    let outcome = evm.call(address, calldata)?;
-    let size = compiled.runtime.len();
-    println!(
-        "verifier runtime bytecode {size} bytes ({} EIP-170's {EIP170_LIMIT}), deploy gas {deploy_gas}",
-        if size <= EIP170_LIMIT { "within" } else { "EXCEEDS" }
-    );
+    let mut evm = InProcessEvm::new();
+    let outcome = if args.legacy || args.verifier.is_some() {
+        let source = match &args.verifier {
+            Some(path) => {
+                std::fs::read_to_string(path).with_context(|| path.display().to_string())?
+            }
+            None => {
+                let key = verifier_key_for(&artifact, args.vk.as_deref())?;
+                verifier_solidity(&key.params, &key.vk, key.header.num_instances)
+            }
+        };
+        let compiled = compile("Verifier.sol", &source, "Halo2Verifier", false)?;
+        let (address, deploy_gas) = evm.deploy(compiled.creation.clone())?;
+        let size = compiled.runtime.len();
+        println!(
+            "snark-verifier verifier: runtime {size} bytes ({} EIP-170's {EIP170_LIMIT}), deploy gas {deploy_gas}",
+            within(size)
+        );
+        evm.call(address, calldata)?
+    } else {
+        let (data, verifier) = match &args.exported {
+            Some(dir) => {
+                let sol = dir.join("ZkinferVerifier.sol");
+                let source =
+                    std::fs::read_to_string(&sol).with_context(|| sol.display().to_string())?;
+                let verifier = compile("ZkinferVerifier.sol", &source, VERIFIER_CONTRACT, true)?;
+                let vk = dir.join("vk.json");
+                (VkFile::read(&vk)?.verifier_data(&vk)?, verifier)
+            }
+            None => {
+                let key = verifier_key_for(&artifact, args.vk.as_deref())?;
+                let data = verifier_data(&key.params, &key.vk, key.header.num_instances)?;
+                (data, deploy::compile_verifier()?)
+            }
+        };
+        let d = deploy::deploy(&mut evm, &verifier, &data)?;
+        println!(
+            "shared verifier: runtime {} bytes ({} EIP-170), deploy gas {}",
+            d.verifier_bytes,
+            within(d.verifier_bytes),
+            d.verifier_gas
+        );
+        println!(
+            "verifying-key contract: runtime {} bytes ({} EIP-170), deploy gas {}",
+            d.vk_bytes,
+            within(d.vk_bytes),
+            d.vk_gas
+        );
+        evm.call(d.vk, calldata)?
+    };
     if !outcome.success {
         bail!(
             "{}: proof REJECTED by the EVM verifier (reverted, gas used {})",
