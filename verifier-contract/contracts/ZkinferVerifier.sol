@@ -197,7 +197,7 @@ contract ZkinferVerifier {
                 readScalars(hw(H_NUM_INSTANCES))
                 let ph := add(0x480, hw(H_OFF_PHASES))
                 let vch := add(mload(0x280), shl(5, hw(H_V_CHALLENGES)))
-                for { let p := 0 } lt(p, hw(H_PHASES)) { p := add(p, 1) } {
+                for { let p := 0 let p_end := hw(H_PHASES) } lt(p, p_end) { p := add(p, 1) } {
                     readPoints(mload(ph))
                     for { let c := 0 } lt(c, mload(add(ph, 32))) { c := add(c, 1) } {
                         mstore(vch, squeeze())
@@ -222,7 +222,7 @@ contract ZkinferVerifier {
                 let vb := mload(0x280)
                 let z := mload(add(vb, shl(5, hw(H_V_Z))))
                 let zn := z
-                for { let i := 0 } lt(i, hw(H_K)) { i := add(i, 1) } { zn := mulmod(zn, zn, r) }
+                for { let i := 0 let i_end := hw(H_K) } lt(i, i_end) { i := add(i, 1) } { zn := mulmod(zn, zn, r) }
                 mstore(0x360, zn)
                 let zn1 := addmod(zn, sub(r, 1), r)
                 let vq := add(vb, shl(5, hw(H_V_QUOTIENT)))
@@ -241,10 +241,10 @@ contract ZkinferVerifier {
                 }
                 let bases := add(0x480, hw(H_OFF_INSTANCE_QUERIES))
                 let vi := add(vb, shl(5, hw(H_V_INSTANCES)))
-                for { let q := 0 } lt(q, hw(H_INSTANCE_QUERIES)) { q := add(q, 1) } {
+                for { let q := 0 let q_end := hw(H_INSTANCE_QUERIES) } lt(q, q_end) { q := add(q, 1) } {
                     let base := add(vb, shl(5, mload(add(bases, shl(5, q)))))
                     let acc := 0
-                    for { let j := 0 } lt(j, hw(H_NUM_INSTANCES)) { j := add(j, 1) } {
+                    for { let j := 0 let j_end := hw(H_NUM_INSTANCES) } lt(j, j_end) { j := add(j, 1) } {
                         acc := addmod(acc, mulmod(calldataload(add(32, shl(5, j))), mload(add(base, shl(5, j))), r), r)
                     }
                     mstore(add(vi, shl(5, q)), acc)
@@ -286,7 +286,7 @@ contract ZkinferVerifier {
                 let p := add(0x480, hw(H_OFF_SETS))
                 let wp := mload(0x3a0)
                 let up := 1
-                for { let s := 0 } lt(s, hw(H_SETS)) { s := add(s, 1) } {
+                for { let s := 0 let s_end := hw(H_SETS) } lt(s, s_end) { s := add(s, 1) } {
                     let zw := mulmod(z, mload(p), r)
                     p := querySet(p, up)
                     let wx := calldataload(wp)
@@ -302,9 +302,9 @@ contract ZkinferVerifier {
                 let r := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
                 let step := 1
                 let zn := mload(0x360)
-                for { let i := 0 } lt(i, hw(H_CHUNK_DEGREE)) { i := add(i, 1) } { step := mulmod(step, zn, r) }
+                for { let i := 0 let i_end := hw(H_CHUNK_DEGREE) } lt(i, i_end) { i := add(i, 1) } { step := mulmod(step, zn, r) }
                 let c := mload(0x380)
-                for { let j := 0 } lt(j, hw(H_QUOTIENT_CHUNKS)) { j := add(j, 1) } {
+                for { let j := 0 let j_end := hw(H_QUOTIENT_CHUNKS) } lt(j, j_end) { j := add(j, 1) } {
                     ecMulAdd(0x200, calldataload(c), calldataload(add(c, 32)), s)
                     s := mulmod(s, step, r)
                     c := add(c, 64)
@@ -317,11 +317,12 @@ contract ZkinferVerifier {
                 let pre := hw(H_PREPROCESSED)
                 let wit := add(pre, 1)
                 let quo := add(wit, hw(H_WITNESSES))
-                for { let i := 0 } lt(i, hw(H_POLYS)) { i := add(i, 1) } {
+                let preBase := add(0x480, hw(H_OFF_PREPROCESSED))
+                for { let i := 0 let i_end := hw(H_POLYS) } lt(i, i_end) { i := add(i, 1) } {
                     let s := mload(add(sb, shl(5, i)))
                     if iszero(s) { continue }
                     if lt(i, pre) {
-                        let p := add(add(0x480, hw(H_OFF_PREPROCESSED)), shl(6, i))
+                        let p := add(preBase, shl(6, i))
                         ecMulAdd(0x200, mload(p), mload(add(p, 32)), s)
                         continue
                     }
