@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the test suite needs besides cargo, into the repository (nothing global):
-# - solc-js 0.8.19 (npm, lockfile in verifier-contract/js) to compile the generated verifiers;
+# - solc-js 0.8.19 (npm, lockfile in verifier-contract/js) to compile the contracts, and anvil 1.7.1
+#   (npm @foundry-rs/anvil-linux-amd64, same lockfile) as the local Ethereum node of the on-chain tests;
 # - the ONNX backend node tests (the `onnx` Python package from PyPI, pinned, in a local venv), linked at
 #   .deps/onnx-node for the conformance test.
 set -euo pipefail
@@ -18,4 +19,6 @@ if [ ! -d "$link" ] || [ "$(cat .deps/onnx-version 2>/dev/null)" != "$ONNX_VERSI
     ln -sfn "$(pwd)/$data" "$link"
     echo "$ONNX_VERSION" > .deps/onnx-version
 fi
-echo "test deps ready: solc-js in verifier-contract/js, ONNX node tests in $link ($(ls "$link" | wc -l) cases)"
+anvil=verifier-contract/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+"$anvil" --version > /dev/null || { echo "$anvil does not run" >&2; exit 1; }
+echo "test deps ready: solc-js and anvil in verifier-contract/js, ONNX node tests in $link ($(ls "$link" | wc -l) cases)"

@@ -26,8 +26,12 @@ enum Command {
     Prove(commands::prove::Args),
     /// Verify proof.json natively against the cached (or given) verifying key.
     Verify(commands::verify::Args),
-    /// Write the Solidity verifier of a model's circuit.
+    /// Write the shared Solidity verifier and a model's verifying key (vk.json), or --legacy Solidity.
     ExportVerifier(commands::export_verifier::Args),
+    /// Deploy the shared verifier and a model's verifying-key contract on a node (--rpc URL).
+    Deploy(commands::deploy::Args),
+    /// Verify proof.json with a deployed verifying-key contract: eth_call, then a transaction.
+    VerifyOnchain(commands::verify_onchain::Args),
     /// Measure native inference, witness, keygen, prove, verify (medians), memory, proof size and gas.
     Bench(commands::bench::Args),
     /// Print the input commitment (keccak256 of the input's instance words) a market job posts.
@@ -36,7 +40,7 @@ enum Command {
     Inspect(commands::inspect::Args),
     /// List the supported ONNX operators (markdown).
     Ops(commands::ops::Args),
-    /// Verify proof.json with the Solidity verifier in an in-process EVM; prints gas and bytecode size.
+    /// Verify proof.json in an in-process EVM (revm) with zkinfer's verifier; prints gas and sizes.
     VerifyEvm(commands::verify_evm::Args),
 }
 
@@ -66,6 +70,8 @@ fn main() {
         Command::Prove(a) => commands::prove::run(a),
         Command::Verify(a) => commands::verify::run(a),
         Command::ExportVerifier(a) => commands::export_verifier::run(a),
+        Command::Deploy(a) => commands::deploy::run(a),
+        Command::VerifyOnchain(a) => commands::verify_onchain::run(a),
         Command::VerifyEvm(a) => commands::verify_evm::run(a),
         Command::Ops(a) => commands::ops::run(a),
         Command::Inspect(a) => commands::inspect::run(a),

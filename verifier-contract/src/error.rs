@@ -10,6 +10,8 @@ pub enum ContractError {
     Solc(String),
     #[error("{0}")]
     Unsupported(String),
+    #[error("chain: {0}")]
+    Chain(String),
     #[error("evm: {0}")]
     Evm(String),
 }

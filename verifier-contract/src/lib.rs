@@ -6,6 +6,7 @@
 //! contracts in an in-process revm ([`evm`]); and the verify-before-pay job contract `InferenceMarket`
 //! ([`market`]: its source under `contracts/`, ABI encoding of its calls, the input commitment).
 
+pub mod chain;
 pub mod error;
 pub mod evm;
 pub mod market;

@@ -3,9 +3,11 @@
 pub mod bench;
 pub mod calibrate;
 pub mod commit;
+pub mod deploy;
 pub mod export_verifier;
 pub mod inspect;
 pub mod ops;
 pub mod prove;
 pub mod verify;
 pub mod verify_evm;
+pub mod verify_onchain;

@@ -182,7 +182,9 @@ mod tests {
         // (v0 + 3) · v1 - (v0 · v2), with fused operands
         let a = Fragment::value(0).binary(Fragment::constant(Fr::from(3)), false);
         let a = a.binary(Fragment::value(1), true);
-        let b = Fragment::value(0).binary(Fragment::value(2), true).negated();
+        let b = Fragment::value(0)
+            .binary(Fragment::value(2), true)
+            .negated();
         let program = a.binary(b, false);
         let values = [Fr::from(5), Fr::from(7), Fr::from(11)];
         assert_eq!(program.eval(&values), Some(Fr::from(8 * 7) - Fr::from(55)));

@@ -1,0 +1,92 @@
+//! `zkinfer deploy model.onnx --rpc URL [--private-key KEY] [--verifier ADDR]`: deploy the shared
+//! `ZkinferVerifier` (unless an existing one is named) and the model's verifying-key contract on a
+//! node; prints the addresses and gas. The model's address is what `verify-onchain` and market jobs use.
+
+use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use zkinfer_prover::keys::read_vk;
+use zkinfer_verifier_contract::chain::Chain;
+use zkinfer_verifier_contract::reusable::{
+    deploy::compile_verifier, verifier_data, vk_contract_creation, vk_contract_runtime,
+};
+use zkinfer_verifier_contract::{Address, EIP170_LIMIT};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ONNX model.
+    model: PathBuf,
+    /// JSON-RPC endpoint of the node (http or https).
+    #[arg(long)]
+    rpc: String,
+    /// Hex private key of the deploying account (default: $ZKINFER_PRIVATE_KEY).
+    #[arg(long, env = "ZKINFER_PRIVATE_KEY", hide_env_values = true)]
+    private_key: Option<String>,
+    /// An already deployed ZkinferVerifier to reuse (one serves every model).
+    #[arg(long)]
+    verifier: Option<Address>,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Some(key) = args.private_key.as_deref() else {
+        bail!("deploy needs a private key: --private-key KEY or ZKINFER_PRIVATE_KEY");
+    };
+    let model = load_model(&args.model)?;
+    let calibration = args.settings.calibration(Calibration::CachedOnly);
+    let prep = prepare(model, calibration, args.settings.overrides())?;
+    let srs = prep.srs()?;
+    let vk = read_vk(&prep.ensure_keys(&srs)?)?;
+    let data = verifier_data(&vk.params, &vk.vk, vk.header.num_instances)?;
+    let chain = Chain::connect(&args.rpc, Some(key)).with_context(|| args.rpc.clone())?;
+    println!(
+        "node {} (chain id {}), deployer {}",
+        args.rpc,
+        chain.chain_id()?,
+        chain.address().map(|a| a.to_string()).unwrap_or_default()
+    );
+    let verifier = match args.verifier {
+        Some(address) => {
+            if chain.code_size(address)? == 0 {
+                bail!(
+                    "--verifier {address}: no contract at that address on {}",
+                    args.rpc
+                );
+            }
+            println!("verifier {address} (existing)");
+            address
+        }
+        None => {
+            let compiled = compile_verifier()?;
+            let receipt = chain.deploy(compiled.creation)?;
+            let address = receipt
+                .contract
+                .context("no contract address in the receipt")?;
+            println!(
+                "verifier {address} (ZkinferVerifier, {} bytes, deploy gas {}, tx {})",
+                compiled.runtime.len(),
+                receipt.gas_used,
+                receipt.hash
+            );
+            address
+        }
+    };
+    let size = vk_contract_runtime(verifier, &data)?.len();
+    let receipt = chain.deploy(vk_contract_creation(verifier, &data)?)?;
+    let model_address = receipt
+        .contract
+        .context("no contract address in the receipt")?;
+    println!(
+        "model {model_address} (verifying-key contract of circuit {}, k={}, {size} bytes of {EIP170_LIMIT}, deploy gas {}, tx {})",
+        &prep.circuit_hash[..16],
+        prep.k,
+        receipt.gas_used,
+        receipt.hash
+    );
+    println!(
+        "verify with: zkinfer verify-onchain proof.json --rpc {} --verifier {model_address}",
+        args.rpc
+    );
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! `zkinfer verify-onchain proof.json --rpc URL --verifier ADDR [--private-key KEY]`: verify a proof
+//! with a model's deployed verifying-key contract: `eth_call` first (free, says accept or reject),
+//! then, with a key, a transaction (prints its hash and gas).
+
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use zkinfer_prover::ProofArtifact;
+use zkinfer_verifier_contract::chain::Chain;
+use zkinfer_verifier_contract::{encode_calldata, Address, U256};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The proof file written by `zkinfer prove`.
+    proof: PathBuf,
+    /// JSON-RPC endpoint of the node (http or https).
+    #[arg(long)]
+    rpc: String,
+    /// The model's address (its verifying-key contract, as `zkinfer deploy` printed it).
+    #[arg(long)]
+    verifier: Address,
+    /// Hex private key to send the verification as a transaction (default: $ZKINFER_PRIVATE_KEY);
+    /// without one only the eth_call runs.
+    #[arg(long, env = "ZKINFER_PRIVATE_KEY", hide_env_values = true)]
+    private_key: Option<String>,
+    /// Only eth_call, even with a key.
+    #[arg(long)]
+    call_only: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let artifact = ProofArtifact::read(&args.proof)?;
+    artifact
+        .check_outputs_match_instances()
+        .with_context(|| args.proof.display().to_string())?;
+    let calldata = encode_calldata(&artifact.instances()?, &artifact.proof_bytes()?);
+    let chain =
+        Chain::connect(&args.rpc, args.private_key.as_deref()).with_context(|| args.rpc.clone())?;
+    if chain.code_size(args.verifier)? == 0 {
+        bail!(
+            "--verifier {}: no contract at that address on {}",
+            args.verifier,
+            args.rpc
+        );
+    }
+    let call = chain.call(args.verifier, calldata.clone(), U256::ZERO)?;
+    let accepted = call.success && call.output.len() == 32 && call.output[31] == 1;
+    if !accepted {
+        bail!(
+            "{}: proof REJECTED by the on-chain verifier {} (eth_call reverted)",
+            args.proof.display(),
+            args.verifier
+        );
+    }
+    println!(
+        "eth_call: PASS (verifier {} accepts the proof)",
+        args.verifier
+    );
+    if args.call_only || chain.address().is_none() {
+        return Ok(());
+    }
+    let receipt = chain.transact(args.verifier, calldata, U256::ZERO, None)?;
+    if !receipt.success {
+        bail!(
+            "transaction {} REVERTED (gas used {})",
+            receipt.hash,
+            receipt.gas_used
+        );
+    }
+    println!(
+        "transaction {}: PASS, gas used {}",
+        receipt.hash, receipt.gas_used
+    );
+    Ok(())
+}

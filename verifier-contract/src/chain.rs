@@ -1,0 +1,210 @@
+//! A real Ethereum node over JSON-RPC (alloy): deploy contracts, `eth_call`, send transactions.
+//! Synchronous on the outside (the CLI is), a current-thread tokio runtime inside.
+
+use crate::error::{ContractError, Result};
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::primitives::{Address, Bytes, B256, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::{BlockNumberOrTag, TransactionRequest};
+use alloy::signers::local::PrivateKeySigner;
+use std::future::IntoFuture;
+
+/// A connection to one node, with a signing account when a private key is given.
+pub struct Chain {
+    runtime: tokio::runtime::Runtime,
+    provider: DynProvider,
+    from: Option<Address>,
+}
+
+/// The answer of an `eth_call`: returned data, or a revert (with its data, if the node gave any).
+#[derive(Clone, Debug)]
+pub struct CallResult {
+    pub success: bool,
+    pub output: Vec<u8>,
+}
+
+/// A mined transaction.
+#[derive(Clone, Debug)]
+pub struct Receipt {
+    pub success: bool,
+    pub gas_used: u64,
+    pub hash: B256,
+    pub contract: Option<Address>,
+}
+
+fn chain_err(what: &str, e: impl std::fmt::Display) -> ContractError {
+    ContractError::Chain(format!("{what}: {e}"))
+}
+
+impl Chain {
+    /// Connect to `rpc` (http/https URL), signing with `private_key` (hex, with or without 0x) if
+    /// given; without one only calls work.
+    pub fn connect(rpc: &str, private_key: Option<&str>) -> Result<Self> {
+        let signer: Option<PrivateKeySigner> = private_key
+            .map(|key| {
+                key.trim().parse().map_err(|_| {
+                    ContractError::Chain(
+                        "the private key is not a 32-byte hex secp256k1 key".into(),
+                    )
+                })
+            })
+            .transpose()?;
+        let from = signer.as_ref().map(|s| s.address());
+        let url = rpc
+            .parse()
+            .map_err(|e| chain_err(&format!("RPC URL '{rpc}'"), e))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| chain_err("tokio runtime", e))?;
+        let provider = match signer {
+            Some(signer) => ProviderBuilder::new()
+                .wallet(EthereumWallet::from(signer))
+                .connect_http(url)
+                .erased(),
+            None => ProviderBuilder::new().connect_http(url).erased(),
+        };
+        let chain = Chain {
+            runtime,
+            provider,
+            from,
+        };
+        chain
+            .runtime
+            .block_on(chain.provider.get_chain_id())
+            .map_err(|e| chain_err(&format!("cannot reach {rpc}"), e))?;
+        Ok(chain)
+    }
+
+    /// The signing account.
+    pub fn address(&self) -> Option<Address> {
+        self.from
+    }
+
+    fn signer(&self) -> Result<Address> {
+        self.from.ok_or_else(|| {
+            ContractError::Chain(
+                "sending a transaction needs a private key (--private-key or ZKINFER_PRIVATE_KEY)"
+                    .into(),
+            )
+        })
+    }
+
+    pub fn chain_id(&self) -> Result<u64> {
+        self.runtime
+            .block_on(self.provider.get_chain_id())
+            .map_err(|e| chain_err("eth_chainId", e))
+    }
+
+    /// Timestamp of the latest block.
+    pub fn timestamp(&self) -> Result<u64> {
+        let block = self
+            .runtime
+            .block_on(
+                self.provider
+                    .get_block_by_number(BlockNumberOrTag::Latest)
+                    .into_future(),
+            )
+            .map_err(|e| chain_err("eth_getBlockByNumber", e))?;
+        block
+            .map(|b| b.header.timestamp)
+            .ok_or_else(|| ContractError::Chain("the node has no latest block".into()))
+    }
+
+    pub fn balance(&self, address: Address) -> Result<U256> {
+        self.runtime
+            .block_on(self.provider.get_balance(address).into_future())
+            .map_err(|e| chain_err("eth_getBalance", e))
+    }
+
+    pub fn code_size(&self, address: Address) -> Result<usize> {
+        self.runtime
+            .block_on(self.provider.get_code_at(address).into_future())
+            .map(|code| code.len())
+            .map_err(|e| chain_err("eth_getCode", e))
+    }
+
+    /// Deploy creation code; fails if the deployment reverts.
+    pub fn deploy(&self, creation: Vec<u8>) -> Result<Receipt> {
+        let tx = TransactionRequest::default()
+            .with_from(self.signer()?)
+            .with_deploy_code(Bytes::from(creation));
+        let receipt = self.send(tx)?;
+        if !receipt.success || receipt.contract.is_none() {
+            return Err(ContractError::Chain(format!(
+                "deployment reverted (tx {}, gas {})",
+                receipt.hash, receipt.gas_used
+            )));
+        }
+        Ok(receipt)
+    }
+
+    fn request(&self, to: Address, data: Vec<u8>, value: U256) -> TransactionRequest {
+        let tx = TransactionRequest::default();
+        let tx = match self.from {
+            Some(from) => tx.with_from(from),
+            None => tx,
+        };
+        tx.with_to(to)
+            .with_input(Bytes::from(data))
+            .with_value(value)
+    }
+
+    /// `eth_call`: a revert is a result (`success: false`), not an error.
+    pub fn call(&self, to: Address, data: Vec<u8>, value: U256) -> Result<CallResult> {
+        let tx = self.request(to, data, value);
+        match self.runtime.block_on(self.provider.call(tx).into_future()) {
+            Ok(output) => Ok(CallResult {
+                success: true,
+                output: output.to_vec(),
+            }),
+            Err(e) => match e.as_error_resp() {
+                Some(payload) => Ok(CallResult {
+                    success: false,
+                    output: payload
+                        .as_revert_data()
+                        .map(|d| d.to_vec())
+                        .unwrap_or_default(),
+                }),
+                None => Err(chain_err("eth_call", e)),
+            },
+        }
+    }
+
+    /// Send a transaction and wait for its receipt (a reverted transaction is a receipt with
+    /// `success: false`). The gas limit is estimated by the node unless given.
+    pub fn transact(
+        &self,
+        to: Address,
+        data: Vec<u8>,
+        value: U256,
+        gas_limit: Option<u64>,
+    ) -> Result<Receipt> {
+        self.signer()?;
+        let mut tx = self.request(to, data, value);
+        if let Some(gas) = gas_limit {
+            tx = tx.with_gas_limit(gas);
+        }
+        self.send(tx)
+    }
+
+    fn send(&self, tx: TransactionRequest) -> Result<Receipt> {
+        self.runtime.block_on(async {
+            let pending = self
+                .provider
+                .send_transaction(tx)
+                .await
+                .map_err(|e| chain_err("eth_sendTransaction", e))?;
+            let receipt = pending
+                .get_receipt()
+                .await
+                .map_err(|e| chain_err("waiting for the receipt", e))?;
+            Ok(Receipt {
+                success: receipt.status(),
+                gas_used: receipt.gas_used,
+                hash: receipt.transaction_hash,
+                contract: receipt.contract_address,
+            })
+        })
+    }
+}
