@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a bundled model: build zkinfer, prove one inference of the digits MLP, verify the proof
-# natively and with the generated Solidity verifier in an in-process EVM. Run from anywhere.
+# natively and with zkinfer's EVM verifier (shared contract + the model's verifying-key contract, exported to
+# evm/) in an in-process EVM. Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --prefix verifier-contract/js --no-audit --no-fund --silent
@@ -9,5 +10,5 @@ Z=./target/release/zkinfer
 M=models/zoo/mlp_digits
 $Z prove $M/network.onnx $M/input.json --calibration $M/cal.json -o proof.json
 $Z verify proof.json
-$Z export-verifier $M/network.onnx -o Verifier.sol
-$Z verify-evm proof.json
+$Z export-verifier $M/network.onnx --calibration $M/cal.json -o evm
+$Z verify-evm proof.json --exported evm

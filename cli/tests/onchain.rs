@@ -21,6 +21,8 @@ use zkinfer_verifier_contract::{compile, Address, U256};
 /// anvil's first two dev accounts (from its public default mnemonic).
 const REQUESTER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const WORKER_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const SECOND_WORKER_KEY: &str =
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
 const ETH: u64 = 1_000_000_000_000_000_000;
 /// tiny_linear's input instances (proved with --public-input).
 const INPUTS: usize = 8;
@@ -312,4 +314,106 @@ fn deploy_verify_and_pay_on_anvil() {
         .call(attacker, encode_view("reentered()"), U256::ZERO)
         .unwrap();
     assert_eq!(U256::from_be_slice(&reentered.output), U256::ZERO);
+
+    // Two `zkinfer worker`s race on one job: one is paid, the other gives up cleanly.
+    let inputs_dir = d.join("inputs");
+    std::fs::create_dir_all(&inputs_dir).unwrap();
+    let commitment = format!("0x{}", hex::encode(input_commitment(&inputs)));
+    std::fs::copy(
+        zoo("tiny_linear", "input.json"),
+        inputs_dir.join(format!("{commitment}.json")),
+    )
+    .unwrap();
+    let id = post(model, &inputs, 3_600);
+    let spawn = |key: &str, proofs: &str| {
+        Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+            .args([
+                "worker",
+                tiny.to_str().unwrap(),
+                "--rpc",
+                rpc,
+                "--market",
+                &market.to_string(),
+            ])
+            .args([
+                "--verifier",
+                &model.to_string(),
+                "--inputs",
+                inputs_dir.to_str().unwrap(),
+            ])
+            .args(["--proofs", proofs, "--private-key", key, "--once"])
+            .env("ZKINFER_CACHE", d)
+            .current_dir(d)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (
+        spawn(WORKER_KEY, "proofs-a"),
+        spawn(SECOND_WORKER_KEY, "proofs-b"),
+    );
+    let logs: Vec<String> = [a, b]
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().unwrap();
+            let log = format!("{}{}", common::stdout(&out), common::stderr(&out));
+            assert!(out.status.success(), "worker failed: {log}");
+            log
+        })
+        .collect();
+    // (Earlier jobs of this test that are still open with a published input get served too.)
+    let paid_line = format!("job {id}: PAID");
+    let paid: Vec<&String> = logs.iter().filter(|l| l.contains(&paid_line)).collect();
+    assert_eq!(paid.len(), 1, "exactly one worker paid: {logs:?}");
+    for (name, log) in ["worker A", "worker B"].iter().zip(&logs) {
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.starts_with("job ") || l.starts_with("worker"))
+            .collect();
+        println!("{name}:\n  {}", lines.join("\n  "));
+    }
+    let job = zkinfer_verifier_contract::market::Job::decode(
+        &requester
+            .call(
+                market,
+                zkinfer_verifier_contract::market::encode_job(id),
+                U256::ZERO,
+            )
+            .unwrap()
+            .output,
+    )
+    .unwrap();
+    assert!(job.closed);
+    let winner = if logs[0].contains(&paid_line) {
+        WORKER_KEY
+    } else {
+        SECOND_WORKER_KEY
+    };
+    let winner = Chain::connect(rpc, Some(winner))
+        .unwrap()
+        .address()
+        .unwrap();
+    assert_eq!(job.worker, winner);
+
+    // A worker pointed at another model's address refuses to start.
+    let wrong = zkinfer(
+        d,
+        &[
+            "worker",
+            tiny.to_str().unwrap(),
+            "--rpc",
+            rpc,
+            "--market",
+            &market.to_string(),
+            "--verifier",
+            &other_model.to_string(),
+            "--inputs",
+            inputs_dir.to_str().unwrap(),
+            "--private-key",
+            WORKER_KEY,
+            "--once",
+        ],
+    );
+    fails_with(wrong, "not the verifying-key contract");
 }

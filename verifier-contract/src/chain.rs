@@ -117,11 +117,15 @@ impl Chain {
             .map_err(|e| chain_err("eth_getBalance", e))
     }
 
-    pub fn code_size(&self, address: Address) -> Result<usize> {
+    pub fn code(&self, address: Address) -> Result<Vec<u8>> {
         self.runtime
             .block_on(self.provider.get_code_at(address).into_future())
-            .map(|code| code.len())
+            .map(|code| code.to_vec())
             .map_err(|e| chain_err("eth_getCode", e))
+    }
+
+    pub fn code_size(&self, address: Address) -> Result<usize> {
+        self.code(address).map(|code| code.len())
     }
 
     /// Deploy creation code; fails if the deployment reverts.

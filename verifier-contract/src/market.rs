@@ -90,6 +90,50 @@ pub fn encode_refund(id: u64) -> Vec<u8> {
     out
 }
 
+/// `jobs(id)`: the public getter of one job.
+pub fn encode_job(id: u64) -> Vec<u8> {
+    let mut out = selector("jobs(uint256)").to_vec();
+    out.extend(uint(id));
+    out
+}
+
+/// One job as the `jobs(id)` getter returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub requester: Address,
+    pub verifier: Address,
+    pub input_commitment: [u8; 32],
+    pub reward: U256,
+    pub deadline: u64,
+    pub num_inputs: u32,
+    pub closed: bool,
+    pub worker: Address,
+    pub output_hash: [u8; 32],
+}
+
+impl Job {
+    /// Decode the getter's output (nine words); `None` if it is not one.
+    pub fn decode(output: &[u8]) -> Option<Job> {
+        if output.len() != 9 * 32 {
+            return None;
+        }
+        let w = |i: usize| &output[32 * i..32 * (i + 1)];
+        let addr = |i: usize| Address::from_slice(&w(i)[12..]);
+        let small = |i: usize| u64::try_from(U256::from_be_slice(w(i))).ok();
+        Some(Job {
+            requester: addr(0),
+            verifier: addr(1),
+            input_commitment: w(2).try_into().ok()?,
+            reward: U256::from_be_slice(w(3)),
+            deadline: small(4)?,
+            num_inputs: u32::try_from(small(5)?).ok()?,
+            closed: small(6)? != 0,
+            worker: addr(7),
+            output_hash: w(8).try_into().ok()?,
+        })
+    }
+}
+
 /// A no-argument view call, e.g. `reentered()` or `nextJob()`.
 pub fn encode_view(signature: &str) -> Vec<u8> {
     selector(signature).to_vec()
@@ -130,6 +174,26 @@ mod tests {
         out.extend(text);
         assert_eq!(revert_reason(&out).as_deref(), Some("job closed"));
         assert_eq!(revert_reason(&[1, 2, 3]), None);
+    }
+
+    #[test]
+    fn jobs_decode_from_nine_words() {
+        let mut out = Vec::new();
+        out.extend(address(Address::repeat_byte(1)));
+        out.extend(address(Address::repeat_byte(2)));
+        out.extend([7u8; 32]);
+        out.extend(uint(1_000));
+        out.extend(uint(99));
+        out.extend(uint(8));
+        out.extend(uint(1));
+        out.extend(address(Address::repeat_byte(3)));
+        out.extend([9u8; 32]);
+        let job = Job::decode(&out).unwrap();
+        assert_eq!(job.verifier, Address::repeat_byte(2));
+        assert_eq!((job.deadline, job.num_inputs, job.closed), (99, 8, true));
+        assert_eq!(job.reward, U256::from(1_000));
+        assert_eq!(job.worker, Address::repeat_byte(3));
+        assert!(Job::decode(&out[1..]).is_none());
     }
 
     #[test]

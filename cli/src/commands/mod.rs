@@ -11,3 +11,4 @@ pub mod prove;
 pub mod verify;
 pub mod verify_evm;
 pub mod verify_onchain;
+pub mod worker;

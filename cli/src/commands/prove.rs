@@ -14,17 +14,17 @@ use zkinfer_prover::proof::{prove, verify};
 #[derive(clap::Args)]
 pub struct Args {
     /// The ONNX model.
-    model: PathBuf,
+    pub model: PathBuf,
     /// The input, EZKL format: {"input_data": [[...]]}.
-    input: PathBuf,
+    pub input: PathBuf,
     /// Where to write the proof.
     #[arg(short, long, default_value = "proof.json")]
-    output: PathBuf,
+    pub output: PathBuf,
     #[command(flatten)]
-    settings: SettingsArgs,
+    pub settings: SettingsArgs,
     /// Prove even if the predicted peak memory exceeds what the machine has available.
     #[arg(long)]
-    force: bool,
+    pub force: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {

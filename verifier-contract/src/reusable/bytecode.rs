@@ -143,3 +143,14 @@ pub fn vk_contract_creation(verifier: Address, data: &VerifierData) -> Result<Ve
     code.extend_from_slice(&runtime);
     Ok(code)
 }
+
+/// Whether `runtime` (a deployed contract's code) is the verifying-key contract of `data`, for any
+/// shared verifier address.
+pub fn is_vk_contract_of(runtime: &[u8], data: &VerifierData) -> bool {
+    match vk_contract_runtime(Address::ZERO, data) {
+        Ok(expected) => {
+            runtime.len() == expected.len() && runtime[DATA_OFFSET..] == expected[DATA_OFFSET..]
+        }
+        Err(_) => false,
+    }
+}

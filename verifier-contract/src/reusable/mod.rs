@@ -19,7 +19,7 @@ pub mod deploy;
 pub mod program;
 pub mod vk_file;
 
-pub use bytecode::{vk_contract_creation, vk_contract_runtime};
+pub use bytecode::{is_vk_contract_of, vk_contract_creation, vk_contract_runtime};
 pub use vk_file::VkFile;
 
 use crate::error::{ContractError, Result};

@@ -1,0 +1,201 @@
+//! `zkinfer worker model.onnx --rpc URL --market ADDR --verifier ADDR --inputs DIR`: a prover node.
+//! Watches an InferenceMarket for open jobs naming this model's verifying-key contract, proves each
+//! job's input and submits the proof; logs rewards, races lost and jobs it cannot serve.
+//!
+//! Inputs travel off chain: a requester publishes the input file (EZKL format) as
+//! `DIR/0x<input commitment>.json`, the commitment being what the job posted (`zkinfer commit`); the
+//! worker checks that its proof's input instances hash to the job's commitment before submitting.
+
+use super::prove;
+use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
+use anyhow::{bail, Context, Result};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use zkinfer_prover::keys::read_vk;
+use zkinfer_prover::ProofArtifact;
+use zkinfer_verifier_contract::chain::Chain;
+use zkinfer_verifier_contract::market::{
+    encode_job, encode_submit, encode_view, input_commitment, revert_reason, Job,
+};
+use zkinfer_verifier_contract::reusable::{is_vk_contract_of, verifier_data};
+use zkinfer_verifier_contract::{Address, U256};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ONNX model this worker proves.
+    model: PathBuf,
+    /// JSON-RPC endpoint of the node (http or https).
+    #[arg(long)]
+    rpc: String,
+    /// The InferenceMarket contract.
+    #[arg(long)]
+    market: Address,
+    /// The model's address (its verifying-key contract, as `zkinfer deploy` printed it).
+    #[arg(long)]
+    verifier: Address,
+    /// Folder of job inputs, one file per job named 0x<input commitment>.json.
+    #[arg(long)]
+    inputs: PathBuf,
+    /// Where to keep the proofs it makes.
+    #[arg(long, default_value = "worker-proofs")]
+    proofs: PathBuf,
+    /// Hex private key of the worker's account, paid the rewards (default: $ZKINFER_PRIVATE_KEY).
+    #[arg(long, env = "ZKINFER_PRIVATE_KEY", hide_env_values = true)]
+    private_key: Option<String>,
+    /// Serve the jobs open now, then exit (default: keep watching).
+    #[arg(long)]
+    once: bool,
+    /// Milliseconds between polls of the market.
+    #[arg(long, default_value_t = 1000)]
+    poll_ms: u64,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+fn hex32(bytes: &[u8; 32]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Some(key) = args.private_key.as_deref() else {
+        bail!("worker needs a private key: --private-key KEY or ZKINFER_PRIVATE_KEY");
+    };
+    // Market jobs commit to the input, so proofs carry it as public instances.
+    let mut settings = args.settings.clone();
+    settings.public_input = true;
+    let chain = Chain::connect(&args.rpc, Some(key)).with_context(|| args.rpc.clone())?;
+    let model = load_model(&args.model)?;
+    let prep = prepare(
+        model,
+        settings.calibration(Calibration::CachedOnly),
+        settings.overrides(),
+    )?;
+    let srs = prep.srs()?;
+    let vk = read_vk(&prep.ensure_keys(&srs)?)?;
+    let data = verifier_data(&vk.params, &vk.vk, vk.header.num_instances)?;
+    if !is_vk_contract_of(&chain.code(args.verifier)?, &data) {
+        bail!(
+            "--verifier {}: not the verifying-key contract of {} (circuit {}, with --public-input)",
+            args.verifier,
+            args.model.display(),
+            &prep.circuit_hash[..16]
+        );
+    }
+    std::fs::create_dir_all(&args.proofs).with_context(|| args.proofs.display().to_string())?;
+    let me = chain.address().context("no signing account")?;
+    println!(
+        "worker {me}: model {} at {}, market {}",
+        args.model.display(),
+        args.verifier,
+        args.market
+    );
+    let mut done: HashSet<u64> = HashSet::new();
+    let mut waiting: HashSet<u64> = HashSet::new();
+    loop {
+        let next = chain.call(args.market, encode_view("nextJob()"), U256::ZERO)?;
+        if !next.success {
+            bail!(
+                "{}: nextJob() reverted: is it an InferenceMarket?",
+                args.market
+            );
+        }
+        let count = u64::try_from(U256::from_be_slice(&next.output)).unwrap_or(0);
+        for id in 0..count {
+            if done.contains(&id) {
+                continue;
+            }
+            let raw = chain.call(args.market, encode_job(id), U256::ZERO)?;
+            let job = Job::decode(&raw.output)
+                .with_context(|| format!("job {id}: unexpected jobs() answer"))?;
+            if job.verifier != args.verifier || job.closed {
+                done.insert(id);
+                continue;
+            }
+            if chain.timestamp()? > job.deadline {
+                println!("job {id}: past its deadline, skipped");
+                done.insert(id);
+                continue;
+            }
+            let input = args
+                .inputs
+                .join(format!("{}.json", hex32(&job.input_commitment)));
+            if !input.exists() {
+                if waiting.insert(id) {
+                    println!("job {id}: waiting for its input {}", input.display());
+                }
+                if args.once {
+                    done.insert(id);
+                }
+                continue;
+            }
+            done.insert(id);
+            serve(&chain, &args, &settings, id, &job, &input)?;
+        }
+        if args.once {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(args.poll_ms));
+    }
+}
+
+/// Prove one job and submit it. Failures specific to the job are logged, not fatal.
+fn serve(
+    chain: &Chain,
+    args: &Args,
+    settings: &SettingsArgs,
+    id: u64,
+    job: &Job,
+    input: &Path,
+) -> Result<()> {
+    let output = args.proofs.join(format!("job-{id}.proof.json"));
+    println!(
+        "job {id}: proving {} (reward {} wei)",
+        input.display(),
+        job.reward
+    );
+    let proved = prove::run(prove::Args {
+        model: args.model.clone(),
+        input: input.to_path_buf(),
+        output: output.clone(),
+        settings: settings.clone(),
+        force: false,
+    });
+    if let Err(e) = proved {
+        println!("job {id}: cannot prove its input: {e:#}");
+        return Ok(());
+    }
+    let artifact = ProofArtifact::read(&output)?;
+    let instances = artifact.instances()?;
+    let n = job.num_inputs as usize;
+    if instances.len() <= n || input_commitment(&instances[..n]) != job.input_commitment {
+        println!(
+            "job {id}: {} does not match the job's input commitment",
+            input.display()
+        );
+        return Ok(());
+    }
+    let call = encode_submit(id, &instances, &artifact.proof_bytes()?);
+    let dry = chain.call(args.market, call.clone(), U256::ZERO)?;
+    if !dry.success {
+        let why = revert_reason(&dry.output).unwrap_or_else(|| "no reason".into());
+        match why.as_str() {
+            "job closed" => println!("job {id}: another worker was paid first"),
+            _ => println!("job {id}: submission refused: {why}"),
+        }
+        return Ok(());
+    }
+    let receipt = chain.transact(args.market, call, U256::ZERO, None)?;
+    if receipt.success {
+        println!(
+            "job {id}: PAID {} wei (tx {}, gas {})",
+            job.reward, receipt.hash, receipt.gas_used
+        );
+    } else {
+        println!(
+            "job {id}: submission reverted, another worker was paid first (tx {}, gas {})",
+            receipt.hash, receipt.gas_used
+        );
+    }
+    Ok(())
+}
