@@ -18,6 +18,7 @@ pub mod fixed_point;
 pub mod functions;
 pub mod graph;
 pub mod ops;
+pub mod poseidon;
 pub mod tensor;
 #[doc(hidden)]
 pub mod testing;

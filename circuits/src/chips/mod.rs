@@ -8,6 +8,7 @@
 //!   challenge `r`;
 //! - `divide`: `y = round(n·2^s / d)` of two witnesses, on four rows of the requant chip's columns;
 //! - `multiply`: `a·b` of two witnesses on a requant-column row, then rescaled;
+//! - `poseidon`: circom-compatible Poseidon rounds, one row each, for the hashed-input commitment;
 //! - `table`: the one lookup table: `(0, x, relu(x))` for `x ∈ [-2^(b-1), 2^(b-1))` and `(1, r, r)` for
 //!   `r ∈ [0, 2^s)`.
 
@@ -15,6 +16,7 @@ pub mod divide;
 pub mod freivalds;
 pub mod mac;
 pub mod multiply;
+pub mod poseidon;
 pub mod requant;
 pub mod table;
 
