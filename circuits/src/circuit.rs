@@ -11,6 +11,7 @@ use crate::chips::divide::{self, DivideConfig};
 use crate::chips::freivalds::FreivaldsConfig;
 use crate::chips::mac::{MacConfig, MacWitness};
 use crate::chips::multiply::MultiplyConfig;
+use crate::chips::poseidon::{PoseidonConfig, PoseidonTamper};
 use crate::chips::requant::{RequantConfig, Tamper};
 use crate::chips::table::{TableConfig, TAG_FIRST_FN};
 use crate::chips::Wire;
@@ -21,8 +22,8 @@ use crate::graph::{GraphTrace, QuantizedGraph};
 use crate::ops::{Activation, AffineGroup, Lowering, ZERO_OPERAND};
 use crate::tensor::QTensor;
 use crate::Fr;
-use halo2_proofs::circuit::{Layouter, Region, SimpleFloorPlanner};
-use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
+use halo2_proofs::circuit::{Cell, Layouter, Region, SimpleFloorPlanner, Value};
+use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -52,6 +53,19 @@ pub struct CircuitParams {
     /// Whether the circuit has the Freivalds chip (needed when the graph multiplies computed tensors).
     #[serde(default)]
     pub matmuls: bool,
+    /// Whether the input is public only through its Poseidon commitment (the first instance), proved
+    /// by the Poseidon chip ([`INPUT_HASH_WIDTH`]).
+    #[serde(default)]
+    pub hashed_input: bool,
+}
+
+/// State width of the Poseidon permutation committing to hashed inputs: circom's `Poseidon(4)`, three
+/// input elements per permutation besides the running hash.
+pub const INPUT_HASH_WIDTH: usize = 5;
+
+/// The Poseidon parameters of the input commitment.
+pub fn input_hash_params() -> crate::poseidon::PoseidonParams {
+    crate::poseidon::PoseidonParams::circom(INPUT_HASH_WIDTH).expect("circom has width 5")
 }
 
 impl Default for CircuitParams {
@@ -64,6 +78,7 @@ impl Default for CircuitParams {
             function_tables: false,
             products: false,
             matmuls: false,
+            hashed_input: false,
         }
     }
 }
@@ -105,6 +120,7 @@ pub struct ModelConfig {
     pub divide: Option<DivideConfig>,
     pub multiply: Option<MultiplyConfig>,
     pub freivalds: Option<FreivaldsConfig>,
+    pub poseidon: Option<PoseidonConfig>,
     pub table: TableConfig,
     pub instance: Column<Instance>,
 }
@@ -127,6 +143,8 @@ pub struct ModelCircuit {
     pub inputs: Option<Arc<Vec<QTensor>>>,
     #[doc(hidden)]
     pub tamper: Option<TamperAt>,
+    #[doc(hidden)]
+    pub poseidon_tamper: Option<PoseidonTamper>,
     /// Rows the last synthesis actually used (filled in by `synthesize`).
     pub rows_used: Arc<Mutex<Option<RowsUsed>>>,
 }
@@ -148,6 +166,7 @@ impl ModelCircuit {
             public_input,
             inputs: None,
             tamper: None,
+            poseidon_tamper: None,
             rows_used: Arc::default(),
         }
     }
@@ -163,6 +182,20 @@ impl ModelCircuit {
     /// The public instance column for a trace of this graph.
     pub fn instances(&self, trace: &GraphTrace) -> Vec<Fr> {
         let inputs = self.graph.input_nodes();
+        if self.params.hashed_input {
+            let values: Vec<Fr> = inputs
+                .iter()
+                .flat_map(|i| &trace.values[*i].data)
+                .map(|v| to_field(*v))
+                .collect();
+            let outputs = trace
+                .outputs(&self.graph)
+                .flat_map(|t| &t.data)
+                .map(|v| to_field(*v));
+            return std::iter::once(input_hash_params().commit(&values))
+                .chain(outputs)
+                .collect();
+        }
         let public_inputs = inputs
             .iter()
             .filter(|_| self.public_input)
@@ -179,7 +212,9 @@ impl ModelCircuit {
         let count = |ids: &mut dyn Iterator<Item = usize>| {
             ids.map(|i| shapes[i].iter().product::<usize>()).sum()
         };
-        let ins: usize = if self.public_input {
+        let ins: usize = if self.params.hashed_input {
+            1
+        } else if self.public_input {
             count(&mut self.graph.input_nodes().into_iter())
         } else {
             0
@@ -193,7 +228,13 @@ impl ModelCircuit {
         Ok((cost, cost.min_k(self.params.blinding_rows())))
     }
 
-    fn lay_out(&self, config: &ModelConfig, region: &mut Region<'_, Fr>) -> Result<Vec<Wire>> {
+    /// Lay the model out; returns the wires the instance column exposes (public inputs, then outputs)
+    /// and the input wires.
+    fn lay_out(
+        &self,
+        config: &ModelConfig,
+        region: &mut Region<'_, Fr>,
+    ) -> Result<(Vec<Wire>, Vec<Wire>)> {
         let graph = &self.graph;
         let shapes = graph.shapes()?;
         let mut inputs = self.inputs.as_ref().map(|v| v.iter());
@@ -201,6 +242,7 @@ impl ModelCircuit {
         let (mut mac_row, mut req_row, mut fv_row) = (MAC_FIRST_ROW, 0usize, 1usize);
         let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
         let mut public = Vec::new();
+        let mut input_wires = Vec::new();
         let mut zero: Option<Wire> = None;
         let tables = graph.tables();
         let synth = |e: Error| CircuitError::Synthesis(e.to_string());
@@ -342,9 +384,10 @@ impl ModelCircuit {
                         );
                         req_row += 1;
                     }
-                    if self.public_input {
+                    if self.public_input && !self.params.hashed_input {
                         public.extend(out.iter().copied());
                     }
+                    input_wires.extend(out.iter().copied());
                     out
                 }
                 Lowering::Affine(groups) => {
@@ -414,7 +457,7 @@ impl ModelCircuit {
                 freivalds: fv_row,
             });
         }
-        Ok(public)
+        Ok((public, input_wires))
     }
 
     /// A cell constrained to 0: the accumulator of a MAC row with no inputs (`acc = 0·prev + Σ ∅`).
@@ -508,6 +551,12 @@ impl Circuit<Fr> for ModelCircuit {
             (None, None)
         };
         let freivalds = params.matmuls.then(|| FreivaldsConfig::configure(meta));
+        let poseidon = params.hashed_input.then(|| {
+            let advice: Vec<Column<Advice>> = (0..2 * INPUT_HASH_WIDTH)
+                .map(|_| meta.advice_column())
+                .collect();
+            PoseidonConfig::configure(meta, &advice, input_hash_params())
+        });
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         ModelConfig {
@@ -516,6 +565,7 @@ impl Circuit<Fr> for ModelCircuit {
             divide,
             multiply,
             freivalds,
+            poseidon,
             table,
             instance,
         }
@@ -545,15 +595,27 @@ impl Circuit<Fr> for ModelCircuit {
             self.graph.scale,
             &tables,
         )?;
-        let public = layouter.assign_region(
+        let (public, inputs) = layouter.assign_region(
             || "model",
             |mut region| {
                 self.lay_out(&config, &mut region)
                     .map_err(|_| Error::Synthesis)
             },
         )?;
-        for (i, wire) in public.iter().enumerate() {
-            layouter.constrain_instance(wire.cell, config.instance, i);
+        let mut cells: Vec<Cell> = Vec::with_capacity(public.len() + 1);
+        if self.params.hashed_input {
+            let poseidon = config.poseidon.as_ref().ok_or(Error::Synthesis)?;
+            let committed: Vec<(Cell, Value<Fr>)> =
+                inputs.iter().map(|w| (w.cell, w.field())).collect();
+            let (hash, _) = layouter.assign_region(
+                || "input commitment",
+                |mut region| poseidon.commit(&mut region, 0, &committed, self.poseidon_tamper),
+            )?;
+            cells.push(hash);
+        }
+        cells.extend(public.iter().map(|w| w.cell));
+        for (i, cell) in cells.into_iter().enumerate() {
+            layouter.constrain_instance(cell, config.instance, i);
         }
         Ok(())
     }

@@ -27,6 +27,9 @@ pub struct Cost {
     /// Function-table lookups performed (one per neuron with a table activation).
     #[serde(default)]
     pub function_lookups: usize,
+    /// Rows of the Poseidon chip (hashed input), beside the others in its own columns.
+    #[serde(default)]
+    pub poseidon_rows: usize,
 }
 
 impl Cost {
@@ -36,6 +39,7 @@ impl Cost {
             .max(self.requant_rows)
             .max(self.table_rows)
             .max(self.freivalds_rows)
+            .max(self.poseidon_rows)
     }
 
     /// The smallest `k` whose usable rows (after `blinding` reserved rows) hold [`Cost::rows`].
@@ -56,6 +60,7 @@ impl Cost {
             ..Cost::default()
         };
         let mut zero_row = false;
+        let mut inputs = 0;
         for node in &graph.nodes {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
             match node.op.as_op().lower(&ins, params.lanes_out) {
@@ -78,7 +83,9 @@ impl Cost {
                 }
                 Lowering::Input => {
                     if let crate::OpKind::Input(i) = &node.op {
-                        cost.requant_rows += i.shape.iter().product::<usize>();
+                        let n = i.shape.iter().product::<usize>();
+                        cost.requant_rows += n;
+                        inputs += n;
                     }
                 }
                 Lowering::Affine(groups) => {
@@ -95,6 +102,10 @@ impl Cost {
             }
         }
         cost.lookups = 2 * cost.requant_rows;
+        if params.hashed_input {
+            let hash = crate::circuit::input_hash_params();
+            cost.poseidon_rows = crate::chips::poseidon::PoseidonConfig::rows(&hash, inputs);
+        }
         Ok(cost)
     }
 }

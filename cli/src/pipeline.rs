@@ -61,6 +61,7 @@ fn read_cached_settings(model_hash: &str) -> Result<Option<StoredSettings>> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Overrides {
     pub public_input: bool,
+    pub hashed_input: bool,
     pub scale: Option<u32>,
     pub lanes: Option<(usize, usize)>,
 }
@@ -140,11 +141,9 @@ fn finish(
     o: Overrides,
 ) -> Result<Prepared> {
     let graph = Arc::new(graph);
-    let circuit = ModelCircuit::new(
-        graph.clone(),
-        stored.settings.circuit_params(&graph),
-        o.public_input,
-    );
+    let mut params = stored.settings.circuit_params(&graph);
+    params.hashed_input = o.hashed_input;
+    let circuit = ModelCircuit::new(graph.clone(), params, o.public_input && !o.hashed_input);
     let (cost, k) = circuit.cost()?;
     let circuit_hash = circuit_hash(&graph, &circuit.params, o.public_input, k);
     Ok(Prepared {
@@ -288,8 +287,12 @@ pub struct SettingsArgs {
     #[arg(long)]
     pub settings: Option<PathBuf>,
     /// Make the input a public instance (it is private by default).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "hashed_input")]
     pub public_input: bool,
+    /// Keep the input private but bind the proof to its Poseidon commitment (circom's Poseidon,
+    /// chained; the first public instance).
+    #[arg(long)]
+    pub hashed_input: bool,
     /// Fix the fixed-point scale to 2^SCALE instead of choosing it.
     #[arg(long)]
     pub scale: Option<u32>,
@@ -302,6 +305,7 @@ impl SettingsArgs {
     pub fn overrides(&self) -> Overrides {
         Overrides {
             public_input: self.public_input,
+            hashed_input: self.hashed_input,
             scale: self.scale,
             lanes: self.lanes,
         }

@@ -237,6 +237,54 @@ fn public_input_is_an_instance_and_bound_by_the_proof() {
     );
 }
 
+/// `--hashed-input`: the input stays private, the first instance is its Poseidon commitment (what
+/// `zkinfer commit --hashed-input` prints, computed by the native circom-compatible hash), and a proof
+/// cannot be passed off as one of another input.
+#[test]
+fn hashed_input_binds_the_proof_to_a_poseidon_commitment() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (onnx, input) = (
+        zoo("tiny_linear", "network.onnx"),
+        zoo("tiny_linear", "input.json"),
+    );
+    let (onnx, input) = (onnx.to_str().unwrap(), input.to_str().unwrap());
+    ok(zkinfer(d, &["prove", onnx, input, "--hashed-input"]));
+    let proof = read_json(&d.join("proof.json"));
+    assert_eq!(proof["circuit_params"]["hashed_input"], Value::Bool(true));
+    let instances = proof["instances"].as_array().unwrap();
+    assert_eq!(instances.len(), 1 + 4, "the commitment, then the 4 outputs");
+    let committed = zkinfer(d, &["commit", onnx, input, "--hashed-input"]);
+    let printed = common::stderr(&committed);
+    assert!(
+        printed.contains(instances[0].as_str().unwrap()),
+        "commit printed {printed}, the proof's first instance is {}",
+        instances[0]
+    );
+    ok(zkinfer(d, &["verify", "proof.json"]));
+    ok(zkinfer(d, &["verify-evm", "proof.json"]));
+
+    // Another input's commitment in place of this one: rejected natively and in the EVM.
+    let mut values: Value = read_json(Path::new(input));
+    values["input_data"][0][0] = Value::from(values["input_data"][0][0].as_f64().unwrap() + 0.5);
+    write_json(&d.join("other_input_data.json"), &values);
+    let other = zkinfer(
+        d,
+        &["commit", onnx, "other_input_data.json", "--hashed-input"],
+    );
+    let other_line = common::stderr(&other);
+    let other_hash = other_line
+        .split_whitespace()
+        .find(|w| w.starts_with("0x") && w.len() == 66)
+        .expect("a commitment");
+    assert_ne!(other_hash, instances[0].as_str().unwrap());
+    let mut claimed = proof.clone();
+    claimed["instances"][0] = Value::String(other_hash.to_string());
+    write_json(&d.join("claimed.json"), &claimed);
+    fails_with(zkinfer(d, &["verify", "claimed.json"]), "proof rejected");
+    fails_with(zkinfer(d, &["verify-evm", "claimed.json"]), "REJECTED");
+}
+
 #[test]
 fn mlp_digits_end_to_end_and_foreign_keys_rejected() {
     let dir = tempfile::tempdir().unwrap();

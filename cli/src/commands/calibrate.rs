@@ -33,6 +33,7 @@ pub fn run(args: Args) -> Result<()> {
     let samples = read_input_file(&args.data)?.samples(&float.input_sizes())?;
     let overrides = Overrides {
         public_input: false,
+        hashed_input: false,
         scale: args.scale,
         lanes: args.lanes,
     };

@@ -1,6 +1,8 @@
 //! `zkinfer commit model.onnx input.json`: the input commitment a requester posts to `InferenceMarket`:
 //! `keccak256` of the input's public instance words (the input quantized with the model's settings, each a
-//! 32-byte big-endian field element), i.e. what a proof made with `--public-input` starts with.
+//! 32-byte big-endian field element), i.e. what a proof made with `--public-input` starts with. With
+//! `--hashed-input` the only input instance is the input's Poseidon commitment (printed too), and the
+//! market commitment is `keccak256` of that one word.
 
 use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
 use anyhow::{Context, Result};
@@ -25,7 +27,7 @@ pub fn run(args: Args) -> Result<()> {
     let input = read_input_file(&args.input)?.single(&model.graph.input_sizes())?;
     let calibration = args.settings.calibration(Calibration::Input(&input));
     let mut overrides = args.settings.overrides();
-    overrides.public_input = true;
+    overrides.public_input = !overrides.hashed_input;
     let prep = prepare(model, calibration, overrides)?;
     let shapes = prep.graph.shapes()?;
     let scale = prep.stored.settings.scale;
@@ -33,6 +35,14 @@ pub fn run(args: Args) -> Result<()> {
     for (node, values) in prep.graph.input_nodes().iter().zip(&input) {
         let t = QTensor::from_f64(shapes[*node].clone(), values, scale).context("input shape")?;
         words.extend(t.data.iter().map(|v| to_field(*v)));
+    }
+    if overrides.hashed_input {
+        let poseidon = zkinfer_circuits::circuit::input_hash_params().commit(&words);
+        eprintln!(
+            "Poseidon commitment of the input (the proof's first instance): {}",
+            zkinfer_prover::artifact::fr_to_hex(&poseidon)
+        );
+        words = vec![poseidon];
     }
     println!("0x{}", hex::encode(input_commitment(&words)));
     eprintln!(

@@ -61,9 +61,9 @@ pub fn run(args: Args) -> Result<()> {
     let Some(key) = args.private_key.as_deref() else {
         bail!("worker needs a private key: --private-key KEY or ZKINFER_PRIVATE_KEY");
     };
-    // Market jobs commit to the input, so proofs carry it as public instances.
+    // Market jobs commit to the input, so proofs carry it (or its Poseidon commitment) as instances.
     let mut settings = args.settings.clone();
-    settings.public_input = true;
+    settings.public_input = !settings.hashed_input;
     let chain = Chain::connect(&args.rpc, Some(key)).with_context(|| args.rpc.clone())?;
     let model = load_model(&args.model)?;
     let prep = prepare(
