@@ -238,6 +238,19 @@ pub fn mib(bytes: u64) -> String {
 
 /// The verifying key for a proof: `--vk` if given, else the cached one for the proof's circuit. Checks
 /// that the key is the one the proof names.
+/// A proof file whose decoded outputs are its instances, and its EVM calldata (instances, then proof).
+pub fn read_proof_calldata(path: &Path) -> Result<(zkinfer_prover::ProofArtifact, Vec<u8>)> {
+    let artifact = zkinfer_prover::ProofArtifact::read(path)?;
+    artifact
+        .check_outputs_match_instances()
+        .with_context(|| path.display().to_string())?;
+    let calldata = zkinfer_verifier_contract::encode_calldata(
+        &artifact.instances()?,
+        &artifact.proof_bytes()?,
+    );
+    Ok((artifact, calldata))
+}
+
 pub fn verifier_key_for(
     artifact: &zkinfer_prover::ProofArtifact,
     vk: Option<&Path>,

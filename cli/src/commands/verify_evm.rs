@@ -3,14 +3,11 @@
 //! per-circuit Solidity verifier instead (or `--verifier FILE.sol`); `--exported DIR` deploys what
 //! `export-verifier` wrote.
 
-use crate::pipeline::verifier_key_for;
+use crate::pipeline::{read_proof_calldata, verifier_key_for};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
-use zkinfer_prover::ProofArtifact;
 use zkinfer_verifier_contract::reusable::{deploy, verifier_data, VkFile, VERIFIER_CONTRACT};
-use zkinfer_verifier_contract::{
-    compile, encode_calldata, verifier_solidity, InProcessEvm, EIP170_LIMIT,
-};
+use zkinfer_verifier_contract::{compile, verifier_solidity, InProcessEvm, EIP170_LIMIT};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -39,11 +36,7 @@ fn within(size: usize) -> &'static str {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let artifact = ProofArtifact::read(&args.proof)?;
-    artifact
-        .check_outputs_match_instances()
-        .with_context(|| args.proof.display().to_string())?;
-    let calldata = encode_calldata(&artifact.instances()?, &artifact.proof_bytes()?);
+    let (artifact, calldata) = read_proof_calldata(&args.proof)?;
     let mut evm = InProcessEvm::new();
     let outcome = if args.legacy || args.verifier.is_some() {
         let source = match &args.verifier {

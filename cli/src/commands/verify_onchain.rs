@@ -2,11 +2,11 @@
 //! with a model's deployed verifying-key contract: `eth_call` first (free, says accept or reject),
 //! then, with a key, a transaction (prints its hash and gas).
 
+use crate::pipeline::read_proof_calldata;
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
-use zkinfer_prover::ProofArtifact;
 use zkinfer_verifier_contract::chain::Chain;
-use zkinfer_verifier_contract::{encode_calldata, Address, U256};
+use zkinfer_verifier_contract::{Address, U256};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,11 +28,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let artifact = ProofArtifact::read(&args.proof)?;
-    artifact
-        .check_outputs_match_instances()
-        .with_context(|| args.proof.display().to_string())?;
-    let calldata = encode_calldata(&artifact.instances()?, &artifact.proof_bytes()?);
+    let (_, calldata) = read_proof_calldata(&args.proof)?;
     let chain =
         Chain::connect(&args.rpc, args.private_key.as_deref()).with_context(|| args.rpc.clone())?;
     if chain.code_size(args.verifier)? == 0 {
