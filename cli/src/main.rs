@@ -32,6 +32,8 @@ enum Command {
     Deploy(commands::deploy::Args),
     /// Verify proof.json with a deployed verifying-key contract: eth_call, then a transaction.
     VerifyOnchain(commands::verify_onchain::Args),
+    /// Requester side of InferenceMarket: deploy one, post a job (and publish its input), refund.
+    Market(commands::market::Args),
     /// Prover node: watch an InferenceMarket for this model's jobs, prove them, submit, collect rewards.
     Worker(commands::worker::Args),
     /// Measure native inference, witness, keygen, prove, verify (medians), memory, proof size and gas.
@@ -75,6 +77,7 @@ fn main() {
         Command::Deploy(a) => commands::deploy::run(a),
         Command::VerifyOnchain(a) => commands::verify_onchain::run(a),
         Command::Worker(a) => commands::worker::run(a),
+        Command::Market(a) => commands::market::run(a),
         Command::VerifyEvm(a) => commands::verify_evm::run(a),
         Command::Ops(a) => commands::ops::run(a),
         Command::Inspect(a) => commands::inspect::run(a),

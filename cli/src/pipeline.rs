@@ -238,6 +238,31 @@ pub fn mib(bytes: u64) -> String {
 
 /// The verifying key for a proof: `--vk` if given, else the cached one for the proof's circuit. Checks
 /// that the key is the one the proof names.
+/// The input instance words a market job commits to: the input quantized with the model's settings
+/// (as a `--public-input` proof exposes it), or its Poseidon commitment alone with `--hashed-input`.
+pub fn committed_words(
+    prep: &Prepared,
+    input: &[Vec<f64>],
+    hashed: bool,
+) -> Result<Vec<zkinfer_circuits::Fr>> {
+    let shapes = prep.graph.shapes()?;
+    let scale = prep.stored.settings.scale;
+    let mut words = Vec::new();
+    for (node, values) in prep.graph.input_nodes().iter().zip(input) {
+        let t = zkinfer_circuits::QTensor::from_f64(shapes[*node].clone(), values, scale)
+            .context("input shape")?;
+        words.extend(
+            t.data
+                .iter()
+                .map(|v| zkinfer_circuits::fixed_point::to_field(*v)),
+        );
+    }
+    if hashed {
+        words = vec![zkinfer_circuits::circuit::input_hash_params().commit(&words)];
+    }
+    Ok(words)
+}
+
 /// A proof file whose decoded outputs are its instances, and its EVM calldata (instances, then proof).
 pub fn read_proof_calldata(path: &Path) -> Result<(zkinfer_prover::ProofArtifact, Vec<u8>)> {
     let artifact = zkinfer_prover::ProofArtifact::read(path)?;

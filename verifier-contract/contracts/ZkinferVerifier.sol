@@ -15,7 +15,7 @@ pragma solidity 0.8.19;
 contract ZkinferVerifier {
     /// Byte offset of the VK data in a verifying-key contract's code (after its forwarder).
     uint256 internal constant DATA_OFFSET = 128;
-    uint256 internal constant HEADER_WORDS = 37;
+    uint256 internal constant HEADER_WORDS = 39;
     /// Header word indices of the VK data (`Header` in verifier-contract/src/reusable/mod.rs).
     uint256 internal constant H_MAGIC = 0;
     uint256 internal constant H_K = 1;
@@ -47,6 +47,8 @@ contract ZkinferVerifier {
     uint256 internal constant H_V_LAGRANGES = 34;
     uint256 internal constant H_V_INSTANCES = 35;
     uint256 internal constant H_PROOF_BYTES = 36;
+    uint256 internal constant H_LAGRANGE_RUNS = 37;
+    uint256 internal constant H_OMEGA = 38;
 
     fallback() external {
         assembly {
@@ -228,12 +230,28 @@ contract ZkinferVerifier {
                 let vq := add(vb, shl(5, hw(H_V_QUOTIENT)))
                 mstore(vq, zn1)
                 let vl := add(vb, shl(5, hw(H_V_LAGRANGES)))
-                let om := add(0x480, hw(H_OFF_LAGRANGES))
+                // ω^i of every Lagrange polynomial, expanded from runs of consecutive i into the
+                // transcript buffer (free now), then the batch inversion's scratch after it.
+                let om := mload(0x2e0)
                 let lg := hw(H_LAGRANGES)
+                {
+                    let w := hw(H_OMEGA)
+                    let run := add(0x480, hw(H_OFF_LAGRANGES))
+                    let at := om
+                    for { let k := 0 let k_end := hw(H_LAGRANGE_RUNS) } lt(k, k_end) { k := add(k, 1) } {
+                        let x := mload(run)
+                        for { let end := add(at, shl(5, mload(add(run, 32)))) } lt(at, end) { at := add(at, 32) } {
+                            mstore(at, x)
+                            x := mulmod(x, w, r)
+                        }
+                        run := add(run, 64)
+                    }
+                    if iszero(eq(at, add(om, shl(5, lg)))) { fail() }
+                }
                 for { let i := 0 } lt(i, lg) { i := add(i, 1) } {
                     mstore(add(vl, shl(5, i)), addmod(z, sub(r, mload(add(om, shl(5, i)))), r))
                 }
-                batchInvert(vq, add(lg, 1), mload(0x2e0)) // V: quotient slot, then the Lagranges
+                batchInvert(vq, add(lg, 1), add(om, shl(5, lg))) // V: quotient slot, then the Lagranges
                 let c := mulmod(zn1, hw(H_N_INV), r)
                 for { let i := 0 } lt(i, lg) { i := add(i, 1) } {
                     let p := add(vl, shl(5, i))

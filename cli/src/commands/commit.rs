@@ -4,11 +4,9 @@
 //! `--hashed-input` the only input instance is the input's Poseidon commitment (printed too), and the
 //! market commitment is `keccak256` of that one word.
 
-use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
-use anyhow::{Context, Result};
+use crate::pipeline::{committed_words, load_model, prepare, Calibration, SettingsArgs};
+use anyhow::Result;
 use std::path::PathBuf;
-use zkinfer_circuits::fixed_point::to_field;
-use zkinfer_circuits::QTensor;
 use zkinfer_models::read_input_file;
 use zkinfer_verifier_contract::market::input_commitment;
 
@@ -29,20 +27,13 @@ pub fn run(args: Args) -> Result<()> {
     let mut overrides = args.settings.overrides();
     overrides.public_input = !overrides.hashed_input;
     let prep = prepare(model, calibration, overrides)?;
-    let shapes = prep.graph.shapes()?;
     let scale = prep.stored.settings.scale;
-    let mut words = Vec::new();
-    for (node, values) in prep.graph.input_nodes().iter().zip(&input) {
-        let t = QTensor::from_f64(shapes[*node].clone(), values, scale).context("input shape")?;
-        words.extend(t.data.iter().map(|v| to_field(*v)));
-    }
+    let words = committed_words(&prep, &input, overrides.hashed_input)?;
     if overrides.hashed_input {
-        let poseidon = zkinfer_circuits::circuit::input_hash_params().commit(&words);
         eprintln!(
             "Poseidon commitment of the input (the proof's first instance): {}",
-            zkinfer_prover::artifact::fr_to_hex(&poseidon)
+            zkinfer_prover::artifact::fr_to_hex(&words[0])
         );
-        words = vec![poseidon];
     }
     println!("0x{}", hex::encode(input_commitment(&words)));
     eprintln!(

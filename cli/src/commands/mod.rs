@@ -6,6 +6,7 @@ pub mod commit;
 pub mod deploy;
 pub mod export_verifier;
 pub mod inspect;
+pub mod market;
 pub mod ops;
 pub mod prove;
 pub mod verify;

@@ -42,7 +42,7 @@ pub const MAGIC: &[u8] = b"zkinfer-vk1";
 /// Where the VK data starts in a verifying-key contract's runtime code.
 pub const DATA_OFFSET: usize = 128;
 /// Words of the VK data header (layout documented on [`Header`]).
-pub const HEADER_WORDS: usize = 37;
+pub const HEADER_WORDS: usize = 39;
 
 /// Header word indices of the VK data; `ZkinferVerifier.sol` declares the same constants (`H_*`).
 #[repr(usize)]
@@ -78,6 +78,10 @@ pub enum Header {
     VLagranges = 34,
     VInstances = 35,
     ProofBytes = 36,
+    /// Runs of consecutive Lagrange indices: the list at `OffLagranges` holds `(ω^first, length)` per run.
+    LagrangeRuns = 37,
+    /// The domain generator ω.
+    Omega = 38,
 }
 
 /// What the VK data of one circuit contains, for reports.
@@ -314,12 +318,24 @@ pub fn verifier_data(
         words.0.push(usize_word(*w));
         words.0.push(usize_word(*c));
     }
+    // Lagrange points ω^i as runs of consecutive i (one run per instance range, not one word per
+    // instance): the verifier expands each run by multiplying by ω.
     words.set(Header::OffLagranges, byte_offset(&words));
+    let mut runs: Vec<(i32, usize)> = Vec::new();
     for &i in &lagranges {
+        match runs.last_mut() {
+            Some((first, len)) if *first + *len as i32 == i => *len += 1,
+            _ => runs.push((i, 1)),
+        }
+    }
+    for (first, len) in &runs {
         words
             .0
-            .push(fr_word(&domain.rotate_scalar(Fr::ONE, Rotation(i))));
+            .push(fr_word(&domain.rotate_scalar(Fr::ONE, Rotation(*first))));
+        words.0.push(usize_word(*len));
     }
+    words.set(Header::LagrangeRuns, runs.len());
+    words.0[Header::Omega as usize] = fr_word(&domain.gen);
     words.set(Header::OffInstanceQueries, byte_offset(&words));
     for base in &instance_bases {
         words.0.push(usize_word(*base));
