@@ -315,16 +315,40 @@ fn deploy_verify_and_pay_on_anvil() {
         .unwrap();
     assert_eq!(U256::from_be_slice(&reentered.output), U256::ZERO);
 
-    // Two `zkinfer worker`s race on one job: one is paid, the other gives up cleanly.
+    // Two `zkinfer worker`s race on one job, posted with `zkinfer market post` (which publishes the
+    // input under its commitment): one is paid, the other gives up cleanly.
     let inputs_dir = d.join("inputs");
-    std::fs::create_dir_all(&inputs_dir).unwrap();
+    let next = requester
+        .call(market, encode_view("nextJob()"), U256::ZERO)
+        .unwrap();
+    let id = U256::from_be_slice(&next.output).saturating_to::<u64>();
+    let posted = ok(zkinfer(
+        d,
+        &[
+            "market",
+            "post",
+            tiny.to_str().unwrap(),
+            zoo("tiny_linear", "input.json").to_str().unwrap(),
+            "--rpc",
+            rpc,
+            "--private-key",
+            REQUESTER_KEY,
+            "--market",
+            &market.to_string(),
+            "--verifier",
+            &model.to_string(),
+            "--reward",
+            "1000000000000000000",
+            "--publish",
+            inputs_dir.to_str().unwrap(),
+        ],
+    ));
     let commitment = format!("0x{}", hex::encode(input_commitment(&inputs)));
-    std::fs::copy(
-        zoo("tiny_linear", "input.json"),
-        inputs_dir.join(format!("{commitment}.json")),
-    )
-    .unwrap();
-    let id = post(model, &inputs, 3_600);
+    assert!(
+        posted.starts_with(&format!("job {id}:")) && posted.contains(&commitment),
+        "{posted}"
+    );
+    assert!(inputs_dir.join(format!("{commitment}.json")).exists());
     let spawn = |key: &str, proofs: &str| {
         Command::new(env!("CARGO_BIN_EXE_zkinfer"))
             .args([
