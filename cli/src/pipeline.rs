@@ -314,6 +314,17 @@ pub fn verifier_key_for(
     Ok(key)
 }
 
+/// How a proof exposes the model's input.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputVisibility {
+    /// Not at all (the default).
+    Private,
+    /// As public instances.
+    Public,
+    /// As its Poseidon commitment (one instance).
+    Hashed,
+}
+
 /// The settings flags `prove` and `export-verifier` share.
 #[derive(clap::Args, Clone, Debug)]
 pub struct SettingsArgs {
@@ -325,12 +336,16 @@ pub struct SettingsArgs {
     #[arg(long)]
     pub settings: Option<PathBuf>,
     /// Make the input a public instance (it is private by default).
-    #[arg(long, conflicts_with = "hashed_input")]
+    #[arg(long, conflicts_with_all = ["hashed_input", "input_visibility"])]
     pub public_input: bool,
     /// Keep the input private but bind the proof to its Poseidon commitment (circom's Poseidon,
     /// chained; the first public instance).
     #[arg(long)]
     pub hashed_input: bool,
+    /// The input's visibility, as one flag: private, public (= --public-input) or hashed
+    /// (= --hashed-input).
+    #[arg(long, value_enum, conflicts_with = "hashed_input")]
+    pub input_visibility: Option<InputVisibility>,
     /// Fix the fixed-point scale to 2^SCALE instead of choosing it.
     #[arg(long)]
     pub scale: Option<u32>,
@@ -342,8 +357,10 @@ pub struct SettingsArgs {
 impl SettingsArgs {
     pub fn overrides(&self) -> Overrides {
         Overrides {
-            public_input: self.public_input,
-            hashed_input: self.hashed_input,
+            public_input: self.public_input
+                || self.input_visibility == Some(InputVisibility::Public),
+            hashed_input: self.hashed_input
+                || self.input_visibility == Some(InputVisibility::Hashed),
             scale: self.scale,
             lanes: self.lanes,
         }

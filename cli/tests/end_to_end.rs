@@ -254,7 +254,8 @@ fn hashed_input_binds_the_proof_to_a_poseidon_commitment() {
     assert_eq!(proof["circuit_params"]["hashed_input"], Value::Bool(true));
     let instances = proof["instances"].as_array().unwrap();
     assert_eq!(instances.len(), 1 + 4, "the commitment, then the 4 outputs");
-    let committed = zkinfer(d, &["commit", onnx, input, "--hashed-input"]);
+    // (`--input-visibility hashed` is the same as `--hashed-input`.)
+    let committed = zkinfer(d, &["commit", onnx, input, "--input-visibility", "hashed"]);
     let printed = common::stderr(&committed);
     assert!(
         printed.contains(instances[0].as_str().unwrap()),

@@ -87,7 +87,10 @@ pub fn run(args: Args) -> Result<()> {
         },
         circuit_params: prep.circuit.params,
         range_bits: prep.graph.range_bits,
-        public_input: args.settings.public_input && !args.settings.hashed_input,
+        public_input: {
+            let o = args.settings.overrides();
+            o.public_input && !o.hashed_input
+        },
         instances: instances.iter().map(fr_to_hex).collect(),
         outputs: outputs.clone(),
         proof: format!("0x{}", hex::encode(&proof)),

@@ -63,7 +63,9 @@ pub fn run(args: Args) -> Result<()> {
     };
     // Market jobs commit to the input, so proofs carry it (or its Poseidon commitment) as instances.
     let mut settings = args.settings.clone();
+    settings.hashed_input = settings.overrides().hashed_input;
     settings.public_input = !settings.hashed_input;
+    settings.input_visibility = None;
     let chain = Chain::connect(&args.rpc, Some(key)).with_context(|| args.rpc.clone())?;
     let model = load_model(&args.model)?;
     let prep = prepare(
