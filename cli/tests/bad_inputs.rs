@@ -174,3 +174,69 @@ fn corrupted_proof_and_key_files() {
         "vk.bin",
     );
 }
+
+#[test]
+fn unreachable_node_malformed_key_and_corrupted_vk_json() {
+    let dir = temp();
+    let d = dir.path();
+    let model = zoo("tiny_linear", "network.onnx");
+    let model = model.to_str().unwrap();
+    // A well-formed key (anvil's public dev key 0); port 1 on localhost: nothing listens there.
+    let key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+    fails_with(
+        zkinfer(
+            d,
+            &[
+                "deploy",
+                model,
+                "--rpc",
+                "http://127.0.0.1:1",
+                "--private-key",
+                key,
+            ],
+        ),
+        "cannot reach http://127.0.0.1:1",
+    );
+    fails_with(
+        zkinfer(
+            d,
+            &[
+                "deploy",
+                model,
+                "--rpc",
+                "http://127.0.0.1:1",
+                "--private-key",
+                "zz",
+            ],
+        ),
+        "private key is not",
+    );
+    fails_with(
+        zkinfer(d, &["deploy", model, "--rpc", "http://127.0.0.1:1"]),
+        "needs a private key",
+    );
+    fails_with(
+        zkinfer(
+            d,
+            &[
+                "market",
+                "deploy",
+                "--rpc",
+                "not a url",
+                "--private-key",
+                key,
+            ],
+        ),
+        "RPC URL",
+    );
+    // verify-evm --exported with a vk.json that is not zkinfer's.
+    std::fs::create_dir_all(d.join("evm")).unwrap();
+    std::fs::write(d.join("evm/ZkinferVerifier.sol"), "contract X {}").unwrap();
+    std::fs::write(d.join("evm/vk.json"), "{\"format\": \"other\"}").unwrap();
+    let input = zoo("tiny_linear", "input.json");
+    ok(zkinfer(d, &["prove", model, input.to_str().unwrap()]));
+    fails_with(
+        zkinfer(d, &["verify-evm", "proof.json", "--exported", "evm"]),
+        "vk.json",
+    );
+}

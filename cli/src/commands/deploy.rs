@@ -33,13 +33,13 @@ pub fn run(args: Args) -> Result<()> {
     let Some(key) = args.private_key.as_deref() else {
         bail!("deploy needs a private key: --private-key KEY or ZKINFER_PRIVATE_KEY");
     };
+    let chain = Chain::connect(&args.rpc, Some(key)).with_context(|| args.rpc.clone())?;
     let model = load_model(&args.model)?;
     let calibration = args.settings.calibration(Calibration::CachedOnly);
     let prep = prepare(model, calibration, args.settings.overrides())?;
     let srs = prep.srs()?;
     let vk = read_vk(&prep.ensure_keys(&srs)?)?;
     let data = verifier_data(&vk.params, &vk.vk, vk.header.num_instances)?;
-    let chain = Chain::connect(&args.rpc, Some(key)).with_context(|| args.rpc.clone())?;
     println!(
         "node {} (chain id {}), deployer {}",
         args.rpc,

@@ -59,12 +59,14 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         let (data, verifier) = match &args.exported {
             Some(dir) => {
+                let vk = dir.join("vk.json");
+                let data = VkFile::read(&vk)?.verifier_data(&vk)?;
                 let sol = dir.join("ZkinferVerifier.sol");
                 let source =
                     std::fs::read_to_string(&sol).with_context(|| sol.display().to_string())?;
-                let verifier = compile("ZkinferVerifier.sol", &source, VERIFIER_CONTRACT, true)?;
-                let vk = dir.join("vk.json");
-                (VkFile::read(&vk)?.verifier_data(&vk)?, verifier)
+                let verifier = compile("ZkinferVerifier.sol", &source, VERIFIER_CONTRACT, true)
+                    .with_context(|| sol.display().to_string())?;
+                (data, verifier)
             }
             None => {
                 let key = verifier_key_for(&artifact, args.vk.as_deref())?;
