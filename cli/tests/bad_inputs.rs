@@ -183,34 +183,19 @@ fn unreachable_node_malformed_key_and_corrupted_vk_json() {
     let model = model.to_str().unwrap();
     // A well-formed key (anvil's public dev key 0); port 1 on localhost: nothing listens there.
     let key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-    fails_with(
-        zkinfer(
-            d,
-            &[
-                "deploy",
-                model,
-                "--rpc",
-                "http://127.0.0.1:1",
-                "--private-key",
-                key,
-            ],
-        ),
-        "cannot reach http://127.0.0.1:1",
-    );
-    fails_with(
-        zkinfer(
-            d,
-            &[
-                "deploy",
-                model,
-                "--rpc",
-                "http://127.0.0.1:1",
-                "--private-key",
-                "zz",
-            ],
-        ),
-        "private key is not",
-    );
+    let deploy = |key: &str| {
+        let args = [
+            "deploy",
+            model,
+            "--rpc",
+            "http://127.0.0.1:1",
+            "--private-key",
+            key,
+        ];
+        zkinfer(d, &args)
+    };
+    fails_with(deploy(key), "cannot reach http://127.0.0.1:1");
+    fails_with(deploy("zz"), "private key is not");
     fails_with(
         zkinfer(d, &["deploy", model, "--rpc", "http://127.0.0.1:1"]),
         "needs a private key",

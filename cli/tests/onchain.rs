@@ -349,23 +349,26 @@ fn deploy_verify_and_pay_on_anvil() {
         "{posted}"
     );
     assert!(inputs_dir.join(format!("{commitment}.json")).exists());
+    let worker_args = |at: Address, key: &str| -> Vec<String> {
+        let (tiny, inputs) = (tiny.to_str().unwrap(), inputs_dir.to_str().unwrap());
+        let (market, at) = (market.to_string(), at.to_string());
+        let args = [
+            "worker",
+            tiny,
+            "--rpc",
+            rpc,
+            "--market",
+            &market,
+            "--verifier",
+            &at,
+        ];
+        let rest = ["--inputs", inputs, "--private-key", key, "--once"];
+        args.iter().chain(&rest).map(|a| a.to_string()).collect()
+    };
     let spawn = |key: &str, proofs: &str| {
         Command::new(env!("CARGO_BIN_EXE_zkinfer"))
-            .args([
-                "worker",
-                tiny.to_str().unwrap(),
-                "--rpc",
-                rpc,
-                "--market",
-                &market.to_string(),
-            ])
-            .args([
-                "--verifier",
-                &model.to_string(),
-                "--inputs",
-                inputs_dir.to_str().unwrap(),
-            ])
-            .args(["--proofs", proofs, "--private-key", key, "--once"])
+            .args(worker_args(model, key))
+            .args(["--proofs", proofs])
             .env("ZKINFER_CACHE", d)
             .current_dir(d)
             .stdout(Stdio::piped())
@@ -421,23 +424,7 @@ fn deploy_verify_and_pay_on_anvil() {
     assert_eq!(job.worker, winner);
 
     // A worker pointed at another model's address refuses to start.
-    let wrong = zkinfer(
-        d,
-        &[
-            "worker",
-            tiny.to_str().unwrap(),
-            "--rpc",
-            rpc,
-            "--market",
-            &market.to_string(),
-            "--verifier",
-            &other_model.to_string(),
-            "--inputs",
-            inputs_dir.to_str().unwrap(),
-            "--private-key",
-            WORKER_KEY,
-            "--once",
-        ],
-    );
+    let args = worker_args(other_model, WORKER_KEY);
+    let wrong = zkinfer(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
     fails_with(wrong, "not the verifying-key contract");
 }
