@@ -1,13 +1,15 @@
 //! zkinfer's own EVM verifier: one shared contract (`contracts/ZkinferVerifier.sol`) for every model,
 //! plus one small per-model verifying-key contract.
 //!
-//! The verifying-key contract is both the model's address on chain and its data: its runtime code is a
-//! 64-byte forwarder (prepend its own address to the calldata, `STATICCALL` the shared verifier, return
-//! or revert with its answer) followed by the VK data this module encodes: the domain, the SRS's G2
-//! points, the preprocessed commitments, the proof layout, the quotient numerator as a stack-machine
-//! program ([`program`]) and the multi-open query sets. The shared verifier reads the data with
-//! `EXTCODECOPY`, so its bytecode does not grow with the circuit. Calldata to a model's address is the
-//! same as for snark-verifier's verifier: every public instance as a 32-byte word, then the proof.
+//! The verifying-key contract is the model's address on chain. Its runtime code ([`bytecode`]) is a
+//! 128-byte forwarder (a call from anyone but the shared verifier gets its own address prepended and is
+//! `STATICCALL`ed to the shared verifier, whose answer it returns or reverts with), then the VK data this
+//! module encodes (the domain, the SRS's G2 points, the preprocessed commitments, the proof layout,
+//! Lagrange points as runs, the GWC query sets), then straight-line EVM code evaluating the quotient
+//! numerator ([`program`]), which the shared verifier calls back with its value table. The shared
+//! verifier reads the data with `EXTCODECOPY`, so its bytecode does not grow with the circuit. Calldata
+//! to a model's address is the same as for snark-verifier's verifiers: every public instance as a
+//! 32-byte word, then the proof.
 //!
 //! The proof system is halo2 (KZG, BN254) with GWC multi-opening and snark-verifier's Keccak EVM
 //! transcript; the circuit-specific parts come from snark-verifier's compiled `PlonkProtocol`.
