@@ -34,6 +34,8 @@ enum Command {
     VerifyOnchain(commands::verify_onchain::Args),
     /// Requester side of InferenceMarket: deploy one, post a job (and publish its input), refund.
     Market(commands::market::Args),
+    /// Import a ceremony's .ptau as the SRS (checked with arkworks), or re-check a stored SRS.
+    Srs(commands::srs::Args),
     /// Prover node: watch an InferenceMarket for this model's jobs, prove them, submit, collect rewards.
     Worker(commands::worker::Args),
     /// Measure native inference, witness, keygen, prove, verify (medians), memory, proof size and gas.
@@ -78,6 +80,7 @@ fn main() {
         Command::VerifyOnchain(a) => commands::verify_onchain::run(a),
         Command::Worker(a) => commands::worker::run(a),
         Command::Market(a) => commands::market::run(a),
+        Command::Srs(a) => commands::srs::run(a),
         Command::VerifyEvm(a) => commands::verify_evm::run(a),
         Command::Ops(a) => commands::ops::run(a),
         Command::Inspect(a) => commands::inspect::run(a),

@@ -175,8 +175,12 @@ impl Prepared {
 
     pub fn srs(&self) -> Result<Srs> {
         let srs = load_or_setup(self.k)?;
+        let label = match srs.kind {
+            zkinfer_prover::SrsKind::LocalDev => "warning: using a",
+            zkinfer_prover::SrsKind::Ceremony { .. } => "using a",
+        };
         eprintln!(
-            "warning: using a {} at k={} ({})",
+            "{label} {} at k={} ({})",
             srs.kind,
             srs.k,
             srs.path.display()

@@ -17,6 +17,7 @@ pub mod container;
 pub mod error;
 pub mod keys;
 pub mod proof;
+pub mod ptau;
 pub mod srs;
 
 pub use artifact::ProofArtifact;

@@ -1,9 +1,9 @@
-//! The KZG structured reference string.
+//! The KZG structured reference string, cached per `k` under `<cache>/srs/`.
 //!
-//! Today only a local development setup exists: it is generated here from OS randomness, so whoever ran
-//! it knows the toxic waste and could forge proofs. It is cached per `k` under `<cache>/srs/` and every
-//! caller is told it is insecure for production ([`SrsKind::LocalDev`]). A larger cached SRS is
-//! downsized rather than generating a new one.
+//! Either imported from a public ceremony's `.ptau` file ([`import_ptau`], checked with arkworks by
+//! [`crate::ptau`]) or, failing that, a local development setup generated here from OS randomness:
+//! whoever ran it knows the toxic waste and could forge proofs, and every caller is told so
+//! ([`SrsKind::LocalDev`]). A larger cached SRS is downsized rather than generating a new one.
 
 use crate::cache;
 use crate::container;
@@ -11,7 +11,7 @@ use crate::error::{io_err, ProverError, Result};
 use crate::Bn256;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use zkinfer_circuits::halo2_proofs::poly::commitment::Params;
 use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::halo2_proofs::SerdeFormat;
@@ -23,6 +23,8 @@ const MAGIC: &[u8; 8] = b"ZKI-SRS\0";
 pub enum SrsKind {
     /// Generated on this machine: development only, insecure for production.
     LocalDev,
+    /// Imported from a ceremony's `.ptau` file with `2^power` powers, checked before it was stored.
+    Ceremony { power: u32 },
 }
 
 impl std::fmt::Display for SrsKind {
@@ -32,6 +34,9 @@ impl std::fmt::Display for SrsKind {
                 f,
                 "local dev SRS (INSECURE for production: its creator can forge proofs)"
             ),
+            SrsKind::Ceremony { power } => {
+                write!(f, "ceremony SRS (imported from a 2^{power} .ptau, checked)")
+            }
         }
     }
 }
@@ -73,18 +78,77 @@ fn load(k: u32) -> Result<Option<(ParamsKZG<Bn256>, SrsKind, String)>> {
     if !path.exists() {
         return Ok(None);
     }
-    let (header, payload): (SrsHeader, Vec<u8>) = container::read(MAGIC, &path)?;
-    if header.k != k {
+    let (params, kind, hash, stored_k) = load_path(&path)?;
+    if stored_k != k {
         return Err(ProverError::Corrupt {
             path: path.display().to_string(),
-            msg: format!("holds k={}", header.k),
+            msg: format!("holds k={stored_k}"),
         });
     }
+    Ok(Some((params, kind, hash)))
+}
+
+/// A stored SRS file: parameters, kind, payload hash and k.
+fn load_path(path: &Path) -> Result<(ParamsKZG<Bn256>, SrsKind, String, u32)> {
+    let (header, payload): (SrsHeader, Vec<u8>) = container::read(MAGIC, path)?;
     // The checksum was verified, so the unchecked (fast) reader sees exactly what we wrote.
     let params =
         ParamsKZG::<Bn256>::read_custom(&mut payload.as_slice(), SerdeFormat::RawBytesUnchecked)
-            .map_err(io_err(&path))?;
-    Ok(Some((params, header.kind, container::sha256_hex(&payload))))
+            .map_err(io_err(path))?;
+    if params.k() != header.k {
+        return Err(ProverError::Corrupt {
+            path: path.display().to_string(),
+            msg: format!(
+                "header says k={}, parameters have k={}",
+                header.k,
+                params.k()
+            ),
+        });
+    }
+    Ok((
+        params,
+        header.kind,
+        container::sha256_hex(&payload),
+        header.k,
+    ))
+}
+
+/// Import `2^k` powers (default: all the file has) of a ceremony `.ptau` into the cache, after
+/// [`crate::ptau`]'s checks; it then serves every circuit of up to `2^k` rows.
+pub fn import_ptau(ptau: &Path, k: Option<u32>) -> Result<Srs> {
+    let power = crate::ptau::Ptau::read_power(ptau)?;
+    let k = k.unwrap_or(power);
+    let file = crate::ptau::Ptau::read(ptau, k)?;
+    let params = file.params(k);
+    store(k, params, SrsKind::Ceremony { power: file.power })
+}
+
+/// Re-check a stored SRS file with the ceremony checks; returns its k and kind.
+pub fn verify_file(path: &Path) -> Result<(u32, SrsKind)> {
+    let (params, kind, _, k) = load_path(path)?;
+    crate::ptau::check_params(&params).map_err(|msg| ProverError::Corrupt {
+        path: path.display().to_string(),
+        msg,
+    })?;
+    Ok((k, kind))
+}
+
+fn store(k: u32, params: ParamsKZG<Bn256>, kind: SrsKind) -> Result<Srs> {
+    let path = path_for(k);
+    let payload = serialize(&params);
+    let hash = container::sha256_hex(&payload);
+    cache::write_atomic(
+        &path,
+        &container::encode(MAGIC, &SrsHeader { k, kind }, &payload),
+    )?;
+    Ok(Srs {
+        k,
+        params,
+        kind,
+        hash,
+        created: true,
+        path,
+    })
 }
 
 /// Load the SRS for `k` from the cache, or derive it from a larger cached one, or generate a local dev one.
@@ -109,18 +173,5 @@ pub fn load_or_setup(k: u32) -> Result<Srs> {
         }
         None => (ParamsKZG::<Bn256>::setup(k, OsRng), SrsKind::LocalDev),
     };
-    let payload = serialize(&params);
-    let hash = container::sha256_hex(&payload);
-    cache::write_atomic(
-        &path,
-        &container::encode(MAGIC, &SrsHeader { k, kind }, &payload),
-    )?;
-    Ok(Srs {
-        k,
-        params,
-        kind,
-        hash,
-        created: true,
-        path,
-    })
+    store(k, params, kind)
 }

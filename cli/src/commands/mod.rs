@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod market;
 pub mod ops;
 pub mod prove;
+pub mod srs;
 pub mod verify;
 pub mod verify_evm;
 pub mod verify_onchain;

@@ -1,0 +1,148 @@
+//! Ceremony SRS: real `.ptau` files made by snarkjs (npm, installed by scripts/test-deps.sh:
+//! `powersoftau new` then `contribute`) are imported (checked with arkworks), serve `prove`, `verify` and
+//! the EVM verifier, and hostile files are refused with one error line, nothing stored.
+
+mod common;
+
+use common::{fails_with, ok, repo, zkinfer, zoo};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn snarkjs(dir: &Path, args: &[&str]) {
+    let cli = repo().join("verifier-contract/js/node_modules/snarkjs/build/cli.cjs");
+    assert!(
+        cli.exists(),
+        "{} missing: run bash scripts/test-deps.sh",
+        cli.display()
+    );
+    let out = Command::new("node")
+        .arg(&cli)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run node");
+    assert!(
+        out.status.success(),
+        "snarkjs {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `(fresh, contributed)`: the `new` file (tau = 1, every power the generator) and one contribution.
+fn ceremony(dir: &Path, power: u32) -> (PathBuf, PathBuf) {
+    let (fresh, contributed) = (format!("pot{power}_0.ptau"), format!("pot{power}_1.ptau"));
+    snarkjs(
+        dir,
+        &["powersoftau", "new", "bn128", &power.to_string(), &fresh],
+    );
+    snarkjs(
+        dir,
+        &[
+            "powersoftau",
+            "contribute",
+            &fresh,
+            &contributed,
+            "--name=test",
+            "-e=zkinfer test entropy",
+        ],
+    );
+    (dir.join(fresh), dir.join(contributed))
+}
+
+/// Offset of `[τ^i]G1` in a file made by `powersoftau new` / `contribute` (sections in order 1, 2, ...:
+/// magic + version + count = 12 bytes, section 1 = 12 + 44 bytes, then section 2's 12-byte header).
+fn tau_g1_offset(i: usize) -> usize {
+    12 + (12 + 44) + 12 + 64 * i
+}
+
+#[test]
+fn ceremony_srs_is_imported_checked_and_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (fresh, good) = ceremony(d, 11);
+    let srs_file = d.join("srs/kzg_bn254_k11.srs");
+
+    // Hostile files first: each refused with its reason, nothing stored.
+    let bytes = std::fs::read(&good).unwrap();
+    let write = |name: &str, b: &[u8]| {
+        let p = d.join(name);
+        std::fs::write(&p, b).unwrap();
+        p
+    };
+    let mut flipped = bytes.clone();
+    flipped[tau_g1_offset(5) + 3] ^= 1;
+    let mut swapped = bytes.clone();
+    let (a, b) = (tau_g1_offset(7), tau_g1_offset(8));
+    let seventh = bytes[a..a + 64].to_vec();
+    swapped.copy_within(b..b + 64, a);
+    swapped[b..b + 64].copy_from_slice(&seventh);
+    let mut magic = bytes.clone();
+    magic[0] = b'x';
+    let cases: Vec<(PathBuf, Option<&str>, &str)> = vec![
+        (fresh.clone(), None, "tau is 1"),
+        (write("flipped.ptau", &flipped), None, "tauG1"),
+        (
+            write("swapped.ptau", &swapped),
+            None,
+            "not consecutive powers",
+        ),
+        (
+            write("truncated.ptau", &bytes[..bytes.len() / 2]),
+            None,
+            "runs past the end",
+        ),
+        (write("magic.ptau", &magic), None, "not a .ptau file"),
+        (good.clone(), Some("12"), "k=12 needs 2^12"),
+        (d.join("missing.ptau"), None, "missing.ptau"),
+    ];
+    for (file, k, reason) in &cases {
+        let mut args = vec!["srs", "import", file.to_str().unwrap()];
+        if let Some(k) = k {
+            args.extend(["-k", k]);
+        }
+        fails_with(zkinfer(d, &args), reason);
+        assert!(!srs_file.exists(), "{} left an SRS behind", file.display());
+    }
+
+    // The real file: imported, re-checked, used by prove, verify and the EVM verifier.
+    let imported = ok(zkinfer(d, &["srs", "import", good.to_str().unwrap()]));
+    assert!(
+        imported.contains("imported k=11") && imported.contains("ceremony SRS"),
+        "{imported}"
+    );
+    let verified = ok(zkinfer(d, &["srs", "verify", srs_file.to_str().unwrap()]));
+    assert!(verified.contains("powers consistent"), "{verified}");
+    let (onnx, input) = (
+        zoo("tiny_linear", "network.onnx"),
+        zoo("tiny_linear", "input.json"),
+    );
+    let proved = zkinfer(
+        d,
+        &["prove", onnx.to_str().unwrap(), input.to_str().unwrap()],
+    );
+    let log = common::stderr(&proved);
+    assert!(proved.status.success(), "{log}");
+    assert!(
+        log.contains("ceremony SRS") && !log.contains("INSECURE"),
+        "{log}"
+    );
+    let proof: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("proof.json")).unwrap()).unwrap();
+    assert_eq!(
+        proof["srs"]["kind"]["Ceremony"]["power"], 11,
+        "{}",
+        proof["srs"]
+    );
+    ok(zkinfer(d, &["verify", "proof.json"]));
+    ok(zkinfer(d, &["verify-evm", "proof.json"]));
+
+    // A stored SRS whose bytes were changed is refused by `srs verify` (checksum or pairing).
+    let mut stored = std::fs::read(&srs_file).unwrap();
+    let at = stored.len() - 100;
+    stored[at] ^= 1;
+    let corrupt = write("corrupt.srs", &stored);
+    fails_with(
+        zkinfer(d, &["srs", "verify", corrupt.to_str().unwrap()]),
+        "corrupt.srs",
+    );
+}
