@@ -174,7 +174,10 @@ impl Prepared {
     }
 
     pub fn srs(&self) -> Result<Srs> {
-        let srs = load_or_setup(self.k)?;
+        let srs = {
+            let _lock = zkinfer_prover::cache::lock()?;
+            load_or_setup(self.k)?
+        };
         let label = match srs.kind {
             zkinfer_prover::SrsKind::LocalDev => "warning: using a",
             zkinfer_prover::SrsKind::Ceremony { .. } => "using a",
@@ -192,6 +195,7 @@ impl Prepared {
     pub fn proving_key(&self, srs: &Srs) -> Result<(ProvingKey<G1Affine>, bool)> {
         let header = self.key_header(srs)?;
         let store = self.store();
+        let _lock = zkinfer_prover::cache::lock()?;
         match store.load_pk(&header) {
             Ok(Some(pk)) => Ok((pk, false)),
             Ok(None) => Ok((store.keygen(srs, &self.circuit, &header)?, true)),

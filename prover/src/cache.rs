@@ -21,6 +21,28 @@ pub fn root() -> PathBuf {
     home.join(".cache").join("zkinfer")
 }
 
+/// An exclusive lock on the cache (`<root>/.lock`), held while an entry is checked and, if missing,
+/// generated and written, so concurrent zkinfer processes generate each SRS and key once and never mix
+/// one process's SRS with another's keys. Released when dropped.
+pub struct CacheLock {
+    _file: std::fs::File,
+}
+
+/// Block until this process holds the cache lock.
+pub fn lock() -> Result<CacheLock> {
+    let dir = root();
+    std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+    let path = dir.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    file.lock().map_err(io_err(&path))?;
+    Ok(CacheLock { _file: file })
+}
+
 /// Write `bytes` to `path` atomically (temp file in the same directory, fsync, rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path

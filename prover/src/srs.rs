@@ -120,6 +120,7 @@ pub fn import_ptau(ptau: &Path, k: Option<u32>) -> Result<Srs> {
     let k = k.unwrap_or(power);
     let file = crate::ptau::Ptau::read(ptau, k)?;
     let params = file.params(k);
+    let _lock = cache::lock()?;
     store(k, params, SrsKind::Ceremony { power: file.power })
 }
 
