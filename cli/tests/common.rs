@@ -26,6 +26,18 @@ pub fn zkinfer(cache: &Path, args: &[&str]) -> Output {
         .expect("run zkinfer")
 }
 
+/// Start `zkinfer args...` in the background with `cache` as its cache, output captured.
+pub fn spawn_zkinfer<S: AsRef<std::ffi::OsStr>>(cache: &Path, args: &[S]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+        .args(args)
+        .env("ZKINFER_CACHE", cache)
+        .current_dir(cache)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start zkinfer")
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }

@@ -4,7 +4,6 @@
 mod common;
 
 use common::{ok, zkinfer, zoo};
-use std::process::{Command, Stdio};
 
 #[test]
 fn two_provers_share_an_empty_cache() {
@@ -16,15 +15,12 @@ fn two_provers_share_an_empty_cache() {
     );
     let cal = zoo("mlp_digits", "cal.json");
     let spawn = |out: &str| {
-        Command::new(env!("CARGO_BIN_EXE_zkinfer"))
-            .args(["prove", onnx.to_str().unwrap(), input.to_str().unwrap()])
-            .args(["--calibration", cal.to_str().unwrap(), "-o", out])
-            .env("ZKINFER_CACHE", d)
-            .current_dir(d)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        let (onnx, input, cal) = (
+            onnx.to_str().unwrap(),
+            input.to_str().unwrap(),
+            cal.to_str().unwrap(),
+        );
+        common::spawn_zkinfer(d, &["prove", onnx, input, "--calibration", cal, "-o", out])
     };
     let (a, b) = (spawn("a.json"), spawn("b.json"));
     for child in [a, b] {

@@ -366,15 +366,9 @@ fn deploy_verify_and_pay_on_anvil() {
         args.iter().chain(&rest).map(|a| a.to_string()).collect()
     };
     let spawn = |key: &str, proofs: &str| {
-        Command::new(env!("CARGO_BIN_EXE_zkinfer"))
-            .args(worker_args(model, key))
-            .args(["--proofs", proofs])
-            .env("ZKINFER_CACHE", d)
-            .current_dir(d)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        let mut args = worker_args(model, key);
+        args.extend(["--proofs".to_string(), proofs.to_string()]);
+        common::spawn_zkinfer(d, &args)
     };
     let (a, b) = (
         spawn(WORKER_KEY, "proofs-a"),
