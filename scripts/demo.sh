@@ -8,7 +8,8 @@ npm ci --prefix verifier-contract/js --no-audit --no-fund --silent
 cargo build --release --workspace
 Z=./target/release/zkinfer
 M=models/zoo/mlp_digits
-$Z prove $M/network.onnx $M/input.json --calibration $M/cal.json -o proof.json
+# --insecure-dev-srs: no ceremony SRS imported here, so allow a local development one (INSECURE)
+$Z prove $M/network.onnx $M/input.json --calibration $M/cal.json -o proof.json --insecure-dev-srs
 $Z verify proof.json
-$Z export-verifier $M/network.onnx --calibration $M/cal.json -o evm
+$Z export-verifier $M/network.onnx --calibration $M/cal.json -o evm --insecure-dev-srs
 $Z verify-evm proof.json --exported evm

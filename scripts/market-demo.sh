@@ -16,6 +16,7 @@ Z="$ROOT/target/release/zkinfer"
 ANVIL="$ROOT/verifier-contract/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 rm -rf "$WORK" && mkdir -p "$WORK"
 export ZKINFER_CACHE="$WORK/cache"
+export ZKINFER_INSECURE_DEV_SRS=1   # a demo: local development SRS (INSECURE), no ceremony imported
 PORT=${DEMO_PORT:-8545}
 RPC="http://127.0.0.1:$PORT"
 # anvil's public dev accounts 0 (requester, deployer) and 1 (worker)

@@ -33,6 +33,8 @@ pub struct Prepared {
     pub cost: Cost,
     pub k: u32,
     pub circuit_hash: String,
+    /// `--insecure-dev-srs`: a local development SRS may be used.
+    pub insecure_dev_srs: bool,
 }
 
 pub fn load_model(path: &Path) -> Result<OnnxModel> {
@@ -62,6 +64,8 @@ fn read_cached_settings(model_hash: &str) -> Result<Option<StoredSettings>> {
 pub struct Overrides {
     pub public_input: bool,
     pub hashed_input: bool,
+    /// Whether a local development SRS may be generated or used.
+    pub insecure_dev_srs: bool,
     pub scale: Option<u32>,
     pub lanes: Option<(usize, usize)>,
 }
@@ -154,6 +158,7 @@ fn finish(
         cost,
         k,
         circuit_hash,
+        insecure_dev_srs: o.insecure_dev_srs,
     })
 }
 
@@ -176,7 +181,20 @@ impl Prepared {
     pub fn srs(&self) -> Result<Srs> {
         let srs = {
             let _lock = zkinfer_prover::cache::lock()?;
-            load_or_setup(self.k)?
+            if self.insecure_dev_srs {
+                load_or_setup(self.k)?
+            } else {
+                match zkinfer_prover::srs::load_cached(self.k)? {
+                    Some(srs) if srs.kind != zkinfer_prover::SrsKind::LocalDev => srs,
+                    _ => bail!(
+                        "no ceremony SRS for k={} in {}: import one with `zkinfer srs import FILE.ptau`, \
+                         or pass --insecure-dev-srs for a local development setup (INSECURE: whoever \
+                         made it can forge proofs)",
+                        self.k,
+                        cache::root().join("srs").display()
+                    ),
+                }
+            }
         };
         let label = match srs.kind {
             zkinfer_prover::SrsKind::LocalDev => "warning: using a",
@@ -350,6 +368,10 @@ pub struct SettingsArgs {
     /// chained; the first public instance).
     #[arg(long)]
     pub hashed_input: bool,
+    /// Allow a local development SRS (generated here: INSECURE, whoever ran it can forge proofs) when
+    /// no ceremony SRS was imported (`zkinfer srs import`).
+    #[arg(long, env = "ZKINFER_INSECURE_DEV_SRS")]
+    pub insecure_dev_srs: bool,
     /// The input's visibility, as one flag: private, public (= --public-input) or hashed
     /// (= --hashed-input).
     #[arg(long, value_enum, conflicts_with = "hashed_input")]
@@ -369,6 +391,7 @@ impl SettingsArgs {
                 || self.input_visibility == Some(InputVisibility::Public),
             hashed_input: self.hashed_input
                 || self.input_visibility == Some(InputVisibility::Hashed),
+            insecure_dev_srs: self.insecure_dev_srs,
             scale: self.scale,
             lanes: self.lanes,
         }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fails_with, ok, repo, zkinfer, zoo};
+use common::{fails_with, ok, repo, zkinfer, zkinfer_strict, zoo};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -104,7 +104,19 @@ fn ceremony_srs_is_imported_checked_and_used() {
         assert!(!srs_file.exists(), "{} left an SRS behind", file.display());
     }
 
-    // The real file: imported, re-checked, used by prove, verify and the EVM verifier.
+    // Without an imported SRS, proving is refused unless the development SRS is allowed explicitly.
+    let (onnx, input) = (
+        zoo("tiny_linear", "network.onnx"),
+        zoo("tiny_linear", "input.json"),
+    );
+    let (onnx, input) = (onnx.to_str().unwrap(), input.to_str().unwrap());
+    fails_with(
+        zkinfer_strict(d, &["prove", onnx, input]),
+        "--insecure-dev-srs",
+    );
+    assert!(!d.join("proof.json").exists() && !srs_file.exists());
+
+    // The real file: imported, re-checked, used by prove (no flag needed), verify and the EVM verifier.
     let imported = ok(zkinfer(d, &["srs", "import", good.to_str().unwrap()]));
     assert!(
         imported.contains("imported k=11") && imported.contains("ceremony SRS"),
@@ -112,14 +124,7 @@ fn ceremony_srs_is_imported_checked_and_used() {
     );
     let verified = ok(zkinfer(d, &["srs", "verify", srs_file.to_str().unwrap()]));
     assert!(verified.contains("powers consistent"), "{verified}");
-    let (onnx, input) = (
-        zoo("tiny_linear", "network.onnx"),
-        zoo("tiny_linear", "input.json"),
-    );
-    let proved = zkinfer(
-        d,
-        &["prove", onnx.to_str().unwrap(), input.to_str().unwrap()],
-    );
+    let proved = zkinfer_strict(d, &["prove", onnx, input]);
     let log = common::stderr(&proved);
     assert!(proved.status.success(), "{log}");
     assert!(

@@ -16,11 +16,24 @@ pub fn zoo(model: &str, file: &str) -> PathBuf {
     repo().join("models/zoo").join(model).join(file)
 }
 
-/// Run `zkinfer args...` with `cache` as its cache.
+/// Run `zkinfer args...` with `cache` as its cache, allowing the local development SRS (the tests'
+/// circuits have no ceremony SRS: `ZKINFER_INSECURE_DEV_SRS=1`, the env form of `--insecure-dev-srs`).
 pub fn zkinfer(cache: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkinfer"))
         .args(args)
         .env("ZKINFER_CACHE", cache)
+        .env("ZKINFER_INSECURE_DEV_SRS", "1")
+        .current_dir(cache)
+        .output()
+        .expect("run zkinfer")
+}
+
+/// [`zkinfer`] without allowing the development SRS.
+pub fn zkinfer_strict(cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+        .args(args)
+        .env("ZKINFER_CACHE", cache)
+        .env_remove("ZKINFER_INSECURE_DEV_SRS")
         .current_dir(cache)
         .output()
         .expect("run zkinfer")
@@ -31,6 +44,7 @@ pub fn spawn_zkinfer<S: AsRef<std::ffi::OsStr>>(cache: &Path, args: &[S]) -> std
     Command::new(env!("CARGO_BIN_EXE_zkinfer"))
         .args(args)
         .env("ZKINFER_CACHE", cache)
+        .env("ZKINFER_INSECURE_DEV_SRS", "1")
         .current_dir(cache)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -152,27 +152,33 @@ fn store(k: u32, params: ParamsKZG<Bn256>, kind: SrsKind) -> Result<Srs> {
     })
 }
 
-/// Load the SRS for `k` from the cache, or derive it from a larger cached one, or generate a local dev one.
-pub fn load_or_setup(k: u32) -> Result<Srs> {
+/// The cached SRS for `k`, or one derived (and cached) from a larger cached one; `None` if there is none.
+pub fn load_cached(k: u32) -> Result<Option<Srs>> {
     let path = path_for(k);
     if let Some((params, kind, hash)) = load(k)? {
-        return Ok(Srs {
+        return Ok(Some(Srs {
             k,
             params,
             kind,
             hash,
             created: false,
             path,
-        });
+        }));
     }
-    let larger = (k + 1..=26).find(|big| path_for(*big).exists());
-    let (params, kind) = match larger {
+    match (k + 1..=26).find(|big| path_for(*big).exists()) {
         Some(big) => {
             let (mut params, kind, _) = load(big)?.expect("exists");
             params.downsize(k);
-            (params, kind)
+            store(k, params, kind).map(Some)
         }
-        None => (ParamsKZG::<Bn256>::setup(k, OsRng), SrsKind::LocalDev),
-    };
-    store(k, params, kind)
+        None => Ok(None),
+    }
+}
+
+/// [`load_cached`], else a new local development setup (insecure: see the module docs).
+pub fn load_or_setup(k: u32) -> Result<Srs> {
+    match load_cached(k)? {
+        Some(srs) => Ok(srs),
+        None => store(k, ParamsKZG::<Bn256>::setup(k, OsRng), SrsKind::LocalDev),
+    }
 }

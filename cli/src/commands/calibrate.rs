@@ -34,6 +34,7 @@ pub fn run(args: Args) -> Result<()> {
     let overrides = Overrides {
         public_input: false,
         hashed_input: false,
+        insecure_dev_srs: false,
         scale: args.scale,
         lanes: args.lanes,
     };
