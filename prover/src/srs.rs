@@ -114,13 +114,22 @@ fn load_path(path: &Path) -> Result<(ParamsKZG<Bn256>, SrsKind, String, u32)> {
 }
 
 /// Import `2^k` powers (default: all the file has) of a ceremony `.ptau` into the cache, after
-/// [`crate::ptau`]'s checks; it then serves every circuit of up to `2^k` rows.
+/// [`crate::ptau`]'s checks; it then serves every circuit of up to `2^k` rows (cached local dev setups
+/// for smaller k are removed so they cannot shadow it).
 pub fn import_ptau(ptau: &Path, k: Option<u32>) -> Result<Srs> {
     let power = crate::ptau::Ptau::read_power(ptau)?;
     let k = k.unwrap_or(power);
     let file = crate::ptau::Ptau::read(ptau, k)?;
     let params = file.params(k);
     let _lock = cache::lock()?;
+    // Smaller local dev setups would shadow the ceremony for small circuits: drop them (their keys are
+    // regenerated, the key header names the SRS).
+    for j in 1..k {
+        let path = path_for(j);
+        if path.exists() && matches!(load_path(&path), Ok((_, SrsKind::LocalDev, _, _)) | Err(_)) {
+            std::fs::remove_file(&path).map_err(io_err(&path))?;
+        }
+    }
     store(k, params, SrsKind::Ceremony { power: file.power })
 }
 
