@@ -370,7 +370,12 @@ pub struct SettingsArgs {
     pub hashed_input: bool,
     /// Allow a local development SRS (generated here: INSECURE, whoever ran it can forge proofs) when
     /// no ceremony SRS was imported (`zkinfer srs import`).
-    #[arg(long, env = "ZKINFER_INSECURE_DEV_SRS")]
+    #[arg(
+        long,
+        env = "ZKINFER_INSECURE_DEV_SRS",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub insecure_dev_srs: bool,
     /// The input's visibility, as one flag: private, public (= --public-input) or hashed
     /// (= --hashed-input).
