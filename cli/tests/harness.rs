@@ -89,6 +89,7 @@ fn prove_refuses_a_run_predicted_to_exceed_memory_unless_forced() {
             .args(args.iter().chain(extra))
             .env("ZKINFER_CACHE", dir.path())
             .env("ZKINFER_MEMORY_LIMIT", "1000000")
+            .env("ZKINFER_INSECURE_DEV_SRS", "1")
             .output()
             .expect("run")
     };
