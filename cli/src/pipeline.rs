@@ -35,6 +35,8 @@ pub struct Prepared {
     pub circuit_hash: String,
     /// `--insecure-dev-srs`: a local development SRS may be used.
     pub insecure_dev_srs: bool,
+    /// `--srs FILE`.
+    pub srs_file: Option<PathBuf>,
 }
 
 pub fn load_model(path: &Path) -> Result<OnnxModel> {
@@ -60,12 +62,14 @@ fn read_cached_settings(model_hash: &str) -> Result<Option<StoredSettings>> {
 }
 
 /// What the user fixed on the command line.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Overrides {
     pub public_input: bool,
     pub hashed_input: bool,
     /// Whether a local development SRS may be generated or used.
     pub insecure_dev_srs: bool,
+    /// An SRS file to use instead of the cache.
+    pub srs: Option<PathBuf>,
     pub scale: Option<u32>,
     pub lanes: Option<(usize, usize)>,
 }
@@ -159,6 +163,7 @@ fn finish(
         k,
         circuit_hash,
         insecure_dev_srs: o.insecure_dev_srs,
+        srs_file: o.srs.clone(),
     })
 }
 
@@ -181,7 +186,16 @@ impl Prepared {
     pub fn srs(&self) -> Result<Srs> {
         let srs = {
             let _lock = zkinfer_prover::cache::lock()?;
-            if self.insecure_dev_srs {
+            if let Some(path) = &self.srs_file {
+                let srs = zkinfer_prover::srs::load_file(path, self.k)?;
+                if srs.kind == zkinfer_prover::SrsKind::LocalDev && !self.insecure_dev_srs {
+                    bail!(
+                        "{}: a local development SRS (INSECURE): pass --insecure-dev-srs to use it",
+                        path.display()
+                    );
+                }
+                srs
+            } else if self.insecure_dev_srs {
                 load_or_setup(self.k)?
             } else {
                 match zkinfer_prover::srs::load_cached(self.k)? {
@@ -368,6 +382,10 @@ pub struct SettingsArgs {
     /// chained; the first public instance).
     #[arg(long)]
     pub hashed_input: bool,
+    /// Use this SRS: a ceremony `.ptau` file (checked, not cached) or a stored SRS file (default: the
+    /// cache, where `zkinfer srs import` puts a ceremony).
+    #[arg(long)]
+    pub srs: Option<PathBuf>,
     /// Allow a local development SRS (generated here: INSECURE, whoever ran it can forge proofs) when
     /// no ceremony SRS was imported (`zkinfer srs import`).
     #[arg(
@@ -397,6 +415,7 @@ impl SettingsArgs {
             hashed_input: self.hashed_input
                 || self.input_visibility == Some(InputVisibility::Hashed),
             insecure_dev_srs: self.insecure_dev_srs,
+            srs: self.srs.clone(),
             scale: self.scale,
             lanes: self.lanes,
         }

@@ -116,6 +116,23 @@ fn ceremony_srs_is_imported_checked_and_used() {
     );
     assert!(!d.join("proof.json").exists() && !srs_file.exists());
 
+    // `--srs FILE.ptau` uses a ceremony file directly (checked, nothing cached), in another cache.
+    let direct = d.join("direct");
+    std::fs::create_dir_all(&direct).unwrap();
+    let good_arg = good.to_str().unwrap();
+    ok(zkinfer_strict(
+        &direct,
+        &["prove", onnx, input, "--srs", good_arg],
+    ));
+    ok(zkinfer(&direct, &["verify", "proof.json"]));
+    assert!(!direct.join("srs").exists(), "a --srs file is not cached");
+    let fresh_arg = fresh.to_str().unwrap();
+    let refused = zkinfer_strict(
+        &direct,
+        &["prove", onnx, input, "--srs", fresh_arg, "-o", "x.json"],
+    );
+    fails_with(refused, "tau is 1");
+
     // The real file: imported, re-checked, used by prove (no flag needed), verify and the EVM verifier.
     let imported = ok(zkinfer(d, &["srs", "import", good.to_str().unwrap()]));
     assert!(

@@ -133,6 +133,37 @@ pub fn import_ptau(ptau: &Path, k: Option<u32>) -> Result<Srs> {
     store(k, params, SrsKind::Ceremony { power: file.power })
 }
 
+/// The SRS in `path` for `2^k` rows: a `.ptau` ceremony file (checked as [`import_ptau`] does, not
+/// cached) or an SRS file this crate stored (downsized when larger).
+pub fn load_file(path: &Path, k: u32) -> Result<Srs> {
+    let too_small = |have: u32| ProverError::Corrupt {
+        path: path.display().to_string(),
+        msg: format!("holds 2^{have} powers, the circuit needs k={k}"),
+    };
+    let (mut params, kind) = if path.extension().is_some_and(|e| e == "ptau") {
+        let file = crate::ptau::Ptau::read(path, k)?;
+        (file.params(k), SrsKind::Ceremony { power: file.power })
+    } else {
+        let (params, kind, _, stored_k) = load_path(path)?;
+        if stored_k < k {
+            return Err(too_small(stored_k));
+        }
+        (params, kind)
+    };
+    if params.k() > k {
+        params.downsize(k);
+    }
+    let hash = container::sha256_hex(&serialize(&params));
+    Ok(Srs {
+        k,
+        params,
+        kind,
+        hash,
+        created: false,
+        path: path.to_path_buf(),
+    })
+}
+
 /// Re-check a stored SRS file with the ceremony checks; returns its k and kind.
 pub fn verify_file(path: &Path) -> Result<(u32, SrsKind)> {
     let (params, kind, _, k) = load_path(path)?;

@@ -35,6 +35,7 @@ pub fn run(args: Args) -> Result<()> {
         public_input: false,
         hashed_input: false,
         insecure_dev_srs: false,
+        srs: None,
         scale: args.scale,
         lanes: args.lanes,
     };

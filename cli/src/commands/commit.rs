@@ -26,7 +26,7 @@ pub fn run(args: Args) -> Result<()> {
     let calibration = args.settings.calibration(Calibration::Input(&input));
     let mut overrides = args.settings.overrides();
     overrides.public_input = !overrides.hashed_input;
-    let prep = prepare(model, calibration, overrides)?;
+    let prep = prepare(model, calibration, overrides.clone())?;
     let scale = prep.stored.settings.scale;
     let words = committed_words(&prep, &input, overrides.hashed_input)?;
     if overrides.hashed_input {

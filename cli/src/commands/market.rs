@@ -107,7 +107,7 @@ fn post(chain: &Chain, p: Post) -> Result<()> {
     let prep = prepare(
         model,
         p.settings.calibration(Calibration::Input(&input)),
-        overrides,
+        overrides.clone(),
     )?;
     let words = committed_words(&prep, &input, overrides.hashed_input)?;
     let commitment = input_commitment(&words);
