@@ -29,6 +29,8 @@ pub struct Args {
     private_key: Option<String>,
 }
 
+// Parsed once per run: the size of the `Post` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(clap::Subcommand)]
 enum Action {
     /// Deploy an InferenceMarket; prints its address.
