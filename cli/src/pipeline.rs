@@ -179,6 +179,21 @@ impl Prepared {
         })
     }
 
+    /// The input (one flat list per model input) at the model's fixed-point scale.
+    pub fn quantize_inputs(&self, input: &[Vec<f64>]) -> Result<Vec<zkinfer_circuits::QTensor>> {
+        let shapes = self.graph.shapes()?;
+        let scale = self.stored.settings.scale;
+        self.graph
+            .input_nodes()
+            .iter()
+            .zip(input)
+            .map(|(node, values)| {
+                zkinfer_circuits::QTensor::from_f64(shapes[*node].clone(), values, scale)
+                    .context("input shape")
+            })
+            .collect()
+    }
+
     pub fn store(&self) -> KeyStore {
         KeyStore::for_circuit(&self.circuit_hash)
     }
@@ -285,12 +300,8 @@ pub fn committed_words(
     input: &[Vec<f64>],
     hashed: bool,
 ) -> Result<Vec<zkinfer_circuits::Fr>> {
-    let shapes = prep.graph.shapes()?;
-    let scale = prep.stored.settings.scale;
     let mut words = Vec::new();
-    for (node, values) in prep.graph.input_nodes().iter().zip(input) {
-        let t = zkinfer_circuits::QTensor::from_f64(shapes[*node].clone(), values, scale)
-            .context("input shape")?;
+    for t in prep.quantize_inputs(input)? {
         words.extend(
             t.data
                 .iter()

@@ -66,15 +66,7 @@ pub fn run(args: Args) -> Result<()> {
     let prep = prepare(model, calibration, args.settings.overrides())?;
     prep.check_memory(false)?;
     let predicted = prep.estimate();
-    let scale = prep.stored.settings.scale;
-    let shapes = prep.graph.shapes()?;
-    let inputs: Vec<QTensor> = prep
-        .graph
-        .input_nodes()
-        .iter()
-        .zip(&input)
-        .map(|(n, v)| QTensor::from_f64(shapes[*n].clone(), v, scale).context("input shape"))
-        .collect::<Result<_>>()?;
+    let inputs: Vec<QTensor> = prep.quantize_inputs(&input)?;
     let runs = args.runs;
     let (native_s, _) = timed(runs, || Ok(prep.model.run_float(&input)?))?;
     let (witness_s, trace) = timed(runs, || Ok(prep.graph.eval(&inputs)?))?;

@@ -36,16 +36,7 @@ pub fn run(args: Args) -> Result<()> {
         prepare(model, calibration, args.settings.overrides())
     })?;
     let s = prep.stored.settings;
-    let shapes = prep.graph.shapes()?;
-    let inputs: Vec<QTensor> = prep
-        .graph
-        .input_nodes()
-        .iter()
-        .zip(&input)
-        .map(|(node, values)| {
-            QTensor::from_f64(shapes[*node].clone(), values, s.scale).context("input shape")
-        })
-        .collect::<Result<_>>()?;
+    let inputs: Vec<QTensor> = prep.quantize_inputs(&input)?;
     let trace = t
         .phase("witness", || prep.graph.eval(&inputs))
         .with_context(|| {
