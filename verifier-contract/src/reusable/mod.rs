@@ -257,6 +257,13 @@ pub fn verifier_data(
         &|a, c| a.map(|a| a.scale(c)),
     );
     let program = program.map_err(|e| unsupported(&e))?;
+    // The numerator code keeps its operands on the EVM stack (1024 slots, a few used by the entry code).
+    if program.depth > 1000 {
+        return Err(unsupported(&format!(
+            "numerator needs {} stack slots, more than the EVM has",
+            program.depth
+        )));
+    }
     let code = program.encode();
 
     // GWC query sets: queries grouped by rotation, in order of first appearance.

@@ -37,7 +37,7 @@ pub enum Instr {
 #[derive(Clone, Debug, Default)]
 pub struct Fragment {
     pub code: Vec<Instr>,
-    /// Stack slots the fragment needs at its deepest point.
+    /// Stack slots the fragment needs at its deepest point (bounded by the EVM's 1024).
     pub depth: usize,
 }
 
