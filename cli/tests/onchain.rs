@@ -225,6 +225,12 @@ fn deploy_verify_and_pay_on_anvil() {
 
     let id = post(model, &inputs, 3_600);
     let before = worker.balance(worker.address().unwrap()).unwrap();
+    // A submission estimated while the job was open and sent after it was paid (a lost race) is
+    // mined and reverts cleanly when it carries its own gas limit, as `zkinfer worker` sends it.
+    let estimated = worker
+        .estimate_gas(market, submit(id, &proof), U256::ZERO)
+        .unwrap()
+        .expect("an open job's valid submission estimates");
     let paid = worker
         .transact(market, submit(id, &proof), U256::ZERO, None)
         .unwrap();
@@ -237,6 +243,15 @@ fn deploy_verify_and_pay_on_anvil() {
     assert_eq!(requester.balance(market).unwrap(), U256::ZERO);
     println!("submit-and-pay on anvil: {} gas", paid.gas_used);
     assert_eq!(reason(&worker, market, submit(id, &proof)), "job closed");
+    let late = worker
+        .transact(market, submit(id, &proof), U256::ZERO, Some(estimated * 2))
+        .unwrap();
+    assert!(!late.success, "a second submission on a paid job reverts");
+    let refused = worker.estimate_gas(market, submit(id, &proof), U256::ZERO);
+    assert_eq!(
+        revert_reason(&refused.unwrap().expect_err("estimate of a closed job")).as_deref(),
+        Some("job closed")
+    );
 
     let id = post(model, &inputs, 3_600);
     let mut bad = proof.clone();
@@ -387,6 +402,14 @@ fn deploy_verify_and_pay_on_anvil() {
     let paid_line = format!("job {id}: PAID");
     let paid: Vec<&String> = logs.iter().filter(|l| l.contains(&paid_line)).collect();
     assert_eq!(paid.len(), 1, "exactly one worker paid: {logs:?}");
+    let lost = format!("job {id}: ");
+    let loser = logs.iter().find(|l| !l.contains(&paid_line)).unwrap();
+    assert!(
+        loser
+            .lines()
+            .any(|l| l.starts_with(&lost) && l.contains("another worker was paid first")),
+        "the other worker saw it lost the race: {loser}"
+    );
     for (name, log) in ["worker A", "worker B"].iter().zip(&logs) {
         let lines: Vec<&str> = log
             .lines()

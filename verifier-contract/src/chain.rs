@@ -175,6 +175,30 @@ impl Chain {
         }
     }
 
+    /// `eth_estimateGas`: the gas the transaction would use now, or its revert (`Err` holds the
+    /// revert data, empty if the node gave none).
+    pub fn estimate_gas(
+        &self,
+        to: Address,
+        data: Vec<u8>,
+        value: U256,
+    ) -> Result<std::result::Result<u64, Vec<u8>>> {
+        let tx = self.request(to, data, value);
+        match self
+            .runtime
+            .block_on(self.provider.estimate_gas(tx).into_future())
+        {
+            Ok(gas) => Ok(Ok(gas)),
+            Err(e) => match e.as_error_resp() {
+                Some(payload) => Ok(Err(payload
+                    .as_revert_data()
+                    .map(|d| d.to_vec())
+                    .unwrap_or_default())),
+                None => Err(chain_err("eth_estimateGas", e)),
+            },
+        }
+    }
+
     /// Send a transaction and wait for its receipt (a reverted transaction is a receipt with
     /// `success: false`). The gas limit is estimated by the node unless given.
     pub fn transact(

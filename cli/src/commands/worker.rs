@@ -178,16 +178,22 @@ fn serve(
         return Ok(());
     }
     let call = encode_submit(id, &instances, &artifact.proof_bytes()?);
-    let dry = chain.call(args.market, call.clone(), U256::ZERO)?;
-    if !dry.success {
-        let why = revert_reason(&dry.output).unwrap_or_else(|| "no reason".into());
-        match why.as_str() {
-            "job closed" => println!("job {id}: another worker was paid first"),
-            _ => println!("job {id}: submission refused: {why}"),
+    // Estimate first (a revert here is answered without spending gas), then send with that limit
+    // plus headroom: with an explicit limit, a worker that loses the race between its estimate and
+    // its transaction gets a mined, cleanly reverted transaction instead of a failed estimate.
+    let gas = match chain.estimate_gas(args.market, call.clone(), U256::ZERO)? {
+        Ok(gas) => gas,
+        Err(revert) => {
+            let why = revert_reason(&revert).unwrap_or_else(|| "no reason".into());
+            match why.as_str() {
+                "job closed" => println!("job {id}: another worker was paid first"),
+                _ => println!("job {id}: submission refused: {why}"),
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    let receipt = chain.transact(args.market, call, U256::ZERO, None)?;
+    };
+    let limit = gas.saturating_add(gas / 4).saturating_add(50_000);
+    let receipt = chain.transact(args.market, call, U256::ZERO, Some(limit))?;
     if receipt.success {
         println!(
             "job {id}: PAID {} wei (tx {}, gas {})",
