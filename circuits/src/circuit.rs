@@ -83,7 +83,37 @@ impl Default for CircuitParams {
     }
 }
 
+/// The widest MAC row the parameters may ask for (activations per row, neurons per row).
+pub const MAX_LANES: (usize, usize) = (64, 16);
+/// The most fractional bits and range bits a circuit may use (a range table of `2^MAX_RANGE_BITS` rows).
+pub const MAX_SCALE: u32 = 16;
+pub const MAX_RANGE_BITS: u32 = 24;
+
 impl CircuitParams {
+    /// Whether these parameters describe a circuit this crate can lay out; the message names the field.
+    /// Parameters read from files (settings, key headers) are checked here before anything is sized
+    /// or allocated from them.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let (max_in, max_out) = MAX_LANES;
+        if !(1..=max_in).contains(&self.lanes_in) || !(1..=max_out).contains(&self.lanes_out) {
+            return Err(format!(
+                "lanes {}x{} outside 1..={max_in} x 1..={max_out}",
+                self.lanes_in, self.lanes_out
+            ));
+        }
+        if !(1..=MAX_SCALE).contains(&self.scale) {
+            return Err(format!("scale {} outside 1..={MAX_SCALE}", self.scale));
+        }
+        if self.range_bits <= self.scale || self.range_bits > MAX_RANGE_BITS {
+            return Err(format!(
+                "range bits {} outside {}..={MAX_RANGE_BITS} (more than the scale)",
+                self.range_bits,
+                self.scale + 1
+            ));
+        }
+        Ok(())
+    }
+
     /// These parameters with the function lookup exactly when `graph` needs it.
     pub fn for_graph(self, graph: &QuantizedGraph) -> Self {
         Self {
@@ -224,6 +254,9 @@ impl ModelCircuit {
 
     /// Rows used and the smallest k for this circuit.
     pub fn cost(&self) -> Result<(Cost, u32)> {
+        self.params
+            .check()
+            .map_err(|msg| CircuitError::Graph(format!("circuit parameters: {msg}")))?;
         let cost = Cost::of(&self.graph, &self.params)?;
         Ok((cost, cost.min_k(self.params.blinding_rows())))
     }

@@ -56,8 +56,8 @@ fn read_cached_settings(model_hash: &str) -> Result<Option<StoredSettings>> {
         return Ok(None);
     }
     let bytes = std::fs::read(&path).with_context(|| path.display().to_string())?;
-    let stored = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{}: corrupted settings", path.display()))?;
+    let stored = StoredSettings::from_json(&bytes, &path.display().to_string())
+        .context("corrupted settings in the cache")?;
     Ok(Some(stored))
 }
 
@@ -88,8 +88,7 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
     let cached = read_cached_settings(&model.hash)?;
     if let Calibration::Settings(path) = calibration {
         let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
-        let mut stored: StoredSettings = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{}: not a zkinfer settings file", path.display()))?;
+        let mut stored = StoredSettings::from_json(&bytes, &path.display().to_string())?;
         stored.settings.public_input = o.public_input;
         cache::write_atomic(
             &settings_path(&model.hash),
@@ -153,6 +152,15 @@ fn finish(
     params.hashed_input = o.hashed_input;
     let circuit = ModelCircuit::new(graph.clone(), params, o.public_input && !o.hashed_input);
     let (cost, k) = circuit.cost()?;
+    if k > zkinfer_prover::srs::MAX_K {
+        bail!(
+            "{}: the circuit needs 2^{k} rows ({} rows of work), more than the 2^{} zkinfer proves; \
+             lower the scale (--scale) or use a smaller model",
+            model.path,
+            cost.rows(),
+            zkinfer_prover::srs::MAX_K
+        );
+    }
     let circuit_hash = circuit_hash(&graph, &circuit.params, o.public_input, k);
     Ok(Prepared {
         model,

@@ -225,3 +225,47 @@ fn unreachable_node_malformed_key_and_corrupted_vk_json() {
         "vk.json",
     );
 }
+
+#[test]
+fn hostile_settings_files_are_refused_before_anything_is_sized() {
+    let dir = temp();
+    let model = zoo("tiny_linear", "network.onnx");
+    let input = zoo("tiny_linear", "input.json");
+    let settings = |scale: u32, range_bits: u32, lanes: (usize, usize), peak: f64| {
+        format!(
+            r#"{{"settings": {{"scale": {scale}, "range_bits": {range_bits}, "lanes_in": {}, "lanes_out": {},
+                "public_input": false}}, "peak": {peak}, "table_spans": {{}}, "samples": 1, "source": "x"}}"#,
+            lanes.0, lanes.1
+        )
+    };
+    let cases = [
+        (settings(10, 60, (2, 1), 1.0), "range bits 60"),
+        (settings(40, 44, (2, 1), 1.0), "scale 40"),
+        (settings(10, 13, (0, 1), 1.0), "lanes 0x1"),
+        (settings(10, 13, (2, 1), 1e9), "needs"),
+        (settings(10, 13, (2, 1), -1.0), "peak -1"),
+        (
+            "{\"settings\": 7}".to_string(),
+            "not a zkinfer settings file",
+        ),
+    ];
+    for (i, (text, needle)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("evil-{i}.json"));
+        std::fs::write(&path, text).unwrap();
+        let line = fails_with(
+            zkinfer(
+                dir.path(),
+                &[
+                    "prove",
+                    model.to_str().unwrap(),
+                    input.to_str().unwrap(),
+                    "--settings",
+                    path.to_str().unwrap(),
+                ],
+            ),
+            needle,
+        );
+        assert!(line.contains(&format!("evil-{i}.json")), "{line}");
+    }
+    assert!(!dir.path().join("proof.json").exists());
+}

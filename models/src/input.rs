@@ -26,7 +26,13 @@ pub fn read_input_file(path: &Path) -> Result<InputData> {
         path: p.clone(),
         source,
     })?;
-    let file: InputFile = serde_json::from_slice(&bytes).map_err(|e| ModelError::Input {
+    parse_input(&bytes, &p)
+}
+
+/// Parse an EZKL-format input file held in memory; `label` names it in errors.
+pub fn parse_input(bytes: &[u8], label: &str) -> Result<InputData> {
+    let p = label.to_string();
+    let file: InputFile = serde_json::from_slice(bytes).map_err(|e| ModelError::Input {
         path: p.clone(),
         msg: format!("expected {{\"input_data\": [[numbers...]]}}: {e}"),
     })?;

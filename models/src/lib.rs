@@ -22,5 +22,5 @@ pub mod supported;
 pub use error::ModelError;
 pub use float_graph::{FloatGraph, FloatNode, FloatOp};
 pub use import::{load_onnx, load_onnx_bytes, OnnxModel};
-pub use input::{read_input_file, InputData};
+pub use input::{parse_input, read_input_file, InputData};
 pub use settings::{Calibration, Settings, SettingsChoice, StoredSettings};

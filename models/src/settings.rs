@@ -230,6 +230,53 @@ pub struct StoredSettings {
 }
 
 impl StoredSettings {
+    /// Parse a settings file (as `zkinfer calibrate -o` writes it) and [`check`](Self::check) it;
+    /// `label` names it in errors.
+    pub fn from_json(bytes: &[u8], label: &str) -> Result<Self> {
+        let bad = |msg: String| ModelError::Input {
+            path: label.to_string(),
+            msg,
+        };
+        let stored: StoredSettings = serde_json::from_slice(bytes)
+            .map_err(|e| bad(format!("not a zkinfer settings file: {e}")))?;
+        stored.check().map_err(bad)?;
+        Ok(stored)
+    }
+
+    /// Whether these settings are ones calibration could have chosen: parameters the circuit supports,
+    /// finite peaks, table spans inside the peak, and range bits that hold the peak with headroom (so
+    /// nothing sized from them, tables included, can be larger than the range table).
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let s = &self.settings;
+        let params = CircuitParams {
+            lanes_in: s.lanes_in,
+            lanes_out: s.lanes_out,
+            scale: s.scale,
+            range_bits: s.range_bits,
+            ..CircuitParams::default()
+        };
+        params.check()?;
+        if !self.peak.is_finite() || self.peak < 0.0 {
+            return Err(format!("peak {} is not a finite magnitude", self.peak));
+        }
+        let needed = range_bits_for(self.peak * HEADROOM, s.scale);
+        if needed > s.range_bits {
+            return Err(format!(
+                "peak {} needs {needed} range bits at scale 2^{}, the settings have {}",
+                self.peak, s.scale, s.range_bits
+            ));
+        }
+        for (f, &(lo, hi)) in &self.table_spans {
+            if !(lo.is_finite() && hi.is_finite() && lo <= hi && magnitude((lo, hi)) <= self.peak) {
+                return Err(format!(
+                    "table span of {f:?} [{lo}, {hi}] is not inside the peak {}",
+                    self.peak
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The calibrated peaks these settings were chosen from.
     pub fn peaks(&self) -> Peaks {
         Peaks {

@@ -72,12 +72,17 @@ impl ProofArtifact {
     /// Read and check the format of a proof file.
     pub fn read(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(io_err(path))?;
+        Self::from_json(&bytes, path)
+    }
+
+    /// Parse and check the format of a proof file held in memory; `path` names it in errors.
+    pub fn from_json(bytes: &[u8], path: &Path) -> Result<Self> {
         let corrupt = |msg: String| ProverError::Corrupt {
             path: path.display().to_string(),
             msg,
         };
-        let a: ProofArtifact = serde_json::from_slice(&bytes)
-            .map_err(|e| corrupt(format!("not a proof file: {e}")))?;
+        let a: ProofArtifact =
+            serde_json::from_slice(bytes).map_err(|e| corrupt(format!("not a proof file: {e}")))?;
         if a.format != FORMAT || a.version != VERSION {
             return Err(corrupt(format!(
                 "format '{}' v{}, expected '{FORMAT}' v{VERSION}",

@@ -18,8 +18,8 @@ use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::halo2_proofs::SerdeFormat;
 use zkinfer_circuits::{CircuitParams, ModelCircuit, QuantizedGraph};
 
-const PK_MAGIC: &[u8; 8] = b"ZKI-PK\0\0";
-const VK_MAGIC: &[u8; 8] = b"ZKI-VK\0\0";
+pub const PK_MAGIC: &[u8; 8] = b"ZKI-PK\0\0";
+pub const VK_MAGIC: &[u8; 8] = b"ZKI-VK\0\0";
 
 /// What a key belongs to. Stored in the key file's header and checked on every load.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +95,10 @@ impl KeyStore {
         if &stored != header {
             return Ok(None);
         }
+        check_key_start(&stored, &payload).map_err(|msg| ProverError::Corrupt {
+            path: path.display().to_string(),
+            msg,
+        })?;
         let pk = ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
             &mut payload.as_slice(),
             SerdeFormat::RawBytesUnchecked,
@@ -150,20 +154,45 @@ fn encode_vk(
     container::encode(VK_MAGIC, header, &payload)
 }
 
+/// Check a key header and the start of a halo2 key (version byte 2, then `k`) against each other
+/// before halo2 reads it: halo2 sizes its domain and selector vectors from these, unchecked.
+fn check_key_start(header: &KeyHeader, key: &[u8]) -> std::result::Result<(), String> {
+    header
+        .params
+        .check()
+        .map_err(|e| format!("circuit parameters: {e}"))?;
+    if header.k == 0 || header.k > crate::srs::MAX_K {
+        return Err(format!("k={} outside 1..={}", header.k, crate::srs::MAX_K));
+    }
+    match key.get(..5) {
+        Some([2, a, b, c, d]) if u32::from_le_bytes([*a, *b, *c, *d]) == header.k => Ok(()),
+        Some([2, ..]) => Err("key and header disagree on k".into()),
+        _ => Err("not a halo2 key (version byte)".into()),
+    }
+}
+
 /// Read and check a verifying-key file.
 pub fn read_vk(path: &Path) -> Result<VerifierKey> {
-    let (header, payload): (KeyHeader, Vec<u8>) = container::read(VK_MAGIC, path)?;
+    let bytes = std::fs::read(path).map_err(io_err(path))?;
+    decode_vk(&bytes, path)
+}
+
+/// [`read_vk`] on bytes held in memory; `path` names them in errors.
+pub fn decode_vk(bytes: &[u8], path: &Path) -> Result<VerifierKey> {
+    let (header, payload): (KeyHeader, Vec<u8>) = container::decode(VK_MAGIC, path, bytes)?;
     let corrupt = |msg: &str| ProverError::Corrupt {
         path: path.display().to_string(),
         msg: msg.to_string(),
     };
     let len = payload
         .get(..8)
-        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize);
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")));
     let len = len.ok_or_else(|| corrupt("truncated"))?;
-    let vk_bytes = payload
-        .get(8..8 + len)
+    let vk_bytes = usize::try_from(len)
+        .ok()
+        .and_then(|len| payload.get(8..8usize.checked_add(len)?))
         .ok_or_else(|| corrupt("truncated verifying key"))?;
+    check_key_start(&header, vk_bytes).map_err(|e| corrupt(&e))?;
     let vk = VerifyingKey::<G1Affine>::from_bytes::<ModelCircuit>(
         vk_bytes,
         SerdeFormat::RawBytes,
@@ -173,7 +202,7 @@ pub fn read_vk(path: &Path) -> Result<VerifierKey> {
     if vk.get_domain().k() != header.k {
         return Err(corrupt("verifying key and header disagree on k"));
     }
-    let mut rest = &payload[8 + len..];
+    let mut rest = &payload[8 + vk_bytes.len()..];
     let mut take = |n: usize| -> Result<&[u8]> {
         let (a, b) = rest
             .split_at_checked(n)

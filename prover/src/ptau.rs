@@ -173,7 +173,12 @@ impl Ptau {
     /// Read and check `path`, keeping the G1 powers needed for `2^k` rows.
     pub fn read(path: &Path, k: u32) -> Result<Ptau> {
         let bytes = std::fs::read(path).map_err(|e| bad(path, e))?;
-        let sections = sections(path, &bytes)?;
+        Self::decode(&bytes, path, k)
+    }
+
+    /// [`read`](Self::read) on bytes held in memory; `path` names them in errors.
+    pub fn decode(bytes: &[u8], path: &Path, k: u32) -> Result<Ptau> {
+        let sections = sections(path, bytes)?;
         let (power, ceremony_power) = header(path, &sections)?;
         let section = |i: usize| sections[i].ok_or_else(|| bad(path, format!("no section {i}")));
         if k > power {

@@ -12,11 +12,11 @@ use crate::Bn256;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use zkinfer_circuits::halo2_proofs::poly::commitment::Params;
+use zkinfer_circuits::halo2_proofs::poly::commitment::{Params, ParamsProver};
 use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::halo2_proofs::SerdeFormat;
 
-const MAGIC: &[u8; 8] = b"ZKI-SRS\0";
+pub const MAGIC: &[u8; 8] = b"ZKI-SRS\0";
 
 /// Where an SRS came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,9 +88,43 @@ fn load(k: u32) -> Result<Option<(ParamsKZG<Bn256>, SrsKind, String)>> {
     Ok(Some((params, kind, hash)))
 }
 
+/// The largest SRS this crate reads or makes: `2^MAX_K` rows.
+pub const MAX_K: u32 = 26;
+
+/// The size of a stored SRS payload for `2^k` rows: `k`, `g` and `g_lagrange` (64-byte raw G1
+/// points), `g2` and `s·g2` (128-byte raw G2 points).
+fn payload_len(k: u32) -> usize {
+    4 + 2 * 64 * (1usize << k) + 2 * 128
+}
+
 /// A stored SRS file: parameters, kind, payload hash and k.
 fn load_path(path: &Path) -> Result<(ParamsKZG<Bn256>, SrsKind, String, u32)> {
-    let (header, payload): (SrsHeader, Vec<u8>) = container::read(MAGIC, path)?;
+    let bytes = std::fs::read(path).map_err(io_err(path))?;
+    decode(&bytes, path)
+}
+
+/// [`load_path`] on bytes held in memory; `path` names them in errors. The header's `k` and the
+/// payload's size are checked before anything is allocated from them.
+pub fn decode(bytes: &[u8], path: &Path) -> Result<(ParamsKZG<Bn256>, SrsKind, String, u32)> {
+    let (header, payload): (SrsHeader, Vec<u8>) = container::decode(MAGIC, path, bytes)?;
+    let corrupt = |msg: String| ProverError::Corrupt {
+        path: path.display().to_string(),
+        msg,
+    };
+    if header.k == 0 || header.k > MAX_K {
+        return Err(corrupt(format!("k={} outside 1..={MAX_K}", header.k)));
+    }
+    let payload_k = payload
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    if payload_k != Some(header.k) || payload.len() != payload_len(header.k) {
+        return Err(corrupt(format!(
+            "payload of {} bytes is not an SRS of k={} ({} bytes)",
+            payload.len(),
+            header.k,
+            payload_len(header.k)
+        )));
+    }
     // The checksum was verified, so the unchecked (fast) reader sees exactly what we wrote.
     let params =
         ParamsKZG::<Bn256>::read_custom(&mut payload.as_slice(), SerdeFormat::RawBytesUnchecked)
@@ -148,7 +182,21 @@ pub fn load_file(path: &Path, k: u32) -> Result<Srs> {
         if stored_k < k {
             return Err(too_small(stored_k));
         }
-        (params, kind)
+        // A file handed to us is checked like a ceremony, not trusted like our own cache, and its
+        // Lagrange basis is recomputed from the checked powers rather than taken from the file.
+        crate::ptau::check_params(&params).map_err(|msg| ProverError::Corrupt {
+            path: path.display().to_string(),
+            msg,
+        })?;
+        let scaffold = ParamsKZG::<Bn256>::setup(1, OsRng);
+        let rebuilt = scaffold.from_parts(
+            params.k(),
+            params.get_g().to_vec(),
+            None,
+            params.g2(),
+            params.s_g2(),
+        );
+        (rebuilt, kind)
     };
     if params.k() > k {
         params.downsize(k);
@@ -205,7 +253,7 @@ pub fn load_cached(k: u32) -> Result<Option<Srs>> {
             path,
         }));
     }
-    match (k + 1..=26).find(|big| path_for(*big).exists()) {
+    match (k + 1..=MAX_K).find(|big| path_for(*big).exists()) {
         Some(big) => {
             let (mut params, kind, _) = load(big)?.expect("exists");
             params.downsize(k);
@@ -220,5 +268,44 @@ pub fn load_or_setup(k: u32) -> Result<Srs> {
     match load_cached(k)? {
         Some(srs) => Ok(srs),
         None => store(k, ParamsKZG::<Bn256>::setup(k, OsRng), SrsKind::LocalDev),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_size_is_what_halo2_writes() {
+        for k in [1, 3] {
+            let params = ParamsKZG::<Bn256>::setup(k, OsRng);
+            assert_eq!(serialize(&params).len(), payload_len(k));
+        }
+    }
+
+    #[test]
+    fn a_hostile_size_is_refused_before_allocating() {
+        let params = ParamsKZG::<Bn256>::setup(2, OsRng);
+        let file = |k: u32, payload: &[u8]| {
+            let bytes = container::encode(
+                MAGIC,
+                &SrsHeader {
+                    k,
+                    kind: SrsKind::LocalDev,
+                },
+                payload,
+            );
+            match decode(&bytes, Path::new("x.srs")) {
+                Ok(_) => panic!("accepted"),
+                Err(e) => e.to_string(),
+            }
+        };
+        let mut huge = serialize(&params);
+        huge[..4].copy_from_slice(&60u32.to_le_bytes());
+        assert!(file(60, &huge).contains("k=60 outside"));
+        assert!(file(2, &huge).contains("not an SRS of k=2"));
+        let good = serialize(&params);
+        assert!(file(2, &good[..good.len() - 1]).contains("not an SRS of k=2"));
+        assert!(file(0, &good).contains("outside"));
     }
 }

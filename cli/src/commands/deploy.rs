@@ -37,6 +37,7 @@ pub fn run(args: Args) -> Result<()> {
     let model = load_model(&args.model)?;
     let calibration = args.settings.calibration(Calibration::CachedOnly);
     let prep = prepare(model, calibration, args.settings.overrides())?;
+    prep.check_memory(false)?;
     let srs = prep.srs()?;
     let vk = read_vk(&prep.ensure_keys(&srs)?)?;
     let data = verifier_data(&vk.params, &vk.vk, vk.header.num_instances)?;

@@ -17,6 +17,7 @@
 
 mod conv;
 mod elementwise;
+mod guard;
 mod linear;
 mod matmul;
 mod nonlinear;
@@ -197,8 +198,12 @@ pub fn load_onnx_bytes(bytes: &[u8], label: &str) -> Result<OnnxModel> {
         path: p.clone(),
         msg: format!("{e:#}").replace('\n', " "),
     };
-    let inference = tract_onnx::onnx()
-        .model_for_read(&mut &bytes[..])
+    let guard_err = |msg: String| ModelError::Onnx {
+        path: p.clone(),
+        msg,
+    };
+    let inference = guard::tract_call(|| tract_onnx::onnx().model_for_read(&mut &bytes[..]))
+        .map_err(guard_err)?
         .map_err(onnx_err)?;
     for node in inference.nodes() {
         let name = node.op.name();
@@ -213,12 +218,13 @@ pub fn load_onnx_bytes(bytes: &[u8], label: &str) -> Result<OnnxModel> {
             });
         }
     }
-    let typed = inference
-        .into_typed()
-        .and_then(|m| m.into_decluttered())
+    let typed = guard::tract_call(|| inference.into_typed().and_then(|m| m.into_decluttered()))
+        .map_err(guard_err)?
         .map_err(onnx_err)?;
     let graph = import_typed(&typed)?;
-    let plan = typed.into_runnable().map_err(onnx_err)?;
+    let plan = guard::tract_call(|| typed.into_runnable())
+        .map_err(guard_err)?
+        .map_err(onnx_err)?;
     Ok(OnnxModel {
         path: p,
         hash: hex::encode(Sha256::digest(bytes)),
@@ -397,7 +403,9 @@ impl OnnxModel {
                     .map_err(|e| ModelError::Calibration(e.to_string()))
             })
             .collect::<Result<TVec<TValue>>>()?;
-        let outputs = self.plan.run(tensors).map_err(err)?;
+        let outputs = guard::tract_call(|| self.plan.run(tensors))
+            .map_err(ModelError::Calibration)?
+            .map_err(err)?;
         outputs
             .iter()
             .map(|t| {

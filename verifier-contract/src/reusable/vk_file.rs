@@ -39,8 +39,13 @@ impl VkFile {
     }
 
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| bad(path, e))?;
-        let file: VkFile = serde_json::from_str(&text).map_err(|e| bad(path, e))?;
+        let bytes = std::fs::read(path).map_err(|e| bad(path, e))?;
+        Self::from_json(&bytes, path)
+    }
+
+    /// [`read`](Self::read) on bytes held in memory; `path` names them in errors.
+    pub fn from_json(bytes: &[u8], path: &Path) -> Result<Self> {
+        let file: VkFile = serde_json::from_slice(bytes).map_err(|e| bad(path, e))?;
         if file.format != FORMAT || file.version != VERSION {
             return Err(bad(
                 path,
