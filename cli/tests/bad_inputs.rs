@@ -269,3 +269,20 @@ fn hostile_settings_files_are_refused_before_anything_is_sized() {
     }
     assert!(!dir.path().join("proof.json").exists());
 }
+
+#[test]
+fn an_onnx_file_that_makes_tract_panic_is_one_error_line() {
+    // A mutation of bn_affine whose graph output names no tensor: tract-onnx 0.23.9 indexes its
+    // map of tensors with that name and panics; zkinfer reports an invalid model.
+    let dir = temp();
+    let bad = repo().join("robustness/regressions/onnx/tract-panics-on-unknown-output.onnx");
+    let input = zoo("bn_affine", "input.json");
+    let line = fails_with(
+        zkinfer(
+            dir.path(),
+            &["prove", bad.to_str().unwrap(), input.to_str().unwrap()],
+        ),
+        "not a valid ONNX model",
+    );
+    assert!(line.contains("tract failed on this model"), "{line}");
+}

@@ -148,7 +148,7 @@ pub fn encode_address_arg(a: Address) -> Vec<u8> {
 pub fn revert_reason(output: &[u8]) -> Option<String> {
     let data = output.strip_prefix(&[0x08, 0xc3, 0x79, 0xa0])?;
     let len = usize::try_from(U256::from_be_slice(data.get(32..64)?)).ok()?;
-    String::from_utf8(data.get(64..64 + len)?.to_vec()).ok()
+    String::from_utf8(data.get(64..64usize.checked_add(len)?)?.to_vec()).ok()
 }
 
 #[cfg(test)]
@@ -174,6 +174,13 @@ mod tests {
         out.extend(text);
         assert_eq!(revert_reason(&out).as_deref(), Some("job closed"));
         assert_eq!(revert_reason(&[1, 2, 3]), None);
+        // A length near usize::MAX (found by fuzzing: `64 + len` overflowed).
+        let mut huge = vec![0x08, 0xc3, 0x79, 0xa0];
+        huge.extend(uint(32));
+        let mut len = [0u8; 32];
+        len[24..].copy_from_slice(&u64::MAX.to_be_bytes());
+        huge.extend(len);
+        assert_eq!(revert_reason(&huge), None);
     }
 
     #[test]
