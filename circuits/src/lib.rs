@@ -17,6 +17,7 @@ pub mod estimate;
 pub mod fixed_point;
 pub mod functions;
 pub mod graph;
+pub mod guard;
 pub mod ops;
 pub mod poseidon;
 pub mod tensor;

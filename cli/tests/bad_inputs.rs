@@ -286,3 +286,50 @@ fn an_onnx_file_that_makes_tract_panic_is_one_error_line() {
     );
     assert!(line.contains("tract failed on this model"), "{line}");
 }
+
+#[test]
+fn a_damaged_proving_key_with_a_valid_checksum_is_an_error() {
+    use zkinfer_prover::container;
+    use zkinfer_prover::keys::{KeyHeader, PK_MAGIC};
+    let dir = temp();
+    let model = zoo("tiny_linear", "network.onnx");
+    let input = zoo("tiny_linear", "input.json");
+    let prove = || {
+        zkinfer(
+            dir.path(),
+            &["prove", model.to_str().unwrap(), input.to_str().unwrap()],
+        )
+    };
+    ok(prove());
+    let keys = dir.path().join("keys");
+    let key_dir = std::fs::read_dir(&keys).unwrap().next().unwrap().unwrap();
+    let pk = key_dir.path().join("pk.bin");
+    let bytes = std::fs::read(&pk).unwrap();
+    let (header, payload): (KeyHeader, Vec<u8>) = container::decode(PK_MAGIC, &pk, &bytes).unwrap();
+    // Cut inside the polynomials (past the verifying key at its start): halo2 unwraps that read.
+    let cut = container::encode(PK_MAGIC, &header, &payload[..payload.len() * 2 / 3]);
+    std::fs::write(&pk, cut).unwrap();
+    let line = fails_with(prove(), "malformed proving key");
+    assert!(line.contains("pk.bin"), "{line}");
+}
+
+#[test]
+fn a_model_whose_values_overflow_is_refused_at_calibration() {
+    // Found by fuzzing `onnx`: a mutated conv weight makes the float values infinite; the range
+    // computed from an infinite peak overflowed (debug) or wrapped to a few bits (release).
+    let dir = temp();
+    let bad = repo().join("robustness/regressions/onnx/conv-overflows-to-infinity.onnx");
+    let input = dir.path().join("input.json");
+    std::fs::write(
+        &input,
+        format!(r#"{{"input_data": [{:?}]}}"#, vec![0.5; 25]),
+    )
+    .unwrap();
+    fails_with(
+        zkinfer(
+            dir.path(),
+            &["prove", bad.to_str().unwrap(), input.to_str().unwrap()],
+        ),
+        "layer 'conv' computes a value that is not finite",
+    );
+}

@@ -147,9 +147,15 @@ impl FloatGraph {
         let mut values: Vec<Vec<f64>> = Vec::with_capacity(self.nodes.len());
         let mut peaks = Vec::with_capacity(self.nodes.len());
         let mut next_input = inputs.iter();
+        // The span of `v`; NaN if any value is (f64::min/max would skip it).
         let max_abs = |v: &[f64]| {
-            v.iter()
-                .fold((0f64, 0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)))
+            v.iter().fold((0f64, 0f64), |(lo, hi), x| {
+                if x.is_nan() || lo.is_nan() {
+                    (f64::NAN, f64::NAN)
+                } else {
+                    (lo.min(*x), hi.max(*x))
+                }
+            })
         };
         for node in &self.nodes {
             let arg = |i: usize| &values[node.inputs[i]];

@@ -101,7 +101,9 @@ pub struct Calibration {
 /// The range bits needed to hold `magnitude` at scale `2^scale` (sign included).
 pub fn range_bits_for(magnitude: f64, scale: u32) -> u32 {
     let units = (magnitude * f64::from(1u32 << scale)).ceil().max(1.0);
-    (units.log2().floor() as u32 + 2).max(scale + 1)
+    (units.log2().floor() as u32)
+        .saturating_add(2)
+        .max(scale + 1)
 }
 
 /// The largest magnitude any range-checked value (and each function's input) reaches over the samples
@@ -113,6 +115,17 @@ pub fn calibrate_peak(graph: &FloatGraph, samples: &[Vec<Vec<f64>>]) -> Result<P
     let mut out = Peaks::default();
     for sample in samples {
         let (_, spans) = graph.eval(sample)?;
+        // A value that overflows f64 (or is NaN) has no fixed-point range: refuse the model here
+        // rather than size the circuit from it.
+        if let Some(i) = spans
+            .iter()
+            .position(|(lo, hi)| !lo.is_finite() || !hi.is_finite())
+        {
+            let node = graph.nodes.get(i).map_or("?", |n| n.name.as_str());
+            return Err(ModelError::Calibration(format!(
+                "layer '{node}' computes a value that is not finite (overflow or NaN) on the calibration input"
+            )));
+        }
         out.global = spans.iter().fold(out.global, |m, s| m.max(magnitude(*s)));
         for (f, (lo, hi)) in graph.table_spans(&spans) {
             let e = out.tables.entry(f).or_insert((0.0, 0.0));

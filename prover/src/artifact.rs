@@ -2,6 +2,7 @@
 //! key it was proven against, the SRS, the public instances (as 32-byte big-endian hex, the order the EVM
 //! verifier reads them), the decoded outputs and the proof bytes.
 
+use crate::container;
 use crate::error::{io_err, ProverError, Result};
 use crate::srs::SrsKind;
 use crate::Fr;
@@ -88,6 +89,17 @@ impl ProofArtifact {
                 "format '{}' v{}, expected '{FORMAT}' v{VERSION}",
                 a.format, a.version
             )));
+        }
+        // These name files (the key cache is keyed by circuit hash) and are printed shortened.
+        for (field, value) in [
+            ("model_hash", &a.model_hash),
+            ("circuit_hash", &a.circuit_hash),
+            ("vk_hash", &a.vk_hash),
+            ("srs.hash", &a.srs.hash),
+        ] {
+            if !container::is_sha256_hex(value) {
+                return Err(corrupt(format!("{field} is not a SHA-256 hex digest")));
+            }
         }
         Ok(a)
     }

@@ -15,6 +15,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Whether `s` looks like [`sha256_hex`]'s output (64 lowercase hex digits).
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// Serialize a container.
 pub fn encode<H: Serialize>(magic: &[u8; 8], header: &H, payload: &[u8]) -> Vec<u8> {
     let header = serde_json::to_vec(&(header, sha256_hex(payload))).expect("headers serialize");

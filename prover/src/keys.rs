@@ -99,12 +99,21 @@ impl KeyStore {
             path: path.display().to_string(),
             msg,
         })?;
-        let pk = ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
-            &mut payload.as_slice(),
-            SerdeFormat::RawBytesUnchecked,
-            header.params,
-        )
-        .map_err(io_err(&path))?;
+        // halo2 unwraps its reads inside a proving key: a damaged payload (with a checksum that
+        // matches, so written that way) panics there; make it an error.
+        let read = zkinfer_circuits::guard::catch_panic(|| {
+            ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
+                &mut payload.as_slice(),
+                SerdeFormat::RawBytesUnchecked,
+                header.params,
+            )
+        });
+        let pk = read
+            .map_err(|msg| ProverError::Corrupt {
+                path: path.display().to_string(),
+                msg: format!("malformed proving key ({msg})"),
+            })?
+            .map_err(io_err(&path))?;
         Ok(Some(pk))
     }
 
@@ -157,6 +166,11 @@ fn encode_vk(
 /// Check a key header and the start of a halo2 key (version byte 2, then `k`) against each other
 /// before halo2 reads it: halo2 sizes its domain and selector vectors from these, unchecked.
 fn check_key_start(header: &KeyHeader, key: &[u8]) -> std::result::Result<(), String> {
+    if !container::is_sha256_hex(&header.circuit_hash)
+        || !container::is_sha256_hex(&header.srs_hash)
+    {
+        return Err("circuit or SRS hash is not a SHA-256 hex digest".into());
+    }
     header
         .params
         .check()

@@ -56,10 +56,9 @@ pub fn verify(
         )
         .map_err(|e| ProverError::Rejected(format!("{e:?}")))
     };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-        Ok(result) => result,
-        Err(_) => Err(ProverError::Rejected(
-            "malformed proof (verifier panicked)".into(),
-        )),
-    }
+    zkinfer_circuits::guard::catch_panic(run).unwrap_or_else(|msg| {
+        Err(ProverError::Rejected(format!(
+            "malformed proof (the verifier panicked: {msg})"
+        )))
+    })
 }

@@ -178,3 +178,22 @@ fn hostile_key_headers_are_refused_before_halo2_sizes_anything() {
     // Unchanged, the same framing loads and verifies the fixture proof.
     assert_eq!(zkinfer_robustness::vk_file(&edited_vk(|_, _| ())), Ok(()));
 }
+
+#[test]
+fn proof_hashes_must_be_digests_before_they_name_files() {
+    // The circuit hash names the key's folder in the cache, and hashes are printed shortened: a
+    // proof that says "../../elsewhere" or "x" is refused when read.
+    let seed = seeds("proof_json").remove(0);
+    let json: serde_json::Value = serde_json::from_slice(&seed).unwrap();
+    for (field, value) in [
+        ("circuit_hash", "../../../tmp/elsewhere"),
+        ("vk_hash", "x"),
+        ("model_hash", "é"),
+    ] {
+        let mut changed = json.clone();
+        changed[field] = value.into();
+        let e = zkinfer_robustness::proof_json(&serde_json::to_vec(&changed).unwrap())
+            .expect_err(field);
+        assert!(e.contains(&format!("{field} is not a SHA-256")), "{e}");
+    }
+}

@@ -17,7 +17,6 @@
 
 mod conv;
 mod elementwise;
-mod guard;
 mod linear;
 mod matmul;
 mod nonlinear;
@@ -32,6 +31,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use tract_onnx::prelude::*;
+use zkinfer_circuits::guard::catch_panic;
 
 /// A loaded ONNX model: its hash, its tract form (for float reference runs) and its [`FloatGraph`].
 pub struct OnnxModel {
@@ -200,9 +200,9 @@ pub fn load_onnx_bytes(bytes: &[u8], label: &str) -> Result<OnnxModel> {
     };
     let guard_err = |msg: String| ModelError::Onnx {
         path: p.clone(),
-        msg,
+        msg: format!("tract failed on this model ({msg})"),
     };
-    let inference = guard::tract_call(|| tract_onnx::onnx().model_for_read(&mut &bytes[..]))
+    let inference = catch_panic(|| tract_onnx::onnx().model_for_read(&mut &bytes[..]))
         .map_err(guard_err)?
         .map_err(onnx_err)?;
     for node in inference.nodes() {
@@ -218,11 +218,11 @@ pub fn load_onnx_bytes(bytes: &[u8], label: &str) -> Result<OnnxModel> {
             });
         }
     }
-    let typed = guard::tract_call(|| inference.into_typed().and_then(|m| m.into_decluttered()))
+    let typed = catch_panic(|| inference.into_typed().and_then(|m| m.into_decluttered()))
         .map_err(guard_err)?
         .map_err(onnx_err)?;
     let graph = import_typed(&typed)?;
-    let plan = guard::tract_call(|| typed.into_runnable())
+    let plan = catch_panic(|| typed.into_runnable())
         .map_err(guard_err)?
         .map_err(onnx_err)?;
     Ok(OnnxModel {
@@ -403,8 +403,8 @@ impl OnnxModel {
                     .map_err(|e| ModelError::Calibration(e.to_string()))
             })
             .collect::<Result<TVec<TValue>>>()?;
-        let outputs = guard::tract_call(|| self.plan.run(tensors))
-            .map_err(ModelError::Calibration)?
+        let outputs = catch_panic(|| self.plan.run(tensors))
+            .map_err(|msg| ModelError::Calibration(format!("tract failed on this model ({msg})")))?
             .map_err(err)?;
         outputs
             .iter()
