@@ -133,6 +133,28 @@ fn ceremony_srs_is_imported_checked_and_used() {
     );
     fails_with(refused, "tau is 1");
 
+    // `srs import -o FILE` writes the checked SRS to a file (not the cache) that `--srs` uses.
+    let exported = d.join("direct").join("ceremony.k11.srs");
+    let out = ok(zkinfer(
+        d,
+        &["srs", "import", good_arg, "-o", exported.to_str().unwrap()],
+    ));
+    assert!(out.contains("imported k=11") && !srs_file.exists(), "{out}");
+    let exported_arg = exported.to_str().unwrap();
+    ok(zkinfer_strict(
+        &direct,
+        &[
+            "prove",
+            onnx,
+            input,
+            "--srs",
+            exported_arg,
+            "-o",
+            "exported.json",
+        ],
+    ));
+    ok(zkinfer(&direct, &["verify", "exported.json"]));
+
     // The real file: imported, re-checked, used by prove (no flag needed), verify and the EVM verifier.
     let imported = ok(zkinfer(d, &["srs", "import", good.to_str().unwrap()]));
     assert!(

@@ -222,8 +222,25 @@ pub fn verify_file(path: &Path) -> Result<(u32, SrsKind)> {
     Ok((k, kind))
 }
 
+/// Import `2^k` powers of a ceremony `.ptau` (checked as [`import_ptau`] does) into the file `out`
+/// instead of the cache; `--srs out` then uses it.
+pub fn export_ptau(ptau: &Path, k: Option<u32>, out: &Path) -> Result<Srs> {
+    let power = crate::ptau::Ptau::read_power(ptau)?;
+    let k = k.unwrap_or(power);
+    let file = crate::ptau::Ptau::read(ptau, k)?;
+    write_to(
+        out.to_path_buf(),
+        k,
+        file.params(k),
+        SrsKind::Ceremony { power: file.power },
+    )
+}
+
 fn store(k: u32, params: ParamsKZG<Bn256>, kind: SrsKind) -> Result<Srs> {
-    let path = path_for(k);
+    write_to(path_for(k), k, params, kind)
+}
+
+fn write_to(path: PathBuf, k: u32, params: ParamsKZG<Bn256>, kind: SrsKind) -> Result<Srs> {
     let payload = serialize(&params);
     let hash = container::sha256_hex(&payload);
     cache::write_atomic(

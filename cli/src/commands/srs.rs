@@ -1,11 +1,11 @@
-//! `zkinfer srs import FILE.ptau [-k K]` and `zkinfer srs verify FILE`: a public ceremony's SRS.
+//! `zkinfer srs import FILE.ptau [-k K] [-o FILE]` and `zkinfer srs verify FILE`: a public ceremony's SRS.
 //! Import checks the powers with arkworks before anything is stored (see `zkinfer_prover::ptau`); the
 //! cached SRS then serves every circuit of up to 2^k rows instead of a local dev setup.
 
 use anyhow::Result;
 use std::path::PathBuf;
 use std::time::Instant;
-use zkinfer_prover::srs::{import_ptau, verify_file};
+use zkinfer_prover::srs::{export_ptau, import_ptau, verify_file};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,6 +22,9 @@ enum Action {
         /// How many powers to keep: 2^k (default: all the file has).
         #[arg(short)]
         k: Option<u32>,
+        /// Write the checked SRS to this file instead of the cache (use it with `--srs FILE`).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Re-check a stored SRS file (`<cache>/srs/kzg_bn254_k{K}.srs`).
     Verify {
@@ -33,8 +36,11 @@ enum Action {
 pub fn run(args: Args) -> Result<()> {
     let start = Instant::now();
     match args.action {
-        Action::Import { ptau, k } => {
-            let srs = import_ptau(&ptau, k)?;
+        Action::Import { ptau, k, output } => {
+            let srs = match output {
+                Some(out) => export_ptau(&ptau, k, &out)?,
+                None => import_ptau(&ptau, k)?,
+            };
             println!(
                 "imported k={} from {} ({}) into {} in {:.2} s",
                 srs.k,
