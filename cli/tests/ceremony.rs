@@ -1,5 +1,5 @@
 //! Ceremony SRS: real `.ptau` files made by snarkjs (npm, installed by scripts/test-deps.sh:
-//! `powersoftau new` then `contribute`) are imported (checked with arkworks), serve `prove`, `verify` and
+//! `powersoftau new`, `contribute`, `prepare phase2`) are imported (checked with arkworks), serve `prove`, `verify` and
 //! the EVM verifier, and hostile files are refused with one error line, nothing stored.
 
 mod common;
@@ -189,4 +189,33 @@ fn ceremony_srs_is_imported_checked_and_used() {
         zkinfer(d, &["srs", "verify", corrupt.to_str().unwrap()]),
         "corrupt.srs",
     );
+}
+
+#[test]
+fn a_prepared_phase2_file_gives_the_same_srs() {
+    // Public ceremonies (PPoT) publish files after `prepare phase2`, which adds Lagrange-basis
+    // sections; the powers read from them are the contribution's own.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_, contributed) = ceremony(d, 4);
+    let contributed = contributed.to_str().unwrap();
+    snarkjs(
+        d,
+        &[
+            "powersoftau",
+            "prepare",
+            "phase2",
+            contributed,
+            "final.ptau",
+        ],
+    );
+    let import = |from: &str, to: &str| {
+        ok(zkinfer(d, &["srs", "import", from, "-o", to]));
+        std::fs::read(d.join(to)).unwrap()
+    };
+    let plain = import(contributed, "plain.srs");
+    let prepared = import("final.ptau", "prepared.srs");
+    assert_eq!(plain, prepared, "same powers, same stored SRS");
+    let checked = ok(zkinfer(d, &["srs", "verify", "prepared.srs"]));
+    assert!(checked.contains("k=4"), "{checked}");
 }
