@@ -4,7 +4,7 @@
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60 s, every target)
 #
 # Targets (fuzz/fuzz_targets/, each a call into crate zkinfer-robustness): onnx input_json settings
-# proof_json vk_file srs_file ptau vk_json chain_data. Seeds come from the bundled models and
+# proof_json vk_file pk_file srs_file ptau vk_json chain_data. Seeds come from the bundled models and
 # robustness/fixtures. A crash (panic, abort, out of memory, timeout) is copied to
 # robustness/regressions/<target>/, which `cargo test -p zkinfer-robustness` replays on stable:
 # commit it with the fix. Needs the nightly toolchain (libFuzzer's instrumentation flags) and
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 PER=${1:-60}
 shift || true
-ALL="onnx input_json settings proof_json vk_file srs_file ptau vk_json chain_data"
+ALL="onnx input_json settings proof_json vk_file pk_file srs_file ptau vk_json chain_data"
 TARGETS=${*:-$ALL}
 
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then

@@ -95,25 +95,7 @@ impl KeyStore {
         if &stored != header {
             return Ok(None);
         }
-        check_key_start(&stored, &payload).map_err(|msg| ProverError::Corrupt {
-            path: path.display().to_string(),
-            msg,
-        })?;
-        // halo2 unwraps its reads inside a proving key: a damaged payload (with a checksum that
-        // matches, so written that way) panics there; make it an error.
-        let read = zkinfer_circuits::guard::catch_panic(|| {
-            ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
-                &mut payload.as_slice(),
-                SerdeFormat::RawBytesUnchecked,
-                header.params,
-            )
-        });
-        let pk = read
-            .map_err(|msg| ProverError::Corrupt {
-                path: path.display().to_string(),
-                msg: format!("malformed proving key ({msg})"),
-            })?
-            .map_err(io_err(&path))?;
+        let pk = read_pk_payload(&stored, &payload, &path)?;
         Ok(Some(pk))
     }
 
@@ -182,6 +164,82 @@ fn check_key_start(header: &KeyHeader, key: &[u8]) -> std::result::Result<(), St
         Some([2, a, b, c, d]) if u32::from_le_bytes([*a, *b, *c, *d]) == header.k => Ok(()),
         Some([2, ..]) => Err("key and header disagree on k".into()),
         _ => Err("not a halo2 key (version byte)".into()),
+    }
+}
+
+/// Read and check a proving-key file (header and layout, then halo2's reader); `path` names the
+/// bytes in errors. Proving keys are this crate's own cache entries, but a damaged one (or one
+/// written by hand, with a checksum that matches) must be an error, not a crash.
+pub fn decode_pk(bytes: &[u8], path: &Path) -> Result<(KeyHeader, ProvingKey<G1Affine>)> {
+    let (header, payload): (KeyHeader, Vec<u8>) = container::decode(PK_MAGIC, path, bytes)?;
+    let pk = read_pk_payload(&header, &payload, path)?;
+    Ok((header, pk))
+}
+
+fn read_pk_payload(
+    header: &KeyHeader,
+    payload: &[u8],
+    path: &Path,
+) -> Result<ProvingKey<G1Affine>> {
+    let corrupt = |msg: String| ProverError::Corrupt {
+        path: path.display().to_string(),
+        msg,
+    };
+    check_key_start(header, payload).map_err(corrupt)?;
+    check_pk_layout(header, payload).map_err(corrupt)?;
+    // The layout check leaves halo2's reader nothing to fail on; the boundary stays for safety.
+    zkinfer_circuits::guard::catch_panic(|| {
+        ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
+            &mut &payload[..],
+            SerdeFormat::RawBytesUnchecked,
+            header.params,
+        )
+    })
+    .map_err(|msg| corrupt(format!("malformed proving key ({msg})")))?
+    .map_err(io_err(path))
+}
+
+/// Walk a proving key's layout before halo2 reads it: halo2 allocates each polynomial from its
+/// length prefix and unwraps its reads, so every length must fit in the bytes that remain. The
+/// layout (halo2-axiom 0.5.3, raw formats): the verifying key, three polynomials (`l0`, `l_last`,
+/// `l_active_row`), then four polynomial lists (fixed values, fixed polynomials, permutation
+/// values, permutation polynomials); a polynomial is a big-endian `u32` length and 32-byte scalars,
+/// a list a big-endian `u32` count and polynomials.
+fn check_pk_layout(header: &KeyHeader, payload: &[u8]) -> std::result::Result<(), String> {
+    let mut rest = payload;
+    VerifyingKey::<G1Affine>::read::<_, ModelCircuit>(
+        &mut rest,
+        SerdeFormat::RawBytesUnchecked,
+        header.params,
+    )
+    .map_err(|e| format!("verifying key inside the proving key: {e}"))?;
+    fn word(rest: &mut &[u8]) -> std::result::Result<usize, String> {
+        let (w, tail) = rest.split_first_chunk::<4>().ok_or("truncated")?;
+        *rest = tail;
+        Ok(u32::from_be_bytes(*w) as usize)
+    }
+    fn poly(rest: &mut &[u8]) -> std::result::Result<(), String> {
+        let len = word(rest)?;
+        let bytes = len.checked_mul(32).filter(|b| *b <= rest.len());
+        let bytes = bytes.ok_or(format!("a polynomial of {len} values runs past the end"))?;
+        *rest = &rest[bytes..];
+        Ok(())
+    }
+    for _ in 0..3 {
+        poly(&mut rest)?;
+    }
+    for _ in 0..4 {
+        let count = word(&mut rest)?;
+        if count > rest.len() / 4 {
+            return Err(format!("a list of {count} polynomials runs past the end"));
+        }
+        for _ in 0..count {
+            poly(&mut rest)?;
+        }
+    }
+    match rest.len() {
+        0 => Ok(()),
+        n => Err(format!("{n} bytes after the proving key")),
     }
 }
 

@@ -1,5 +1,5 @@
 //! Hostile-input entry points: one function per file format zkinfer reads from other people (ONNX
-//! models, `input.json`, settings, `proof.json`, verifying keys, SRS and `.ptau` files, `vk.json`,
+//! models, `input.json`, settings, `proof.json`, verifying and proving keys, SRS and `.ptau` files, `vk.json`,
 //! and what a node returns for the market). Each takes arbitrary bytes and must return, never panic
 //! or abort; an error is one line.
 //!
@@ -30,6 +30,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("settings", settings),
     ("proof_json", proof_json),
     ("vk_file", vk_file),
+    ("pk_file", pk_file),
     ("srs_file", srs_file),
     ("ptau", ptau),
     ("vk_json", vk_json),

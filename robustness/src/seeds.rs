@@ -47,6 +47,44 @@ fn small_srs() -> Vec<u8> {
     container::encode(srs::MAGIC, &header, &payload)
 }
 
+/// The proving key of the bundled model, as the cache stores it (made here with a fixed-seed
+/// setup, about a second; 2.6 MB, so only its framing and first bytes get fuzzed).
+fn tiny_pk() -> Option<Vec<u8>> {
+    use std::sync::Arc;
+    use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+    use zkinfer_circuits::halo2_proofs::SerdeFormat;
+    use zkinfer_circuits::ModelCircuit;
+    use zkinfer_prover::keys::{circuit_hash, generate_pk, KeyHeader, PK_MAGIC};
+    use zkinfer_prover::srs::{Srs, SrsKind};
+    let stored = zkinfer_models::StoredSettings::from_json(TINY_SETTINGS, "settings").ok()?;
+    let model = zkinfer_models::load_onnx_bytes(TINY_ONNX, "tiny_linear").ok()?;
+    let graph = Arc::new(stored.quantize(&model.graph));
+    let params = stored.settings.circuit_params(&graph);
+    let circuit = ModelCircuit::new(graph.clone(), params, false);
+    let (_, k) = circuit.cost().ok()?;
+    let srs = Srs {
+        k,
+        params: ParamsKZG::setup(k, StdRng::seed_from_u64(11)),
+        kind: SrsKind::LocalDev,
+        hash: "0".repeat(64),
+        created: true,
+        path: "seed.srs".into(),
+    };
+    let pk = generate_pk(&srs, &circuit).ok()?;
+    let header = KeyHeader {
+        circuit_hash: circuit_hash(&graph, &circuit.params, false, k),
+        params: circuit.params,
+        k,
+        num_instances: circuit.num_instances().ok()?,
+        srs_hash: srs.hash.clone(),
+        srs_kind: srs.kind,
+    };
+    let mut payload = Vec::new();
+    pk.write(&mut payload, SerdeFormat::RawBytesUnchecked)
+        .ok()?;
+    container_input(&container::encode(PK_MAGIC, &header, &payload))
+}
+
 fn job_answer() -> Vec<u8> {
     let mut words = vec![0u8; 9 * 32];
     words[31] = 1; // requester
@@ -79,6 +117,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         "settings" => vec![TINY_SETTINGS.to_vec()],
         "proof_json" => vec![TINY_PROOF.to_vec()],
         "vk_file" => container_input(TINY_VK).into_iter().collect(),
+        "pk_file" => tiny_pk().into_iter().collect(),
         "srs_file" => container_input(&small_srs()).into_iter().collect(),
         "ptau" => vec![CEREMONY_P3.to_vec()],
         "vk_json" => vec![TINY_VK_JSON.to_vec()],

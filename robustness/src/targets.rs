@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use zkinfer_circuits::ModelCircuit;
 use zkinfer_models::settings::{choose, SettingsChoice, StoredSettings};
 use zkinfer_models::{load_onnx_bytes, parse_input, OnnxModel};
-use zkinfer_prover::keys::{decode_vk, VerifierKey, VK_MAGIC};
+use zkinfer_prover::keys::{decode_pk, decode_vk, VerifierKey, PK_MAGIC, VK_MAGIC};
 use zkinfer_prover::ptau::{check_params, Ptau};
 use zkinfer_prover::{container, srs, ProofArtifact};
 use zkinfer_verifier_contract::market::{revert_reason, Job};
@@ -150,6 +150,12 @@ pub fn vk_file(data: &[u8]) -> Outcome {
     let instances = artifact.instances().map_err(err)?;
     let proof = artifact.proof_bytes().map_err(err)?;
     zkinfer_prover::proof::verify(&vk.params, &vk.vk, &instances, &proof).map_err(err)
+}
+
+/// A proving-key file (`pk.bin`, framed as [`container_file`] says): header, layout, halo2's reader.
+pub fn pk_file(data: &[u8]) -> Outcome {
+    let file = container_file(PK_MAGIC, data)?;
+    decode_pk(&file, label()).map(|_| ()).map_err(err)
 }
 
 /// A stored SRS file (framed as [`container_file`] says), then the ceremony checks on it.
