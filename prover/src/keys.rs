@@ -206,12 +206,16 @@ fn read_pk_payload(
 /// values, permutation polynomials); a polynomial is a big-endian `u32` length and 32-byte scalars,
 /// a list a big-endian `u32` count and polynomials.
 fn check_pk_layout(header: &KeyHeader, payload: &[u8]) -> std::result::Result<(), String> {
+    // The checked raw format has the same bytes as the unchecked one the key was written in, and
+    // returns an error where the unchecked reader unwraps (a truncated point, found by fuzzing).
     let mut rest = payload;
-    VerifyingKey::<G1Affine>::read::<_, ModelCircuit>(
-        &mut rest,
-        SerdeFormat::RawBytesUnchecked,
-        header.params,
-    )
+    zkinfer_circuits::guard::catch_panic(|| {
+        VerifyingKey::<G1Affine>::read::<_, ModelCircuit>(
+            &mut rest,
+            SerdeFormat::RawBytes,
+            header.params,
+        )
+    })?
     .map_err(|e| format!("verifying key inside the proving key: {e}"))?;
     fn word(rest: &mut &[u8]) -> std::result::Result<usize, String> {
         let (w, tail) = rest.split_first_chunk::<4>().ok_or("truncated")?;
