@@ -125,7 +125,8 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<(ParamsKZG<Bn256>, SrsKind, S
             payload_len(header.k)
         )));
     }
-    // The checksum was verified, so the unchecked (fast) reader sees exactly what we wrote.
+    // The size matches k, so the unchecked (fast) reader cannot run out of bytes; it does not check
+    // the points: files not from our cache are checked by `check_params` (`load_file`, `verify_file`).
     let params =
         ParamsKZG::<Bn256>::read_custom(&mut payload.as_slice(), SerdeFormat::RawBytesUnchecked)
             .map_err(io_err(path))?;
