@@ -21,6 +21,11 @@ pub struct Settings {
 impl Settings {
     /// The circuit parameters for `graph` (quantized with these settings).
     pub fn circuit_params(&self, graph: &QuantizedGraph) -> CircuitParams {
+        self.base_params().for_graph(graph)
+    }
+
+    /// The circuit parameters these settings fix, before the graph adds which chips it needs.
+    fn base_params(&self) -> CircuitParams {
         CircuitParams {
             lanes_in: self.lanes_in,
             lanes_out: self.lanes_out,
@@ -28,7 +33,6 @@ impl Settings {
             range_bits: self.range_bits,
             ..CircuitParams::default()
         }
-        .for_graph(graph)
     }
 }
 
@@ -261,14 +265,7 @@ impl StoredSettings {
     /// nothing sized from them, tables included, can be larger than the range table).
     pub fn check(&self) -> std::result::Result<(), String> {
         let s = &self.settings;
-        let params = CircuitParams {
-            lanes_in: s.lanes_in,
-            lanes_out: s.lanes_out,
-            scale: s.scale,
-            range_bits: s.range_bits,
-            ..CircuitParams::default()
-        };
-        params.check()?;
+        s.base_params().check()?;
         if !self.peak.is_finite() || self.peak < 0.0 {
             return Err(format!("peak {} is not a finite magnitude", self.peak));
         }

@@ -36,8 +36,3 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("vk_json", vk_json),
     ("chain_data", chain_data),
 ];
-
-/// The target named `name`.
-pub fn target(name: &str) -> Option<Target> {
-    TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
-}
