@@ -3,22 +3,28 @@
 # ../shared/bench/models, one model after the other on this machine, then a table of ratios.
 # A benchmark, not a test: it installs EZKL (~1 min) and takes minutes per model.
 #
-# usage: benches/compare.sh [model ...]        (default: mlp_digits mlp_wide)
-# env:   ZKINFER_BENCH_DIR (default ../shared/bench), COMPARE_DIR (default target/compare)
+# EZKL's verifier gas is measured in the same run too: the suite's evm_check.py compiles EZKL's Solidity
+# verifier with solcjs, deploys it on anvil and estimates the gas of verifying EZKL's proof.
+#
+# usage: benches/compare.sh [model ...]        (default: all four bench models)
+# env:   ZKINFER_BENCH_DIR (default ../shared/bench), COMPARE_DIR (default target/compare),
+#        CARGO_TARGET_DIR (where zkinfer is built, default target/)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SUITE=${ZKINFER_BENCH_DIR:-$ROOT/../shared/bench}
 WORK=${COMPARE_DIR:-$ROOT/target/compare}
 MODELS=("$@")
-[ ${#MODELS[@]} -eq 0 ] && MODELS=(mlp_digits mlp_wide)
+[ ${#MODELS[@]} -eq 0 ] && MODELS=(mlp_digits cnn_digits mlp_wide lenet_mnist_shape)
 mkdir -p "$WORK"
 if [ ! -d "$WORK/bench" ]; then cp -r "$SUITE" "$WORK/bench" && chmod -R u+w "$WORK/bench"; fi
 [ -x "$WORK/bench/.venv/bin/python" ] || (cd "$WORK/bench" && ./setup.sh)
 (cd "$ROOT" && npm ci --prefix verifier-contract/js --no-audit --no-fund --silent && cargo build --release --workspace)
-Z="$ROOT/target/release/zkinfer"
+Z="${CARGO_TARGET_DIR:-$ROOT/target}/release/zkinfer"
 for m in "${MODELS[@]}"; do
   echo "=== EZKL $m $(date +%T)"
   (cd "$WORK/bench" && CAP_S=${CAP_S:-1500} ./run_all.sh "$m" >/dev/null)
+  (cd "$WORK/bench" && .venv/bin/python evm_check.py "$m" > "$WORK/$m.ezkl-evm.json") ||
+    echo "EZKL's EVM check failed for $m: the table falls back to the suite README's gas"
   echo "=== zkinfer $m $(date +%T)"
   cache="$WORK/cache-$m"; rm -rf "$cache"   # cold: SRS, settings and keys are all made in this run
   M="$WORK/bench/models/$m"

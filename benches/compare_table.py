@@ -2,8 +2,9 @@
 """Print the zkinfer vs EZKL table from the files benches/compare.sh leaves in its work folder.
 
 usage: compare_table.py WORK_DIR model [model ...]
-EZKL's on-chain figures (verifier gas and bytecode) come from ../shared/bench/README.md: its own EVM
-verifier step needs a native solc download, which this machine cannot make.
+EZKL's verifier gas and runtime size come from WORK_DIR/<model>.ezkl-evm.json, written in the same run by the
+suite's evm_check.py (solcjs + anvil: EZKL's own EVM step needs a native solc download, which this machine
+cannot make); when that file is missing or failed, from ../shared/bench/README.md, marked "(README)".
 """
 import json
 import re
@@ -41,9 +42,21 @@ def ours(work, m):
     }
 
 
+def ezkl_evm(work, m):
+    """(gas, runtime bytes) measured on anvil in this run, or the README's figures marked as such."""
+    try:
+        d = json.loads(open(f"{work}/{m}.ezkl-evm.json").read().strip().splitlines()[-1])
+        if d.get("verify_ok_onchain") and d.get("verify_gas_estimate"):
+            return d["verify_gas_estimate"], d.get("runtime_bytes", EZKL_BYTECODE)
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{EZKL_GAS.get(m)} (README)", f"{EZKL_BYTECODE} (README)"
+
+
 def ezkl(work, m):
     line = open(f"{work}/bench/logs/{m}.json").read().strip().splitlines()[-1]
     d = json.loads(line)
+    gas, bytecode = ezkl_evm(work, m)
     return {
         "k": d.get("logrows"),
         "rows": d.get("num_rows"),
@@ -54,8 +67,8 @@ def ezkl(work, m):
         "rss_mib": d.get("peak_rss_mib"),
         "pk_mb": d.get("pk_bytes", 0) / 1e6,
         "proof_bytes": d.get("proof_bytes"),
-        "gas": EZKL_GAS.get(m),
-        "bytecode": EZKL_BYTECODE,
+        "gas": gas,
+        "bytecode": bytecode,
         "max_err": d.get("max_abs_err"),
     }
 
@@ -81,4 +94,5 @@ for m in models:
         print(f"| {label} | {fmt(a)} | {fmt(b)} | {ratio} |")
 print("\nzkinfer verifier bytes: the model's verifying-key contract; the shared ZkinferVerifier "
       f"({z.get('shared_bytecode')} bytes) is deployed once for every model.")
-print("\nEZKL verify gas and verifier size: ../shared/bench/README.md (its EVM step needs a native solc download).")
+print("\nEZKL verify gas: anvil's eth_estimateGas for EZKL's solcjs-compiled verifier (evm_check.py, this run);"
+      " zkinfer's: gas used in revm. Both include the 21,000 base and the calldata.")

@@ -17,13 +17,14 @@ use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::ops::geometry::Window;
 use zkinfer_circuits::ops::{Conv, Dense, Divide, Lookup, MatMul, Pool, PoolDivisor, Relu};
 use zkinfer_circuits::{Activation, FnTable, Function, OpKind};
+use zkinfer_prover::commit::FastKzgParams;
 use zkinfer_prover::proof::prove;
 use zkinfer_prover::Bn256;
 
 const SCALE: u32 = 8;
 
 fn bench_chip(c: &mut Criterion, name: &str, p: Prepared) {
-    let params = ParamsKZG::<Bn256>::setup(p.k, OsRng);
+    let params = FastKzgParams::new(ParamsKZG::<Bn256>::setup(p.k, OsRng));
     let vk = keygen_vk(&params, &p.circuit).expect("vk");
     let pk = keygen_pk(&params, vk, &p.circuit).expect("pk");
     let trace = p.graph.eval(&p.inputs).expect("eval");
@@ -135,5 +136,39 @@ fn benches(c: &mut Criterion) {
     );
 }
 
-criterion_group!(chips, benches);
+/// One witness column of 2^14 signed 20-bit values (what activations look like), committed by halo2's
+/// KZG parameters and by zkinfer's small-scalar commitment ([`FastKzgParams`]): the same point.
+fn commitment(c: &mut Criterion) {
+    use zkinfer_circuits::halo2_proofs::halo2curves::ff::Field;
+    use zkinfer_circuits::halo2_proofs::poly::commitment::{Blind, Params};
+    use zkinfer_circuits::halo2_proofs::poly::{LagrangeCoeff, Polynomial};
+    use zkinfer_prover::Fr;
+    let k = 14;
+    let plain = ParamsKZG::<Bn256>::setup(k, OsRng);
+    let fast = FastKzgParams::new(plain.clone());
+    let values: Vec<Fr> = (0..1u64 << k)
+        .map(|i| {
+            let v = Fr::from((i * 7919) % (1 << 19));
+            if i % 3 == 0 {
+                -v
+            } else {
+                v
+            }
+        })
+        .chain(std::iter::repeat_with(|| Fr::random(OsRng)).take(6))
+        .skip(6)
+        .collect();
+    let poly = Polynomial::<Fr, LagrangeCoeff>::new(values);
+    let mut group = c.benchmark_group("commit (k=14, 20-bit signed column)");
+    group.sample_size(10);
+    group.bench_function("halo2 commit_lagrange", |b| {
+        b.iter(|| plain.commit_lagrange(&poly, Blind::default()))
+    });
+    group.bench_function("zkinfer small-scalar commit", |b| {
+        b.iter(|| fast.commit_lagrange(&poly, Blind::default()))
+    });
+    group.finish();
+}
+
+criterion_group!(chips, benches, commitment);
 criterion_main!(chips);

@@ -6,12 +6,13 @@ use rand::rngs::OsRng;
 use zkinfer_benches::prepare;
 use zkinfer_circuits::halo2_proofs::plonk::{keygen_pk, keygen_vk};
 use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use zkinfer_prover::commit::FastKzgParams;
 use zkinfer_prover::proof::{prove, verify};
 use zkinfer_prover::Bn256;
 
 fn bench_model(c: &mut Criterion, name: &str) {
     let p = prepare(name);
-    let params = ParamsKZG::<Bn256>::setup(p.k, OsRng);
+    let params = FastKzgParams::new(ParamsKZG::<Bn256>::setup(p.k, OsRng));
     let mut group = c.benchmark_group(name);
     group.sample_size(10);
     group.bench_function("witness", |b| {

@@ -67,6 +67,7 @@ fn prove_verify_and_tamper(dir: &Path, model: &str, tolerance: f64) {
     assert!(verified.starts_with("verified:"), "{verified}");
     let evm = ok(zkinfer(dir, &["verify-evm", "proof.json"]));
     assert!(evm.contains("evm verify: PASS, gas used"), "{evm}");
+    check_gas_profile(&evm);
     let exported = ok(zkinfer(
         dir,
         &["export-verifier", onnx.to_str().unwrap(), "-o", "evm"],
@@ -425,4 +426,38 @@ fn calibrate_reports_accuracy_and_writes_settings() {
         scale
     );
     ok(zkinfer(dir.path(), &["verify", "proof.json"]));
+}
+
+/// The gas profile `verify-evm` prints: one pairing of two pairs (EIP-1108: 45,000 + 2 x 34,000 gas), ecMul
+/// at 6,000 gas a call, and parts that add up to the total.
+fn check_gas_profile(out: &str) {
+    let lines: Vec<(String, u64)> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("gas profile"))
+        .skip(1)
+        .map(|l| {
+            let (label, rest) = l.trim().split_once("  ").unwrap();
+            let gas = rest.split_whitespace().next().unwrap().parse().unwrap();
+            (label.trim().to_string(), gas)
+        })
+        .collect();
+    let gas_of = |label: &str| -> u64 {
+        lines
+            .iter()
+            .find(|(l, _)| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no '{label}' line in:\n{out}"))
+            .1
+    };
+    assert_eq!(gas_of("ecPairing x1"), 113_000, "{out}");
+    assert_eq!(gas_of("transaction base"), 21_000, "{out}");
+    let parts: u64 = lines.iter().skip(1).map(|(_, gas)| gas).sum();
+    assert_eq!(lines[0].0, "total", "{out}");
+    assert_eq!(parts, lines[0].1, "{out}");
+    let (label, gas) = lines
+        .iter()
+        .find(|(l, _)| l.starts_with("ecMul x"))
+        .unwrap();
+    let calls: u64 = label["ecMul x".len()..].parse().unwrap();
+    assert!(calls >= 10, "{out}");
+    assert_eq!(*gas, 6_000 * calls, "{out}");
 }

@@ -13,6 +13,7 @@
 
 pub mod artifact;
 pub mod cache;
+pub mod commit;
 pub mod container;
 pub mod error;
 pub mod keys;

@@ -1,6 +1,7 @@
 //! Proving and native verification: GWC multi-open over KZG, with snark-verifier's Keccak EVM
 //! transcript (64-byte uncompressed points), so one proof verifies natively and in the Solidity verifier.
 
+use crate::commit::{FastGwc, FastKzg, FastKzgParams};
 use crate::error::{ProverError, Result};
 use crate::{Bn256, Fr, G1Affine};
 use rand::rngs::OsRng;
@@ -9,7 +10,7 @@ use snark_verifier_sdk::snark_verifier::system::halo2::transcript::evm::EvmTrans
 use zkinfer_circuits::halo2_proofs::plonk::{create_proof, verify_proof, ProvingKey, VerifyingKey};
 use zkinfer_circuits::halo2_proofs::poly::commitment::ParamsProver;
 use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use zkinfer_circuits::halo2_proofs::poly::kzg::multiopen::{ProverGWC, VerifierGWC};
+use zkinfer_circuits::halo2_proofs::poly::kzg::multiopen::VerifierGWC;
 use zkinfer_circuits::halo2_proofs::poly::kzg::strategy::SingleStrategy;
 use zkinfer_circuits::halo2_proofs::transcript::{TranscriptReadBuffer, TranscriptWriterBuffer};
 use zkinfer_circuits::ModelCircuit;
@@ -20,13 +21,13 @@ type Transcript<S> = EvmTranscript<G1Affine, NativeLoader, S, Vec<u8>>;
 /// halo2-axiom also draws part of it from `thread_rng` internally, so proof bytes are never reproducible,
 /// while the witness and instances are.
 pub fn prove(
-    params: &ParamsKZG<Bn256>,
+    params: &FastKzgParams,
     pk: &ProvingKey<G1Affine>,
     circuit: ModelCircuit,
     instances: &[Fr],
 ) -> Result<Vec<u8>> {
     let mut transcript = Transcript::<Vec<u8>>::init(Vec::new());
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverGWC<'_, Bn256>, _, _, _, _>(
+    create_proof::<FastKzg, FastGwc<'_>, _, _, _, _>(
         params,
         pk,
         &[circuit],

@@ -6,6 +6,7 @@
 //! ([`SrsKind::LocalDev`]). A larger cached SRS is downsized rather than generating a new one.
 
 use crate::cache;
+use crate::commit::FastKzgParams;
 use crate::container;
 use crate::error::{io_err, ProverError, Result};
 use crate::Bn256;
@@ -50,7 +51,8 @@ struct SrsHeader {
 /// A loaded SRS.
 pub struct Srs {
     pub k: u32,
-    pub params: ParamsKZG<Bn256>,
+    /// halo2's parameters (through `Deref`), committing with small-scalar MSMs ([`FastKzgParams`]).
+    pub params: FastKzgParams,
     pub kind: SrsKind,
     /// SHA-256 of the serialized parameters.
     pub hash: String,
@@ -205,7 +207,7 @@ pub fn load_file(path: &Path, k: u32) -> Result<Srs> {
     let hash = container::sha256_hex(&serialize(&params));
     Ok(Srs {
         k,
-        params,
+        params: FastKzgParams::new(params),
         kind,
         hash,
         created: false,
@@ -250,7 +252,7 @@ fn write_to(path: PathBuf, k: u32, params: ParamsKZG<Bn256>, kind: SrsKind) -> R
     )?;
     Ok(Srs {
         k,
-        params,
+        params: FastKzgParams::new(params),
         kind,
         hash,
         created: true,
@@ -264,7 +266,7 @@ pub fn load_cached(k: u32) -> Result<Option<Srs>> {
     if let Some((params, kind, hash)) = load(k)? {
         return Ok(Some(Srs {
             k,
-            params,
+            params: FastKzgParams::new(params),
             kind,
             hash,
             created: false,

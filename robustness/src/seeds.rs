@@ -64,7 +64,10 @@ fn tiny_pk() -> Option<Vec<u8>> {
     let (_, k) = circuit.cost().ok()?;
     let srs = Srs {
         k,
-        params: ParamsKZG::setup(k, StdRng::seed_from_u64(11)),
+        params: zkinfer_prover::commit::FastKzgParams::new(ParamsKZG::setup(
+            k,
+            StdRng::seed_from_u64(11),
+        )),
         kind: SrsKind::LocalDev,
         hash: "0".repeat(64),
         created: true,

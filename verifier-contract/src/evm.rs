@@ -3,6 +3,7 @@
 //! report the runtime size against [`crate::EIP170_LIMIT`].
 
 use crate::error::{ContractError, Result};
+use crate::gas_profile::{GasProfile, PrecompileMeter};
 use revm::context::result::{ExecutionResult, Output};
 use revm::context::TxEnv;
 use revm::context_interface::ContextTr;
@@ -10,14 +11,16 @@ use revm::database::DatabaseRef;
 use revm::database::InMemoryDB;
 use revm::primitives::{Address, Bytes, TxKind, U256};
 use revm::state::AccountInfo;
-use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext, MainnetEvm};
+use revm::{Context, ExecuteCommitEvm, InspectCommitEvm, MainBuilder, MainContext, MainnetEvm};
 
 /// Gas limit of every call (the EIP-7825 transaction cap).
 pub const GAS_LIMIT: u64 = 1 << 24;
 /// Gas limit of deployments: lifted above the cap so oversized verifiers can still be measured.
 pub const DEPLOY_GAS_LIMIT: u64 = 1 << 27;
 
-type Evm = MainnetEvm<revm::handler::MainnetContext<InMemoryDB>>;
+/// The meter only sees the calls made through [`InProcessEvm::call_profiled`] (plain transactions skip
+/// inspection).
+type Evm = MainnetEvm<revm::handler::MainnetContext<InMemoryDB>, PrecompileMeter>;
 
 pub struct InProcessEvm {
     evm: Evm,
@@ -50,7 +53,7 @@ impl InProcessEvm {
                 cfg.disable_nonce_check = true;
             });
         Self {
-            evm: ctx.build_mainnet(),
+            evm: ctx.build_mainnet_with_inspector(PrecompileMeter::default()),
             caller: Address::repeat_byte(0x11),
         }
     }
@@ -103,17 +106,33 @@ impl InProcessEvm {
         gas_limit: u64,
         value: U256,
     ) -> Result<ExecutionResult> {
-        let tx = TxEnv::builder()
-            .caller(caller)
-            .kind(kind)
-            .data(Bytes::from(data))
-            .gas_limit(gas_limit)
-            .value(value)
-            .build()
-            .map_err(|e| ContractError::Evm(format!("{e:?}")))?;
+        let tx = tx_env(caller, kind, data, gas_limit, value)?;
         self.evm
             .transact_commit(tx)
             .map_err(|e| ContractError::Evm(format!("{e:?}")))
+    }
+
+    /// [`Self::call`], with where its gas went: base, calldata, each precompile, the contracts' code.
+    pub fn call_profiled(
+        &mut self,
+        to: Address,
+        calldata: Vec<u8>,
+    ) -> Result<(EvmOutcome, GasProfile)> {
+        let tx = tx_env(
+            self.caller,
+            TxKind::Call(to),
+            calldata.clone(),
+            GAS_LIMIT,
+            U256::ZERO,
+        )?;
+        self.evm.inspector = PrecompileMeter::default();
+        let result = self
+            .evm
+            .inspect_tx_commit(tx)
+            .map_err(|e| ContractError::Evm(format!("{e:?}")))?;
+        let outcome = outcome(result);
+        let profile = GasProfile::new(outcome.gas_used, &calldata, &self.evm.inspector);
+        Ok((outcome, profile))
     }
 
     /// Call `to` from `caller` with `calldata`, sending `value` wei.
@@ -151,6 +170,23 @@ impl InProcessEvm {
         let result = self.transact(TxKind::Call(to), calldata, GAS_LIMIT)?;
         Ok(outcome(result))
     }
+}
+
+fn tx_env(
+    caller: Address,
+    kind: TxKind,
+    data: Vec<u8>,
+    gas_limit: u64,
+    value: U256,
+) -> Result<TxEnv> {
+    TxEnv::builder()
+        .caller(caller)
+        .kind(kind)
+        .data(Bytes::from(data))
+        .gas_limit(gas_limit)
+        .value(value)
+        .build()
+        .map_err(|e| ContractError::Evm(format!("{e:?}")))
 }
 
 fn outcome(result: ExecutionResult) -> EvmOutcome {

@@ -11,6 +11,7 @@
 pub mod chain;
 pub mod error;
 pub mod evm;
+pub mod gas_profile;
 pub mod market;
 pub mod reusable;
 pub mod solc;
@@ -18,6 +19,7 @@ pub mod solidity;
 
 pub use error::ContractError;
 pub use evm::{EvmOutcome, InProcessEvm};
+pub use gas_profile::GasProfile;
 /// The EVM types the API speaks in.
 pub use revm::primitives::{Address, U256};
 pub use solc::{compile, Compiled};

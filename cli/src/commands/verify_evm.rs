@@ -38,7 +38,7 @@ fn within(size: usize) -> &'static str {
 pub fn run(args: Args) -> Result<()> {
     let (artifact, calldata) = read_proof_calldata(&args.proof)?;
     let mut evm = InProcessEvm::new();
-    let outcome = if args.legacy || args.verifier.is_some() {
+    let (outcome, profile) = if args.legacy || args.verifier.is_some() {
         let source = match &args.verifier {
             Some(path) => {
                 std::fs::read_to_string(path).with_context(|| path.display().to_string())?
@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Result<()> {
             "snark-verifier verifier: runtime {size} bytes ({} EIP-170's {EIP170_LIMIT}), deploy gas {deploy_gas}",
             within(size)
         );
-        evm.call(address, calldata)?
+        evm.call_profiled(address, calldata)?
     } else {
         let (data, verifier) = match &args.exported {
             Some(dir) => {
@@ -87,7 +87,7 @@ pub fn run(args: Args) -> Result<()> {
             within(d.vk_bytes),
             d.vk_gas
         );
-        evm.call(d.vk, calldata)?
+        evm.call_profiled(d.vk, calldata)?
     };
     if !outcome.success {
         bail!(
@@ -97,5 +97,6 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     println!("evm verify: PASS, gas used {}", outcome.gas_used);
+    println!("gas profile (metered precompile calls):\n{profile}");
     Ok(())
 }

@@ -1,0 +1,292 @@
+//! KZG commitments that exploit small values. A model's witness and weights are small signed integers
+//! (activations, accumulators, quantized weights, selectors, table entries): as field elements a
+//! negative one is `r - |v|`, a full 254-bit scalar, and halo2's multi-scalar multiplication pays
+//! every one of its windows for it. [`FastKzgParams`] commits to the same polynomial by folding each
+//! sign into its base (`v·L_i = |v|·(-L_i)`) and grouping the scalars by size, so a column of 20-bit
+//! values costs a few windows instead of all of them. The result is the same curve point, so keys and
+//! proofs are unchanged (tested); only the time to make them drops.
+//!
+//! [`FastKzg`] is the commitment scheme halo2's `keygen_*` and `create_proof` are given, and
+//! [`FastGwc`] its GWC multi-open prover (halo2's own, over the wrapped parameters). Verification
+//! keeps halo2's `KZGCommitmentScheme`: nothing a verifier sees differs.
+
+use crate::{Bn256, Fr, G1Affine};
+use rand::RngCore;
+use rayon::prelude::*;
+use std::io;
+use std::ops::Deref;
+use zkinfer_circuits::halo2_proofs::halo2curves::bn256::G1;
+use zkinfer_circuits::halo2_proofs::halo2curves::ff::{Field, PrimeField};
+use zkinfer_circuits::halo2_proofs::halo2curves::msm::msm_parallel;
+use zkinfer_circuits::halo2_proofs::poly::commitment::{
+    Blind, CommitmentScheme, Params, ParamsProver, Prover,
+};
+use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
+use zkinfer_circuits::halo2_proofs::poly::kzg::msm::MSMKZG;
+use zkinfer_circuits::halo2_proofs::poly::kzg::multiopen::ProverGWC;
+use zkinfer_circuits::halo2_proofs::poly::ProverQuery;
+use zkinfer_circuits::halo2_proofs::poly::{Coeff, LagrangeCoeff, Polynomial};
+use zkinfer_circuits::halo2_proofs::transcript::{EncodedChallenge, TranscriptWrite};
+use zkinfer_circuits::halo2_proofs::{SerdeCurveAffine, SerdeFormat};
+
+/// Scalar size classes: at most 32 bits, at most 64 bits, larger (each class gets its own MSM, whose
+/// window count follows its largest scalar).
+const CLASSES: usize = 3;
+
+/// The class of `|v|` and whether `v` is "negative" (`r - |v|` with `|v|` in a small class).
+fn classify(v: &Fr) -> Option<(usize, Fr, bool)> {
+    let small = |x: &Fr| -> Option<usize> {
+        let repr = x.to_repr();
+        let bytes = repr.as_ref();
+        if bytes[8..].iter().any(|b| *b != 0) {
+            None
+        } else if bytes[4..8].iter().any(|b| *b != 0) {
+            Some(1)
+        } else {
+            Some(0)
+        }
+    };
+    if bool::from(v.is_zero()) {
+        return None;
+    }
+    if let Some(class) = small(v) {
+        return Some((class, *v, false));
+    }
+    let neg = -*v;
+    match small(&neg) {
+        Some(class) => Some((class, neg, true)),
+        None => Some((CLASSES - 1, *v, false)),
+    }
+}
+
+/// `Σ values[i]·bases[i]`, with zero scalars skipped, signs folded into the bases and one MSM per size class.
+pub fn commit_small(values: &[Fr], bases: &[G1Affine]) -> G1 {
+    assert!(values.len() <= bases.len(), "more values than bases");
+    let chunk = (values.len() / rayon::current_num_threads().max(1)).max(1 << 10);
+    let parts: Vec<[(Vec<Fr>, Vec<G1Affine>); CLASSES]> = values
+        .par_chunks(chunk)
+        .zip(bases.par_chunks(chunk))
+        .map(|(values, bases)| {
+            let mut classes: [(Vec<Fr>, Vec<G1Affine>); CLASSES] = Default::default();
+            for (v, base) in values.iter().zip(bases) {
+                if let Some((class, scalar, negative)) = classify(v) {
+                    classes[class].0.push(scalar);
+                    classes[class].1.push(if negative { -*base } else { *base });
+                }
+            }
+            classes
+        })
+        .collect();
+    let mut total = G1::default();
+    for class in 0..CLASSES {
+        let scalars: Vec<Fr> = parts
+            .iter()
+            .flat_map(|p| p[class].0.iter().copied())
+            .collect();
+        let points: Vec<G1Affine> = parts
+            .iter()
+            .flat_map(|p| p[class].1.iter().copied())
+            .collect();
+        if !scalars.is_empty() {
+            total += msm_parallel(&scalars, &points);
+        }
+    }
+    total
+}
+
+/// halo2's KZG parameters plus their Lagrange basis, committing with [`commit_small`].
+#[derive(Clone, Debug)]
+pub struct FastKzgParams {
+    inner: ParamsKZG<Bn256>,
+    g_lagrange: Vec<G1Affine>,
+}
+
+impl FastKzgParams {
+    /// Wrap `params` (the Lagrange basis is read back from halo2's serialization, which is the only
+    /// public way to it).
+    pub fn new(inner: ParamsKZG<Bn256>) -> Self {
+        let mut bytes = Vec::new();
+        inner
+            .write_custom(&mut bytes, SerdeFormat::RawBytesUnchecked)
+            .expect("writing to a Vec");
+        let n = 1usize << inner.k();
+        let point = 64;
+        let start = 4 + n * point;
+        let g_lagrange = bytes[start..start + n * point]
+            .chunks_exact(point)
+            .map(|mut raw| {
+                G1Affine::read(&mut raw, SerdeFormat::RawBytesUnchecked)
+                    .expect("a point halo2 just wrote")
+            })
+            .collect();
+        Self { inner, g_lagrange }
+    }
+}
+
+impl Deref for FastKzgParams {
+    type Target = ParamsKZG<Bn256>;
+
+    fn deref(&self) -> &ParamsKZG<Bn256> {
+        &self.inner
+    }
+}
+
+impl<'params> Params<'params, G1Affine> for FastKzgParams {
+    type MSM = MSMKZG<Bn256>;
+
+    fn k(&self) -> u32 {
+        Params::k(&self.inner)
+    }
+
+    fn n(&self) -> u64 {
+        Params::n(&self.inner)
+    }
+
+    fn downsize(&mut self, k: u32) {
+        self.inner.downsize(k);
+        *self = Self::new(self.inner.clone());
+    }
+
+    fn empty_msm(&'params self) -> MSMKZG<Bn256> {
+        self.inner.empty_msm()
+    }
+
+    fn commit_lagrange(&self, poly: &Polynomial<Fr, LagrangeCoeff>, _: Blind<Fr>) -> G1 {
+        commit_small(poly, &self.g_lagrange)
+    }
+
+    fn write<W: io::Write>(&self, writer: &mut W) -> io::Result<()> {
+        Params::write(&self.inner, writer)
+    }
+
+    fn read<R: io::Read>(reader: &mut R) -> io::Result<Self> {
+        <ParamsKZG<Bn256> as Params<G1Affine>>::read(reader).map(Self::new)
+    }
+}
+
+impl<'params> ParamsProver<'params, G1Affine> for FastKzgParams {
+    type ParamsVerifier = ParamsKZG<Bn256>;
+
+    fn new(k: u32) -> Self {
+        Self::new(<ParamsKZG<Bn256> as ParamsProver<G1Affine>>::new(k))
+    }
+
+    fn commit(&self, poly: &Polynomial<Fr, Coeff>, r: Blind<Fr>) -> G1 {
+        self.inner.commit(poly, r)
+    }
+
+    fn get_g(&self) -> &[G1Affine] {
+        self.inner.get_g()
+    }
+
+    fn verifier_params(&'params self) -> &'params ParamsKZG<Bn256> {
+        &self.inner
+    }
+}
+
+/// The commitment scheme of proving and keygen: halo2's KZG with [`FastKzgParams`].
+#[derive(Debug)]
+pub struct FastKzg;
+
+impl CommitmentScheme for FastKzg {
+    type Scalar = Fr;
+    type Curve = G1Affine;
+    type ParamsProver = FastKzgParams;
+    type ParamsVerifier = ParamsKZG<Bn256>;
+
+    fn new_params(k: u32) -> FastKzgParams {
+        <FastKzgParams as ParamsProver<G1Affine>>::new(k)
+    }
+
+    fn read_params<R: io::Read>(reader: &mut R) -> io::Result<FastKzgParams> {
+        <FastKzgParams as Params<G1Affine>>::read(reader)
+    }
+}
+
+/// halo2's GWC multi-open prover, over the wrapped parameters (its opening witnesses are full-size
+/// polynomials, committed by halo2 itself).
+pub struct FastGwc<'params>(ProverGWC<'params, Bn256>);
+
+impl<'params> Prover<'params, FastKzg> for FastGwc<'params> {
+    const QUERY_INSTANCE: bool =
+        <ProverGWC<'params, Bn256> as Prover<'params, KZGCommitmentScheme<Bn256>>>::QUERY_INSTANCE;
+
+    fn new(params: &'params FastKzgParams) -> Self {
+        Self(ProverGWC::new(&params.inner))
+    }
+
+    fn create_proof<'com, E: EncodedChallenge<G1Affine>, T: TranscriptWrite<G1Affine, E>, R, I>(
+        &self,
+        rng: R,
+        transcript: &mut T,
+        queries: I,
+    ) -> io::Result<()>
+    where
+        I: IntoIterator<Item = ProverQuery<'com, G1Affine>> + Clone,
+        R: RngCore,
+    {
+        self.0.create_proof(rng, transcript, queries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkinfer_circuits::halo2_proofs::halo2curves::group::Curve;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    fn to_affine(point: G1) -> G1Affine {
+        point.to_affine()
+    }
+
+    fn value(rng: &mut StdRng, i: usize) -> Fr {
+        let small = Fr::from(rng.next_u64() >> (i % 50));
+        match i % 7 {
+            0 => Fr::ZERO,
+            1 | 2 => small,
+            3 | 4 => -small,
+            5 => Fr::random(&mut *rng),
+            _ => -Fr::from(u64::MAX),
+        }
+    }
+
+    #[test]
+    fn commitments_equal_halo2s() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let k = 6;
+        let plain = ParamsKZG::<Bn256>::setup(k, &mut rng);
+        let fast = FastKzgParams::new(plain.clone());
+        let n = 1 << k;
+        for case in 0..8 {
+            let values: Vec<Fr> = match case {
+                0 => vec![Fr::ZERO; n],
+                1 => (0..n).map(|i| Fr::from(i as u64)).collect(),
+                2 => (0..n).map(|i| -Fr::from(i as u64 + 1)).collect(),
+                3 => (0..n).map(|_| Fr::random(&mut rng)).collect(),
+                4 => vec![-Fr::ONE; n],
+                _ => (0..n).map(|i| value(&mut rng, i + case)).collect(),
+            };
+            let poly = Polynomial::<Fr, LagrangeCoeff>::new(values);
+            assert_eq!(
+                to_affine(fast.commit_lagrange(&poly, Blind::default())),
+                to_affine(plain.commit_lagrange(&poly, Blind::default())),
+                "case {case}"
+            );
+        }
+    }
+
+    #[test]
+    fn classes_hold_the_magnitude_and_the_sign() {
+        assert_eq!(classify(&Fr::ZERO), None);
+        assert_eq!(classify(&Fr::from(5)), Some((0, Fr::from(5), false)));
+        assert_eq!(classify(&-Fr::from(5)), Some((0, Fr::from(5), true)));
+        assert_eq!(
+            classify(&-Fr::from(1u64 << 40)),
+            Some((1, Fr::from(1u64 << 40), true))
+        );
+        let big = Fr::from(u64::MAX) * Fr::from(u64::MAX);
+        assert_eq!(classify(&big), Some((2, big, false)));
+        assert_eq!(classify(&-big), Some((2, -big, false)));
+    }
+}

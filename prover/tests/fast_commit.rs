@@ -1,0 +1,65 @@
+//! The small-scalar commitment ([`FastKzgParams`]) changes nothing a verifier sees: the verifying key it
+//! makes is byte-identical to halo2's, and its proofs verify with halo2's plain KZG verifier (and fail
+//! for other instances).
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::sync::Arc;
+use zkinfer_circuits::halo2_proofs::plonk::keygen_vk;
+use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use zkinfer_circuits::halo2_proofs::SerdeFormat;
+use zkinfer_circuits::ops::Relu;
+use zkinfer_circuits::tensor::QTensor;
+use zkinfer_circuits::testing::single_op_graph;
+use zkinfer_circuits::{CircuitParams, ModelCircuit, OpKind};
+use zkinfer_prover::commit::FastKzgParams;
+use zkinfer_prover::proof::{prove, verify};
+use zkinfer_prover::{Bn256, Fr};
+
+#[test]
+fn same_verifying_key_and_proofs_verify_with_plain_kzg() {
+    let scale = 8;
+    let range_bits = scale + 6;
+    let shape = vec![1, 64];
+    let graph = single_op_graph(
+        OpKind::Relu(Relu { scale }),
+        std::slice::from_ref(&shape),
+        scale,
+        range_bits,
+    );
+    // Negative and positive activations: both signs of small scalars go through the fast commitment.
+    let values: Vec<f64> = (0..64).map(|i| (i as f64 - 31.5) / 20.0).collect();
+    let input = QTensor::from_f64(shape, &values, scale).expect("shape");
+    let params = CircuitParams {
+        scale,
+        range_bits,
+        ..CircuitParams::default()
+    }
+    .for_graph(&graph);
+    let graph = Arc::new(graph);
+    let circuit = ModelCircuit::new(graph.clone(), params, false);
+    let (_, k) = circuit.cost().expect("cost");
+
+    let plain = ParamsKZG::<Bn256>::setup(k, StdRng::seed_from_u64(3));
+    let fast = FastKzgParams::new(plain.clone());
+    let vk_bytes = |vk: &zkinfer_circuits::halo2_proofs::plonk::VerifyingKey<_>| {
+        let mut bytes = Vec::new();
+        vk.write(&mut bytes, SerdeFormat::RawBytes)
+            .expect("write vk");
+        bytes
+    };
+    let vk_plain = keygen_vk(&plain, &circuit).expect("vk");
+    let vk_fast = keygen_vk(&fast, &circuit).expect("vk");
+    assert_eq!(vk_bytes(&vk_plain), vk_bytes(&vk_fast));
+
+    let pk =
+        zkinfer_circuits::halo2_proofs::plonk::keygen_pk(&fast, vk_fast, &circuit).expect("pk");
+    let trace = graph.eval(std::slice::from_ref(&input)).expect("eval");
+    let instances = circuit.instances(&trace);
+    let proof = prove(&fast, &pk, circuit.with_inputs(vec![input]), &instances).expect("prove");
+    verify(&plain, &vk_plain, &instances, &proof).expect("a fast-committed proof verifies");
+
+    let mut other = instances.clone();
+    other[0] += Fr::from(1);
+    assert!(verify(&plain, &vk_plain, &other, &proof).is_err());
+}
