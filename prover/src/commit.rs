@@ -232,9 +232,9 @@ impl<'params> Prover<'params, FastKzg> for FastGwc<'params> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkinfer_circuits::halo2_proofs::halo2curves::group::Curve;
     use rand::rngs::StdRng;
     use rand::SeedableRng;
+    use zkinfer_circuits::halo2_proofs::halo2curves::group::Curve;
 
     fn to_affine(point: G1) -> G1Affine {
         point.to_affine()
