@@ -72,6 +72,9 @@ pub struct Overrides {
     pub srs: Option<PathBuf>,
     pub scale: Option<u32>,
     pub lanes: Option<(usize, usize)>,
+    /// A run that only measures or predicts (`bench`, `inspect`): the settings it chooses are not cached
+    /// as the model's (a `--lanes` benchmark must not change what a later plain `prove` uses).
+    pub measure_only: bool,
 }
 
 /// Settings for `model`: calibrated from a file if given, else the cached ones (re-chosen from the cached
@@ -90,10 +93,12 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
         let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
         let mut stored = StoredSettings::from_json(&bytes, &path.display().to_string())?;
         stored.settings.public_input = o.public_input;
-        cache::write_atomic(
-            &settings_path(&model.hash),
-            &serde_json::to_vec_pretty(&stored)?,
-        )?;
+        if !o.measure_only {
+            cache::write_atomic(
+                &settings_path(&model.hash),
+                &serde_json::to_vec_pretty(&stored)?,
+            )?;
+        }
         let graph = stored.quantize(&model.graph);
         return finish(model, stored, graph, o);
     }
@@ -130,10 +135,12 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
                 samples,
                 source,
             };
-            cache::write_atomic(
-                &settings_path(&model.hash),
-                &serde_json::to_vec_pretty(&stored)?,
-            )?;
+            if !o.measure_only {
+                cache::write_atomic(
+                    &settings_path(&model.hash),
+                    &serde_json::to_vec_pretty(&stored)?,
+                )?;
+            }
             (stored, graph)
         }
     };
@@ -437,6 +444,7 @@ impl SettingsArgs {
             srs: self.srs.clone(),
             scale: self.scale,
             lanes: self.lanes,
+            measure_only: false,
         }
     }
 

@@ -28,8 +28,9 @@ fn inspect_predicts_before_any_keygen() {
     assert!(e["pk_bytes"].as_u64().unwrap() > 1 << 20, "{json}");
     assert!(e["peak_ram_bytes"].as_u64().unwrap() > e["pk_bytes"].as_u64().unwrap());
     assert!(e["prove_seconds"].as_f64().unwrap() > 0.0);
-    // Nothing was generated: no SRS, no keys.
+    // Nothing was generated: no SRS, no keys, and no settings cached for the model.
     assert!(!dir.path().join("keys").exists() && !dir.path().join("srs").exists());
+    assert!(!dir.path().join("models").exists());
     // Without settings or data it says what to pass.
     let fresh = tempfile::tempdir().unwrap();
     fails_with(
@@ -67,6 +68,8 @@ fn bench_measures_every_phase_and_the_gas() {
     assert!(json["proof_bytes"].as_u64().unwrap() > 1000);
     assert!(json["evm_gas"].as_u64().unwrap() > 100_000, "{json}");
     assert!(json["peak_rss_bytes"].as_u64().unwrap() > 1 << 20);
+    // A benchmark measures: the settings it chose are not cached as the model's.
+    assert!(!dir.path().join("models").exists());
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! k, rows, columns, proof bytes and EVM verification gas; the ZK overhead ratio (prove / native), and
 //! the predictions of `zkinfer inspect` next to what was measured.
 
-use crate::pipeline::{load_model, mib, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{load_model, mib, prepare, Calibration, Overrides, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -63,7 +63,11 @@ pub fn run(args: Args) -> Result<()> {
     let model = load_model(&args.model)?;
     let input = read_input_file(&args.input)?.single(&model.graph.input_sizes())?;
     let calibration = args.settings.calibration(Calibration::Input(&input));
-    let prep = prepare(model, calibration, args.settings.overrides())?;
+    let overrides = Overrides {
+        measure_only: true,
+        ..args.settings.overrides()
+    };
+    let prep = prepare(model, calibration, overrides)?;
     prep.check_memory(false)?;
     let predicted = prep.estimate();
     let inputs: Vec<QTensor> = prep.quantize_inputs(&input)?;

@@ -38,6 +38,7 @@ pub fn run(args: Args) -> Result<()> {
         srs: None,
         scale: args.scale,
         lanes: args.lanes,
+        measure_only: false,
     };
     let prep = prepare(model, Calibration::File(&args.data), overrides)?;
     let s = prep.stored.settings;

@@ -2,7 +2,7 @@
 //! keygen: settings, rows per chip, k, columns, and the predicted proving-key size, peak memory and
 //! proving time (see `zkinfer_circuits::estimate`).
 
-use crate::pipeline::{load_model, mib, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{load_model, mib, prepare, Calibration, Overrides, SettingsArgs};
 use anyhow::Result;
 use std::path::PathBuf;
 use zkinfer_circuits::estimate::available_memory;
@@ -33,7 +33,11 @@ pub fn run(args: Args) -> Result<()> {
         None => Calibration::CachedOnly,
     };
     let calibration = args.settings.calibration(fallback);
-    let prep = prepare(model, calibration, args.settings.overrides())?;
+    let overrides = Overrides {
+        measure_only: true,
+        ..args.settings.overrides()
+    };
+    let prep = prepare(model, calibration, overrides)?;
     let e = prep.estimate();
     let c = prep.cost;
     let s = prep.stored.settings;
