@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --prefix verifier-contract/js --no-audit --no-fund --silent
 cargo build --release --workspace
-Z=./target/release/zkinfer
+Z="${CARGO_TARGET_DIR:-target}/release/zkinfer"   # where cargo just built it
 M=models/zoo/mlp_digits
 # --insecure-dev-srs: no ceremony SRS imported here, so allow a local development one (INSECURE)
 $Z prove $M/network.onnx $M/input.json --calibration $M/cal.json -o proof.json --insecure-dev-srs

@@ -12,7 +12,7 @@ WORK=${DEMO_DIR:-$ROOT/target/market-demo}
 MODELS=("$@")
 [ ${#MODELS[@]} -eq 0 ] && MODELS=(mlp_digits)
 (cd "$ROOT" && npm ci --prefix verifier-contract/js --no-audit --no-fund --silent && cargo build --release --workspace)
-Z="$ROOT/target/release/zkinfer"
+Z="${CARGO_TARGET_DIR:-$ROOT/target}/release/zkinfer"
 ANVIL="$ROOT/verifier-contract/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 rm -rf "$WORK" && mkdir -p "$WORK"
 export ZKINFER_CACHE="$WORK/cache"
