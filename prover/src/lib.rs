@@ -3,6 +3,8 @@
 //! Owns everything between a [`zkinfer_circuits::ModelCircuit`] and a checked proof:
 //! - `srs`: the KZG structured reference string: local development setup (insecure: whoever ran it can
 //!   forge proofs), cached once per `k`;
+//! - `commit`: the KZG commitment keygen and proving use, halo2's own with small signed values
+//!   committed in few MSM windows (same points, so keys and proofs are unchanged);
 //! - `keys`: keygen and the key cache, keyed by the circuit's hash; keys and the verifier's SRS points
 //!   are written atomically in checksummed, versioned files ([`container`]);
 //! - [`proof`](crate::proof): proving (GWC multi-open, Keccak EVM transcript, so the same bytes verify natively and on chain)

@@ -4,9 +4,10 @@
 //! plus a per-model verifying-key contract whose data and numerator code this crate generates from the
 //! verifying key), snark-verifier's per-circuit Solidity verifier for comparison ([`solidity`]), compiling
 //! Solidity with solcjs ([`solc`]: npm `solc`, installed by `verifier-contract/js/package.json`, run by node,
-//! no network), encoding calldata, executing contracts in an in-process revm ([`evm`]) or on a real node
-//! over JSON-RPC ([`chain`], alloy); and the verify-before-pay job contract `InferenceMarket` ([`market`]:
-//! its source under `contracts/`, ABI encoding of its calls, the input commitment).
+//! no network), encoding calldata, executing contracts in an in-process revm ([`evm`], with a gas profile
+//! per precompile: [`gas_profile`]) or on a real node over JSON-RPC ([`chain`], alloy); and the
+//! verify-before-pay job contract `InferenceMarket` ([`market`]: its source under `contracts/`, ABI
+//! encoding of its calls, the input commitment).
 
 pub mod chain;
 pub mod error;
