@@ -17,6 +17,7 @@ use std::io;
 use std::ops::Deref;
 use zkinfer_circuits::halo2_proofs::halo2curves::bn256::G1;
 use zkinfer_circuits::halo2_proofs::halo2curves::ff::{Field, PrimeField};
+use zkinfer_circuits::halo2_proofs::halo2curves::group::Group;
 use zkinfer_circuits::halo2_proofs::halo2curves::msm::msm_parallel;
 use zkinfer_circuits::halo2_proofs::poly::commitment::{
     Blind, CommitmentScheme, Params, ParamsProver, Prover,
@@ -77,7 +78,7 @@ pub fn commit_small(values: &[Fr], bases: &[G1Affine]) -> G1 {
             classes
         })
         .collect();
-    let mut total = G1::default();
+    let mut total = G1::identity();
     for class in 0..CLASSES {
         let scalars: Vec<Fr> = parts
             .iter()
@@ -105,10 +106,7 @@ impl FastKzgParams {
     /// Wrap `params` (the Lagrange basis is read back from halo2's serialization, which is the only
     /// public way to it).
     pub fn new(inner: ParamsKZG<Bn256>) -> Self {
-        let mut bytes = Vec::new();
-        inner
-            .write_custom(&mut bytes, SerdeFormat::RawBytesUnchecked)
-            .expect("writing to a Vec");
+        let bytes = crate::srs::serialize(&inner);
         let n = 1usize << inner.k();
         let point = 64;
         let start = 4 + n * point;

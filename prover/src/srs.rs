@@ -67,7 +67,8 @@ fn path_for(k: u32) -> PathBuf {
         .join(format!("kzg_bn254_k{k}.srs"))
 }
 
-fn serialize(params: &ParamsKZG<Bn256>) -> Vec<u8> {
+/// halo2's raw serialization of `params`: `k`, `g`, `g_lagrange`, the G2 points (the stored SRS payload).
+pub(crate) fn serialize(params: &ParamsKZG<Bn256>) -> Vec<u8> {
     let mut bytes = Vec::new();
     params
         .write_custom(&mut bytes, SerdeFormat::RawBytesUnchecked)
