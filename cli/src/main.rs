@@ -71,22 +71,25 @@ fn main() {
         );
     }));
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Calibrate(a) => commands::calibrate::run(a),
-        Command::Prove(a) => commands::prove::run(a),
-        Command::Verify(a) => commands::verify::run(a),
-        Command::ExportVerifier(a) => commands::export_verifier::run(a),
-        Command::Deploy(a) => commands::deploy::run(a),
-        Command::VerifyOnchain(a) => commands::verify_onchain::run(a),
-        Command::Worker(a) => commands::worker::run(a),
-        Command::Market(a) => commands::market::run(a),
-        Command::Srs(a) => commands::srs::run(a),
-        Command::VerifyEvm(a) => commands::verify_evm::run(a),
-        Command::Ops(a) => commands::ops::run(a),
-        Command::Inspect(a) => commands::inspect::run(a),
-        Command::Bench(a) => commands::bench::run(a),
-        Command::Commit(a) => commands::commit::run(a),
-    };
+    // Every command does field arithmetic; on a CPU the build's assembly cannot run on, say so first.
+    let result = zkinfer_prover::cpu::check()
+        .map_err(anyhow::Error::from)
+        .and_then(|()| match cli.command {
+            Command::Calibrate(a) => commands::calibrate::run(a),
+            Command::Prove(a) => commands::prove::run(a),
+            Command::Verify(a) => commands::verify::run(a),
+            Command::ExportVerifier(a) => commands::export_verifier::run(a),
+            Command::Deploy(a) => commands::deploy::run(a),
+            Command::VerifyOnchain(a) => commands::verify_onchain::run(a),
+            Command::Worker(a) => commands::worker::run(a),
+            Command::Market(a) => commands::market::run(a),
+            Command::Srs(a) => commands::srs::run(a),
+            Command::VerifyEvm(a) => commands::verify_evm::run(a),
+            Command::Ops(a) => commands::ops::run(a),
+            Command::Inspect(a) => commands::inspect::run(a),
+            Command::Bench(a) => commands::bench::run(a),
+            Command::Commit(a) => commands::commit::run(a),
+        });
     if let Err(e) = result {
         eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
         std::process::exit(1);

@@ -19,6 +19,8 @@ pub enum ProverError {
     Prove(String),
     #[error("proof rejected: {0}")]
     Rejected(String),
+    #[error("unsupported machine: {0}")]
+    Unsupported(String),
     #[error(transparent)]
     Circuit(#[from] zkinfer_circuits::CircuitError),
 }

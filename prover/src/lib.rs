@@ -5,6 +5,7 @@
 //!   forge proofs), cached once per `k`;
 //! - `commit`: the KZG commitment keygen and proving use, halo2's own with small signed values
 //!   committed in few MSM windows (same points, so keys and proofs are unchanged);
+//! - `cpu`: the check that this CPU can run the build's assembly field arithmetic;
 //! - `keys`: keygen and the key cache, keyed by the circuit's hash; keys and the verifier's SRS points
 //!   are written atomically in checksummed, versioned files ([`container`]);
 //! - [`proof`](crate::proof): proving (GWC multi-open, Keccak EVM transcript, so the same bytes verify natively and on chain)
@@ -17,6 +18,7 @@ pub mod artifact;
 pub mod cache;
 pub mod commit;
 pub mod container;
+pub mod cpu;
 pub mod error;
 pub mod keys;
 pub mod proof;
