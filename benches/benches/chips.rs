@@ -170,5 +170,30 @@ fn commitment(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(chips, benches, commitment);
+/// Full-size (random) scalars, as in a proof's lookup, permutation and quotient commitments: halo2's
+/// `best_multiexp` against zkinfer's MSM (XYZZ buckets), at the sizes of the bench models' circuits.
+fn dense_msm(c: &mut Criterion) {
+    use zkinfer_circuits::halo2_proofs::arithmetic::best_multiexp;
+    use zkinfer_circuits::halo2_proofs::halo2curves::ff::Field;
+    use zkinfer_circuits::halo2_proofs::poly::commitment::ParamsProver;
+    use zkinfer_prover::Fr;
+    let params = ParamsKZG::<Bn256>::setup(14, OsRng);
+    for k in [11u32, 14] {
+        let n = 1usize << k;
+        let scalars: Vec<Fr> = (0..n).map(|_| Fr::random(OsRng)).collect();
+        let bases = &params.get_g()[..n];
+        let mut group = c.benchmark_group(format!("msm (2^{k} random scalars)"));
+        group.sample_size(10);
+        group.bench_function("halo2 best_multiexp", |b| {
+            b.iter(|| best_multiexp(&scalars, bases))
+        });
+        group.bench_function("zkinfer msm", |b| {
+            b.iter(|| zkinfer_prover::msm::msm(&scalars, bases))
+        });
+
+        group.finish();
+    }
+}
+
+criterion_group!(chips, benches, commitment, dense_msm);
 criterion_main!(chips);

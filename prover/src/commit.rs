@@ -3,8 +3,10 @@
 //! negative one is `r - |v|`, a full 254-bit scalar, and halo2's multi-scalar multiplication pays
 //! every one of its windows for it. [`FastKzgParams`] commits to the same polynomial by folding each
 //! sign into its base (`v·L_i = |v|·(-L_i)`) and grouping the scalars by size, so a column of 20-bit
-//! values costs a few windows instead of all of them. The result is the same curve point, so keys and
-//! proofs are unchanged (tested); only the time to make them drops.
+//! values costs a few windows instead of all of them. Every MSM here, the dense ones of coefficient-form
+//! commitments (quotient chunks, the vanishing argument's random polynomial) included, is
+//! [`crate::msm::msm`]'s. The result is the same curve point, so keys and proofs are unchanged
+//! (tested); only the time to make them drops.
 //!
 //! [`FastKzg`] is the commitment scheme halo2's `keygen_*` and `create_proof` are given, and
 //! [`FastGwc`] its GWC multi-open prover (halo2's own, over the wrapped parameters). Verification
@@ -18,7 +20,6 @@ use std::ops::Deref;
 use zkinfer_circuits::halo2_proofs::halo2curves::bn256::G1;
 use zkinfer_circuits::halo2_proofs::halo2curves::ff::{Field, PrimeField};
 use zkinfer_circuits::halo2_proofs::halo2curves::group::Group;
-use zkinfer_circuits::halo2_proofs::halo2curves::msm::msm_parallel;
 use zkinfer_circuits::halo2_proofs::poly::commitment::{
     Blind, CommitmentScheme, Params, ParamsProver, Prover,
 };
@@ -89,7 +90,7 @@ pub fn commit_small(values: &[Fr], bases: &[G1Affine]) -> G1 {
             .flat_map(|p| p[class].1.iter().copied())
             .collect();
         if !scalars.is_empty() {
-            total += msm_parallel(&scalars, &points);
+            total += crate::msm::msm(&scalars, &points);
         }
     }
     total
@@ -169,8 +170,11 @@ impl<'params> ParamsProver<'params, G1Affine> for FastKzgParams {
         Self::new(<ParamsKZG<Bn256> as ParamsProver<G1Affine>>::new(k))
     }
 
-    fn commit(&self, poly: &Polynomial<Fr, Coeff>, r: Blind<Fr>) -> G1 {
-        self.inner.commit(poly, r)
+    fn commit(&self, poly: &Polynomial<Fr, Coeff>, _: Blind<Fr>) -> G1 {
+        // KZG commitments carry no blinding term (halo2 ignores it too).
+        let g = self.inner.get_g();
+        assert!(poly.len() <= g.len(), "polynomial longer than the SRS");
+        crate::msm::msm(poly, g)
     }
 
     fn get_g(&self) -> &[G1Affine] {
@@ -201,8 +205,8 @@ impl CommitmentScheme for FastKzg {
     }
 }
 
-/// halo2's GWC multi-open prover, over the wrapped parameters (its opening witnesses are full-size
-/// polynomials, committed by halo2 itself).
+/// halo2's GWC multi-open prover, over the wrapped parameters. Its opening witnesses are committed by
+/// halo2's own MSM: the queries' polynomials are private to halo2, so no wrapper can reach them.
 pub struct FastGwc<'params>(ProverGWC<'params, Bn256>);
 
 impl<'params> Prover<'params, FastKzg> for FastGwc<'params> {

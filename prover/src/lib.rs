@@ -6,6 +6,8 @@
 //! - `commit`: the KZG commitment keygen and proving use, halo2's own with small signed values
 //!   committed in few MSM windows (same points, so keys and proofs are unchanged);
 //! - `cpu`: the check that this CPU can run the build's assembly field arithmetic;
+//! - `msm`: multi-scalar multiplication with cheaper bucket arithmetic than halo2curves', used by
+//!   every commitment `commit` makes;
 //! - `keys`: keygen and the key cache, keyed by the circuit's hash; keys and the verifier's SRS points
 //!   are written atomically in checksummed, versioned files ([`container`]);
 //! - [`proof`](crate::proof): proving (GWC multi-open, Keccak EVM transcript, so the same bytes verify natively and on chain)
@@ -21,6 +23,7 @@ pub mod container;
 pub mod cpu;
 pub mod error;
 pub mod keys;
+pub mod msm;
 pub mod proof;
 pub mod ptau;
 pub mod srs;
