@@ -7,8 +7,10 @@
 //!   Lagrange polynomials (mlp_digits, mlp_wide, LeNet: within 2%);
 //! - peak memory: `24 MiB + 3.8 x proving key` (the key, the advice polynomials and their extended
 //!   evaluations while proving; refitted 2026-12-03 to be at or above the measured peak: it gates `prove`);
-//! - proving time: `45 ns x work + 0.15 s` with `work = 2^k · (16 + advice + 0.83·fixed) · 100` (within 10%
-//!   from k = 11 to 14; it scales with cores).
+//! - proving time: `29 ns x work + 0.15 s` with `work = 2^k · (16 + advice + 0.83·fixed) · 100` (refitted
+//!   2026-12-03 after the assembly field arithmetic and zkinfer's own MSM: 0.33 / 0.33 / 1.32 / 3.18 s
+//!   predicted against 0.28-0.45 / 0.28-0.45 / 1.05-1.39 / 2.9-3.5 s measured on the bench models; a
+//!   2-core machine's small proofs vary that much run to run; it scales with cores).
 
 use crate::circuit::CircuitParams;
 use crate::cost::Cost;
@@ -40,7 +42,7 @@ impl Estimate {
         // The bench models measured 31 / 31 / 103 / 244 MiB; the SRS (halo2's two bases plus the
         // commitment code's copy of the Lagrange basis, 192 bytes a row) is small next to the key.
         let peak_ram_bytes = (24u64 << 20) + (3.8 * pk_bytes as f64) as u64;
-        let prove_seconds = 45e-9 * proving_work(k, advice, fixed) as f64 + 0.15;
+        let prove_seconds = 29e-9 * proving_work(k, advice, fixed) as f64 + 0.15;
         Self {
             k,
             rows: cost.rows(),
