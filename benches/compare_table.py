@@ -2,13 +2,19 @@
 """Print the zkinfer vs EZKL table from the files benches/compare.sh leaves in its work folder.
 
 usage: compare_table.py WORK_DIR model [model ...]
+With several runs of a model (WORK_DIR/<model>.<r>.prove.out and <model>.ezkl.<r>.json, r = 1, 2, ...) the timed
+metrics and peak RSS are medians, printed with their range; the rest is the same in every run.
 EZKL's verifier gas and runtime size come from WORK_DIR/<model>.ezkl-evm.json, written in the same run by the
 suite's evm_check.py (solcjs + anvil: EZKL's own EVM step needs a native solc download, which this machine
 cannot make); when that file is missing or failed, from ../shared/bench/README.md, marked "(README)".
 """
+import glob
 import json
 import re
+import statistics
 import sys
+
+TIMED = ("srs_s", "keygen_s", "prove_s", "rss_mib")
 
 EZKL_GAS = {"mlp_digits": 550_000, "cnn_digits": 551_000, "mlp_wide": 550_000, "lenet_mnist_shape": 549_000}
 EZKL_BYTECODE = 13_400
@@ -19,9 +25,41 @@ def grab(pattern, text, cast=float):
     return cast(m.group(1)) if m else None
 
 
+def runs(work, pattern):
+    """The run numbers of the files matching pattern (with {} where the run number goes)."""
+    found = glob.glob(f"{work}/" + pattern.format("*"))
+    numbers = [re.search(r"\.(\d+)\.", f[len(work):]) for f in found]
+    return sorted(int(n.group(1)) for n in numbers if n)
+
+
+class Spread(float):
+    """A median that prints with the range of the runs it summarises."""
+
+    def __new__(cls, values):
+        values = [v for v in values if v is not None]
+        if not values:
+            return None
+        obj = super().__new__(cls, statistics.median(values))
+        obj.lo, obj.hi, obj.n = min(values), max(values), len(values)
+        return obj
+
+
+def median_of(records):
+    """One record: the first run's fields, with the timed ones replaced by their median over all runs."""
+    merged = dict(records[0])
+    if len(records) > 1:
+        for key in TIMED:
+            merged[key] = Spread([r[key] for r in records])
+    return merged
+
+
 def ours(work, m):
-    out = open(f"{work}/{m}.prove.out").read()
-    err = open(f"{work}/{m}.prove.err").read()
+    return median_of([ours_run(work, m, r) for r in runs(work, m + ".{}.prove.out")])
+
+
+def ours_run(work, m, r):
+    out = open(f"{work}/{m}.{r}.prove.out").read()
+    err = open(f"{work}/{m}.{r}.prove.err").read()
     evm = open(f"{work}/{m}.evm.out").read()
     pk = open(f"{work}/{m}.pk").read()
     return {
@@ -54,7 +92,11 @@ def ezkl_evm(work, m):
 
 
 def ezkl(work, m):
-    line = open(f"{work}/bench/logs/{m}.json").read().strip().splitlines()[-1]
+    return median_of([ezkl_run(work, m, r) for r in runs(work, m + ".ezkl.{}.json")])
+
+
+def ezkl_run(work, m, r):
+    line = open(f"{work}/{m}.ezkl.{r}.json").read().strip().splitlines()[-1]
     d = json.loads(line)
     gas, bytecode = ezkl_evm(work, m)
     return {
@@ -76,6 +118,8 @@ def ezkl(work, m):
 def fmt(v):
     if v is None:
         return "-"
+    if isinstance(v, Spread):
+        return f"{fmt(float(v))} ({fmt(float(v.lo))}-{fmt(float(v.hi))}, median of {v.n})"
     if isinstance(v, float):
         return f"{v:.3f}" if v < 10 else f"{v:.1f}"
     return str(v)
