@@ -27,7 +27,10 @@ pub fn missing_features() -> Vec<&'static str> {
 
 /// `Ok` when this CPU can run the build's field arithmetic, else an error naming what it lacks.
 pub fn check() -> Result<()> {
-    let missing = missing_features();
+    refuse_without(&missing_features())
+}
+
+fn refuse_without(missing: &[&str]) -> Result<()> {
     if missing.is_empty() {
         Ok(())
     } else {
@@ -46,5 +49,18 @@ mod tests {
         // The test suite proves with this build, so the machine running it must pass the check.
         assert_eq!(super::missing_features(), Vec::<&str>::new());
         assert!(super::check().is_ok());
+    }
+
+    #[test]
+    fn a_cpu_without_them_is_refused_by_name() {
+        let err = super::refuse_without(&["adx"]).unwrap_err().to_string();
+        assert!(
+            err.starts_with("unsupported machine: this CPU lacks adx "),
+            "{err}"
+        );
+        let err = super::refuse_without(&["bmi2", "adx"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lacks bmi2 and adx"), "{err}");
     }
 }

@@ -293,7 +293,7 @@ fn xyzz_pippenger(limbs: &[[u64; 4]], bits: usize, bases: &[G1Affine]) -> G1 {
         .into_par_iter()
         .map(|job| {
             let (window, part) = (job / chunks, job % chunks);
-            let range = part * chunk..((part + 1) * chunk).min(n);
+            let range = (part * chunk).min(n)..((part + 1) * chunk).min(n);
             window_sum(
                 &digits[range.start * windows..range.end * windows],
                 windows,
