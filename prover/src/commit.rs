@@ -279,6 +279,23 @@ mod tests {
     }
 
     #[test]
+    fn coefficient_commitments_equal_halo2s() {
+        let mut rng = StdRng::seed_from_u64(8);
+        let k = 6;
+        let plain = ParamsKZG::<Bn256>::setup(k, &mut rng);
+        let fast = FastKzgParams::new(plain.clone());
+        for len in [1usize, 5, 1 << k] {
+            let coeffs: Vec<Fr> = (0..len).map(|i| value(&mut rng, i)).collect();
+            let poly = Polynomial::<Fr, Coeff>::new(coeffs);
+            assert_eq!(
+                to_affine(fast.commit(&poly, Blind::default())),
+                to_affine(plain.commit(&poly, Blind::default())),
+                "{len} coefficients"
+            );
+        }
+    }
+
+    #[test]
     fn classes_hold_the_magnitude_and_the_sign() {
         assert_eq!(classify(&Fr::ZERO), None);
         assert_eq!(classify(&Fr::from(5)), Some((0, Fr::from(5), false)));
