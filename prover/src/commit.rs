@@ -18,7 +18,6 @@ use rayon::prelude::*;
 use std::io;
 use std::ops::Deref;
 use zkinfer_circuits::halo2_proofs::halo2curves::bn256::G1;
-use zkinfer_circuits::halo2_proofs::halo2curves::ff::{Field, PrimeField};
 use zkinfer_circuits::halo2_proofs::halo2curves::group::Group;
 use zkinfer_circuits::halo2_proofs::poly::commitment::{
     Blind, CommitmentScheme, Params, ParamsProver, Prover,
@@ -35,29 +34,26 @@ use zkinfer_circuits::halo2_proofs::{SerdeCurveAffine, SerdeFormat};
 /// window count follows its largest scalar).
 const CLASSES: usize = 3;
 
-/// The class of `|v|` and whether `v` is "negative" (`r - |v|` with `|v|` in a small class).
-fn classify(v: &Fr) -> Option<(usize, Fr, bool)> {
-    let small = |x: &Fr| -> Option<usize> {
-        let repr = x.to_repr();
-        let bytes = repr.as_ref();
-        if bytes[8..].iter().any(|b| *b != 0) {
+/// The class of `|v|`, its limbs, and whether `v` is "negative" (`r - |v|` with `|v|` in a small class).
+fn classify(v: &Fr) -> Option<(usize, [u64; 4], bool)> {
+    let small = |l: &[u64; 4]| -> Option<usize> {
+        if l[1..].iter().any(|w| *w != 0) {
             None
-        } else if bytes[4..8].iter().any(|b| *b != 0) {
-            Some(1)
         } else {
-            Some(0)
+            Some(usize::from(l[0] >> 32 != 0))
         }
     };
-    if bool::from(v.is_zero()) {
+    let limbs = crate::msm::limbs(v);
+    if limbs == [0; 4] {
         return None;
     }
-    if let Some(class) = small(v) {
-        return Some((class, *v, false));
+    if let Some(class) = small(&limbs) {
+        return Some((class, limbs, false));
     }
-    let neg = -*v;
+    let neg = crate::msm::limbs(&-*v);
     match small(&neg) {
         Some(class) => Some((class, neg, true)),
-        None => Some((CLASSES - 1, *v, false)),
+        None => Some((CLASSES - 1, limbs, false)),
     }
 }
 
@@ -65,11 +61,12 @@ fn classify(v: &Fr) -> Option<(usize, Fr, bool)> {
 pub fn commit_small(values: &[Fr], bases: &[G1Affine]) -> G1 {
     assert!(values.len() <= bases.len(), "more values than bases");
     let chunk = (values.len() / rayon::current_num_threads().max(1)).max(1 << 10);
-    let parts: Vec<[(Vec<Fr>, Vec<G1Affine>); CLASSES]> = values
+    type Class = (Vec<[u64; 4]>, Vec<G1Affine>);
+    let parts: Vec<[Class; CLASSES]> = values
         .par_chunks(chunk)
         .zip(bases.par_chunks(chunk))
         .map(|(values, bases)| {
-            let mut classes: [(Vec<Fr>, Vec<G1Affine>); CLASSES] = Default::default();
+            let mut classes: [Class; CLASSES] = Default::default();
             for (v, base) in values.iter().zip(bases) {
                 if let Some((class, scalar, negative)) = classify(v) {
                     classes[class].0.push(scalar);
@@ -81,7 +78,7 @@ pub fn commit_small(values: &[Fr], bases: &[G1Affine]) -> G1 {
         .collect();
     let mut total = G1::identity();
     for class in 0..CLASSES {
-        let scalars: Vec<Fr> = parts
+        let scalars: Vec<[u64; 4]> = parts
             .iter()
             .flat_map(|p| p[class].0.iter().copied())
             .collect();
@@ -90,7 +87,7 @@ pub fn commit_small(values: &[Fr], bases: &[G1Affine]) -> G1 {
             .flat_map(|p| p[class].1.iter().copied())
             .collect();
         if !scalars.is_empty() {
-            total += crate::msm::msm(&scalars, &points);
+            total += crate::msm::msm_limbs(&scalars, &points);
         }
     }
     total
@@ -236,6 +233,7 @@ mod tests {
     use super::*;
     use rand::rngs::StdRng;
     use rand::SeedableRng;
+    use zkinfer_circuits::halo2_proofs::halo2curves::ff::Field;
     use zkinfer_circuits::halo2_proofs::halo2curves::group::Curve;
 
     fn to_affine(point: G1) -> G1Affine {
@@ -253,13 +251,20 @@ mod tests {
         }
     }
 
+    const K: u32 = 6;
+
+    /// halo2's parameters for `2^K` rows and ours around them.
+    fn params(rng: &mut StdRng) -> (ParamsKZG<Bn256>, FastKzgParams) {
+        let plain = ParamsKZG::<Bn256>::setup(K, rng);
+        let fast = FastKzgParams::new(plain.clone());
+        (plain, fast)
+    }
+
     #[test]
     fn commitments_equal_halo2s() {
         let mut rng = StdRng::seed_from_u64(7);
-        let k = 6;
-        let plain = ParamsKZG::<Bn256>::setup(k, &mut rng);
-        let fast = FastKzgParams::new(plain.clone());
-        let n = 1 << k;
+        let (plain, fast) = params(&mut rng);
+        let n = 1 << K;
         for case in 0..8 {
             let values: Vec<Fr> = match case {
                 0 => vec![Fr::ZERO; n],
@@ -281,10 +286,8 @@ mod tests {
     #[test]
     fn coefficient_commitments_equal_halo2s() {
         let mut rng = StdRng::seed_from_u64(8);
-        let k = 6;
-        let plain = ParamsKZG::<Bn256>::setup(k, &mut rng);
-        let fast = FastKzgParams::new(plain.clone());
-        for len in [1usize, 5, 1 << k] {
+        let (plain, fast) = params(&mut rng);
+        for len in [1usize, 5, 1 << K] {
             let coeffs: Vec<Fr> = (0..len).map(|i| value(&mut rng, i)).collect();
             let poly = Polynomial::<Fr, Coeff>::new(coeffs);
             assert_eq!(
@@ -298,14 +301,17 @@ mod tests {
     #[test]
     fn classes_hold_the_magnitude_and_the_sign() {
         assert_eq!(classify(&Fr::ZERO), None);
-        assert_eq!(classify(&Fr::from(5)), Some((0, Fr::from(5), false)));
-        assert_eq!(classify(&-Fr::from(5)), Some((0, Fr::from(5), true)));
+        assert_eq!(classify(&Fr::from(5)), Some((0, [5, 0, 0, 0], false)));
+        assert_eq!(classify(&-Fr::from(5)), Some((0, [5, 0, 0, 0], true)));
         assert_eq!(
             classify(&-Fr::from(1u64 << 40)),
-            Some((1, Fr::from(1u64 << 40), true))
+            Some((1, [1 << 40, 0, 0, 0], true))
         );
+        // (2^64 - 1)^2 = 2^128 - 2^65 + 1: limbs 1 and 2^64 - 2.
         let big = Fr::from(u64::MAX) * Fr::from(u64::MAX);
-        assert_eq!(classify(&big), Some((2, big, false)));
-        assert_eq!(classify(&-big), Some((2, -big, false)));
+        assert_eq!(classify(&big), Some((2, [1, u64::MAX - 1, 0, 0], false)));
+        let (class, limbs, negative) = classify(&-big).unwrap();
+        assert_eq!((class, negative), (2, false));
+        assert_eq!(Fr::from_raw(limbs), -big);
     }
 }

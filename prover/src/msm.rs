@@ -9,10 +9,10 @@
 //! number of points and the bit length of the largest scalar, so a column of small values costs few
 //! windows. Windows (and, when they are few, chunks of points) run in parallel on rayon.
 //!
-//! `cargo bench -p zkinfer-benches --bench chips -- msm` (2 cores, random scalars): 2^11 points 9.2 ms
-//! against halo2's 15.6 ms; 2^14 points 52.9 ms against 60.1 ms, where halo2curves has already switched
-//! to batch-affine buckets (one shared inversion per batch of additions), so one algorithm serves
-//! every size.
+//! `cargo bench -p zkinfer-benches --bench chips -- msm` (2 cores, random scalars): 2^11 points 9.0-9.2 ms
+//! against halo2's 12.7-15.6 ms; at 2^14 points, where halo2curves has already switched to batch-affine
+//! buckets (one shared inversion per batch of additions), level within this machine's noise (three runs:
+//! 52.9 / 60.1, 65.3 / 58.1, 48.4 / 52.8 ms), so one algorithm serves every size.
 
 use crate::{Fr, G1Affine};
 use rayon::prelude::*;
@@ -248,29 +248,29 @@ fn window_sum(digits: &[i32], windows: usize, window: usize, bases: &[G1Affine],
     sum
 }
 
-/// The scalars' canonical little-endian limbs.
-fn limbs_of(scalars: &[Fr]) -> Vec<[u64; 4]> {
-    scalars
-        .par_iter()
-        .map(|s| {
-            let repr = s.to_repr();
-            let mut limbs = [0u64; 4];
-            for (limb, bytes) in limbs.iter_mut().zip(repr.as_ref().chunks_exact(8)) {
-                let mut word = [0u8; 8];
-                word.copy_from_slice(bytes);
-                *limb = u64::from_le_bytes(word);
-            }
-            limbs
-        })
-        .collect()
+/// A scalar's canonical little-endian limbs.
+pub(crate) fn limbs(s: &Fr) -> [u64; 4] {
+    let repr = s.to_repr();
+    let mut limbs = [0u64; 4];
+    for (limb, bytes) in limbs.iter_mut().zip(repr.as_ref().chunks_exact(8)) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(bytes);
+        *limb = u64::from_le_bytes(word);
+    }
+    limbs
 }
 
 /// `Σ scalars[i]·bases[i]` (extra bases beyond the scalars are ignored).
 pub fn msm(scalars: &[Fr], bases: &[G1Affine]) -> G1 {
     let n = scalars.len().min(bases.len());
-    let limbs = limbs_of(&scalars[..n]);
-    let bits = max_bits(&limbs);
-    xyzz_pippenger(&limbs, bits, bases)
+    let limbs: Vec<[u64; 4]> = scalars[..n].par_iter().map(limbs).collect();
+    msm_limbs(&limbs, bases)
+}
+
+/// [`msm`] of scalars already in canonical limbs.
+pub(crate) fn msm_limbs(limbs: &[[u64; 4]], bases: &[G1Affine]) -> G1 {
+    let n = limbs.len().min(bases.len());
+    xyzz_pippenger(&limbs[..n], max_bits(&limbs[..n]), bases)
 }
 
 fn xyzz_pippenger(limbs: &[[u64; 4]], bits: usize, bases: &[G1Affine]) -> G1 {
