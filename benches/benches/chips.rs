@@ -28,7 +28,7 @@ fn bench_chip(c: &mut Criterion, name: &str, p: Prepared) {
     let vk = keygen_vk(&params, &p.circuit).expect("vk");
     let pk = keygen_pk(&params, vk, &p.circuit).expect("pk");
     let trace = p.graph.eval(&p.inputs).expect("eval");
-    let instances = p.circuit.instances(&trace);
+    let instances = p.circuit.instances(&trace, zkinfer_circuits::Fr::from(0));
     let witness = p.circuit.with_inputs(p.inputs.clone());
     let mut group = c.benchmark_group(format!("chip/{name} (k={})", p.k));
     group.sample_size(10);

@@ -27,7 +27,7 @@ fn bench_model(c: &mut Criterion, name: &str) {
     let vk = keygen_vk(&params, &p.circuit).expect("vk");
     let pk = keygen_pk(&params, vk, &p.circuit).expect("pk");
     let trace = p.graph.eval(&p.inputs).expect("eval");
-    let instances = p.circuit.instances(&trace);
+    let instances = p.circuit.instances(&trace, zkinfer_circuits::Fr::from(0));
     let witness = p.circuit.with_inputs(p.inputs.clone());
     group.bench_function("prove", |b| {
         b.iter(|| prove(&params, &pk, witness.clone(), &instances).expect("prove"))

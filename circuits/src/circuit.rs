@@ -5,7 +5,15 @@
 //! lookup table and one instance column. The chips use disjoint columns, so MAC blocks and requant rows are
 //! packed from row 0 in parallel and the circuit is as tall as the tallest of them (see [`crate::Cost`]).
 //!
-//! Instance column layout: the input elements (only with `public_input`), then the output elements.
+//! Instance column layout (see [`ModelCircuit::instances`]): the input elements (only with `public_input`)
+//! or the input's Poseidon commitment (only with `hashed_input`), then the output elements, then one
+//! binding word ([`ModelCircuit::instances`]'s `binding`), always the last instance.
+//!
+//! The binding word is what a proof is *for*: no gate reads it, but every transcript (halo2's native one
+//! and the EVM verifier's) absorbs all instances before the first challenge, so a proof made for one
+//! binding word does not verify with another (Fiat-Shamir alone binds it). `InferenceMarket` puts
+//! `keccak256(chain id, market, job id, payee) mod r` there, so a proof pays only the account it was made
+//! for.
 
 use crate::chips::divide::{self, DivideConfig};
 use crate::chips::freivalds::FreivaldsConfig;
@@ -209,8 +217,16 @@ impl ModelCircuit {
         }
     }
 
-    /// The public instance column for a trace of this graph.
-    pub fn instances(&self, trace: &GraphTrace) -> Vec<Fr> {
+    /// The public instance column for a trace of this graph, bound to `binding` (the last instance; zero
+    /// when the proof is for nobody in particular).
+    pub fn instances(&self, trace: &GraphTrace, binding: Fr) -> Vec<Fr> {
+        let mut words = self.model_instances(trace);
+        words.push(binding);
+        words
+    }
+
+    /// The instances the model's wires are copied to: inputs (or their commitment), then outputs.
+    fn model_instances(&self, trace: &GraphTrace) -> Vec<Fr> {
         let inputs = self.graph.input_nodes();
         if self.params.hashed_input {
             let values: Vec<Fr> = inputs
@@ -236,7 +252,7 @@ impl ModelCircuit {
             .collect()
     }
 
-    /// How many instances [`ModelCircuit::instances`] returns.
+    /// How many instances [`ModelCircuit::instances`] returns (the binding word included).
     pub fn num_instances(&self) -> Result<usize> {
         let shapes = self.graph.shapes()?;
         let count = |ids: &mut dyn Iterator<Item = usize>| {
@@ -249,7 +265,7 @@ impl ModelCircuit {
         } else {
             0
         };
-        Ok(ins + count(&mut self.graph.outputs.iter().copied()))
+        Ok(ins + count(&mut self.graph.outputs.iter().copied()) + 1)
     }
 
     /// Rows used and the smallest k for this circuit.
@@ -287,10 +303,16 @@ impl ModelCircuit {
                     let mut out = Vec::with_capacity(map.len());
                     for (op, i) in &map {
                         out.push(if *op == ZERO_OPERAND {
-                            *zero.get_or_insert(
-                                self.zero_wire(config, region, &mut mac_row)
-                                    .map_err(synth)?,
-                            )
+                            // One zero cell for the whole circuit (the cost estimate counts one).
+                            match zero {
+                                Some(z) => z,
+                                None => {
+                                    let z = self
+                                        .zero_wire(config, region, &mut mac_row)
+                                        .map_err(synth)?;
+                                    *zero.insert(z)
+                                }
+                            }
                         } else {
                             wires[node.inputs[*op]][*i]
                         });

@@ -48,7 +48,7 @@ pub fn mock_run(
 ) -> (Vec<String>, ModelCircuit, u32) {
     let trace = graph.eval(&inputs).expect("oracle evaluates");
     let base = ModelCircuit::new(Arc::new(graph), params, public_input);
-    let instances: Vec<Fr> = base.instances(&trace);
+    let instances: Vec<Fr> = base.instances(&trace, Fr::from(0u64));
     let mut circuit = base.with_inputs(inputs);
     circuit.tamper = tamper;
     let (_, k) = circuit.cost().expect("cost");
@@ -69,7 +69,7 @@ pub fn fails_to_synthesize(
 ) -> bool {
     let trace = graph.eval(&inputs).expect("oracle evaluates");
     let circuit = ModelCircuit::new(Arc::new(graph), params, false);
-    let instances = circuit.instances(&trace);
+    let instances = circuit.instances(&trace, Fr::from(0u64));
     let circuit = circuit.with_inputs(inputs);
     let (_, k) = circuit.cost().expect("cost");
     MockProver::run(k, &circuit, vec![instances]).is_err()

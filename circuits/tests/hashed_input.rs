@@ -27,7 +27,7 @@ fn setup(data: Vec<i64>) -> (ModelCircuit, Vec<Fr>, u32) {
     let inputs = vec![QTensor::new(vec![n], data, SCALE).unwrap()];
     let trace = graph.eval(&inputs).unwrap();
     let base = ModelCircuit::new(Arc::new(graph), params, false);
-    let instances = base.instances(&trace);
+    let instances = base.instances(&trace, Fr::from(0u64));
     let (_, k) = base.cost().unwrap();
     (base.with_inputs(inputs), instances, k)
 }
@@ -44,7 +44,11 @@ fn the_first_instance_is_the_poseidon_commitment_of_the_input() {
     let committed: Vec<Fr> = data.iter().map(|v| to_field(*v)).collect();
     assert_eq!(instances[0], input_hash_params().commit(&committed));
     // relu outputs follow; the input itself is not an instance.
-    assert_eq!(instances.len(), 1 + data.len());
+    assert_eq!(
+        instances.len(),
+        1 + data.len() + 1,
+        "commitment, outputs, binding word"
+    );
     assert_eq!(instances[1], Fr::zero());
     assert_eq!(instances[3], to_field(77));
     verify(&circuit, instances, k).unwrap();

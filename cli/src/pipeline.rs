@@ -458,6 +458,16 @@ impl SettingsArgs {
     }
 }
 
+/// Parse a 32-byte word (`--bind`): 0x-hex, at most 64 digits, a canonical field element.
+pub fn parse_word(s: &str) -> std::result::Result<zkinfer_circuits::Fr, String> {
+    let digits = s.strip_prefix("0x").ok_or("expected 0x-hex, e.g. 0x2a")?;
+    if digits.is_empty() || digits.len() > 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("expected 1 to 64 hex digits after 0x".into());
+    }
+    zkinfer_prover::artifact::fr_from_hex(&format!("{digits:0>64}"))
+        .ok_or_else(|| "not below the BN254 scalar field order".into())
+}
+
 /// Parse `--lanes IN,OUT`.
 pub fn parse_lanes(s: &str) -> std::result::Result<(usize, usize), String> {
     let (a, b) = s.split_once(',').ok_or("expected IN,OUT, e.g. 8,2")?;

@@ -105,3 +105,74 @@ pub fn printed_output(stdout: &str) -> Vec<f64> {
         .map(|v| v.trim().parse().expect("number"))
         .collect()
 }
+
+/// Creation code that deploys `runtime` as is.
+pub fn creation_of(runtime: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(runtime.len())
+        .expect("small runtime")
+        .to_be_bytes();
+    // push2 len, dup1, push1 12, push1 0, codecopy, push1 0, return
+    let mut code = vec![
+        0x61, len[0], len[1], 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3,
+    ];
+    code.extend_from_slice(runtime);
+    code
+}
+
+/// Runtime code that returns the word 1 to any call: a "verifier" that accepts everything.
+pub const ACCEPT_ANYTHING: [u8; 10] = [0x60, 0x01, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3];
+
+/// Runtime code that stops at once: every call "succeeds" with no output.
+pub const EMPTY_SUCCESS: [u8; 1] = [0x00];
+
+/// `zkinfer export-verifier` for a zoo model into `dir/<model>-evm`: its EVM verifying-key data.
+pub fn export(
+    dir: &Path,
+    model: &str,
+    extra: &[&str],
+) -> zkinfer_verifier_contract::reusable::VerifierData {
+    let out = dir.join(format!("{model}-evm"));
+    let onnx = zoo(model, "network.onnx");
+    let mut args = vec![
+        "export-verifier",
+        onnx.to_str().expect("utf-8 path"),
+        "-o",
+        out.to_str().expect("utf-8 path"),
+    ];
+    args.extend(extra);
+    ok(zkinfer(dir, &args));
+    let vk = out.join("vk.json");
+    zkinfer_verifier_contract::reusable::VkFile::read(&vk)
+        .and_then(|f| f.verifier_data(&vk))
+        .expect("exported vk.json")
+}
+
+/// `zkinfer prove --public-input --bind WORD` of tiny_linear into `dir/out`: its instances and proof.
+pub fn prove_tiny_bound(
+    dir: &Path,
+    word: &zkinfer_circuits::Fr,
+    out: &str,
+) -> (Vec<zkinfer_circuits::Fr>, Vec<u8>) {
+    let (onnx, input) = (
+        zoo("tiny_linear", "network.onnx"),
+        zoo("tiny_linear", "input.json"),
+    );
+    let hex = zkinfer_prover::artifact::fr_to_hex(word);
+    ok(zkinfer(
+        dir,
+        &[
+            "prove",
+            onnx.to_str().expect("utf-8 path"),
+            input.to_str().expect("utf-8 path"),
+            "--public-input",
+            "--bind",
+            &hex,
+            "-o",
+            out,
+        ],
+    ));
+    let artifact = zkinfer_prover::ProofArtifact::read(&dir.join(out)).expect("proof file");
+    let instances = artifact.instances().expect("instances");
+    assert_eq!(instances.last(), Some(word), "bound to the word");
+    (instances, artifact.proof_bytes().expect("proof bytes"))
+}

@@ -91,13 +91,14 @@ fn prove_verify_and_tamper(dir: &Path, model: &str, tolerance: f64) {
 
     // A changed public output, with the human-readable outputs changed to match: only the proof can tell.
     let mut changed = proof.clone();
-    let last_instance = changed["instances"].as_array().unwrap().len() - 1;
-    let idx = values.len() - 1; // outputs are the tail of the instances
+    // Outputs end just before the binding word, the last instance.
+    let last_output = changed["instances"].as_array().unwrap().len() - 2;
+    let idx = values.len() - 1;
     let q = changed["outputs"][0]["quantized"][idx].as_i64().unwrap();
     let scale = changed["outputs"][0]["scale"].as_u64().unwrap() as i32;
     changed["outputs"][0]["quantized"][idx] = Value::from(q + 1);
     changed["outputs"][0]["values"][idx] = Value::from((q + 1) as f64 / 2f64.powi(scale));
-    changed["instances"][last_instance] = Value::String(field_hex(q + 1));
+    changed["instances"][last_output] = Value::String(field_hex(q + 1));
     write_json(&dir.join("changed.json"), &changed);
     fails_with(zkinfer(dir, &["verify", "changed.json"]), "proof rejected");
     fails_with(zkinfer(dir, &["verify-evm", "changed.json"]), "REJECTED");
@@ -209,13 +210,17 @@ fn public_input_is_an_instance_and_bound_by_the_proof() {
             onnx.to_str().unwrap(),
             input.to_str().unwrap(),
             "--public-input",
+            "--bind",
+            "0x2a",
         ],
     ));
     let proof = read_json(&dir.path().join("proof.json"));
     assert_eq!(proof["public_input"], Value::Bool(true));
-    // 8 input elements, then 4 outputs; instance 0 is the first input element at scale 2^s.
+    // 8 input elements, then 4 outputs, then the binding word; instance 0 is the first input element
+    // at scale 2^s.
     let instances = proof["instances"].as_array().unwrap();
-    assert_eq!(instances.len(), 8 + 4);
+    assert_eq!(instances.len(), 8 + 4 + 1);
+    assert_eq!(instances[12].as_str().unwrap(), field_hex(42));
     let scale = proof["circuit_params"]["scale"].as_u64().unwrap() as i32;
     let first: f64 = read_json(&input)["input_data"][0][0].as_f64().unwrap();
     assert_eq!(
@@ -236,6 +241,35 @@ fn public_input_is_an_instance_and_bound_by_the_proof() {
         zkinfer(dir.path(), &["verify-evm", "other_input.json"]),
         "REJECTED",
     );
+    // The same proof bytes with another binding word (another payee, job, market or chain: the
+    // market's tag is this word): rejected natively and in the EVM.
+    for word in [43, 0] {
+        let mut rebound = proof.clone();
+        rebound["instances"][12] = Value::String(field_hex(word));
+        write_json(&dir.path().join("rebound.json"), &rebound);
+        fails_with(
+            zkinfer(dir.path(), &["verify", "rebound.json"]),
+            "proof rejected",
+        );
+        fails_with(
+            zkinfer(dir.path(), &["verify-evm", "rebound.json"]),
+            "REJECTED",
+        );
+    }
+    // A word that is not a field element is refused before anything runs.
+    fails_with(
+        zkinfer(
+            dir.path(),
+            &[
+                "prove",
+                onnx.to_str().unwrap(),
+                input.to_str().unwrap(),
+                "--bind",
+                "42",
+            ],
+        ),
+        "0x-hex",
+    );
 }
 
 /// `--hashed-input`: the input stays private, the first instance is its Poseidon commitment (what
@@ -254,7 +288,11 @@ fn hashed_input_binds_the_proof_to_a_poseidon_commitment() {
     let proof = read_json(&d.join("proof.json"));
     assert_eq!(proof["circuit_params"]["hashed_input"], Value::Bool(true));
     let instances = proof["instances"].as_array().unwrap();
-    assert_eq!(instances.len(), 1 + 4, "the commitment, then the 4 outputs");
+    assert_eq!(
+        instances.len(),
+        1 + 4 + 1,
+        "the commitment, the 4 outputs, the binding word"
+    );
     // (`--input-visibility hashed` is the same as `--hashed-input`.)
     let committed = zkinfer(d, &["commit", onnx, input, "--input-visibility", "hashed"]);
     let printed = common::stderr(&committed);

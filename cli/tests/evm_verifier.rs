@@ -8,7 +8,7 @@ mod common;
 use common::{ok, zkinfer, zoo};
 use std::path::Path;
 use zkinfer_prover::{KeyStore, ProofArtifact};
-use zkinfer_verifier_contract::reusable::deploy::{compile_verifier, deploy, deploy_vk};
+use zkinfer_verifier_contract::reusable::deploy::{deploy, deploy_vk, verifier_code};
 use zkinfer_verifier_contract::reusable::{verifier_data, VerifierData};
 use zkinfer_verifier_contract::{encode_calldata, Address, InProcessEvm, EIP170_LIMIT};
 
@@ -70,7 +70,7 @@ fn own_verifier_accepts_valid_and_rejects_everything_else() {
     let attention = prove(dir.path(), "attention", &[]);
 
     let mut evm = InProcessEvm::new();
-    let compiled = compile_verifier().unwrap();
+    let compiled = verifier_code().unwrap();
     let d = deploy(&mut evm, &compiled, &tiny.data).unwrap();
     assert!(d.verifier_bytes <= EIP170_LIMIT && d.vk_bytes <= EIP170_LIMIT);
     let (attention_vk, _) = deploy_vk(&mut evm, d.verifier, &attention.data).unwrap();

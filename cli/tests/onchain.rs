@@ -1,22 +1,26 @@
 //! On a real node: anvil (npm `@foundry-rs/anvil-linux-amd64`, installed by scripts/test-deps.sh) on
-//! 127.0.0.1. `zkinfer deploy` and `zkinfer verify-onchain` through the CLI, then the verify-before-pay
-//! market with real transactions: paid on a valid proof; wrong proof, input and model rejected; no
-//! double payment; refund after the deadline only; a re-entrant worker is paid once.
+//! 127.0.0.1. `zkinfer deploy` and `zkinfer verify-onchain` through the CLI (look-alike verifiers
+//! refused), then the verify-before-pay market with real transactions, tried as a thief would: a
+//! front-runner who copies an honest `zkinfer worker`'s pending submission with three times its fee is
+//! mined first and paid nothing; moved words, a proof for another job, look-alike keys and markets,
+//! wrong proofs, inputs and models are rejected; no double payment; refund after the deadline only; a
+//! re-entrant worker is paid once; two workers race and one is paid.
 
 mod common;
 
-use common::{fails_with, ok, repo, zkinfer, zoo};
+use common::{creation_of, fails_with, ok, prove_tiny_bound, repo, zkinfer, zoo};
+use common::{ACCEPT_ANYTHING, EMPTY_SUCCESS};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use zkinfer_circuits::Fr;
-use zkinfer_prover::ProofArtifact;
 use zkinfer_verifier_contract::chain::Chain;
 use zkinfer_verifier_contract::market::{
     encode_address_arg, encode_post, encode_refund, encode_submit, encode_view, encode_work,
-    input_commitment, revert_reason, MARKET_SOL,
+    input_commitment, payee_tag, revert_reason,
 };
-use zkinfer_verifier_contract::{compile, Address, U256};
+use zkinfer_verifier_contract::reusable::vk_contract_creation;
+use zkinfer_verifier_contract::{Address, U256};
 
 /// anvil's first two dev accounts (from its public default mnemonic).
 const REQUESTER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -110,7 +114,7 @@ fn reason(chain: &Chain, to: Address, data: Vec<u8>) -> String {
 }
 
 #[test]
-fn deploy_verify_and_pay_on_anvil() {
+fn deploy_and_verify_on_anvil() {
     let node = start_anvil();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -193,95 +197,237 @@ fn deploy_verify_and_pay_on_anvil() {
     fails_with(verify("tampered.json", model, Some(WORKER_KEY)), "REJECTED");
     fails_with(verify("tiny.json", verifier, None), "REJECTED");
 
-    // The market, with real transactions.
-    let artifact = ProofArtifact::read(&d.join("tiny.json")).unwrap();
-    let (instances, proof) = (
-        artifact.instances().unwrap(),
-        artifact.proof_bytes().unwrap(),
-    );
-    let inputs = instances[..INPUTS].to_vec();
-    let requester = Chain::connect(rpc, Some(REQUESTER_KEY)).unwrap();
-    let worker = Chain::connect(rpc, Some(WORKER_KEY)).unwrap();
-    let market_code = compile("InferenceMarket.sol", MARKET_SOL, "InferenceMarket", true).unwrap();
-    let market = requester
-        .deploy(market_code.creation)
+    // Every caller requires the verifier's answer to be the word 1: a contract that "succeeds" with
+    // no output (as a call to an address without code does) is not an acceptance.
+    let deployer = Chain::connect(rpc, Some(REQUESTER_KEY)).unwrap();
+    let empty = deployer
+        .deploy(creation_of(&EMPTY_SUCCESS))
         .unwrap()
         .contract
         .unwrap();
-    let post = |to: Address, inputs: &[Fr], seconds: u64| -> u64 {
-        let next = requester
-            .call(market, encode_view("nextJob()"), U256::ZERO)
+    fails_with(verify("tiny.json", empty, None), "REJECTED");
+    // `deploy --verifier` names an existing shared verifier: one that is not zkinfer's code is refused.
+    let fake = deployer
+        .deploy(creation_of(&ACCEPT_ANYTHING))
+        .unwrap()
+        .contract
+        .unwrap();
+    let refused = zkinfer(
+        d,
+        &[
+            "deploy",
+            tiny.to_str().unwrap(),
+            "--public-input",
+            "--rpc",
+            rpc,
+            "--private-key",
+            REQUESTER_KEY,
+            "--verifier",
+            &fake.to_string(),
+        ],
+    );
+    fails_with(refused, "not zkinfer's ZkinferVerifier");
+}
+
+/// A node with the shared verifier, tiny_linear's key (`model`), attention's key (`other_model`) and
+/// a market, all deployed through the CLI.
+struct Market {
+    node: Anvil,
+    dir: tempfile::TempDir,
+    verifier: Address,
+    model: Address,
+    other_model: Address,
+    market: Address,
+    requester: Chain,
+    worker: Chain,
+    chain_id: u64,
+    /// tiny_linear's input instance words.
+    inputs: Vec<Fr>,
+}
+
+fn deploy_market() -> Market {
+    let node = start_anvil();
+    let dir = tempfile::tempdir().unwrap();
+    let (d, rpc) = (dir.path(), node.url.clone());
+    // Proving caches each model's settings (calibrated on its input), which deploy uses.
+    let (instances, _) = prove_tiny_bound(d, &Fr::from(0), "unbound.json");
+    prove(d, "attention", "attention.json", &[]);
+    let deploy = |model: &str, extra: &[&str]| {
+        let onnx = zoo(model, "network.onnx");
+        let mut args = vec!["deploy", onnx.to_str().unwrap(), "--rpc", &rpc];
+        args.extend(["--private-key", REQUESTER_KEY]);
+        args.extend(extra);
+        ok(zkinfer(d, &args))
+    };
+    let out = deploy("tiny_linear", &["--public-input"]);
+    let (verifier, model) = (
+        printed_address(&out, "verifier"),
+        printed_address(&out, "model"),
+    );
+    let out = deploy("attention", &["--verifier", &verifier.to_string()]);
+    let other_model = printed_address(&out, "model");
+    let out = ok(zkinfer(
+        d,
+        &[
+            "market",
+            "deploy",
+            "--rpc",
+            &rpc,
+            "--private-key",
+            REQUESTER_KEY,
+        ],
+    ));
+    let market = printed_address(&out, "market");
+    let requester = Chain::connect(&rpc, Some(REQUESTER_KEY)).unwrap();
+    let chain_id = requester.chain_id().unwrap();
+    Market {
+        worker: Chain::connect(&rpc, Some(WORKER_KEY)).unwrap(),
+        node,
+        verifier,
+        model,
+        other_model,
+        market,
+        requester,
+        chain_id,
+        inputs: instances[..INPUTS].to_vec(),
+        dir,
+    }
+}
+
+impl Market {
+    fn post(&self, to: Address, inputs: &[Fr], seconds: u64) -> u64 {
+        let next = self
+            .requester
+            .call(self.market, encode_view("nextJob()"), U256::ZERO)
             .unwrap();
         let id = U256::from_be_slice(&next.output).saturating_to::<u64>();
-        let deadline = requester.timestamp().unwrap() + seconds;
+        let deadline = self.requester.timestamp().unwrap() + seconds;
         let call = encode_post(to, input_commitment(inputs), INPUTS as u32, deadline);
-        let r = requester
-            .transact(market, call, U256::from(ETH), None)
+        let r = self
+            .requester
+            .transact(self.market, call, U256::from(ETH), None)
             .unwrap();
         assert!(r.success, "post");
         id
-    };
-    let submit = |id: u64, proof: &[u8]| encode_submit(id, &instances, proof);
+    }
 
-    let id = post(model, &inputs, 3_600);
-    let before = worker.balance(worker.address().unwrap()).unwrap();
+    /// A proof of tiny_linear's input for job `id`, paying `payee`.
+    fn prove_for(&self, id: u64, payee: Address) -> (Vec<Fr>, Vec<u8>) {
+        let tag = payee_tag(self.chain_id, self.market, id, payee);
+        prove_tiny_bound(self.dir.path(), &tag, &format!("job-{id}-{payee}.json"))
+    }
+
+    fn worker_address(&self) -> Address {
+        self.worker.address().unwrap()
+    }
+}
+
+#[test]
+fn market_on_anvil_pays_only_the_prover() {
+    let m = deploy_market();
+    let (market, worker) = (m.market, &m.worker);
+    let me = m.worker_address();
+    let thief = Chain::connect(&m.node.url, Some(SECOND_WORKER_KEY)).unwrap();
+    let inputs = m.inputs.clone();
+
+    let id = m.post(m.model, &inputs, 3_600);
+    let (instances, proof) = m.prove_for(id, me);
+    let submit = |id: u64, instances: &[Fr], proof: &[u8]| encode_submit(id, instances, proof);
+    // The worker's calldata, sent by another account: not made for it.
+    assert_eq!(
+        reason(&thief, market, submit(id, &instances, &proof)),
+        "proof not made for this sender and job"
+    );
     // A submission estimated while the job was open and sent after it was paid (a lost race) is
     // mined and reverts cleanly when it carries its own gas limit, as `zkinfer worker` sends it.
     let estimated = worker
-        .estimate_gas(market, submit(id, &proof), U256::ZERO)
+        .estimate_gas(market, submit(id, &instances, &proof), U256::ZERO)
         .unwrap()
         .expect("an open job's valid submission estimates");
+    let before = worker.balance(me).unwrap();
     let paid = worker
-        .transact(market, submit(id, &proof), U256::ZERO, None)
+        .transact(market, submit(id, &instances, &proof), U256::ZERO, None)
         .unwrap();
     assert!(paid.success, "valid proof not paid");
-    let after = worker.balance(worker.address().unwrap()).unwrap();
     assert!(
-        after > before + U256::from(ETH / 100 * 99),
+        worker.balance(me).unwrap() > before + U256::from(ETH / 100 * 99),
         "worker paid the reward minus gas"
     );
-    assert_eq!(requester.balance(market).unwrap(), U256::ZERO);
     println!("submit-and-pay on anvil: {} gas", paid.gas_used);
-    assert_eq!(reason(&worker, market, submit(id, &proof)), "job closed");
+    assert_eq!(
+        reason(worker, market, submit(id, &instances, &proof)),
+        "job closed"
+    );
     let late = worker
-        .transact(market, submit(id, &proof), U256::ZERO, Some(estimated * 2))
+        .transact(
+            market,
+            submit(id, &instances, &proof),
+            U256::ZERO,
+            Some(estimated * 2),
+        )
         .unwrap();
     assert!(!late.success, "a second submission on a paid job reverts");
-    let refused = worker.estimate_gas(market, submit(id, &proof), U256::ZERO);
-    assert_eq!(
-        revert_reason(&refused.unwrap().expect_err("estimate of a closed job")).as_deref(),
-        Some("job closed")
-    );
 
-    let id = post(model, &inputs, 3_600);
+    // The accepted proof, resubmitted for another job of the same model and input.
+    let id = m.post(m.model, &inputs, 3_600);
+    assert_eq!(
+        reason(worker, market, submit(id, &instances, &proof)),
+        "proof not made for this sender and job"
+    );
+    let (instances, proof) = m.prove_for(id, me);
+    // Words moved across the instances/proof boundary (the verifier would see the same bytes).
+    let mut longer = zkinfer_verifier_contract::market::word(instances.last().unwrap()).to_vec();
+    longer.extend_from_slice(&proof);
+    assert_eq!(
+        reason(
+            worker,
+            market,
+            submit(id, &instances[..instances.len() - 1], &longer)
+        ),
+        "wrong instance count"
+    );
     let mut bad = proof.clone();
     bad[40] ^= 1;
-    assert_eq!(reason(&worker, market, submit(id, &bad)), "proof rejected");
+    assert_eq!(
+        reason(worker, market, submit(id, &instances, &bad)),
+        "proof rejected"
+    );
     let failed = worker
-        .transact(market, submit(id, &bad), U256::ZERO, Some(5_000_000))
+        .transact(
+            market,
+            submit(id, &instances, &bad),
+            U256::ZERO,
+            Some(5_000_000),
+        )
         .unwrap();
     assert!(
         !failed.success && failed.gas_used < 5_000_000,
-        "bounded gas: {}",
-        failed.gas_used
+        "bounded gas"
     );
     let mut other_input = inputs.clone();
     other_input[0] += Fr::from(1);
-    let id_input = post(model, &other_input, 3_600);
+    let id_input = m.post(m.model, &other_input, 3_600);
+    let (i2, p2) = m.prove_for(id_input, me);
     assert_eq!(
-        reason(&worker, market, submit(id_input, &proof)),
+        reason(worker, market, submit(id_input, &i2, &p2)),
         "wrong input"
     );
-    let id_model = post(other_model, &inputs, 3_600);
+    let id_model = m.post(m.other_model, &inputs, 3_600);
+    let (i3, p3) = m.prove_for(id_model, me);
     assert_eq!(
-        reason(&worker, market, submit(id_model, &proof)),
-        "proof rejected"
+        reason(worker, market, submit(id_model, &i3, &p3)),
+        "wrong instance count"
     );
+    refund_after_deadline_only(&m, &instances, &proof);
+    reentrant_worker_is_paid_once(&m);
+}
 
-    // Refund: refused before the deadline, paid once after it; no submission after it.
-    let short = post(model, &inputs, 2);
+/// Refund: refused before the deadline, paid once after it; no submission after it.
+fn refund_after_deadline_only(m: &Market, instances: &[Fr], proof: &[u8]) {
+    let (market, requester) = (m.market, &m.requester);
+    let short = m.post(m.model, &m.inputs, 2);
     assert_eq!(
-        reason(&requester, market, encode_refund(short)),
+        reason(requester, market, encode_refund(short)),
         "deadline not reached"
     );
     std::thread::sleep(std::time::Duration::from_secs(3));
@@ -296,21 +442,31 @@ fn deploy_verify_and_pay_on_anvil() {
         after > before + U256::from(ETH / 100 * 99),
         "the reward came back"
     );
-    assert_eq!(reason(&worker, market, submit(short, &proof)), "job closed");
+    let submit = encode_submit(short, instances, proof);
+    assert_eq!(reason(&m.worker, market, submit), "job closed");
     assert_eq!(
-        reason(&requester, market, encode_refund(short)),
+        reason(requester, market, encode_refund(short)),
         "job closed"
     );
+}
 
-    // A re-entrant worker contract is paid exactly once.
-    let mut code = compile("InferenceMarket.sol", MARKET_SOL, "ReentrantWorker", true)
-        .unwrap()
-        .creation;
-    code.extend(encode_address_arg(market));
-    let attacker = worker.deploy(code).unwrap().contract.unwrap();
-    let id = post(model, &inputs, 3_600);
-    let escrow = requester.balance(market).unwrap();
-    let work = worker
+/// A re-entrant worker contract is paid exactly once.
+fn reentrant_worker_is_paid_once(m: &Market) {
+    let code = zkinfer_verifier_contract::compile(
+        "InferenceMarket.sol",
+        zkinfer_verifier_contract::market::MARKET_SOL,
+        "ReentrantWorker",
+        true,
+    )
+    .unwrap();
+    let mut creation = code.creation;
+    creation.extend(encode_address_arg(m.market));
+    let attacker = m.worker.deploy(creation).unwrap().contract.unwrap();
+    let id = m.post(m.model, &m.inputs, 3_600);
+    let (instances, proof) = m.prove_for(id, attacker);
+    let escrow = m.requester.balance(m.market).unwrap();
+    let work = m
+        .worker
         .transact(
             attacker,
             encode_work(id, &instances, &proof),
@@ -320,70 +476,187 @@ fn deploy_verify_and_pay_on_anvil() {
         .unwrap();
     assert!(work.success, "re-entrant worker's submission");
     assert_eq!(
-        worker.balance(attacker).unwrap(),
+        m.worker.balance(attacker).unwrap(),
         U256::from(ETH),
         "paid exactly once"
     );
-    assert_eq!(requester.balance(market).unwrap(), escrow - U256::from(ETH));
-    let reentered = worker
+    assert_eq!(
+        m.requester.balance(m.market).unwrap(),
+        escrow - U256::from(ETH)
+    );
+    let reentered = m
+        .worker
         .call(attacker, encode_view("reentered()"), U256::ZERO)
         .unwrap();
     assert_eq!(U256::from_be_slice(&reentered.output), U256::ZERO);
+}
 
-    // Two `zkinfer worker`s race on one job, posted with `zkinfer market post` (which publishes the
-    // input under its commitment): one is paid, the other gives up cleanly.
-    let inputs_dir = d.join("inputs");
-    let next = requester
-        .call(market, encode_view("nextJob()"), U256::ZERO)
-        .unwrap();
-    let id = U256::from_be_slice(&next.output).saturating_to::<u64>();
-    let posted = ok(zkinfer(
-        d,
+/// The arguments of `zkinfer worker` on tiny_linear.
+fn worker_args(m: &Market, market: Address, key_contract: Address, key: &str) -> Vec<String> {
+    let tiny = zoo("tiny_linear", "network.onnx");
+    let inputs = m.dir.path().join("inputs");
+    [
+        "worker",
+        tiny.to_str().unwrap(),
+        "--rpc",
+        &m.node.url,
+        "--market",
+        &market.to_string(),
+        "--verifier",
+        &key_contract.to_string(),
+        "--inputs",
+        inputs.to_str().unwrap(),
+        "--private-key",
+        key,
+        "--once",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect()
+}
+
+/// `zkinfer market post` of tiny_linear's input to `key_contract`, published under `inputs/`.
+fn market_post(m: &Market, key_contract: Address) -> std::process::Output {
+    let tiny = zoo("tiny_linear", "network.onnx");
+    let input = zoo("tiny_linear", "input.json");
+    let inputs = m.dir.path().join("inputs");
+    zkinfer(
+        m.dir.path(),
         &[
             "market",
             "post",
             tiny.to_str().unwrap(),
-            zoo("tiny_linear", "input.json").to_str().unwrap(),
+            input.to_str().unwrap(),
             "--rpc",
-            rpc,
+            &m.node.url,
             "--private-key",
             REQUESTER_KEY,
             "--market",
-            &market.to_string(),
+            &m.market.to_string(),
             "--verifier",
-            &model.to_string(),
+            &key_contract.to_string(),
             "--reward",
             "1000000000000000000",
             "--publish",
-            inputs_dir.to_str().unwrap(),
+            inputs.to_str().unwrap(),
         ],
-    ));
-    let commitment = format!("0x{}", hex::encode(input_commitment(&inputs)));
-    assert!(
-        posted.starts_with(&format!("job {id}:")) && posted.contains(&commitment),
-        "{posted}"
-    );
-    assert!(inputs_dir.join(format!("{commitment}.json")).exists());
-    let worker_args = |at: Address, key: &str| -> Vec<String> {
-        let (tiny, inputs) = (tiny.to_str().unwrap(), inputs_dir.to_str().unwrap());
-        let (market, at) = (market.to_string(), at.to_string());
-        let args = [
-            "worker",
-            tiny,
-            "--rpc",
-            rpc,
-            "--market",
-            &market,
-            "--verifier",
-            &at,
-        ];
-        let rest = ["--inputs", inputs, "--private-key", key, "--once"];
-        args.iter().chain(&rest).map(|a| a.to_string()).collect()
+    )
+}
+
+fn hex_u128(v: &serde_json::Value) -> u128 {
+    u128::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+/// The first pending transaction from `from` to `to` in the node's pool.
+fn pending_tx(chain: &Chain, from: Address, to: Address) -> Option<serde_json::Value> {
+    let pool = chain.raw("txpool_content", serde_json::json!([])).unwrap();
+    let same = |v: &serde_json::Value, a: Address| {
+        v.as_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case(&a.to_string()))
     };
+    let senders = pool["pending"].as_object()?;
+    senders
+        .values()
+        .flat_map(|by_nonce| by_nonce.as_object().into_iter().flat_map(|m| m.values()))
+        .find(|tx| same(&tx["from"], from) && same(&tx["to"], to))
+        .cloned()
+}
+
+fn tx_index(chain: &Chain, hash: &str) -> u64 {
+    let r = chain
+        .raw("eth_getTransactionReceipt", serde_json::json!([hash]))
+        .unwrap();
+    hex_u128(&r["transactionIndex"]) as u64
+}
+
+/// The attack, replayed: automine off, an honest `zkinfer worker` submits a proof; another
+/// account copies the pending calldata with three times the fee and gets mined first. Before the payee
+/// was bound into the proof the copier was paid and the worker's transaction reverted; now the copy
+/// reverts and the worker is paid. Then two workers race honestly, and look-alike keys and markets are
+/// refused by the contract and the CLI.
+#[test]
+fn front_runner_is_not_paid_and_look_alikes_are_refused_on_anvil() {
+    let m = deploy_market();
+    let me = m.worker_address();
+    let thief = Chain::connect(&m.node.url, Some(SECOND_WORKER_KEY)).unwrap();
+    let thief_address = thief.address().unwrap();
+    let posted = ok(market_post(&m, m.model));
+    let id: u64 = posted["job ".len()..posted.find(':').unwrap()]
+        .parse()
+        .unwrap();
+
+    m.requester
+        .raw("evm_setAutomine", serde_json::json!([false]))
+        .unwrap();
+    let honest = common::spawn_zkinfer(
+        m.dir.path(),
+        &worker_args(&m, m.market, m.model, WORKER_KEY),
+    );
+    let start = std::time::Instant::now();
+    let tx = loop {
+        if let Some(tx) = pending_tx(&m.requester, me, m.market) {
+            break tx;
+        }
+        assert!(start.elapsed().as_secs() < 300, "the worker sent nothing");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let input = hex::decode(tx["input"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+    let copy = thief
+        .send_with_fees(
+            m.market,
+            input,
+            hex_u128(&tx["gas"]) as u64,
+            3 * hex_u128(&tx["maxFeePerGas"]),
+            3 * hex_u128(&tx["maxPriorityFeePerGas"]).max(1),
+        )
+        .unwrap();
+    let before = thief.balance(thief_address).unwrap();
+    m.requester.raw("evm_mine", serde_json::json!([])).unwrap();
+    let out = honest.wait_with_output().unwrap();
+    let log = format!("{}{}", common::stdout(&out), common::stderr(&out));
+    m.requester
+        .raw("evm_setAutomine", serde_json::json!([true]))
+        .unwrap();
+    assert!(out.status.success(), "worker failed: {log}");
+    assert!(log.contains(&format!("job {id}: PAID")), "{log}");
+    let copied = thief.receipt(copy).unwrap().expect("the copy was mined");
+    assert!(!copied.success, "the copy reverts");
+    let worker_hash = tx["hash"].as_str().unwrap();
+    assert!(
+        tx_index(&thief, &copy.to_string()) < tx_index(&thief, worker_hash),
+        "the copy was mined first (a real front-run)"
+    );
+    assert!(
+        thief.balance(thief_address).unwrap() < before,
+        "the copier paid gas, got nothing"
+    );
+    let job = zkinfer_verifier_contract::market::Job::decode(
+        &m.requester
+            .call(
+                m.market,
+                zkinfer_verifier_contract::market::encode_job(id),
+                U256::ZERO,
+            )
+            .unwrap()
+            .output,
+    )
+    .unwrap();
+    assert!(job.closed && job.worker == me, "the prover was paid");
+    two_workers_race(&m);
+    look_alikes_are_refused(&m);
+}
+
+/// Two `zkinfer worker`s race on one job posted with `zkinfer market post`: one is paid, the other
+/// gives up cleanly.
+fn two_workers_race(m: &Market) {
+    let posted = ok(market_post(m, m.model));
+    let id: u64 = posted["job ".len()..posted.find(':').unwrap()]
+        .parse()
+        .unwrap();
     let spawn = |key: &str, proofs: &str| {
-        let mut args = worker_args(model, key);
+        let mut args = worker_args(m, m.market, m.model, key);
         args.extend(["--proofs".to_string(), proofs.to_string()]);
-        common::spawn_zkinfer(d, &args)
+        common::spawn_zkinfer(m.dir.path(), &args)
     };
     let (a, b) = (
         spawn(WORKER_KEY, "proofs-a"),
@@ -398,50 +671,58 @@ fn deploy_verify_and_pay_on_anvil() {
             log
         })
         .collect();
-    // (Earlier jobs of this test that are still open with a published input get served too.)
     let paid_line = format!("job {id}: PAID");
     let paid: Vec<&String> = logs.iter().filter(|l| l.contains(&paid_line)).collect();
     assert_eq!(paid.len(), 1, "exactly one worker paid: {logs:?}");
-    let lost = format!("job {id}: ");
     let loser = logs.iter().find(|l| !l.contains(&paid_line)).unwrap();
     assert!(
-        loser
-            .lines()
-            .any(|l| l.starts_with(&lost) && l.contains("another worker was paid first")),
+        loser.lines().any(|l| l.starts_with(&format!("job {id}: "))
+            && l.contains("another worker was paid first")),
         "the other worker saw it lost the race: {loser}"
     );
-    for (name, log) in ["worker A", "worker B"].iter().zip(&logs) {
-        let lines: Vec<&str> = log
-            .lines()
-            .filter(|l| l.starts_with("job ") || l.starts_with("worker"))
-            .collect();
-        println!("{name}:\n  {}", lines.join("\n  "));
-    }
-    let job = zkinfer_verifier_contract::market::Job::decode(
-        &requester
-            .call(
-                market,
-                zkinfer_verifier_contract::market::encode_job(id),
-                U256::ZERO,
-            )
-            .unwrap()
-            .output,
-    )
-    .unwrap();
-    assert!(job.closed);
-    let winner = if logs[0].contains(&paid_line) {
-        WORKER_KEY
-    } else {
-        SECOND_WORKER_KEY
-    };
-    let winner = Chain::connect(rpc, Some(winner))
-        .unwrap()
-        .address()
-        .unwrap();
-    assert_eq!(job.worker, winner);
+}
 
-    // A worker pointed at another model's address refuses to start.
-    let args = worker_args(other_model, WORKER_KEY);
-    let wrong = zkinfer(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
-    fails_with(wrong, "not the verifying-key contract");
+/// A key of this model's data forwarding to a contract that accepts anything: the market refuses it,
+/// and so do `market post` and `worker`; `worker` also refuses another model's key and a non-market.
+fn look_alikes_are_refused(m: &Market) {
+    let data = common::export(m.dir.path(), "tiny_linear", &["--public-input"]);
+    let fake = m
+        .requester
+        .deploy(creation_of(&ACCEPT_ANYTHING))
+        .unwrap()
+        .contract
+        .unwrap();
+    let forged = m
+        .requester
+        .deploy(vk_contract_creation(fake, &data).unwrap())
+        .unwrap()
+        .contract
+        .unwrap();
+    let deadline = m.requester.timestamp().unwrap() + 3_600;
+    let call = encode_post(forged, input_commitment(&m.inputs), INPUTS as u32, deadline);
+    let refused = m.requester.call(m.market, call, U256::from(ETH)).unwrap();
+    assert!(!refused.success);
+    assert_eq!(
+        revert_reason(&refused.output).as_deref(),
+        Some("key does not call ZkinferVerifier")
+    );
+    fails_with(market_post(m, forged), "not zkinfer's ZkinferVerifier");
+    let run = |args: Vec<String>| {
+        zkinfer(
+            m.dir.path(),
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    fails_with(
+        run(worker_args(m, m.market, forged, WORKER_KEY)),
+        "not zkinfer's ZkinferVerifier",
+    );
+    fails_with(
+        run(worker_args(m, m.market, m.other_model, WORKER_KEY)),
+        "not the verifying-key contract",
+    );
+    fails_with(
+        run(worker_args(m, m.verifier, m.model, WORKER_KEY)),
+        "not zkinfer's InferenceMarket",
+    );
 }

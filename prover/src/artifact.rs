@@ -1,6 +1,10 @@
 //! `proof.json`: versioned and self-describing. It names the model (ONNX hash), the circuit and verifying
 //! key it was proven against, the SRS, the public instances (as 32-byte big-endian hex, the order the EVM
 //! verifier reads them), the decoded outputs and the proof bytes.
+//!
+//! Version 2: the last instance is the proof's binding word (what the proof was made for: zero, or an
+//! `InferenceMarket` job's payee tag); the outputs are the instances just before it. Version 1 files
+//! (no binding word) are refused.
 
 use crate::container;
 use crate::error::{io_err, ProverError, Result};
@@ -13,7 +17,7 @@ use zkinfer_circuits::halo2_proofs::halo2curves::ff::PrimeField;
 use zkinfer_circuits::CircuitParams;
 
 pub const FORMAT: &str = "zkinfer-proof";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// One output tensor as proven.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,7 +49,8 @@ pub struct ProofArtifact {
     pub circuit_params: CircuitParams,
     pub range_bits: u32,
     pub public_input: bool,
-    /// Public instances, each a 32-byte big-endian hex word.
+    /// Public instances, each a 32-byte big-endian hex word: the input (or its commitment) if public,
+    /// the outputs, then the binding word.
     pub instances: Vec<String>,
     pub outputs: Vec<OutputTensor>,
     /// The proof bytes, hex with 0x.
@@ -117,6 +122,14 @@ impl ProofArtifact {
             .collect()
     }
 
+    /// The binding word: the last instance.
+    pub fn binding(&self) -> Result<Fr> {
+        self.instances()?
+            .last()
+            .copied()
+            .ok_or_else(|| ProverError::Mismatch("no instances (no binding word)".into()))
+    }
+
     pub fn proof_bytes(&self) -> Result<Vec<u8>> {
         hex::decode(self.proof.strip_prefix("0x").unwrap_or(&self.proof))
             .map_err(|e| ProverError::Mismatch(format!("proof is not hex: {e}")))
@@ -125,7 +138,12 @@ impl ProofArtifact {
     /// Check that the human-readable `outputs` say exactly what the proven instances say, so nobody can
     /// edit the outputs of a valid proof file and have it still "verify".
     pub fn check_outputs_match_instances(&self) -> Result<()> {
-        let instances = self.instances()?;
+        let all = self.instances()?;
+        // The binding word is last; the outputs end just before it.
+        let instances = all
+            .split_last()
+            .map(|(_, rest)| rest)
+            .ok_or_else(|| ProverError::Mismatch("no instances (no binding word)".into()))?;
         let quantized: Vec<i64> = self
             .outputs
             .iter()
@@ -184,7 +202,11 @@ mod tests {
             circuit_params: CircuitParams::default(),
             range_bits: 16,
             public_input: false,
-            instances: quantized.iter().map(|q| fr_to_hex(&to_field(*q))).collect(),
+            instances: quantized
+                .iter()
+                .chain([&77])
+                .map(|q| fr_to_hex(&to_field(*q)))
+                .collect(),
             outputs: vec![OutputTensor {
                 shape: vec![quantized.len()],
                 scale: 4,
@@ -222,6 +244,11 @@ mod tests {
             edited_quantized.check_outputs_match_instances().is_err(),
             "not the proven instance"
         );
+        assert_eq!(good.binding().unwrap(), to_field(77));
+        // Outputs must end just before the binding word: shifted by one, they read the wrong words.
+        let mut shifted = good.clone();
+        shifted.instances.rotate_right(1);
+        assert!(shifted.check_outputs_match_instances().is_err());
         let mut bad_shape = good.clone();
         bad_shape.outputs[0].shape = vec![2];
         assert!(bad_shape.check_outputs_match_instances().is_err());

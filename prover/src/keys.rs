@@ -32,14 +32,20 @@ pub struct KeyHeader {
     pub srs_kind: SrsKind,
 }
 
-/// The hash that names a circuit: SHA-256 over the quantized graph, parameters, visibility and k.
+/// The version of the circuit layout, part of every circuit hash: v2 appends the binding word to the
+/// instances (see `zkinfer_circuits::circuit`), so no key of a v1 circuit is ever taken for a v2 one.
+pub const CIRCUIT_FORMAT: &str = "zkinfer-circuit-2";
+
+/// The hash that names a circuit: SHA-256 over the layout version, the quantized graph, parameters,
+/// visibility and k.
 pub fn circuit_hash(
     graph: &QuantizedGraph,
     params: &CircuitParams,
     public_input: bool,
     k: u32,
 ) -> String {
-    let bytes = serde_json::to_vec(&(graph, params, public_input, k)).expect("graphs serialize");
+    let bytes = serde_json::to_vec(&(CIRCUIT_FORMAT, graph, params, public_input, k))
+        .expect("graphs serialize");
     sha256_hex(&bytes)
 }
 

@@ -55,11 +55,22 @@ fn same_verifying_key_and_proofs_verify_with_plain_kzg() {
     let pk =
         zkinfer_circuits::halo2_proofs::plonk::keygen_pk(&fast, vk_fast, &circuit).expect("pk");
     let trace = graph.eval(std::slice::from_ref(&input)).expect("eval");
-    let instances = circuit.instances(&trace);
+    let binding = Fr::from(0xb1d);
+    let instances = circuit.instances(&trace, binding);
     let proof = prove(&fast, &pk, circuit.with_inputs(vec![input]), &instances).expect("prove");
     verify(&plain, &vk_plain, &instances, &proof).expect("a fast-committed proof verifies");
 
     let mut other = instances.clone();
     other[0] += Fr::from(1);
     assert!(verify(&plain, &vk_plain, &other, &proof).is_err());
+
+    // The binding word (last instance) is read by no gate, yet the same proof bytes do not verify with
+    // another one (the transcript absorbs it before the first challenge), nor with it left out.
+    assert_eq!(instances.last(), Some(&binding));
+    let rebound = circuit.instances(&trace, binding + Fr::from(1));
+    assert!(verify(&plain, &vk_plain, &rebound, &proof).is_err());
+    let unbound = circuit.instances(&trace, Fr::from(0));
+    assert!(verify(&plain, &vk_plain, &unbound, &proof).is_err());
+    let stripped = &instances[..instances.len() - 1];
+    assert!(verify(&plain, &vk_plain, stripped, &proof).is_err());
 }

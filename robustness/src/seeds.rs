@@ -89,11 +89,12 @@ fn tiny_pk() -> Option<Vec<u8>> {
 }
 
 fn job_answer() -> Vec<u8> {
-    let mut words = vec![0u8; 9 * 32];
+    let mut words = vec![0u8; 10 * 32];
     words[31] = 1; // requester
     words[3 * 32 + 31] = 7; // reward
     words[4 * 32 + 30] = 1; // deadline
     words[5 * 32 + 31] = 4; // inputs
+    words[6 * 32 + 31] = 9; // instances
     words
 }
 

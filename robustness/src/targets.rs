@@ -12,7 +12,7 @@ use zkinfer_prover::ptau::{check_params, Ptau};
 use zkinfer_prover::{container, srs, ProofArtifact};
 use zkinfer_verifier_contract::market::{revert_reason, Job};
 use zkinfer_verifier_contract::reusable::{
-    is_vk_contract_of, vk_contract_creation, VerifierData, VkFile,
+    vk_contract_creation, vk_contract_verifier, VerifierData, VkFile,
 };
 use zkinfer_verifier_contract::Address;
 
@@ -179,7 +179,7 @@ pub fn vk_json(data: &[u8]) -> Outcome {
     let runtime = creation
         .get(12..)
         .ok_or("creation code shorter than its prefix")?;
-    if !is_vk_contract_of(runtime, &vk) {
+    if vk_contract_verifier(runtime, &vk) != Some(Address::ZERO) {
         return Err("a built key contract is not recognized as itself".into());
     }
     Ok(())
@@ -189,7 +189,7 @@ pub fn vk_json(data: &[u8]) -> Outcome {
 pub fn chain_data(data: &[u8]) -> Outcome {
     let job = Job::decode(data);
     let reason = revert_reason(data);
-    let recognized = is_vk_contract_of(data, tiny_evm_vk());
+    let recognized = vk_contract_verifier(data, tiny_evm_vk()).is_some();
     match (job, reason, recognized) {
         (None, None, false) => Err("neither a job, a revert reason nor a key contract".into()),
         _ => Ok(()),

@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.19;
 
-/// @title InferenceMarket: pay for an inference only when it comes with a proof.
-/// @notice A requester posts a job naming the model (the address of its zkinfer verifier), a commitment to
-/// the input (keccak256 of the input's public instance words, the first `numInputs` instances of a proof
-/// made with `--public-input`), a reward escrowed in ETH and a deadline. The first worker to submit a proof
-/// that the model's verifier accepts for that input is paid and the output is recorded; after the deadline
-/// an unproven job's reward goes back to the requester.
-/// @dev The verifier is called with a capped gas stipend (a bad proof cannot burn the caller's gas), state
-/// changes precede the payout (checks-effects-interactions) and a lock guards re-entry.
+/// @title InferenceMarket: pay for an inference only when it comes with a proof made for the payee.
+/// @notice A requester posts a job naming the model (the address of its zkinfer verifying-key contract),
+/// a commitment to the input (keccak256 of the input's instance words: the first `numInputs` instances
+/// of a proof made with `--public-input`, or the one Poseidon commitment of `--hashed-input`), a reward
+/// escrowed in ETH and a deadline. The first worker to submit a proof that the model's verifier accepts
+/// for that input, made for that worker and that job, is paid and the output is recorded; after the
+/// deadline an unproven job's reward goes back to the requester.
+///
+/// Instances of a zkinfer proof: `[inputs (numInputs words)] [outputs] [binding word]`. The binding word
+/// (the last instance) must be `payeeTag(id, msg.sender)`: the transcript absorbs it before the first
+/// challenge, so a proof pays only the account and the job it was made for (a copied transaction pays
+/// its copier nothing), and `instances.length` must be the key's own instance count, so the recorded
+/// outputs have exactly one reading.
+/// @dev `post` accepts only a verifying-key contract whose forwarder calls a contract with
+/// ZkinferVerifier's code (pinned by code hash, `VERIFIER_CODEHASH`) and whose data is format v2. The
+/// verifier is called with a capped gas stipend and must return the 32-byte word 1; state changes precede
+/// the payout (checks-effects-interactions) and a lock guards re-entry.
 contract InferenceMarket {
     struct Job {
         address requester;
@@ -17,6 +26,7 @@ contract InferenceMarket {
         uint256 reward;
         uint64 deadline;
         uint32 numInputs;
+        uint32 numInstances;
         bool closed;
         address worker;
         bytes32 outputHash;
@@ -24,6 +34,17 @@ contract InferenceMarket {
 
     /// Gas the verifier may use for one proof.
     uint256 public constant VERIFY_GAS = 3_000_000;
+    /// keccak256 of ZkinferVerifier's runtime code as zkinfer ships it compiled
+    /// (verifier-contract/compiled/ZkinferVerifier.json; a test checks this constant).
+    bytes32 public constant VERIFIER_CODEHASH = 0xd0f2020b51278445960678d42801a3cd1f512f1f148aa79dea973a0217561b2c;
+    /// keccak256 of a verifying-key contract's 128-byte forwarder with its two copies of the verifier's
+    /// address and its numerator jump target zeroed (`forwarder_template_hash` in
+    /// verifier-contract/src/reusable/bytecode.rs; a test checks this constant).
+    bytes32 public constant FORWARDER_HASH = 0x3a551cbbd817963a4281531d8597efba3aeadc114135365315aa316486b7df98;
+    /// "zkinfer-vk2", the first word of a v2 key's data (at code offset 128).
+    uint256 internal constant KEY_MAGIC = 0x7a6b696e6665722d766b32;
+    /// The BN254 scalar field order: instances are field elements.
+    uint256 internal constant R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
 
     mapping(uint256 => Job) public jobs;
     uint256 public nextJob;
@@ -34,6 +55,7 @@ contract InferenceMarket {
         address indexed verifier,
         bytes32 inputCommitment,
         uint32 numInputs,
+        uint32 numInstances,
         uint256 reward,
         uint64 deadline
     );
@@ -47,31 +69,71 @@ contract InferenceMarket {
         locked = false;
     }
 
+    /// The binding word a proof for job `id` paying `payee` must carry as its last instance:
+    /// keccak256(abi.encode(chain id, this market, id, payee)) mod r.
+    function payeeTag(uint256 id, address payee) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), id, payee))) % R;
+    }
+
+    /// The instance count of `key` if it is a zkinfer v2 verifying-key contract forwarding to a contract
+    /// with ZkinferVerifier's code; reverts otherwise.
+    function keyInstances(address key) public view returns (uint256 n) {
+        // The forwarder (128 bytes), then the data header (39 words): magic, k, 1/n, instance count, ...
+        require(key.code.length >= 128 + 39 * 32, "not a zkinfer key contract");
+        bytes32 forwarder;
+        address v1;
+        address v2;
+        uint256 magic;
+        assembly {
+            let p := mload(0x40)
+            extcodecopy(key, p, 0, 256)
+            v1 := shr(96, mload(add(p, 2)))
+            v2 := shr(96, mload(add(p, 48)))
+            let noAddress := not(shl(96, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(p, 2), and(mload(add(p, 2)), noAddress))
+            mstore(add(p, 48), and(mload(add(p, 48)), noAddress))
+            mstore(add(p, 24), and(mload(add(p, 24)), not(shl(240, 0xffff))))
+            forwarder := keccak256(p, 128)
+            magic := mload(add(p, 128))
+            n := mload(add(p, 224))
+        }
+        require(forwarder == FORWARDER_HASH && v1 == v2, "not a zkinfer key contract");
+        require(v1.codehash == VERIFIER_CODEHASH, "key does not call ZkinferVerifier");
+        require(magic == KEY_MAGIC, "key format is not zkinfer-vk2");
+        require(n < 2 ** 32, "key has too many instances");
+    }
+
     function post(address verifier, bytes32 inputCommitment, uint32 numInputs, uint64 deadline)
         external
         payable
         returns (uint256 id)
     {
         require(msg.value > 0, "no reward");
-        require(verifier.code.length > 0, "verifier is not a contract");
+        uint256 n = keyInstances(verifier);
+        require(uint256(numInputs) + 2 <= n, "no outputs");
         require(deadline > block.timestamp, "deadline passed");
         id = nextJob++;
-        jobs[id] = Job(msg.sender, verifier, inputCommitment, msg.value, deadline, numInputs, false, address(0), 0);
-        emit JobPosted(id, verifier, inputCommitment, numInputs, msg.value, deadline);
+        jobs[id] = Job(
+            msg.sender, verifier, inputCommitment, msg.value, deadline, numInputs, uint32(n), false, address(0), 0
+        );
+        emit JobPosted(id, verifier, inputCommitment, numInputs, uint32(n), msg.value, deadline);
     }
 
     /// Submit the proof of job `id`: `instances` are the proof's public instances (the input's first, then
-    /// the outputs), `proof` its bytes, as `zkinfer prove` writes them in proof.json.
+    /// the outputs, then the binding word `payeeTag(id, msg.sender)`), `proof` its bytes, as `zkinfer prove
+    /// --bind` writes them in proof.json.
     function submit(uint256 id, uint256[] calldata instances, bytes calldata proof) external nonReentrant {
         Job storage job = jobs[id];
         require(job.requester != address(0), "no such job");
         require(!job.closed, "job closed");
         require(block.timestamp <= job.deadline, "deadline passed");
-        require(instances.length > job.numInputs, "no outputs");
+        uint256 n = job.numInstances;
+        require(instances.length == n, "wrong instance count");
+        require(instances[n - 1] == payeeTag(id, msg.sender), "proof not made for this sender and job");
         require(keccak256(abi.encodePacked(instances[:job.numInputs])) == job.inputCommitment, "wrong input");
-        (bool ok,) = job.verifier.staticcall{gas: VERIFY_GAS}(abi.encodePacked(instances, proof));
-        require(ok, "proof rejected");
-        uint256[] memory outputs = instances[job.numInputs:];
+        (bool ok, bytes memory answer) = job.verifier.staticcall{gas: VERIFY_GAS}(abi.encodePacked(instances, proof));
+        require(ok && answer.length == 32 && abi.decode(answer, (uint256)) == 1, "proof rejected");
+        uint256[] memory outputs = instances[job.numInputs:n - 1];
         job.closed = true;
         job.worker = msg.sender;
         job.outputHash = keccak256(abi.encodePacked(outputs));

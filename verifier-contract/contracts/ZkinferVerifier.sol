@@ -179,7 +179,7 @@ contract ZkinferVerifier {
                 if lt(size, add(DATA_OFFSET, shl(5, HEADER_WORDS))) { fail() }
                 let dataLen := sub(size, DATA_OFFSET)
                 extcodecopy(vk, 0x480, DATA_OFFSET, dataLen)
-                if iszero(eq(hw(H_MAGIC), 0x7a6b696e6665722d766b31)) { fail() } // "zkinfer-vk1"
+                if iszero(eq(hw(H_MAGIC), 0x7a6b696e6665722d766b32)) { fail() } // "zkinfer-vk2"
                 let ps := add(32, shl(5, hw(H_NUM_INSTANCES)))
                 mstore(0x340, ps)
                 if iszero(eq(calldatasize(), add(ps, hw(H_PROOF_BYTES)))) { fail() }

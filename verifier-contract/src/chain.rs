@@ -216,6 +216,56 @@ impl Chain {
         self.send(tx)
     }
 
+    /// Send a transaction with an explicit gas limit and EIP-1559 fees (wei per gas) and return its
+    /// hash without waiting for it to be mined (see [`Self::receipt`]).
+    pub fn send_with_fees(
+        &self,
+        to: Address,
+        data: Vec<u8>,
+        gas_limit: u64,
+        max_fee: u128,
+        priority_fee: u128,
+    ) -> Result<B256> {
+        self.signer()?;
+        let tx = self
+            .request(to, data, U256::ZERO)
+            .with_gas_limit(gas_limit)
+            .with_max_fee_per_gas(max_fee)
+            .with_max_priority_fee_per_gas(priority_fee);
+        self.runtime.block_on(async {
+            let pending = self
+                .provider
+                .send_transaction(tx)
+                .await
+                .map_err(|e| chain_err("eth_sendTransaction", e))?;
+            Ok(*pending.tx_hash())
+        })
+    }
+
+    /// The receipt of a transaction, once mined.
+    pub fn receipt(&self, hash: B256) -> Result<Option<Receipt>> {
+        let receipt = self
+            .runtime
+            .block_on(self.provider.get_transaction_receipt(hash))
+            .map_err(|e| chain_err("eth_getTransactionReceipt", e))?;
+        Ok(receipt.map(|r| Receipt {
+            success: r.status(),
+            gas_used: r.gas_used,
+            hash: r.transaction_hash,
+            contract: r.contract_address,
+        }))
+    }
+
+    /// Any JSON-RPC method, e.g. a dev node's `evm_mine` or `txpool_content`.
+    pub fn raw(&self, method: &str, params: serde_json::Value) -> Result<serde_json::Value> {
+        self.runtime
+            .block_on(
+                self.provider
+                    .raw_request::<_, serde_json::Value>(method.to_string().into(), params),
+            )
+            .map_err(|e| chain_err(method, e))
+    }
+
     fn send(&self, tx: TransactionRequest) -> Result<Receipt> {
         self.runtime.block_on(async {
             let pending = self

@@ -10,6 +10,9 @@ pub enum ContractError {
     Solc(String),
     #[error("{0}")]
     Unsupported(String),
+    /// An address that does not hold the code zkinfer pins for it (see `trust`).
+    #[error("{0}")]
+    NotTrusted(String),
     #[error("chain: {0}")]
     Chain(String),
     #[error("evm: {0}")]

@@ -82,6 +82,23 @@ impl InProcessEvm {
         self.account(address).balance
     }
 
+    /// The runtime code deployed at `address` (empty if none).
+    pub fn code(&self, address: Address) -> Vec<u8> {
+        let db = self.evm.ctx.db_ref();
+        let info = self.account(address);
+        let code = match info.code {
+            Some(code) => Some(code),
+            None => db.code_by_hash_ref(info.code_hash).ok(),
+        };
+        code.map(|c| c.original_bytes().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// The chain id transactions run under.
+    pub fn chain_id(&self) -> u64 {
+        self.evm.ctx.cfg.chain_id
+    }
+
     /// Set the block timestamp of the next transactions.
     pub fn set_timestamp(&mut self, seconds: u64) {
         self.evm

@@ -7,7 +7,8 @@
 //! no network), encoding calldata, executing contracts in an in-process revm ([`evm`], with a gas profile
 //! per precompile: [`gas_profile`]) or on a real node over JSON-RPC ([`chain`], alloy); and the
 //! verify-before-pay job contract `InferenceMarket` ([`market`]: its source under `contracts/`, ABI
-//! encoding of its calls, the input commitment).
+//! encoding of its calls, the input commitment and the payee tag); the contracts shipped compiled
+//! ([`shipped`]) and the checks that pin every address a caller trusts to that code ([`trust`]).
 
 pub mod chain;
 pub mod error;
@@ -15,8 +16,10 @@ pub mod evm;
 pub mod gas_profile;
 pub mod market;
 pub mod reusable;
+pub mod shipped;
 pub mod solc;
 pub mod solidity;
+pub mod trust;
 
 pub use error::ContractError;
 pub use evm::{EvmOutcome, InProcessEvm};

@@ -3,8 +3,9 @@
 //!
 //! A job commits to its input as `keccak256` of the input's public instance words (the first instances of
 //! a proof made with `--public-input`, each a 32-byte big-endian field element, as in the verifier's
-//! calldata). The reward is paid by `submit` only if the job's verifier accepts the proof and the proof's
-//! input matches the commitment.
+//! calldata). The reward is paid by `submit` only if the job's verifier accepts the proof, the proof's
+//! input matches the commitment, the proof has exactly the key's instance count, and its binding word (the
+//! last instance) is [`payee_tag`] of the job and the submitting account.
 
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::PrimeField;
@@ -18,6 +19,19 @@ pub fn word(f: &Fr) -> [u8; 32] {
     let mut w = f.to_repr();
     w.reverse();
     w
+}
+
+/// The binding word a proof for job `id` of `market` on chain `chain_id` must carry to pay `payee`:
+/// `keccak256(abi.encode(chain_id, market, id, payee)) mod r` (`InferenceMarket.payeeTag`).
+pub fn payee_tag(chain_id: u64, market: Address, id: u64, payee: Address) -> Fr {
+    let mut packed = Vec::with_capacity(4 * 32);
+    packed.extend(uint(chain_id));
+    packed.extend(address(market));
+    packed.extend(uint(id));
+    packed.extend(address(payee));
+    let r = U256::from_str_radix(Fr::MODULUS.trim_start_matches("0x"), 16).expect("modulus is hex");
+    let reduced = U256::from_be_bytes(keccak256(packed).0) % r;
+    Option::from(Fr::from_repr(reduced.to_le_bytes())).expect("reduced below r")
 }
 
 /// The commitment to an input: `keccak256` of its instance words, packed.
@@ -90,6 +104,22 @@ pub fn encode_refund(id: u64) -> Vec<u8> {
     out
 }
 
+/// `payeeTag(id, payee)`: the contract's own computation of [`payee_tag`].
+pub fn encode_payee_tag(id: u64, payee: Address) -> Vec<u8> {
+    let mut out = selector("payeeTag(uint256,address)").to_vec();
+    out.extend(uint(id));
+    out.extend(address(payee));
+    out
+}
+
+/// `keyInstances(key)`: the instance count of a verifying-key contract the market accepts (reverts with
+/// the reason if it does not accept it).
+pub fn encode_key_instances(key: Address) -> Vec<u8> {
+    let mut out = selector("keyInstances(address)").to_vec();
+    out.extend(address(key));
+    out
+}
+
 /// `jobs(id)`: the public getter of one job.
 pub fn encode_job(id: u64) -> Vec<u8> {
     let mut out = selector("jobs(uint256)").to_vec();
@@ -106,15 +136,17 @@ pub struct Job {
     pub reward: U256,
     pub deadline: u64,
     pub num_inputs: u32,
+    /// The instance count of the job's key (inputs, outputs, binding word), read by `post`.
+    pub num_instances: u32,
     pub closed: bool,
     pub worker: Address,
     pub output_hash: [u8; 32],
 }
 
 impl Job {
-    /// Decode the getter's output (nine words); `None` if it is not one.
+    /// Decode the getter's output (ten words); `None` if it is not one.
     pub fn decode(output: &[u8]) -> Option<Job> {
-        if output.len() != 9 * 32 {
+        if output.len() != 10 * 32 {
             return None;
         }
         let w = |i: usize| &output[32 * i..32 * (i + 1)];
@@ -127,9 +159,10 @@ impl Job {
             reward: U256::from_be_slice(w(3)),
             deadline: small(4)?,
             num_inputs: u32::try_from(small(5)?).ok()?,
-            closed: small(6)? != 0,
-            worker: addr(7),
-            output_hash: w(8).try_into().ok()?,
+            num_instances: u32::try_from(small(6)?).ok()?,
+            closed: small(7)? != 0,
+            worker: addr(8),
+            output_hash: w(9).try_into().ok()?,
         })
     }
 }
@@ -184,7 +217,7 @@ mod tests {
     }
 
     #[test]
-    fn jobs_decode_from_nine_words() {
+    fn jobs_decode_from_ten_words() {
         let mut out = Vec::new();
         out.extend(address(Address::repeat_byte(1)));
         out.extend(address(Address::repeat_byte(2)));
@@ -192,12 +225,14 @@ mod tests {
         out.extend(uint(1_000));
         out.extend(uint(99));
         out.extend(uint(8));
+        out.extend(uint(12));
         out.extend(uint(1));
         out.extend(address(Address::repeat_byte(3)));
         out.extend([9u8; 32]);
         let job = Job::decode(&out).unwrap();
         assert_eq!(job.verifier, Address::repeat_byte(2));
         assert_eq!((job.deadline, job.num_inputs, job.closed), (99, 8, true));
+        assert_eq!(job.num_instances, 12);
         assert_eq!(job.reward, U256::from(1_000));
         assert_eq!(job.worker, Address::repeat_byte(3));
         assert!(Job::decode(&out[1..]).is_none());

@@ -109,6 +109,38 @@ mod tests {
     }
 
     #[test]
+    fn every_padding_element_shares_one_zero_cell() {
+        // 200 padding elements: the layout used to allocate a zero cell per element (an eagerly
+        // evaluated `get_or_insert` argument) while the cost estimate counts one, so k could be too small.
+        let graph = single_op_graph(
+            crate::OpKind::Pad(Pad {
+                pads: vec![(100, 100)],
+            }),
+            &[vec![3]],
+            8,
+            12,
+        );
+        let params = crate::CircuitParams {
+            scale: 8,
+            range_bits: 12,
+            ..crate::CircuitParams::default()
+        };
+        let estimated = crate::Cost::of(&graph, &params).unwrap().mac_rows;
+        let x = QTensor::new(vec![3], vec![5, -6, 7], 8).unwrap();
+        let (failures, circuit, _) = crate::testing::mock_run(graph, vec![x], params, false, None);
+        assert!(failures.is_empty(), "{failures:?}");
+        let used = circuit.rows_used.lock().unwrap().unwrap().mac;
+        assert!(
+            used <= estimated,
+            "MAC rows used {used} > estimated {estimated}"
+        );
+        assert!(
+            used <= crate::circuit::MAC_FIRST_ROW + 1,
+            "one zero cell: {used} rows"
+        );
+    }
+
+    #[test]
     fn a_nonzero_padding_cell_is_rejected_by_the_mac_gate() {
         use crate::chips::requant::Tamper;
         use crate::circuit::TamperAt;

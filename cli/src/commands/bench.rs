@@ -11,7 +11,7 @@ use zkinfer_circuits::QTensor;
 use zkinfer_models::read_input_file;
 use zkinfer_prover::keys::generate_pk;
 use zkinfer_prover::proof::{prove, verify};
-use zkinfer_verifier_contract::reusable::deploy::{compile_verifier, deploy};
+use zkinfer_verifier_contract::reusable::deploy::{deploy, verifier_code};
 use zkinfer_verifier_contract::reusable::verifier_data;
 use zkinfer_verifier_contract::{encode_calldata, InProcessEvm};
 
@@ -76,7 +76,9 @@ pub fn run(args: Args) -> Result<()> {
     let (witness_s, trace) = timed(runs, || Ok(prep.graph.eval(&inputs)?))?;
     let srs = prep.srs()?;
     let (keygen_s, pk) = timed(runs, || Ok(generate_pk(&srs, &prep.circuit)?))?;
-    let instances = prep.circuit.instances(&trace);
+    let instances = prep
+        .circuit
+        .instances(&trace, zkinfer_circuits::Fr::from(0));
     let circuit = prep.circuit.with_inputs(inputs);
     let (prove_s, proof) = timed(runs, || {
         Ok(prove(&srs.params, &pk, circuit.clone(), &instances)?)
@@ -90,7 +92,7 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         let data = verifier_data(&srs.params, pk.get_vk(), instances.len())?;
         let mut evm = InProcessEvm::new();
-        let deployed = deploy(&mut evm, &compile_verifier()?, &data)?;
+        let deployed = deploy(&mut evm, &verifier_code()?, &data)?;
         let outcome = evm.call(deployed.vk, encode_calldata(&instances, &proof))?;
         if !outcome.success {
             bail!("the EVM verifier rejected the benchmark's proof");

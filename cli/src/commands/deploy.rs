@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use zkinfer_prover::keys::read_vk;
 use zkinfer_verifier_contract::chain::Chain;
 use zkinfer_verifier_contract::reusable::{
-    deploy::compile_verifier, verifier_data, vk_contract_creation, vk_contract_runtime,
+    deploy::verifier_code, verifier_data, vk_contract_creation, vk_contract_runtime,
 };
+use zkinfer_verifier_contract::trust::check_verifier;
 use zkinfer_verifier_contract::{Address, EIP170_LIMIT};
 
 #[derive(clap::Args)]
@@ -49,17 +50,13 @@ pub fn run(args: Args) -> Result<()> {
     );
     let verifier = match args.verifier {
         Some(address) => {
-            if chain.code_size(address)? == 0 {
-                bail!(
-                    "--verifier {address}: no contract at that address on {}",
-                    args.rpc
-                );
-            }
+            check_verifier(address, &chain.code(address)?)
+                .with_context(|| format!("--verifier on {}", args.rpc))?;
             println!("verifier {address} (existing)");
             address
         }
         None => {
-            let compiled = compile_verifier()?;
+            let compiled = verifier_code()?;
             let receipt = chain.deploy(compiled.creation)?;
             let address = receipt
                 .contract

@@ -1,16 +1,21 @@
 //! `zkinfer market deploy|post|refund`: the requester's side of `InferenceMarket` on a node.
-//! `post` commits to an input (as `zkinfer commit` does), escrows the reward, and publishes the input
+//! `deploy` deploys the market as zkinfer ships it compiled. `post` checks the market is that code and
+//! `--verifier` is the model's verifying-key contract forwarding to zkinfer's `ZkinferVerifier` (pinned
+//! by code), commits to an input (as `zkinfer commit` does), escrows the reward, and publishes the input
 //! file where workers look for it (`DIR/0x<commitment>.json`).
 
 use crate::pipeline::{committed_words, load_model, prepare, Calibration, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer_models::read_input_file;
+use zkinfer_prover::keys::read_vk;
 use zkinfer_verifier_contract::chain::Chain;
 use zkinfer_verifier_contract::market::{
-    encode_post, encode_refund, encode_view, input_commitment, revert_reason, MARKET_SOL,
+    encode_post, encode_refund, encode_view, input_commitment, revert_reason,
 };
-use zkinfer_verifier_contract::{compile, Address, U256};
+use zkinfer_verifier_contract::reusable::verifier_data;
+use zkinfer_verifier_contract::trust::{check_key_contract, check_market};
+use zkinfer_verifier_contract::{shipped, Address, U256};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -82,7 +87,7 @@ pub fn run(args: Args) -> Result<()> {
     let chain = Chain::connect(rpc, Some(key)).with_context(|| rpc.to_string())?;
     match args.action {
         Action::Deploy => {
-            let code = compile("InferenceMarket.sol", MARKET_SOL, "InferenceMarket", true)?;
+            let code = shipped::market()?;
             let r = chain.deploy(code.creation)?;
             let at = r.contract.context("no contract address in the receipt")?;
             println!("market {at} (deploy gas {}, tx {})", r.gas_used, r.hash);
@@ -113,6 +118,21 @@ fn post(chain: &Chain, p: Post) -> Result<()> {
     )?;
     let words = committed_words(&prep, &input, overrides.hashed_input)?;
     let commitment = input_commitment(&words);
+    check_market(p.market, &chain.code(p.market)?).context("--market")?;
+    // The job names a model by address: it must be this model's key, calling the genuine verifier.
+    let srs = prep.srs()?;
+    let vk = read_vk(&prep.ensure_keys(&srs)?)?;
+    let data = verifier_data(&vk.params, &vk.vk, vk.header.num_instances)?;
+    check_key_contract(p.verifier, &chain.code(p.verifier)?, &data, |at| {
+        chain.code(at)
+    })
+    .with_context(|| {
+        format!(
+            "--verifier: {} (circuit {}; keys made with another SRS differ)",
+            p.model.display(),
+            &prep.circuit_hash[..16]
+        )
+    })?;
     let next = chain.call(p.market, encode_view("nextJob()"), U256::ZERO)?;
     if !next.success || next.output.len() != 32 {
         bail!("{}: not an InferenceMarket (nextJob() failed)", p.market);
@@ -120,6 +140,11 @@ fn post(chain: &Chain, p: Post) -> Result<()> {
     let id = U256::from_be_slice(&next.output);
     let deadline = chain.timestamp()? + p.seconds;
     let call = encode_post(p.verifier, commitment, words.len() as u32, deadline);
+    let estimate = chain.estimate_gas(p.market, call.clone(), U256::from(p.reward))?;
+    if let Err(revert) = estimate {
+        let why = revert_reason(&revert).unwrap_or_else(|| "no reason".into());
+        bail!("{}: the market refuses the job: {why}", p.market);
+    }
     let r = chain.transact(p.market, call, U256::from(p.reward), None)?;
     if !r.success {
         bail!("posting the job reverted (tx {})", r.hash);

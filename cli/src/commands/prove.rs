@@ -25,6 +25,11 @@ pub struct Args {
     /// Prove even if the predicted peak memory exceeds what the machine has available.
     #[arg(long)]
     pub force: bool,
+    /// The binding word (the last public instance): what this proof is for, as 0x-hex (32 bytes at
+    /// most, below the field order). An InferenceMarket job needs its payee tag here (`zkinfer worker`
+    /// sets it); a proof made for one word does not verify with another.
+    #[arg(long, value_parser = crate::pipeline::parse_word, default_value = "0x0")]
+    pub bind: zkinfer_circuits::Fr,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -49,7 +54,7 @@ pub fn run(args: Args) -> Result<()> {
     let float = prep.model.run_float(&input)?;
     let srs = t.phase("srs", || prep.srs())?;
     let (pk, generated) = t.phase("keygen", || prep.proving_key(&srs))?;
-    let instances = prep.circuit.instances(&trace);
+    let instances = prep.circuit.instances(&trace, args.bind);
     let circuit = prep.circuit.with_inputs(inputs);
     let proof = t.phase("prove", || prove(&srs.params, &pk, circuit, &instances))?;
     let vk = read_vk(&prep.store().vk_path())?;

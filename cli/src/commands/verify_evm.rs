@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<()> {
             None => {
                 let key = verifier_key_for(&artifact, args.vk.as_deref())?;
                 let data = verifier_data(&key.params, &key.vk, key.header.num_instances)?;
-                (data, deploy::compile_verifier()?)
+                (data, deploy::verifier_code()?)
             }
         };
         let d = deploy::deploy(&mut evm, &verifier, &data)?;

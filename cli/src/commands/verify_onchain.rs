@@ -39,7 +39,8 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     let call = chain.call(args.verifier, calldata.clone(), U256::ZERO)?;
-    let accepted = call.success && call.output.len() == 32 && call.output[31] == 1;
+    // ZkinferVerifier returns the word 1; an address without code also "succeeds", with no output.
+    let accepted = call.success && call.output.as_slice() == U256::from(1).to_be_bytes::<32>();
     if !accepted {
         bail!(
             "{}: proof REJECTED by the on-chain verifier {} (eth_call reverted)",

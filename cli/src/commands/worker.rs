@@ -5,6 +5,11 @@
 //! Inputs travel off chain: a requester publishes the input file (EZKL format) as
 //! `DIR/0x<input commitment>.json`, the commitment being what the job posted (`zkinfer commit`); the
 //! worker checks that its proof's input instances hash to the job's commitment before submitting.
+//!
+//! Before serving anything it checks the market is zkinfer's `InferenceMarket` and `--verifier` is this
+//! model's verifying-key contract forwarding to zkinfer's `ZkinferVerifier` (all pinned by code). Each
+//! proof is bound to the job and to this worker's account (the market's payee tag is its last
+//! instance), so a copied submission pays the copier nothing.
 
 use super::prove;
 use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
@@ -16,9 +21,10 @@ use zkinfer_prover::keys::read_vk;
 use zkinfer_prover::ProofArtifact;
 use zkinfer_verifier_contract::chain::Chain;
 use zkinfer_verifier_contract::market::{
-    encode_job, encode_submit, encode_view, input_commitment, revert_reason, Job,
+    encode_job, encode_submit, encode_view, input_commitment, payee_tag, revert_reason, Job,
 };
-use zkinfer_verifier_contract::reusable::{is_vk_contract_of, verifier_data};
+use zkinfer_verifier_contract::reusable::verifier_data;
+use zkinfer_verifier_contract::trust::{check_key_contract, check_market};
 use zkinfer_verifier_contract::{Address, U256};
 
 #[derive(clap::Args)]
@@ -76,14 +82,18 @@ pub fn run(args: Args) -> Result<()> {
     let srs = prep.srs()?;
     let vk = read_vk(&prep.ensure_keys(&srs)?)?;
     let data = verifier_data(&vk.params, &vk.vk, vk.header.num_instances)?;
-    if !is_vk_contract_of(&chain.code(args.verifier)?, &data) {
-        bail!(
-            "--verifier {}: not the verifying-key contract of {} (circuit {}, with --public-input)",
-            args.verifier,
-            args.model.display(),
-            &prep.circuit_hash[..16]
-        );
-    }
+    check_market(args.market, &chain.code(args.market)?).context("--market")?;
+    let key_code = chain.code(args.verifier)?;
+    check_key_contract(args.verifier, &key_code, &data, |at| chain.code(at)).with_context(
+        || {
+            format!(
+                "--verifier: {} (circuit {}, with --public-input; keys made with another SRS differ)",
+                args.model.display(),
+                &prep.circuit_hash[..16]
+            )
+        },
+    )?;
+    let chain_id = chain.chain_id()?;
     std::fs::create_dir_all(&args.proofs).with_context(|| args.proofs.display().to_string())?;
     let me = chain.address().context("no signing account")?;
     println!(
@@ -132,7 +142,8 @@ pub fn run(args: Args) -> Result<()> {
                 continue;
             }
             done.insert(id);
-            serve(&chain, &args, &settings, id, &job, &input)?;
+            let tag = payee_tag(chain_id, args.market, id, me);
+            serve(&chain, &args, &settings, (id, tag), &job, &input)?;
         }
         if args.once {
             return Ok(());
@@ -141,12 +152,13 @@ pub fn run(args: Args) -> Result<()> {
     }
 }
 
-/// Prove one job and submit it. Failures specific to the job are logged, not fatal.
+/// Prove one job (bound to `tag`, the market's payee tag of the job and this worker) and submit it.
+/// Failures specific to the job are logged, not fatal.
 fn serve(
     chain: &Chain,
     args: &Args,
     settings: &SettingsArgs,
-    id: u64,
+    (id, tag): (u64, zkinfer_circuits::Fr),
     job: &Job,
     input: &Path,
 ) -> Result<()> {
@@ -162,6 +174,7 @@ fn serve(
         output: output.clone(),
         settings: settings.clone(),
         force: false,
+        bind: tag,
     });
     if let Err(e) = proved {
         println!("job {id}: cannot prove its input: {e:#}");
@@ -170,7 +183,15 @@ fn serve(
     let artifact = ProofArtifact::read(&output)?;
     let instances = artifact.instances()?;
     let n = job.num_inputs as usize;
-    if instances.len() <= n || input_commitment(&instances[..n]) != job.input_commitment {
+    if instances.len() != job.num_instances as usize || instances.last() != Some(&tag) {
+        println!(
+            "job {id}: the proof has {} instances, the job's key {} (or it is not bound to this job)",
+            instances.len(),
+            job.num_instances
+        );
+        return Ok(());
+    }
+    if input_commitment(&instances[..n]) != job.input_commitment {
         println!(
             "job {id}: {} does not match the job's input commitment",
             input.display()

@@ -144,13 +144,51 @@ pub fn vk_contract_creation(verifier: Address, data: &VerifierData) -> Result<Ve
     Ok(code)
 }
 
-/// Whether `runtime` (a deployed contract's code) is the verifying-key contract of `data`, for any
-/// shared verifier address.
-pub fn is_vk_contract_of(runtime: &[u8], data: &VerifierData) -> bool {
-    match vk_contract_runtime(Address::ZERO, data) {
-        Ok(expected) => {
-            runtime.len() == expected.len() && runtime[DATA_OFFSET..] == expected[DATA_OFFSET..]
+/// Where the verifying-key contract's forwarder holds the shared verifier's address (twice) and the
+/// numerator's jump target: the bytes `InferenceMarket` zeroes before hashing the forwarder.
+pub const FORWARDER_VERIFIER_AT: [usize; 2] = [2, 48];
+/// See [`FORWARDER_VERIFIER_AT`].
+pub const FORWARDER_JUMP_AT: usize = 24;
+
+/// keccak256 of the forwarder with both copies of the verifier's address and the numerator jump target
+/// zeroed: `InferenceMarket.FORWARDER_HASH`.
+pub fn forwarder_template_hash() -> [u8; 32] {
+    revm::primitives::keccak256(forwarder(Address::ZERO, 0)).0
+}
+
+/// The shared verifier a deployed contract's `runtime` forwards to, if `runtime` is exactly the
+/// verifying-key contract of `data` (forwarder, data and numerator code) for that verifier.
+pub fn vk_contract_verifier(runtime: &[u8], data: &VerifierData) -> Option<Address> {
+    let [at, _] = FORWARDER_VERIFIER_AT;
+    let verifier = Address::from_slice(runtime.get(at..at + 20)?);
+    let expected = vk_contract_runtime(verifier, data).ok()?;
+    (expected == runtime).then_some(verifier)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_forwarder_holds_the_verifier_and_the_jump_where_the_market_masks_them() {
+        let verifier = Address::repeat_byte(0xab);
+        let code = forwarder(verifier, 0x1234);
+        for at in FORWARDER_VERIFIER_AT {
+            assert_eq!(&code[at..at + 20], verifier.as_slice());
+            assert_eq!(code[at - 1], op::PUSH20);
         }
-        Err(_) => false,
+        assert_eq!(code[FORWARDER_JUMP_AT - 1], op::PUSH2);
+        assert_eq!(
+            &code[FORWARDER_JUMP_AT..FORWARDER_JUMP_AT + 2],
+            &[0x12, 0x34]
+        );
+        // Zeroing exactly those bytes gives the template the market hashes.
+        let mut masked = code.clone();
+        for at in FORWARDER_VERIFIER_AT {
+            masked[at..at + 20].fill(0);
+        }
+        masked[FORWARDER_JUMP_AT..FORWARDER_JUMP_AT + 2].fill(0);
+        assert_eq!(masked, forwarder(Address::ZERO, 0));
+        assert_ne!(code, masked);
     }
 }

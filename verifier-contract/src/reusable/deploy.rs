@@ -1,15 +1,16 @@
 //! Deploying the shared verifier and a model's verifying-key contract (in revm; the same creation
 //! code goes to a real node).
 
-use super::{vk_contract_creation, VerifierData, VERIFIER_CONTRACT, VERIFIER_SOL};
+use super::{vk_contract_creation, VerifierData};
 use crate::error::Result;
 use crate::evm::InProcessEvm;
-use crate::solc::{compile, Compiled};
+use crate::solc::Compiled;
 use revm::primitives::Address;
 
-/// Compile the shared verifier (optimizer on).
-pub fn compile_verifier() -> Result<Compiled> {
-    compile("ZkinferVerifier.sol", VERIFIER_SOL, VERIFIER_CONTRACT, true)
+/// The shared verifier's code as zkinfer ships it compiled ([`crate::shipped`]; a test checks it is a
+/// fresh compile of [`super::VERIFIER_SOL`], contract [`super::VERIFIER_CONTRACT`]).
+pub fn verifier_code() -> Result<Compiled> {
+    crate::shipped::verifier()
 }
 
 /// Addresses, deployment gas and runtime sizes of one deployment.

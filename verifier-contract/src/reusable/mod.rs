@@ -21,7 +21,7 @@ pub mod deploy;
 pub mod program;
 pub mod vk_file;
 
-pub use bytecode::{is_vk_contract_of, vk_contract_creation, vk_contract_runtime};
+pub use bytecode::{vk_contract_creation, vk_contract_runtime, vk_contract_verifier};
 pub use vk_file::VkFile;
 
 use crate::error::{ContractError, Result};
@@ -39,8 +39,8 @@ use std::collections::BTreeSet;
 pub const VERIFIER_SOL: &str = include_str!("../../contracts/ZkinferVerifier.sol");
 /// Name of the shared verifier contract in [`VERIFIER_SOL`].
 pub const VERIFIER_CONTRACT: &str = "ZkinferVerifier";
-/// First word of the VK data ("zkinfer-vk1").
-pub const MAGIC: &[u8] = b"zkinfer-vk1";
+/// First word of the VK data ("zkinfer-vk2": v2 keys belong to circuits whose last instance is the binding word).
+pub const MAGIC: &[u8] = b"zkinfer-vk2";
 /// Where the VK data starts in a verifying-key contract's runtime code.
 pub const DATA_OFFSET: usize = 128;
 /// Words of the VK data header (layout documented on [`Header`]).
