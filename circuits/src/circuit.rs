@@ -179,6 +179,8 @@ pub struct ModelCircuit {
     pub params: CircuitParams,
     pub public_input: bool,
     pub inputs: Option<Arc<Vec<QTensor>>>,
+    /// The salt of a hashed input's commitment (a private witness; zero when unsalted).
+    pub salt: Option<Fr>,
     #[doc(hidden)]
     pub tamper: Option<TamperAt>,
     #[doc(hidden)]
@@ -203,9 +205,18 @@ impl ModelCircuit {
             params,
             public_input,
             inputs: None,
+            salt: None,
             tamper: None,
             poseidon_tamper: None,
             rows_used: Arc::default(),
+        }
+    }
+
+    /// This circuit with the salt of its hashed input's commitment (see [`crate::poseidon`]).
+    pub fn with_salt(&self, salt: Fr) -> Self {
+        Self {
+            salt: Some(salt),
+            ..self.clone()
         }
     }
 
@@ -238,7 +249,8 @@ impl ModelCircuit {
                 .outputs(&self.graph)
                 .flat_map(|t| &t.data)
                 .map(|v| to_field(*v));
-            return std::iter::once(input_hash_params().commit(&values))
+            let salt = self.salt.unwrap_or(Fr::from(0));
+            return std::iter::once(input_hash_params().commit_salted(salt, &values))
                 .chain(outputs)
                 .collect();
         }
@@ -581,6 +593,7 @@ impl Circuit<Fr> for ModelCircuit {
     fn without_witnesses(&self) -> Self {
         Self {
             inputs: None,
+            salt: None,
             tamper: None,
             ..self.clone()
         }
@@ -664,7 +677,13 @@ impl Circuit<Fr> for ModelCircuit {
                 inputs.iter().map(|w| (w.cell, w.field())).collect();
             let (hash, _) = layouter.assign_region(
                 || "input commitment",
-                |mut region| poseidon.commit(&mut region, 0, &committed, self.poseidon_tamper),
+                |mut region| {
+                    let salt = match self.inputs {
+                        Some(_) => Value::known(self.salt.unwrap_or(Fr::from(0))),
+                        None => Value::unknown(),
+                    };
+                    poseidon.commit(&mut region, 0, salt, &committed, self.poseidon_tamper)
+                },
             )?;
             cells.push(hash);
         }

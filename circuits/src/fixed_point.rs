@@ -47,6 +47,22 @@ pub fn to_field(v: i64) -> Fr {
     }
 }
 
+/// A 32-byte word written as 0x-hex (1 to 64 digits, big-endian, as the EVM and `proof.json` write it)
+/// that is a canonical field element: a binding word, a salt. `None` otherwise.
+pub fn word_from_hex(s: &str) -> Option<Fr> {
+    let digits = s.strip_prefix("0x")?;
+    if digits.is_empty() || digits.len() > 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let padded = format!("{digits:0>64}");
+    let mut bytes = [0u8; 32];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&padded[2 * i..2 * i + 2], 16).ok()?;
+    }
+    bytes.reverse();
+    Option::from(Fr::from_repr(bytes))
+}
+
 /// The signed integer a field element encodes, if it lies in `(-2^63, 2^63)`.
 pub fn from_field(f: &Fr) -> Option<i64> {
     let small = |x: &Fr| -> Option<i64> {

@@ -5,9 +5,12 @@
 //! converted once; the permutation itself is ours, so the native hash and the chip share one
 //! definition and `light-poseidon`'s own hasher stays an independent reference in the tests.
 //!
-//! Commitment to a vector (the hashed-input visibility): `h_0 = 0`, then for each chunk of
+//! Commitment to a vector (the hashed-input visibility): `h_0 = salt`, then for each chunk of
 //! `width - 2` elements (the last one padded with zeros) `h_{i+1} = Poseidon(h_i, chunk)`, i.e. circom's
-//! `Poseidon(width - 1)` with domain tag 0. Any circom or light-poseidon user can recompute it.
+//! `Poseidon(width - 1)` with domain tag 0; the first step is `Poseidon(salt, x_0, x_1, x_2)`. Any circom
+//! or light-poseidon user can recompute it. Without a salt (`salt = 0`) a low-entropy input (a vote, an
+//! age, a label) is found by hashing every candidate; a uniformly random salt (a private witness the
+//! prover must know) hides it.
 
 use crate::Fr;
 use ark_ff::{BigInteger, PrimeField as _};
@@ -107,9 +110,14 @@ impl PoseidonParams {
         state[0]
     }
 
-    /// The chained commitment to `inputs` (module docs).
+    /// The unsalted chained commitment to `inputs` ([`Self::commit_salted`] with salt 0).
     pub fn commit(&self, inputs: &[Fr]) -> Fr {
-        inputs.chunks(self.rate()).fold(Fr::zero(), |h, chunk| {
+        self.commit_salted(Fr::zero(), inputs)
+    }
+
+    /// The chained commitment to `inputs` starting from `salt` (module docs).
+    pub fn commit_salted(&self, salt: Fr, inputs: &[Fr]) -> Fr {
+        inputs.chunks(self.rate()).fold(salt, |h, chunk| {
             let mut block = vec![h];
             block.extend_from_slice(chunk);
             block.resize(self.width - 1, Fr::zero());

@@ -88,3 +88,49 @@ fn wrong_commitments_and_corrupted_rounds_are_rejected() {
         );
     }
 }
+
+/// A low-entropy input (a vote in 0..=100): without a salt anyone finds it by hashing every candidate;
+/// with a random salt the same search finds nothing, while the proof still binds the (salt, input) pair.
+#[test]
+fn a_salt_hides_a_low_entropy_input_and_is_bound_by_the_proof() {
+    let vote = 37;
+    let (circuit, instances, k) = setup(vec![vote]);
+    let candidates = |commitment: Fr| {
+        (0..=100)
+            .filter(|v| input_hash_params().commit(&[to_field(*v)]) == commitment)
+            .collect::<Vec<i64>>()
+    };
+    assert_eq!(
+        candidates(instances[0]),
+        vec![vote],
+        "unsalted: found by search"
+    );
+
+    let salt = Fr::from(0x5eed_5a17_u64) * Fr::from(u64::MAX) * Fr::from(u64::MAX - 7);
+    let salted = circuit.with_salt(salt);
+    let trace_instances = {
+        let graph = circuit.graph.clone();
+        let trace = graph.eval(salted.inputs.as_ref().unwrap()).unwrap();
+        salted.instances(&trace, Fr::from(0u64))
+    };
+    let commitment = trace_instances[0];
+    assert_eq!(
+        commitment,
+        input_hash_params().commit_salted(salt, &[to_field(vote)])
+    );
+    assert!(
+        candidates(commitment).is_empty(),
+        "salted: the search finds nothing"
+    );
+    verify(&salted, trace_instances.clone(), k).unwrap();
+    // The proof binds the salt: another salt, or the unsalted commitment, is rejected.
+    verify(
+        &circuit.with_salt(salt + Fr::one()),
+        trace_instances.clone(),
+        k,
+    )
+    .unwrap_err();
+    let mut unsalted = trace_instances;
+    unsalted[0] = instances[0];
+    verify(&salted, unsalted, k).unwrap_err();
+}

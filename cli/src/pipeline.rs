@@ -309,11 +309,13 @@ pub fn mib(bytes: u64) -> String {
 /// The verifying key for a proof: `--vk` if given, else the cached one for the proof's circuit. Checks
 /// that the key is the one the proof names.
 /// The input instance words a market job commits to: the input quantized with the model's settings
-/// (as a `--public-input` proof exposes it), or its Poseidon commitment alone with `--hashed-input`.
+/// (as a `--public-input` proof exposes it), or its Poseidon commitment alone (from `salt`, zero when
+/// none) with `--hashed-input`.
 pub fn committed_words(
     prep: &Prepared,
     input: &[Vec<f64>],
     hashed: bool,
+    salt: Option<zkinfer_circuits::Fr>,
 ) -> Result<Vec<zkinfer_circuits::Fr>> {
     let mut words = Vec::new();
     for t in prep.quantize_inputs(input)? {
@@ -324,7 +326,8 @@ pub fn committed_words(
         );
     }
     if hashed {
-        words = vec![zkinfer_circuits::circuit::input_hash_params().commit(&words)];
+        let salt = salt.unwrap_or(zkinfer_circuits::Fr::from(0));
+        words = vec![zkinfer_circuits::circuit::input_hash_params().commit_salted(salt, &words)];
     }
     Ok(words)
 }
@@ -460,12 +463,9 @@ impl SettingsArgs {
 
 /// Parse a 32-byte word (`--bind`): 0x-hex, at most 64 digits, a canonical field element.
 pub fn parse_word(s: &str) -> std::result::Result<zkinfer_circuits::Fr, String> {
-    let digits = s.strip_prefix("0x").ok_or("expected 0x-hex, e.g. 0x2a")?;
-    if digits.is_empty() || digits.len() > 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err("expected 1 to 64 hex digits after 0x".into());
-    }
-    zkinfer_prover::artifact::fr_from_hex(&format!("{digits:0>64}"))
-        .ok_or_else(|| "not below the BN254 scalar field order".into())
+    zkinfer_circuits::fixed_point::word_from_hex(s).ok_or_else(|| {
+        "expected 0x-hex of 1 to 64 digits below the BN254 scalar field order, e.g. 0x2a".into()
+    })
 }
 
 /// Parse `--lanes IN,OUT`.

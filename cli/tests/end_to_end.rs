@@ -499,3 +499,83 @@ fn check_gas_profile(out: &str) {
     assert!(calls >= 10, "{out}");
     assert_eq!(*gas, 6_000 * calls, "{out}");
 }
+
+/// A salted `--hashed-input` commitment: `commit --new-salt` writes the input with a random salt, the
+/// proof's first instance is the salted commitment, the unsalted one differs and is rejected with the
+/// salted proof, and an unsalted commitment carries a warning.
+#[test]
+fn salted_hashed_input_is_proven_and_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (onnx, input) = (
+        zoo("tiny_linear", "network.onnx"),
+        zoo("tiny_linear", "input.json"),
+    );
+    let (onnx, input) = (onnx.to_str().unwrap(), input.to_str().unwrap());
+    let commitment_of = |out: &std::process::Output| {
+        common::stderr(out)
+            .split_whitespace()
+            .find(|w| w.starts_with("0x") && w.len() == 66)
+            .expect("a commitment")
+            .to_string()
+    };
+    let unsalted = zkinfer(d, &["commit", onnx, input, "--hashed-input"]);
+    assert!(common::stderr(&unsalted).contains("has no salt"));
+    let salted = zkinfer(
+        d,
+        &[
+            "commit",
+            onnx,
+            input,
+            "--hashed-input",
+            "--new-salt",
+            "salted.json",
+        ],
+    );
+    assert!(salted.status.success(), "{}", common::stderr(&salted));
+    let (plain_c, salted_c) = (commitment_of(&unsalted), commitment_of(&salted));
+    assert_ne!(plain_c, salted_c);
+    let salt = read_json(&d.join("salted.json"))["salt"].clone();
+    assert!(salt.as_str().is_some_and(|s| s.len() == 66), "{salt}");
+    // Salting twice is refused; so is a salt without --hashed-input.
+    fails_with(
+        zkinfer(
+            d,
+            &[
+                "commit",
+                onnx,
+                "salted.json",
+                "--hashed-input",
+                "--new-salt",
+                "again.json",
+            ],
+        ),
+        "already has a salt",
+    );
+    fails_with(
+        zkinfer(d, &["commit", onnx, input, "--new-salt", "x.json"]),
+        "--hashed-input",
+    );
+
+    ok(zkinfer(
+        d,
+        &["prove", onnx, "salted.json", "--hashed-input"],
+    ));
+    let proof = read_json(&d.join("proof.json"));
+    assert_eq!(proof["instances"][0].as_str().unwrap(), salted_c);
+    ok(zkinfer(d, &["verify", "proof.json"]));
+    ok(zkinfer(d, &["verify-evm", "proof.json"]));
+    let mut claimed = proof.clone();
+    claimed["instances"][0] = Value::String(plain_c);
+    write_json(&d.join("claimed.json"), &claimed);
+    fails_with(zkinfer(d, &["verify", "claimed.json"]), "proof rejected");
+    fails_with(zkinfer(d, &["verify-evm", "claimed.json"]), "REJECTED");
+    // A malformed salt is one clear error.
+    let mut bad = read_json(&d.join("salted.json"));
+    bad["salt"] = Value::String("0xzz".into());
+    write_json(&d.join("bad_salt.json"), &bad);
+    fails_with(
+        zkinfer(d, &["prove", onnx, "bad_salt.json", "--hashed-input"]),
+        "salt",
+    );
+}

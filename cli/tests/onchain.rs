@@ -726,3 +726,73 @@ fn look_alikes_are_refused(m: &Market) {
         "not zkinfer's InferenceMarket",
     );
 }
+
+/// A private input with a salt, handed to a worker as the README says: `commit --hashed-input
+/// --new-salt` writes the salted input, `market post --hashed-input` posts its commitment (and refuses
+/// to publish the file), the file goes straight into the worker's private `--inputs` folder, and
+/// `zkinfer worker --hashed-input` proves and is paid.
+#[test]
+fn salted_private_input_job_is_paid_on_anvil() {
+    let m = deploy_market();
+    let d = m.dir.path();
+    let (tiny, input) = (
+        zoo("tiny_linear", "network.onnx"),
+        zoo("tiny_linear", "input.json"),
+    );
+    let (tiny, input) = (tiny.to_str().unwrap(), input.to_str().unwrap());
+    let (url, verifier, market) = (
+        m.node.url.as_str(),
+        m.verifier.to_string(),
+        m.market.to_string(),
+    );
+    let chain = ["--rpc", url, "--private-key", REQUESTER_KEY];
+    let mut deploy = vec!["deploy", tiny, "--hashed-input", "--verifier", &verifier];
+    deploy.extend(chain);
+    let key = printed_address(&ok(zkinfer(d, &deploy)), "model").to_string();
+    let committed = ok(zkinfer(
+        d,
+        &[
+            "commit",
+            tiny,
+            input,
+            "--hashed-input",
+            "--new-salt",
+            "salted.json",
+        ],
+    ));
+    let commitment = committed.trim().to_string();
+    let mut post = vec!["market", "post", tiny, "salted.json", "--hashed-input"];
+    post.extend(chain);
+    post.extend(["--market", &market, "--verifier", &key, "--reward", "1000"]);
+    let mut publish = post.clone();
+    publish.extend(["--publish", "public"]);
+    fails_with(zkinfer(d, &publish), "input is private");
+    assert!(!d.join("public").exists(), "nothing published");
+    let posted = ok(zkinfer(d, &post));
+    assert!(posted.contains(&commitment), "{posted}");
+    // The private handoff: into the worker's own folder, under the commitment.
+    std::fs::create_dir_all(d.join("private")).unwrap();
+    std::fs::copy(
+        d.join("salted.json"),
+        d.join("private").join(format!("{commitment}.json")),
+    )
+    .unwrap();
+    let worker = [
+        "worker",
+        tiny,
+        "--hashed-input",
+        "--rpc",
+        url,
+        "--market",
+        &market,
+        "--verifier",
+        &key,
+        "--inputs",
+        "private",
+        "--private-key",
+        WORKER_KEY,
+        "--once",
+    ];
+    let log = ok(zkinfer(d, &worker));
+    assert!(log.contains("PAID 1000 wei"), "{log}");
+}

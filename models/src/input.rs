@@ -10,6 +10,8 @@ use std::path::Path;
 #[derive(Debug, Deserialize)]
 struct InputFile {
     input_data: Vec<Vec<f64>>,
+    #[serde(default)]
+    salt: Option<String>,
 }
 
 /// The lists of an input file, as read.
@@ -17,6 +19,9 @@ struct InputFile {
 pub struct InputData {
     pub path: String,
     pub lists: Vec<Vec<f64>>,
+    /// `"salt": "0x..."`: the salt of the input's Poseidon commitment (`--hashed-input`), a private
+    /// witness that travels with the input (never through a public folder).
+    pub salt: Option<zkinfer_circuits::Fr>,
 }
 
 /// Read and parse an EZKL-format input file.
@@ -48,9 +53,21 @@ pub fn parse_input(bytes: &[u8], label: &str) -> Result<InputData> {
             msg: format!("non-finite value {bad}"),
         });
     }
+    let salt = match &file.salt {
+        None => None,
+        Some(s) => Some(
+            zkinfer_circuits::fixed_point::word_from_hex(s).ok_or_else(|| ModelError::Input {
+                path: p.clone(),
+                msg: format!(
+                    "salt '{s}' is not 0x-hex of at most 64 digits below the BN254 field order"
+                ),
+            })?,
+        ),
+    };
     Ok(InputData {
         path: p,
         lists: file.input_data,
+        salt,
     })
 }
 

@@ -128,12 +128,14 @@ impl PoseidonConfig {
         n.div_ceil(params.rate()).max(1) * (params.rounds() + 1)
     }
 
-    /// Assign the chained commitment ([`PoseidonParams::commit`]) to `inputs` (cells and values) from
-    /// `offset`; returns the cell holding it and its value.
+    /// Assign the chained commitment ([`PoseidonParams::commit_salted`]) to `inputs` (cells and values)
+    /// from `offset`; returns the cell holding it and its value. The salt is the first permutation's
+    /// running hash, a private witness copied from nowhere: the commitment binds it like the inputs.
     pub fn commit(
         &self,
         region: &mut Region<'_, Fr>,
         offset: usize,
+        salt: Value<Fr>,
         inputs: &[(Cell, Value<Fr>)],
         tamper: Option<PoseidonTamper>,
     ) -> Result<(Cell, Value<Fr>), Error> {
@@ -150,7 +152,7 @@ impl PoseidonConfig {
         for (n, chunk) in chunks.iter().enumerate() {
             let first = n == 0;
             let row = offset + n * rows;
-            // Row 0: [0, h, chunk..., zero padding].
+            // Row 0: [0, h, chunk..., zero padding]; h is the salt, then the previous hash.
             let tag = region.assign_advice(
                 self.state[0],
                 row,
@@ -168,9 +170,11 @@ impl PoseidonConfig {
             }
             let zero_cell = zero.expect("set on the first permutation");
             let mut state: Vec<Value<Fr>> = vec![Value::known(Fr::zero()); t];
-            let h_value = hash.map_or(Value::known(Fr::zero()), |h| h.1);
+            let h_value = hash.map_or(salt, |h| h.1);
             let h = region.assign_advice(self.state[1], row, h_value);
-            region.constrain_equal(h.cell(), hash.map_or(zero_cell, |h| h.0));
+            if let Some((previous, _)) = hash {
+                region.constrain_equal(h.cell(), previous);
+            }
             state[1] = h_value;
             for (i, slot) in state.iter_mut().enumerate().skip(2) {
                 let (cell, value) = match chunk.get(i - 2) {
@@ -237,6 +241,7 @@ mod tests {
 
     #[derive(Clone)]
     struct Commit {
+        salt: Fr,
         inputs: Vec<Fr>,
         tamper: Option<PoseidonTamper>,
     }
@@ -285,7 +290,13 @@ mod tests {
                             (c.cell(), Value::known(*x))
                         })
                         .collect();
-                    config.poseidon.commit(&mut region, 0, &cells, self.tamper)
+                    config.poseidon.commit(
+                        &mut region,
+                        0,
+                        Value::known(self.salt),
+                        &cells,
+                        self.tamper,
+                    )
                 },
             )?;
             layouter.constrain_instance(out.0, config.instance, 0);
@@ -300,10 +311,23 @@ mod tests {
     }
 
     fn run(inputs: Vec<Fr>, tamper: Option<PoseidonTamper>, public: Fr) -> Result<(), String> {
+        run_salted(Fr::zero(), inputs, tamper, public)
+    }
+
+    fn run_salted(
+        salt: Fr,
+        inputs: Vec<Fr>,
+        tamper: Option<PoseidonTamper>,
+        public: Fr,
+    ) -> Result<(), String> {
         let params = PoseidonParams::circom(WIDTH).unwrap();
         let rows = PoseidonConfig::rows(&params, inputs.len());
         let k = (rows + 10).next_power_of_two().trailing_zeros();
-        let circuit = Commit { inputs, tamper };
+        let circuit = Commit {
+            salt,
+            inputs,
+            tamper,
+        };
         let prover =
             MockProver::run(k, &circuit, vec![vec![public]]).map_err(|e| format!("{e:?}"))?;
         prover.verify().map_err(|e| format!("{e:?}"))
@@ -359,5 +383,26 @@ mod tests {
             };
             assert!(err.contains(expected), "{tamper:?}: {err}");
         }
+    }
+
+    #[test]
+    fn a_salted_commitment_binds_the_salt() {
+        let params = PoseidonParams::circom(WIDTH).unwrap();
+        let x = inputs(7);
+        let salt = Fr::from(0x5a17) * Fr::from(u64::MAX);
+        let h = params.commit_salted(salt, &x);
+        run_salted(salt, x.clone(), None, h).unwrap();
+        // The salt is the first step's running hash: Poseidon(salt, x0, x1, x2).
+        assert_eq!(
+            params.commit_salted(salt, &x[..3]),
+            params.hash(&[salt, x[0], x[1], x[2]])
+        );
+        // The unsalted commitment, another salt, or the salt claimed as an input: all rejected.
+        assert!(run_salted(salt, x.clone(), None, params.commit(&x)).is_err());
+        assert!(run_salted(salt + Fr::one(), x.clone(), None, h).is_err());
+        assert!(run_salted(Fr::zero(), x.clone(), None, h).is_err());
+        let mut shifted = vec![salt];
+        shifted.extend_from_slice(&x);
+        assert_ne!(params.commit(&shifted), h);
     }
 }

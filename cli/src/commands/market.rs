@@ -108,7 +108,8 @@ pub fn run(args: Args) -> Result<()> {
 
 fn post(chain: &Chain, p: Post) -> Result<()> {
     let model = load_model(&p.model)?;
-    let input = read_input_file(&p.input)?.single(&model.graph.input_sizes())?;
+    let file = read_input_file(&p.input)?;
+    let input = file.single(&model.graph.input_sizes())?;
     let mut overrides = p.settings.overrides();
     overrides.public_input = !overrides.hashed_input;
     let prep = prepare(
@@ -116,7 +117,14 @@ fn post(chain: &Chain, p: Post) -> Result<()> {
         p.settings.calibration(Calibration::Input(&input)),
         overrides.clone(),
     )?;
-    let words = committed_words(&prep, &input, overrides.hashed_input)?;
+    if overrides.hashed_input && p.publish.is_some() {
+        bail!(
+            "--publish: a --hashed-input job's input is private: hand {} (with its salt) to the worker \
+             directly, into its --inputs folder, never through a public one",
+            p.input.display()
+        );
+    }
+    let words = committed_words(&prep, &input, overrides.hashed_input, file.salt)?;
     let commitment = input_commitment(&words);
     check_market(p.market, &chain.code(p.market)?).context("--market")?;
     // The job names a model by address: it must be this model's key, calling the genuine verifier.

@@ -35,7 +35,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let mut t = Timings::default();
     let model = t.phase("load model", || load_model(&args.model))?;
-    let input = read_input_file(&args.input)?.single(&model.graph.input_sizes())?;
+    let file = read_input_file(&args.input)?;
+    let input = file.single(&model.graph.input_sizes())?;
     let calibration = args.settings.calibration(Calibration::Input(&input));
     let prep = t.phase("settings", || {
         prepare(model, calibration, args.settings.overrides())
@@ -54,8 +55,12 @@ pub fn run(args: Args) -> Result<()> {
     let float = prep.model.run_float(&input)?;
     let srs = t.phase("srs", || prep.srs())?;
     let (pk, generated) = t.phase("keygen", || prep.proving_key(&srs))?;
-    let instances = prep.circuit.instances(&trace, args.bind);
-    let circuit = prep.circuit.with_inputs(inputs);
+    // A hashed input's commitment starts from the input file's salt (zero without one).
+    let salted = prep
+        .circuit
+        .with_salt(file.salt.unwrap_or(zkinfer_circuits::Fr::from(0)));
+    let instances = salted.instances(&trace, args.bind);
+    let circuit = salted.with_inputs(inputs);
     let proof = t.phase("prove", || prove(&srs.params, &pk, circuit, &instances))?;
     let vk = read_vk(&prep.store().vk_path())?;
     t.phase("verify", || verify(&vk.params, &vk.vk, &instances, &proof))
