@@ -10,6 +10,6 @@ Z="${CARGO_TARGET_DIR:-target}/release/zkinfer"   # where cargo just built it
 M=models/zoo/mlp_digits
 # --insecure-dev-srs: no ceremony SRS imported here, so allow a local development one (INSECURE)
 $Z prove $M/network.onnx $M/input.json --calibration $M/cal.json -o proof.json --insecure-dev-srs
-$Z verify proof.json
+$Z verify proof.json --insecure-dev-srs   # the key was made with that development SRS
 $Z export-verifier $M/network.onnx --calibration $M/cal.json -o evm --insecure-dev-srs
 $Z verify-evm proof.json --exported evm

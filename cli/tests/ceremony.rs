@@ -124,7 +124,15 @@ fn ceremony_srs_is_imported_checked_and_used() {
         &direct,
         &["prove", onnx, input, "--srs", good_arg],
     ));
-    ok(zkinfer(&direct, &["verify", "proof.json"]));
+    // The key's SRS is known to `verify` only through the same --srs file (nothing is cached).
+    fails_with(
+        zkinfer_strict(&direct, &["verify", "proof.json"]),
+        "none this machine knows",
+    );
+    ok(zkinfer_strict(
+        &direct,
+        &["verify", "proof.json", "--srs", good_arg],
+    ));
     assert!(!direct.join("srs").exists(), "a --srs file is not cached");
     let fresh_arg = fresh.to_str().unwrap();
     let refused = zkinfer_strict(
@@ -153,7 +161,10 @@ fn ceremony_srs_is_imported_checked_and_used() {
             "exported.json",
         ],
     ));
-    ok(zkinfer(&direct, &["verify", "exported.json"]));
+    ok(zkinfer_strict(
+        &direct,
+        &["verify", "exported.json", "--srs", exported_arg],
+    ));
 
     // The real file: imported, re-checked, used by prove (no flag needed), verify and the EVM verifier.
     let imported = ok(zkinfer(d, &["srs", "import", good.to_str().unwrap()]));
@@ -177,7 +188,9 @@ fn ceremony_srs_is_imported_checked_and_used() {
         "{}",
         proof["srs"]
     );
-    ok(zkinfer(d, &["verify", "proof.json"]));
+    // The imported ceremony is known: no flag needed, and no warning.
+    let verified = zkinfer_strict(d, &["verify", "proof.json"]);
+    assert!(verified.status.success() && !common::stderr(&verified).contains("INSECURE"));
     ok(zkinfer(d, &["verify-evm", "proof.json"]));
 
     // A stored SRS whose bytes were changed is refused by `srs verify` (checksum or pairing).

@@ -136,6 +136,19 @@ pub fn generate_pk(srs: &Srs, circuit: &ModelCircuit) -> Result<ProvingKey<G1Aff
     keygen_pk(&srs.params, vk, &shape).map_err(|e| ProverError::Keygen(format!("{e:?}")))
 }
 
+/// The verifying key of `circuit` recomputed from `srs` (keygen of the verifying key is deterministic),
+/// as [`read_vk`] would return it from a key file with `header`: what a verifier who holds the model and
+/// trusts `srs` uses instead of a key file someone handed it.
+pub fn recompute_vk(srs: &Srs, circuit: &ModelCircuit, header: &KeyHeader) -> Result<VerifierKey> {
+    let shape = zkinfer_circuits::halo2_proofs::plonk::Circuit::without_witnesses(circuit);
+    let vk = keygen_vk(&srs.params, &shape).map_err(|e| ProverError::Keygen(format!("{e:?}")))?;
+    let bytes = encode_vk(&vk, &srs.params, header);
+    decode_vk(
+        &bytes,
+        Path::new("<verifying key recomputed from the model>"),
+    )
+}
+
 fn encode_vk(
     vk: &VerifyingKey<G1Affine>,
     params: &ParamsKZG<Bn256>,

@@ -13,6 +13,8 @@ use crate::Bn256;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use zkinfer_circuits::halo2_proofs::halo2curves::bn256::G2Affine;
+use zkinfer_circuits::halo2_proofs::halo2curves::serde::SerdeObject;
 use zkinfer_circuits::halo2_proofs::poly::commitment::{Params, ParamsProver};
 use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::halo2_proofs::SerdeFormat;
@@ -214,6 +216,39 @@ pub fn load_file(path: &Path, k: u32) -> Result<Srs> {
         created: false,
         path: path.to_path_buf(),
     })
+}
+
+/// The kind of SRS whose `[τ]_2` is `s_g2`, as this machine knows SRSs, never as a key or a proof
+/// claims: the SRS file `srs_file` (a ceremony `.ptau` or a stored SRS, checked as [`load_file`]
+/// does) if it has that `[τ]_2`, else any SRS in the cache with it (one ceremony has the same `[τ]_2`
+/// for every k, and downsizing keeps it), a ceremony preferred; `None` if no known SRS has it.
+pub fn kind_of_tau_g2(s_g2: &G2Affine, srs_file: Option<&Path>) -> Result<Option<SrsKind>> {
+    let tau = s_g2.to_raw_bytes();
+    if let Some(path) = srs_file {
+        // Checked whole, then downsized: `[τ]_2` does not depend on k.
+        let srs = load_file(path, 1)?;
+        if srs.params.s_g2().to_raw_bytes() == tau {
+            return Ok(Some(srs.kind));
+        }
+    }
+    let dir = cache::root().join("srs");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(None);
+    };
+    let mut found = None;
+    for path in entries.flatten().map(|e| e.path()) {
+        if path.extension().is_none_or(|e| e != "srs") {
+            continue;
+        }
+        let (header, payload): (SrsHeader, Vec<u8>) = container::read(MAGIC, &path)?;
+        // The payload ends with `g2` then `s·g2`, 128 raw bytes each (see `payload_len`).
+        let matches =
+            payload.len() == payload_len(header.k) && payload[payload.len() - 128..] == tau[..];
+        if matches && !matches!(found, Some(SrsKind::Ceremony { .. })) {
+            found = Some(header.kind);
+        }
+    }
+    Ok(found)
 }
 
 /// Re-check a stored SRS file with the ceremony checks; returns its k and kind.

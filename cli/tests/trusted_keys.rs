@@ -1,0 +1,90 @@
+//! `zkinfer verify` trusts what the verifier holds, not what it is handed: a key file is accepted only
+//! if its `[τ]_2` is that of an SRS this machine knows (an imported ceremony, `--srs FILE`, or with
+//! `--insecure-dev-srs` a development one), whatever the proof file claims; `--model` recomputes the key
+//! from the model and refuses a proof of another circuit or one made with another SRS.
+
+mod common;
+
+use common::{fails_with, ok, zkinfer, zkinfer_strict, zoo};
+use serde_json::Value;
+
+#[test]
+fn key_files_are_trusted_by_their_srs_and_models_by_recomputation() {
+    let dir = tempfile::tempdir().unwrap();
+    let (attacker, victim) = (dir.path().join("attacker"), dir.path().join("victim"));
+    std::fs::create_dir_all(&attacker).unwrap();
+    std::fs::create_dir_all(&victim).unwrap();
+    let (tiny, input) = (
+        zoo("tiny_linear", "network.onnx"),
+        zoo("tiny_linear", "input.json"),
+    );
+    let (tiny, input) = (tiny.to_str().unwrap(), input.to_str().unwrap());
+    // The attacker proves with a development SRS it made (it knows the trapdoor: it could forge).
+    ok(zkinfer(&attacker, &["prove", tiny, input]));
+    let proof: Value =
+        serde_json::from_slice(&std::fs::read(attacker.join("proof.json")).unwrap()).unwrap();
+    let circuit = proof["circuit_hash"].as_str().unwrap();
+    let key = attacker.join("keys").join(circuit).join("vk.bin");
+    std::fs::copy(attacker.join("proof.json"), victim.join("proof.json")).unwrap();
+    std::fs::copy(&key, victim.join("their.vk.bin")).unwrap();
+
+    // The victim knows no SRS with that [τ]_2: refused, even when the proof claims a ceremony.
+    let verify_their_key = |args: &[&str]| {
+        let mut all = vec!["verify", "proof.json", "--vk", "their.vk.bin"];
+        all.extend(args);
+        all.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let strict = |args: Vec<String>| {
+        zkinfer_strict(
+            &victim,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    fails_with(strict(verify_their_key(&[])), "none this machine knows");
+    let mut claims = proof.clone();
+    claims["srs"]["kind"] = serde_json::json!({ "Ceremony": { "power": 28 } });
+    std::fs::write(victim.join("claims.json"), claims.to_string()).unwrap();
+    let claimed = ["verify", "claims.json", "--vk", "their.vk.bin"];
+    fails_with(zkinfer_strict(&victim, &claimed), "none this machine knows");
+    // Accepted only as INSECURE, and said so.
+    let accepted = zkinfer(&victim, &["verify", "proof.json", "--vk", "their.vk.bin"]);
+    assert!(accepted.status.success());
+    assert!(common::stderr(&accepted).contains("accepted as INSECURE"));
+
+    // On the attacker's own machine its development SRS is known: refused without the flag.
+    fails_with(
+        zkinfer_strict(&attacker, &["verify", "proof.json"]),
+        "local development SRS",
+    );
+    let flagged = ["verify", "proof.json", "--insecure-dev-srs"];
+    let warned = zkinfer_strict(&attacker, &flagged);
+    assert!(warned.status.success() && common::stderr(&warned).contains("INSECURE"));
+
+    // --model: the key recomputed from the model (settings cached on the attacker's machine).
+    let model = [
+        "verify",
+        "proof.json",
+        "--model",
+        tiny,
+        "--insecure-dev-srs",
+    ];
+    let out = ok(zkinfer_strict(&attacker, &model));
+    assert!(out.contains("key from the model"), "{out}");
+    // The victim proves the same model itself (its own development SRS): the attacker's proof names a
+    // key made with another SRS.
+    ok(zkinfer(&victim, &["prove", tiny, input, "-o", "mine.json"]));
+    fails_with(zkinfer(&victim, &model), "another SRS");
+    ok(zkinfer(&victim, &["verify", "mine.json", "--model", tiny]));
+    // A proof of tiny_linear is not a proof of mlp_digits, whatever key file comes with it.
+    let cal = zoo("mlp_digits", "cal.json");
+    let other = zoo("mlp_digits", "network.onnx");
+    let other_model = [
+        "verify",
+        "mine.json",
+        "--model",
+        other.to_str().unwrap(),
+        "--calibration",
+        cal.to_str().unwrap(),
+    ];
+    fails_with(zkinfer(&victim, &other_model), "proven for circuit");
+}
