@@ -362,6 +362,19 @@ fn look_alike_keys_are_refused() {
             "not a zkinfer key contract"
         );
     }
+    // What the market cannot check: the key's data and numerator code. A key whose numerator code was
+    // changed (it could make the genuine verifier accept false outputs) passes `post`; only a check of
+    // the whole code against the model (`market post`, `worker`: `trust::check_key_contract`) refuses it.
+    let mut rewritten = vk_contract_runtime(w.shared, &w.tiny).unwrap();
+    let last = rewritten.len() - 2;
+    rewritten[last] ^= 1;
+    let rewritten_at = w.evm.deploy(creation_of(&rewritten)).unwrap().0;
+    assert!(
+        w.try_post(rewritten_at, &inputs).success,
+        "the market alone accepts it"
+    );
+    let refused = trust::check_key_contract(rewritten_at, &rewritten, &w.tiny, code_of(&w.evm));
+    assert!(format!("{}", refused.unwrap_err()).contains("not the verifying-key contract"));
     // Another model's genuine key is a key, but not this model's (what `market post` and `worker` check).
     let other = w.evm.code(w.other_key);
     assert!(trust::check_key_contract(w.other_key, &other, &w.tiny, code_of(&w.evm)).is_err());

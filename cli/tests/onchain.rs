@@ -184,8 +184,15 @@ fn deploy_and_verify_on_anvil() {
         "{called}"
     );
     ok(verify("attention.json", other_model, None));
-    fails_with(verify("tiny.json", other_model, None), "REJECTED");
-    fails_with(verify("attention.json", model, None), "REJECTED");
+    // Another model's key (the contract would reject the proof anyway) is refused before any call.
+    fails_with(
+        verify("tiny.json", other_model, None),
+        "not the verifying-key contract",
+    );
+    fails_with(
+        verify("attention.json", model, None),
+        "not the verifying-key contract",
+    );
     let mut tampered: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("tiny.json")).unwrap()).unwrap();
     let hex = tampered["proof"].as_str().unwrap().to_string();
@@ -195,23 +202,42 @@ fn deploy_and_verify_on_anvil() {
     tampered["proof"] = format!("0x{}", hex::encode(bytes)).into();
     std::fs::write(d.join("tampered.json"), tampered.to_string()).unwrap();
     fails_with(verify("tampered.json", model, Some(WORKER_KEY)), "REJECTED");
-    fails_with(verify("tiny.json", verifier, None), "REJECTED");
+    fails_with(
+        verify("tiny.json", verifier, None),
+        "not the verifying-key contract",
+    );
 
-    // Every caller requires the verifier's answer to be the word 1: a contract that "succeeds" with
-    // no output (as a call to an address without code does) is not an acceptance.
+    // Any contract can answer "1": verify-onchain checks the address holds this model's key,
+    // forwarding to zkinfer's verifier, before it asks. A look-alike key forwarding to a contract
+    // that accepts anything, and a contract that "succeeds" with no output (as an address without
+    // code does), are refused.
     let deployer = Chain::connect(rpc, Some(REQUESTER_KEY)).unwrap();
     let empty = deployer
         .deploy(creation_of(&EMPTY_SUCCESS))
         .unwrap()
         .contract
         .unwrap();
-    fails_with(verify("tiny.json", empty, None), "REJECTED");
-    // `deploy --verifier` names an existing shared verifier: one that is not zkinfer's code is refused.
-    let fake = deployer
+    fails_with(
+        verify("tiny.json", empty, None),
+        "not the verifying-key contract",
+    );
+    let anything = deployer
         .deploy(creation_of(&ACCEPT_ANYTHING))
         .unwrap()
         .contract
         .unwrap();
+    let data = common::export(d, "tiny_linear", &["--public-input"]);
+    let forged = deployer
+        .deploy(vk_contract_creation(anything, &data).unwrap())
+        .unwrap()
+        .contract
+        .unwrap();
+    fails_with(
+        verify("tiny.json", forged, None),
+        "not zkinfer's ZkinferVerifier",
+    );
+    // `deploy --verifier` names an existing shared verifier: one that is not zkinfer's code is refused.
+    let fake = anything;
     let refused = zkinfer(
         d,
         &[
@@ -770,13 +796,11 @@ fn salted_private_input_job_is_paid_on_anvil() {
     assert!(!d.join("public").exists(), "nothing published");
     let posted = ok(zkinfer(d, &post));
     assert!(posted.contains(&commitment), "{posted}");
-    // The private handoff: into the worker's own folder, under the commitment.
+    // A wrong file under the commitment's name (here: the input without its salt) is not served and
+    // does not close the job for the worker.
     std::fs::create_dir_all(d.join("private")).unwrap();
-    std::fs::copy(
-        d.join("salted.json"),
-        d.join("private").join(format!("{commitment}.json")),
-    )
-    .unwrap();
+    let handed = d.join("private").join(format!("{commitment}.json"));
+    std::fs::copy(input, &handed).unwrap();
     let worker = [
         "worker",
         tiny,
@@ -793,6 +817,18 @@ fn salted_private_input_job_is_paid_on_anvil() {
         WORKER_KEY,
         "--once",
     ];
+    let log = ok(zkinfer(d, &worker));
+    assert!(log.contains("does not match the job's input commitment") && !log.contains("PAID"));
+    // A reward below --min-reward is skipped before proving.
+    let mut picky = worker.to_vec();
+    picky.extend(["--min-reward", "1001"]);
+    let log = ok(zkinfer(d, &picky));
+    assert!(
+        log.contains("below --min-reward") && !log.contains("PAID"),
+        "{log}"
+    );
+    // The private handoff: the salted file, into the worker's own folder, under the commitment.
+    std::fs::copy(d.join("salted.json"), &handed).unwrap();
     let log = ok(zkinfer(d, &worker));
     assert!(log.contains("PAID 1000 wei"), "{log}");
 }

@@ -15,9 +15,13 @@ pragma solidity 0.8.19;
 /// its copier nothing), and `instances.length` must be the key's own instance count, so the recorded
 /// outputs have exactly one reading.
 /// @dev `post` accepts only a verifying-key contract whose forwarder calls a contract with
-/// ZkinferVerifier's code (pinned by code hash, `VERIFIER_CODEHASH`) and whose data is format v2. The
-/// verifier is called with a capped gas stipend and must return the 32-byte word 1; state changes precede
-/// the payout (checks-effects-interactions) and a lock guards re-entry.
+/// ZkinferVerifier's code (pinned by code hash, `VERIFIER_CODEHASH`) and whose data is format v2. It
+/// cannot tell whether the key's data and numerator code are the model the requester means, or even a
+/// sound circuit (a forged key can make the genuine verifier accept anything): that is the requester's
+/// check (`zkinfer market post` compares the key's whole code with the model's), and `JobPosted` carries
+/// the key's code hash so anyone reading the job can check it too. The verifier is called with a capped
+/// gas stipend and must return the 32-byte word 1; state changes precede the payout
+/// (checks-effects-interactions) and a lock guards re-entry.
 contract InferenceMarket {
     struct Job {
         address requester;
@@ -53,6 +57,7 @@ contract InferenceMarket {
     event JobPosted(
         uint256 indexed id,
         address indexed verifier,
+        bytes32 keyCodeHash,
         bytes32 inputCommitment,
         uint32 numInputs,
         uint32 numInstances,
@@ -116,7 +121,7 @@ contract InferenceMarket {
         jobs[id] = Job(
             msg.sender, verifier, inputCommitment, msg.value, deadline, numInputs, uint32(n), false, address(0), 0
         );
-        emit JobPosted(id, verifier, inputCommitment, numInputs, uint32(n), msg.value, deadline);
+        emit JobPosted(id, verifier, verifier.codehash, inputCommitment, numInputs, uint32(n), msg.value, deadline);
     }
 
     /// Submit the proof of job `id`: `instances` are the proof's public instances (the input's first, then

@@ -1,11 +1,17 @@
 //! `zkinfer verify-onchain proof.json --rpc URL --verifier ADDR [--private-key KEY]`: verify a proof
 //! with a model's deployed verifying-key contract: `eth_call` first (free, says accept or reject),
 //! then, with a key, a transaction (prints its hash and gas).
+//!
+//! The address is checked first: its code must be exactly the verifying-key contract of the proof's
+//! circuit (the cached key, or `--vk`) forwarding to zkinfer's `ZkinferVerifier`; any contract can
+//! answer "1", so an answer alone proves nothing.
 
-use crate::pipeline::read_proof_calldata;
+use crate::pipeline::{read_proof_calldata, verifier_key_for};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer_verifier_contract::chain::Chain;
+use zkinfer_verifier_contract::reusable::verifier_data;
+use zkinfer_verifier_contract::trust::check_key_contract;
 use zkinfer_verifier_contract::{Address, U256};
 
 #[derive(clap::Args)]
@@ -25,19 +31,20 @@ pub struct Args {
     /// Only eth_call, even with a key.
     #[arg(long)]
     call_only: bool,
+    /// The verifying key the contract must hold (default: the cached key of the proof's circuit).
+    #[arg(long)]
+    vk: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let (_, calldata) = read_proof_calldata(&args.proof)?;
+    let (artifact, calldata) = read_proof_calldata(&args.proof)?;
+    let key = verifier_key_for(&artifact, args.vk.as_deref())?;
+    let data = verifier_data(&key.params, &key.vk, key.header.num_instances)?;
     let chain =
         Chain::connect(&args.rpc, args.private_key.as_deref()).with_context(|| args.rpc.clone())?;
-    if chain.code_size(args.verifier)? == 0 {
-        bail!(
-            "--verifier {}: no contract at that address on {}",
-            args.verifier,
-            args.rpc
-        );
-    }
+    let code = chain.code(args.verifier)?;
+    check_key_contract(args.verifier, &code, &data, |at| chain.code(at))
+        .with_context(|| format!("--verifier on {}", args.rpc))?;
     let call = chain.call(args.verifier, calldata.clone(), U256::ZERO)?;
     // ZkinferVerifier returns the word 1; an address without code also "succeeds", with no output.
     let accepted = call.success && call.output.as_slice() == U256::from(1).to_be_bytes::<32>();

@@ -7,16 +7,20 @@
 //! worker checks that its proof's input instances hash to the job's commitment before submitting.
 //!
 //! Before serving anything it checks the market is zkinfer's `InferenceMarket` and `--verifier` is this
-//! model's verifying-key contract forwarding to zkinfer's `ZkinferVerifier` (all pinned by code). Each
+//! model's verifying-key contract forwarding to zkinfer's `ZkinferVerifier` (all pinned by code). Before
+//! proving a job it checks the reward (`--min-reward`), the time left (`--deadline-margin`, again
+//! before submitting) and that the input file matches the job's commitment (a wrong file does not close
+//! the job: a corrected one is served at a later poll); a failed submission is logged, not fatal. Each
 //! proof is bound to the job and to this worker's account (the market's payee tag is its last
 //! instance), so a copied submission pays the copier nothing.
 
 use super::prove;
-use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{committed_words, load_model, prepare, Calibration, Prepared, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use zkinfer_models::read_input_file;
 use zkinfer_prover::keys::read_vk;
 use zkinfer_prover::ProofArtifact;
 use zkinfer_verifier_contract::chain::Chain;
@@ -55,6 +59,13 @@ pub struct Args {
     /// Milliseconds between polls of the market.
     #[arg(long, default_value_t = 1000)]
     poll_ms: u64,
+    /// Skip jobs paying less than this (wei): a proof and a submission cost time and gas.
+    #[arg(long, default_value_t = 0)]
+    min_reward: u128,
+    /// Skip (and do not submit for) jobs whose deadline is less than this many seconds away: a
+    /// submission mined after the deadline reverts with the outputs public in its calldata.
+    #[arg(long, default_value_t = 30)]
+    deadline_margin: u64,
     #[command(flatten)]
     settings: SettingsArgs,
 }
@@ -103,7 +114,7 @@ pub fn run(args: Args) -> Result<()> {
         args.market
     );
     let mut done: HashSet<u64> = HashSet::new();
-    let mut waiting: HashSet<u64> = HashSet::new();
+    let mut waiting: HashSet<(u64, String)> = HashSet::new();
     loop {
         let next = chain.call(args.market, encode_view("nextJob()"), U256::ZERO)?;
         if !next.success {
@@ -120,36 +131,96 @@ pub fn run(args: Args) -> Result<()> {
             let raw = chain.call(args.market, encode_job(id), U256::ZERO)?;
             let job = Job::decode(&raw.output)
                 .with_context(|| format!("job {id}: unexpected jobs() answer"))?;
-            if job.verifier != args.verifier || job.closed {
-                done.insert(id);
-                continue;
-            }
-            if chain.timestamp()? > job.deadline {
-                println!("job {id}: past its deadline, skipped");
-                done.insert(id);
-                continue;
-            }
-            let input = args
-                .inputs
-                .join(format!("{}.json", hex32(&job.input_commitment)));
-            if !input.exists() {
-                if waiting.insert(id) {
-                    println!("job {id}: waiting for its input {}", input.display());
-                }
-                if args.once {
+            match triage(&chain, &args, &prep, &job)? {
+                Next::Skip(why) => {
+                    if let Some(why) = why {
+                        println!("job {id}: {why}, skipped");
+                    }
                     done.insert(id);
                 }
-                continue;
+                Next::Wait(why) => {
+                    if waiting.insert((id, why.clone())) {
+                        println!("job {id}: {why}");
+                    }
+                    if args.once {
+                        done.insert(id);
+                    }
+                }
+                Next::Serve(input) => {
+                    done.insert(id);
+                    let tag = payee_tag(chain_id, args.market, id, me);
+                    if let Err(e) = serve(&chain, &args, &settings, (id, tag), &job, &input) {
+                        println!("job {id}: not submitted: {e:#}");
+                    }
+                }
             }
-            done.insert(id);
-            let tag = payee_tag(chain_id, args.market, id, me);
-            serve(&chain, &args, &settings, (id, tag), &job, &input)?;
         }
         if args.once {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(args.poll_ms));
     }
+}
+
+/// What to do with a job now.
+enum Next {
+    /// Not this worker's (with the reason to log, if any): never look at it again.
+    Skip(Option<String>),
+    /// Not yet (the reason): look again at the next poll.
+    Wait(String),
+    /// Prove this input file.
+    Serve(PathBuf),
+}
+
+/// Decide on a job before spending any proving time or gas on it: the model, the reward, the time
+/// left, and an input file that matches the job's commitment (a wrong file does not close the job: a
+/// corrected one is picked up at a later poll).
+fn triage(chain: &Chain, args: &Args, prep: &Prepared, job: &Job) -> Result<Next> {
+    if job.verifier != args.verifier || job.closed {
+        return Ok(Next::Skip(None));
+    }
+    if job.reward < U256::from(args.min_reward) {
+        return Ok(Next::Skip(Some(format!(
+            "reward {} wei below --min-reward",
+            job.reward
+        ))));
+    }
+    if chain.timestamp()?.saturating_add(args.deadline_margin) > job.deadline {
+        return Ok(Next::Skip(Some(
+            "past its deadline or within --deadline-margin of it".into(),
+        )));
+    }
+    let input = args
+        .inputs
+        .join(format!("{}.json", hex32(&job.input_commitment)));
+    if !input.exists() {
+        return Ok(Next::Wait(format!(
+            "waiting for its input {}",
+            input.display()
+        )));
+    }
+    let hashed = prep.circuit.params.hashed_input;
+    let matches = read_input_file(&input)
+        .map_err(anyhow::Error::from)
+        .and_then(|file| {
+            let values = file.single(&prep.model.graph.input_sizes())?;
+            committed_words(prep, &values, hashed, file.salt)
+        })
+        .map(|words| {
+            words.len() == job.num_inputs as usize
+                && input_commitment(&words) == job.input_commitment
+        });
+    Ok(match matches {
+        Ok(true) => Next::Serve(input),
+        Ok(false) => Next::Wait(format!(
+            "{} does not match the job's input commitment; waiting for a correct file",
+            input.display()
+        )),
+        Err(e) => Next::Wait(format!(
+            "{}: {e:#}; waiting for a correct file",
+            input.display()
+        )),
+    })
 }
 
 /// Prove one job (bound to `tag`, the market's payee tag of the job and this worker) and submit it.
@@ -195,6 +266,12 @@ fn serve(
         println!(
             "job {id}: {} does not match the job's input commitment",
             input.display()
+        );
+        return Ok(());
+    }
+    if chain.timestamp()?.saturating_add(args.deadline_margin) > job.deadline {
+        println!(
+            "job {id}: proved, but now within --deadline-margin of its deadline: not submitted"
         );
         return Ok(());
     }
