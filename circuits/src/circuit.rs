@@ -267,17 +267,31 @@ impl ModelCircuit {
     /// How many instances [`ModelCircuit::instances`] returns (the binding word included).
     pub fn num_instances(&self) -> Result<usize> {
         let shapes = self.graph.shapes()?;
-        let count = |ids: &mut dyn Iterator<Item = usize>| {
-            ids.map(|i| shapes[i].iter().product::<usize>()).sum()
-        };
-        let ins: usize = if self.params.hashed_input {
-            1
-        } else if self.public_input {
-            count(&mut self.graph.input_nodes().into_iter())
-        } else {
-            0
-        };
-        Ok(ins + count(&mut self.graph.outputs.iter().copied()) + 1)
+        let outputs: usize = self
+            .graph
+            .outputs
+            .iter()
+            .map(|i| shapes[*i].iter().product::<usize>())
+            .sum();
+        Ok(self.num_input_instances()? + outputs + 1)
+    }
+
+    /// How many of the instances are the input's: the input's elements with `public_input`, its one
+    /// Poseidon commitment with `hashed_input`, else none.
+    pub fn num_input_instances(&self) -> Result<usize> {
+        if self.params.hashed_input {
+            return Ok(1);
+        }
+        if !self.public_input {
+            return Ok(0);
+        }
+        let shapes = self.graph.shapes()?;
+        Ok(self
+            .graph
+            .input_nodes()
+            .iter()
+            .map(|i| shapes[*i].iter().product::<usize>())
+            .sum())
     }
 
     /// Rows used and the smallest k for this circuit.

@@ -189,6 +189,7 @@ impl Prepared {
             params: self.circuit.params,
             k: self.k,
             num_instances: self.circuit.num_instances()?,
+            num_inputs: self.circuit.num_input_instances()?,
             srs_hash: srs.hash.clone(),
             srs_kind: srs.kind,
         })

@@ -9,7 +9,7 @@ use common::{ok, zkinfer, zoo};
 use std::path::Path;
 use zkinfer_prover::{KeyStore, ProofArtifact};
 use zkinfer_verifier_contract::reusable::deploy::{deploy, deploy_vk, verifier_code};
-use zkinfer_verifier_contract::reusable::{verifier_data, VerifierData};
+use zkinfer_verifier_contract::reusable::{verifier_data, InstanceLayout, VerifierData};
 use zkinfer_verifier_contract::{encode_calldata, Address, InProcessEvm, EIP170_LIMIT};
 
 /// r, big-endian.
@@ -47,7 +47,7 @@ fn prove(dir: &Path, model: &str, extra: &[&str]) -> Proved {
     Proved {
         calldata: encode_calldata(&instances, &artifact.proof_bytes().unwrap()),
         num_instances: instances.len(),
-        data: verifier_data(&key.params, &key.vk, key.header.num_instances).unwrap(),
+        data: verifier_data(&key.params, &key.vk, InstanceLayout::of(&key.header)).unwrap(),
     }
 }
 

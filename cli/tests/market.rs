@@ -114,8 +114,13 @@ impl World {
 
     /// Post a job for `key` committed to `inputs`, 1 ETH, deadline in 100 s.
     fn try_post(&mut self, key: Address, inputs: &[Fr]) -> EvmOutcome {
+        self.try_post_declaring(key, inputs, inputs.len() as u32)
+    }
+
+    /// [`Self::try_post`] declaring `num_inputs` input words.
+    fn try_post_declaring(&mut self, key: Address, inputs: &[Fr], num_inputs: u32) -> EvmOutcome {
         let deadline = self.evm.timestamp() + 100;
-        let call = encode_post(key, input_commitment(inputs), INPUTS as u32, deadline);
+        let call = encode_post(key, input_commitment(inputs), num_inputs, deadline);
         self.evm
             .call_as(self.requester, self.market, call, U256::from(ETH))
             .unwrap()
@@ -194,11 +199,17 @@ fn verify_before_pay_and_only_the_prover_is_paid() {
         "wrong input"
     );
 
-    // A job for another model: its key has another instance count.
-    let id3 = w.post(w.other_key, &inputs);
+    // A job for another model (private input): its key has no input words and another instance count.
+    let declared = w.try_post(w.other_key, &inputs);
+    assert_eq!(reason(&declared), "numInputs is not the key's");
+    let id3 = w.next_job();
+    assert!(w.try_post_declaring(w.other_key, &[], 0).success);
     let (instances3, proof3) = w.prove_for(id3, worker);
     let wrong_model = w.submit(worker, id3, &instances3, &proof3);
     assert_eq!(reason(&wrong_model), "wrong instance count");
+    // The key, not the requester, says how many words are the input's.
+    let shorter = w.try_post_declaring(w.key, &inputs[..INPUTS - 1], INPUTS as u32 - 1);
+    assert_eq!(reason(&shorter), "numInputs is not the key's");
 
     // Refunds: not before the deadline; after it, to the requester, once; no submission after it.
     let early = w
@@ -313,7 +324,8 @@ fn look_alike_keys_are_refused() {
             U256::ZERO,
         )
         .unwrap();
-    assert_eq!(U256::from_be_slice(&n.output), U256::from(INSTANCES));
+    assert_eq!(U256::from_be_slice(&n.output[..32]), U256::from(INSTANCES));
+    assert_eq!(U256::from_be_slice(&n.output[32..]), U256::from(INPUTS));
     let genuine = w.evm.code(w.key);
     assert_eq!(
         trust::check_key_contract(w.key, &genuine, &w.tiny, code_of(&w.evm)).unwrap(),

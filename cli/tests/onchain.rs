@@ -438,11 +438,18 @@ fn market_on_anvil_pays_only_the_prover() {
         reason(worker, market, submit(id_input, &i2, &p2)),
         "wrong input"
     );
-    let id_model = m.post(m.other_model, &inputs, 3_600);
-    let (i3, p3) = m.prove_for(id_model, me);
+    // A job for another model (attention, private input): the key says it has no input words.
+    let deadline = m.requester.timestamp().unwrap() + 3_600;
+    let call = encode_post(
+        m.other_model,
+        input_commitment(&inputs),
+        INPUTS as u32,
+        deadline,
+    );
+    let refused = m.requester.call(market, call, U256::from(ETH)).unwrap();
     assert_eq!(
-        reason(worker, market, submit(id_model, &i3, &p3)),
-        "wrong instance count"
+        revert_reason(&refused.output).as_deref(),
+        Some("numInputs is not the key's")
     );
     refund_after_deadline_only(&m, &instances, &proof);
     reentrant_worker_is_paid_once(&m);

@@ -28,6 +28,9 @@ pub struct KeyHeader {
     pub params: CircuitParams,
     pub k: u32,
     pub num_instances: usize,
+    /// How many of the instances are the input's (its elements, its commitment, or none); the outputs
+    /// follow them and the binding word is last.
+    pub num_inputs: usize,
     pub srs_hash: String,
     pub srs_kind: SrsKind,
 }

@@ -79,6 +79,7 @@ fn tiny_pk() -> Option<Vec<u8>> {
         params: circuit.params,
         k,
         num_instances: circuit.num_instances().ok()?,
+        num_inputs: circuit.num_input_instances().ok()?,
         srs_hash: srs.hash.clone(),
         srs_kind: srs.kind,
     };

@@ -40,7 +40,7 @@ contract InferenceMarket {
     uint256 public constant VERIFY_GAS = 3_000_000;
     /// keccak256 of ZkinferVerifier's runtime code as zkinfer ships it compiled
     /// (verifier-contract/compiled/ZkinferVerifier.json; a test checks this constant).
-    bytes32 public constant VERIFIER_CODEHASH = 0xd0f2020b51278445960678d42801a3cd1f512f1f148aa79dea973a0217561b2c;
+    bytes32 public constant VERIFIER_CODEHASH = 0x3db0ce173217cddf35f1c939d7d10e60b454a7f3282e6bcf4d1064fc42a9a9e8;
     /// keccak256 of a verifying-key contract's 128-byte forwarder with its two copies of the verifier's
     /// address and its numerator jump target zeroed (`forwarder_template_hash` in
     /// verifier-contract/src/reusable/bytecode.rs; a test checks this constant).
@@ -80,11 +80,12 @@ contract InferenceMarket {
         return uint256(keccak256(abi.encode(block.chainid, address(this), id, payee))) % R;
     }
 
-    /// The instance count of `key` if it is a zkinfer v2 verifying-key contract forwarding to a contract
-    /// with ZkinferVerifier's code; reverts otherwise.
-    function keyInstances(address key) public view returns (uint256 n) {
-        // The forwarder (128 bytes), then the data header (39 words): magic, k, 1/n, instance count, ...
-        require(key.code.length >= 128 + 39 * 32, "not a zkinfer key contract");
+    /// The instance count of `key` and how many of them are the input's, if `key` is a zkinfer v2
+    /// verifying-key contract forwarding to a contract with ZkinferVerifier's code; reverts otherwise.
+    function keyInstances(address key) public view returns (uint256 n, uint256 inputs) {
+        // The forwarder (128 bytes), then the data header (40 words): magic, k, 1/n, instance count,
+        // ..., and last (word 39) the input's instance count.
+        require(key.code.length >= 128 + 40 * 32, "not a zkinfer key contract");
         bytes32 forwarder;
         address v1;
         address v2;
@@ -101,11 +102,13 @@ contract InferenceMarket {
             forwarder := keccak256(p, 128)
             magic := mload(add(p, 128))
             n := mload(add(p, 224))
+            extcodecopy(key, p, 1376, 32)
+            inputs := mload(p)
         }
         require(forwarder == FORWARDER_HASH && v1 == v2, "not a zkinfer key contract");
         require(v1.codehash == VERIFIER_CODEHASH, "key does not call ZkinferVerifier");
         require(magic == KEY_MAGIC, "key format is not zkinfer-vk2");
-        require(n < 2 ** 32, "key has too many instances");
+        require(n < 2 ** 32 && inputs + 2 <= n, "key has a malformed instance layout");
     }
 
     function post(address verifier, bytes32 inputCommitment, uint32 numInputs, uint64 deadline)
@@ -114,8 +117,8 @@ contract InferenceMarket {
         returns (uint256 id)
     {
         require(msg.value > 0, "no reward");
-        uint256 n = keyInstances(verifier);
-        require(uint256(numInputs) + 2 <= n, "no outputs");
+        (uint256 n, uint256 inputs) = keyInstances(verifier);
+        require(numInputs == inputs, "numInputs is not the key's");
         require(deadline > block.timestamp, "deadline passed");
         id = nextJob++;
         jobs[id] = Job(

@@ -15,7 +15,7 @@ pragma solidity 0.8.19;
 contract ZkinferVerifier {
     /// Byte offset of the VK data in a verifying-key contract's code (after its forwarder).
     uint256 internal constant DATA_OFFSET = 128;
-    uint256 internal constant HEADER_WORDS = 39;
+    uint256 internal constant HEADER_WORDS = 40;
     /// Header word indices of the VK data (`Header` in verifier-contract/src/reusable/mod.rs).
     uint256 internal constant H_MAGIC = 0;
     uint256 internal constant H_K = 1;

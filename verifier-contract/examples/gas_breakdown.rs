@@ -4,7 +4,9 @@
 //! (the proof's verifying key must be in the key cache: run `zkinfer prove` first).
 
 use zkinfer_prover::{KeyStore, ProofArtifact};
-use zkinfer_verifier_contract::reusable::{deploy, verifier_data, VERIFIER_CONTRACT, VERIFIER_SOL};
+use zkinfer_verifier_contract::reusable::{
+    deploy, verifier_data, InstanceLayout, VERIFIER_CONTRACT, VERIFIER_SOL,
+};
 use zkinfer_verifier_contract::{compile, encode_calldata, InProcessEvm};
 
 const STAGES: [&str; 7] = [
@@ -24,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let artifact = ProofArtifact::read(std::path::Path::new(&path))?;
     let key =
         zkinfer_prover::keys::read_vk(&KeyStore::for_circuit(&artifact.circuit_hash).vk_path())?;
-    let data = verifier_data(&key.params, &key.vk, key.header.num_instances)?;
+    let data = verifier_data(&key.params, &key.vk, InstanceLayout::of(&key.header))?;
     println!("{:?}", data.summary);
     let calldata = encode_calldata(&artifact.instances()?, &artifact.proof_bytes()?);
     // Each stage's cost = gas of a verifier that runs that stage twice minus the full verifier's gas

@@ -248,12 +248,7 @@ impl Chain {
             .runtime
             .block_on(self.provider.get_transaction_receipt(hash))
             .map_err(|e| chain_err("eth_getTransactionReceipt", e))?;
-        Ok(receipt.map(|r| Receipt {
-            success: r.status(),
-            gas_used: r.gas_used,
-            hash: r.transaction_hash,
-            contract: r.contract_address,
-        }))
+        Ok(receipt.as_ref().map(Receipt::of))
     }
 
     /// Any JSON-RPC method, e.g. a dev node's `evm_mine` or `txpool_content`.
@@ -277,12 +272,18 @@ impl Chain {
                 .get_receipt()
                 .await
                 .map_err(|e| chain_err("waiting for the receipt", e))?;
-            Ok(Receipt {
-                success: receipt.status(),
-                gas_used: receipt.gas_used,
-                hash: receipt.transaction_hash,
-                contract: receipt.contract_address,
-            })
+            Ok(Receipt::of(&receipt))
         })
+    }
+}
+
+impl Receipt {
+    fn of(r: &alloy::rpc::types::TransactionReceipt) -> Self {
+        Receipt {
+            success: r.status(),
+            gas_used: r.gas_used,
+            hash: r.transaction_hash,
+            contract: r.contract_address,
+        }
     }
 }

@@ -90,11 +90,15 @@ pub fn run(args: Args) -> Result<()> {
     let gas = if args.no_evm {
         None
     } else {
-        let data = verifier_data(&srs.params, pk.get_vk(), instances.len())?;
+        let layout = zkinfer_verifier_contract::reusable::InstanceLayout {
+            inputs: prep.circuit.num_input_instances()?,
+            total: instances.len(),
+        };
+        let data = verifier_data(&srs.params, pk.get_vk(), layout)?;
         let mut evm = InProcessEvm::new();
         let deployed = deploy(&mut evm, &verifier_code()?, &data)?;
         let outcome = evm.call(deployed.vk, encode_calldata(&instances, &proof))?;
-        if !outcome.success {
+        if !zkinfer_verifier_contract::reusable::accepted(outcome.success, &outcome.output) {
             bail!("the EVM verifier rejected the benchmark's proof");
         }
         Some((outcome.gas_used, deployed.vk_bytes))

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use zkinfer_prover::keys::read_vk;
 use zkinfer_verifier_contract::chain::Chain;
 use zkinfer_verifier_contract::reusable::{
-    deploy::verifier_code, verifier_data, vk_contract_creation, vk_contract_runtime,
+    deploy::verifier_code, verifier_data, vk_contract_creation, vk_contract_runtime, InstanceLayout,
 };
 use zkinfer_verifier_contract::trust::check_verifier;
 use zkinfer_verifier_contract::{Address, EIP170_LIMIT};
@@ -41,7 +41,7 @@ pub fn run(args: Args) -> Result<()> {
     prep.check_memory(false)?;
     let srs = prep.srs()?;
     let vk = read_vk(&prep.ensure_keys(&srs)?)?;
-    let data = verifier_data(&vk.params, &vk.vk, vk.header.num_instances)?;
+    let data = verifier_data(&vk.params, &vk.vk, InstanceLayout::of(&vk.header))?;
     println!(
         "node {} (chain id {}), deployer {}",
         args.rpc,

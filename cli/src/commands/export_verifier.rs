@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use zkinfer_prover::cache::write_atomic;
 use zkinfer_prover::keys::read_vk;
 use zkinfer_verifier_contract::reusable::{
-    deploy::verifier_code, verifier_data, vk_contract_runtime, VkFile, VERIFIER_SOL,
+    deploy::verifier_code, verifier_data, vk_contract_runtime, InstanceLayout, VkFile, VERIFIER_SOL,
 };
 use zkinfer_verifier_contract::{compile, verifier_solidity, Address, EIP170_LIMIT};
 
@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let dir = args.output.unwrap_or_else(|| PathBuf::from("verifier"));
     std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
-    let data = verifier_data(&key.params, &key.vk, key.header.num_instances)?;
+    let data = verifier_data(&key.params, &key.vk, InstanceLayout::of(&key.header))?;
     let verifier = verifier_code()?;
     let vk_size = vk_contract_runtime(Address::ZERO, &data)?.len();
     let sol = dir.join("ZkinferVerifier.sol");

@@ -13,7 +13,7 @@ use zkinfer_verifier_contract::chain::Chain;
 use zkinfer_verifier_contract::market::{
     encode_post, encode_refund, encode_view, input_commitment, revert_reason,
 };
-use zkinfer_verifier_contract::reusable::verifier_data;
+use zkinfer_verifier_contract::reusable::{verifier_data, InstanceLayout};
 use zkinfer_verifier_contract::trust::{check_key_contract, check_market};
 use zkinfer_verifier_contract::{shipped, Address, U256};
 
@@ -130,7 +130,7 @@ fn post(chain: &Chain, p: Post) -> Result<()> {
     // The job names a model by address: it must be this model's key, calling the genuine verifier.
     let srs = prep.srs()?;
     let vk = read_vk(&prep.ensure_keys(&srs)?)?;
-    let data = verifier_data(&vk.params, &vk.vk, vk.header.num_instances)?;
+    let data = verifier_data(&vk.params, &vk.vk, InstanceLayout::of(&vk.header))?;
     check_key_contract(p.verifier, &chain.code(p.verifier)?, &data, |at| {
         chain.code(at)
     })

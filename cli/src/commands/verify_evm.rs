@@ -6,7 +6,9 @@
 use crate::pipeline::{read_proof_calldata, verifier_key_for};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
-use zkinfer_verifier_contract::reusable::{deploy, verifier_data, VkFile, VERIFIER_CONTRACT};
+use zkinfer_verifier_contract::reusable::{
+    deploy, verifier_data, InstanceLayout, VkFile, VERIFIER_CONTRACT,
+};
 use zkinfer_verifier_contract::{compile, verifier_solidity, InProcessEvm, EIP170_LIMIT};
 
 #[derive(clap::Args)]
@@ -38,7 +40,8 @@ fn within(size: usize) -> &'static str {
 pub fn run(args: Args) -> Result<()> {
     let (artifact, calldata) = read_proof_calldata(&args.proof)?;
     let mut evm = InProcessEvm::new();
-    let (outcome, profile) = if args.legacy || args.verifier.is_some() {
+    let legacy = args.legacy || args.verifier.is_some();
+    let (outcome, profile) = if legacy {
         let source = match &args.verifier {
             Some(path) => {
                 std::fs::read_to_string(path).with_context(|| path.display().to_string())?
@@ -70,7 +73,7 @@ pub fn run(args: Args) -> Result<()> {
             }
             None => {
                 let key = verifier_key_for(&artifact, args.vk.as_deref())?;
-                let data = verifier_data(&key.params, &key.vk, key.header.num_instances)?;
+                let data = verifier_data(&key.params, &key.vk, InstanceLayout::of(&key.header))?;
                 (data, deploy::verifier_code()?)
             }
         };
@@ -89,7 +92,12 @@ pub fn run(args: Args) -> Result<()> {
         );
         evm.call_profiled(d.vk, calldata)?
     };
-    if !outcome.success {
+    // snark-verifier's verifier returns nothing on success; zkinfer's must return the word 1.
+    let accepted = match legacy {
+        true => outcome.success,
+        false => zkinfer_verifier_contract::reusable::accepted(outcome.success, &outcome.output),
+    };
+    if !accepted {
         bail!(
             "{}: proof REJECTED by the EVM verifier (reverted, gas used {})",
             args.proof.display(),

@@ -10,7 +10,7 @@ use crate::pipeline::{read_proof_calldata, verifier_key_for};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer_verifier_contract::chain::Chain;
-use zkinfer_verifier_contract::reusable::verifier_data;
+use zkinfer_verifier_contract::reusable::{verifier_data, InstanceLayout};
 use zkinfer_verifier_contract::trust::check_key_contract;
 use zkinfer_verifier_contract::{Address, U256};
 
@@ -39,15 +39,14 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let (artifact, calldata) = read_proof_calldata(&args.proof)?;
     let key = verifier_key_for(&artifact, args.vk.as_deref())?;
-    let data = verifier_data(&key.params, &key.vk, key.header.num_instances)?;
+    let data = verifier_data(&key.params, &key.vk, InstanceLayout::of(&key.header))?;
     let chain =
         Chain::connect(&args.rpc, args.private_key.as_deref()).with_context(|| args.rpc.clone())?;
     let code = chain.code(args.verifier)?;
     check_key_contract(args.verifier, &code, &data, |at| chain.code(at))
         .with_context(|| format!("--verifier on {}", args.rpc))?;
     let call = chain.call(args.verifier, calldata.clone(), U256::ZERO)?;
-    // ZkinferVerifier returns the word 1; an address without code also "succeeds", with no output.
-    let accepted = call.success && call.output.as_slice() == U256::from(1).to_be_bytes::<32>();
+    let accepted = zkinfer_verifier_contract::reusable::accepted(call.success, &call.output);
     if !accepted {
         bail!(
             "{}: proof REJECTED by the on-chain verifier {} (eth_call reverted)",

@@ -27,7 +27,7 @@ use zkinfer_verifier_contract::chain::Chain;
 use zkinfer_verifier_contract::market::{
     encode_job, encode_submit, encode_view, input_commitment, payee_tag, revert_reason, Job,
 };
-use zkinfer_verifier_contract::reusable::verifier_data;
+use zkinfer_verifier_contract::reusable::{verifier_data, InstanceLayout};
 use zkinfer_verifier_contract::trust::{check_key_contract, check_market};
 use zkinfer_verifier_contract::{Address, U256};
 
@@ -92,7 +92,7 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     let srs = prep.srs()?;
     let vk = read_vk(&prep.ensure_keys(&srs)?)?;
-    let data = verifier_data(&vk.params, &vk.vk, vk.header.num_instances)?;
+    let data = verifier_data(&vk.params, &vk.vk, InstanceLayout::of(&vk.header))?;
     check_market(args.market, &chain.code(args.market)?).context("--market")?;
     let key_code = chain.code(args.verifier)?;
     check_key_contract(args.verifier, &key_code, &data, |at| chain.code(at)).with_context(

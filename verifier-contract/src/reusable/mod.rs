@@ -44,7 +44,7 @@ pub const MAGIC: &[u8] = b"zkinfer-vk2";
 /// Where the VK data starts in a verifying-key contract's runtime code.
 pub const DATA_OFFSET: usize = 128;
 /// Words of the VK data header (layout documented on [`Header`]).
-pub const HEADER_WORDS: usize = 39;
+pub const HEADER_WORDS: usize = 40;
 
 /// Header word indices of the VK data; `ZkinferVerifier.sol` declares the same constants (`H_*`).
 #[repr(usize)]
@@ -84,6 +84,34 @@ pub enum Header {
     LagrangeRuns = 37,
     /// The domain generator ω.
     Omega = 38,
+    /// How many of the instances are the input's (its elements, its commitment, or none): the outputs
+    /// follow them, the binding word is last. Read by `InferenceMarket.post`.
+    Inputs = 39,
+}
+
+/// Whether a call to a verifying-key contract accepted the proof: it returned, and returned exactly the
+/// word 1 (`ZkinferVerifier` reverts on anything else; an address without code "succeeds" with nothing,
+/// so success alone proves nothing).
+pub fn accepted(success: bool, output: &[u8]) -> bool {
+    success && output == revm::primitives::U256::from(1).to_be_bytes::<32>()
+}
+
+/// How a circuit's instances are laid out: `inputs` words of the input (its elements, its
+/// commitment, or none), then the outputs, then the binding word; `total` in all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstanceLayout {
+    pub inputs: usize,
+    pub total: usize,
+}
+
+impl InstanceLayout {
+    /// The layout a key file's header records.
+    pub fn of(header: &zkinfer_prover::keys::KeyHeader) -> Self {
+        Self {
+            inputs: header.num_inputs,
+            total: header.num_instances,
+        }
+    }
 }
 
 /// What the VK data of one circuit contains, for reports.
@@ -91,6 +119,9 @@ pub enum Header {
 pub struct Summary {
     pub k: u32,
     pub num_instances: usize,
+    /// Instances of the input (see [`InstanceLayout`]).
+    #[serde(default)]
+    pub num_inputs: usize,
     pub preprocessed: usize,
     pub witnesses: usize,
     pub quotient_chunks: usize,
@@ -148,12 +179,19 @@ pub(crate) fn unsupported(what: &str) -> ContractError {
     ContractError::Unsupported(format!("zkinfer verifier: {what}"))
 }
 
-/// Encode the VK data of `vk` (a circuit with one instance column of `num_instances` values).
+/// Encode the VK data of `vk` (a circuit with one instance column laid out as `layout`).
 pub fn verifier_data(
     params: &ParamsKZG<Bn256>,
     vk: &VerifyingKey<G1Affine>,
-    num_instances: usize,
+    layout: InstanceLayout,
 ) -> Result<VerifierData> {
+    let num_instances = layout.total;
+    if layout.inputs + 2 > num_instances {
+        return Err(unsupported(&format!(
+            "{} input instances leave no output and binding word among {num_instances}",
+            layout.inputs
+        )));
+    }
     let protocol = compile(
         params,
         vk,
@@ -289,6 +327,7 @@ pub fn verifier_data(
     words.set(Header::K, domain.k);
     words.0[Header::NInv as usize] = fr_word(&domain.n_inv);
     words.set(Header::NumInstances, num_instances);
+    words.set(Header::Inputs, layout.inputs);
     let init = protocol
         .transcript_initial_state
         .ok_or_else(|| unsupported("no transcript initial state"))?;
@@ -364,6 +403,7 @@ pub fn verifier_data(
     let summary = Summary {
         k: domain.k as u32,
         num_instances,
+        num_inputs: layout.inputs,
         preprocessed: num_pre,
         witnesses: num_witness,
         quotient_chunks: num_chunks,
