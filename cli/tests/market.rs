@@ -287,7 +287,7 @@ fn words_cannot_move_between_instances_and_proof() {
 }
 
 /// A proof is bound to its job: accepted once, it cannot be resubmitted for another job of the same
-/// model and input, even by the same worker.
+/// model and input, even by the same worker, nor for the job with the same id on another market.
 #[test]
 fn a_proof_pays_only_for_its_own_job() {
     let dir = tempfile::tempdir().unwrap();
@@ -297,6 +297,19 @@ fn a_proof_pays_only_for_its_own_job() {
     let first = w.post(w.key, &inputs);
     let second = w.post(w.key, &inputs);
     let (instances, proof) = w.prove_for(first, worker);
+    // Another market, the same job id, model, input and worker.
+    let (home, elsewhere) = (
+        w.market,
+        w.evm.deploy(shipped::market().unwrap().creation).unwrap().0,
+    );
+    w.market = elsewhere;
+    assert_eq!(w.post(w.key, &inputs), first);
+    let other_market = w.submit(worker, first, &instances, &proof);
+    assert_eq!(
+        reason(&other_market),
+        "proof not made for this sender and job"
+    );
+    w.market = home;
     assert!(w.submit(worker, first, &instances, &proof).success);
     let reused = w.submit(worker, second, &instances, &proof);
     assert_eq!(reason(&reused), "proof not made for this sender and job");

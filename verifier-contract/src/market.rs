@@ -239,6 +239,29 @@ mod tests {
     }
 
     #[test]
+    fn the_payee_tag_changes_with_every_field() {
+        let (market, payee) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let tag = payee_tag(1, market, 7, payee);
+        for other in [
+            payee_tag(2, market, 7, payee),
+            payee_tag(1, Address::repeat_byte(3), 7, payee),
+            payee_tag(1, market, 8, payee),
+            payee_tag(1, market, 7, Address::repeat_byte(3)),
+        ] {
+            assert_ne!(tag, other);
+        }
+        // Independently: keccak256 of the four ABI words, reduced mod r (a 254-bit value).
+        let mut packed = [0u8; 128];
+        packed[31] = 1;
+        packed[44..64].copy_from_slice(market.as_slice());
+        packed[95] = 7;
+        packed[108..128].copy_from_slice(payee.as_slice());
+        let digest = U256::from_be_bytes(keccak256(packed).0);
+        let r = U256::from_str_radix(Fr::MODULUS.trim_start_matches("0x"), 16).unwrap();
+        assert_eq!(word(&tag), (digest % r).to_be_bytes::<32>());
+    }
+
+    #[test]
     fn words_are_big_endian() {
         let w = word(&Fr::from(258));
         assert_eq!((w[30], w[31]), (1, 2));
