@@ -300,7 +300,14 @@ impl ModelCircuit {
             .check()
             .map_err(|msg| CircuitError::Graph(format!("circuit parameters: {msg}")))?;
         let cost = Cost::of(&self.graph, &self.params)?;
-        Ok((cost, cost.min_k(self.params.blinding_rows())))
+        let blinding = self.params.blinding_rows();
+        // The instance column needs its values in usable rows too (the binding word included).
+        let instances = self.num_instances()?;
+        let mut k = cost.min_k(blinding);
+        while (1usize << k) < instances + blinding + 1 {
+            k += 1;
+        }
+        Ok((cost, k))
     }
 
     /// Lay the model out; returns the wires the instance column exposes (public inputs, then outputs)

@@ -797,6 +797,13 @@ fn salted_private_input_job_is_paid_on_anvil() {
     let mut post = vec!["market", "post", tiny, "salted.json", "--hashed-input"];
     post.extend(chain);
     post.extend(["--market", &market, "--verifier", &key, "--reward", "1000"]);
+    // A reward below the submission's gas: proved, not sent (cheap jobs cannot drain a worker).
+    let cheap = ok(zkinfer(d, &post));
+    let cheap_id: u64 = cheap["job ".len()..cheap.find(':').unwrap()]
+        .parse()
+        .unwrap();
+    post.pop();
+    post.push("1000000000000000000");
     let mut publish = post.clone();
     publish.extend(["--publish", "public"]);
     fails_with(zkinfer(d, &publish), "input is private");
@@ -828,7 +835,7 @@ fn salted_private_input_job_is_paid_on_anvil() {
     assert!(log.contains("does not match the job's input commitment") && !log.contains("PAID"));
     // A reward below --min-reward is skipped before proving.
     let mut picky = worker.to_vec();
-    picky.extend(["--min-reward", "1001"]);
+    picky.extend(["--min-reward", "2000000000000000000"]);
     let log = ok(zkinfer(d, &picky));
     assert!(
         log.contains("below --min-reward") && !log.contains("PAID"),
@@ -837,5 +844,11 @@ fn salted_private_input_job_is_paid_on_anvil() {
     // The private handoff: the salted file, into the worker's own folder, under the commitment.
     std::fs::copy(d.join("salted.json"), &handed).unwrap();
     let log = ok(zkinfer(d, &worker));
-    assert!(log.contains("PAID 1000 wei"), "{log}");
+    assert!(log.contains("PAID 1000000000000000000 wei"), "{log}");
+    assert!(
+        log.contains(&format!(
+            "job {cheap_id}: its reward of 1000 wei does not cover"
+        )),
+        "{log}"
+    );
 }

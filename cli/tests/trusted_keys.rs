@@ -88,3 +88,46 @@ fn key_files_are_trusted_by_their_srs_and_models_by_recomputation() {
     ];
     fails_with(zkinfer(&victim, &other_model), "proven for circuit");
 }
+
+/// A key file is also its own verifier parameters: one whose `g2` is its `[τ]_2` (so its `[τ]_2` still
+/// matches a known SRS) turns KZG's pairing check into `L = R`, which a forger meets for any claim. Such
+/// a key, with a valid checksum, is refused on read.
+#[test]
+fn a_key_with_forged_generators_is_refused() {
+    use zkinfer_prover::container;
+    use zkinfer_prover::keys::{KeyHeader, VK_MAGIC};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (tiny, input) = (
+        zoo("tiny_linear", "network.onnx"),
+        zoo("tiny_linear", "input.json"),
+    );
+    ok(zkinfer(
+        d,
+        &["prove", tiny.to_str().unwrap(), input.to_str().unwrap()],
+    ));
+    let proof: Value =
+        serde_json::from_slice(&std::fs::read(d.join("proof.json")).unwrap()).unwrap();
+    let key = d
+        .join("keys")
+        .join(proof["circuit_hash"].as_str().unwrap())
+        .join("vk.bin");
+    let (header, mut payload): (KeyHeader, Vec<u8>) = container::read(VK_MAGIC, &key).unwrap();
+    // The payload ends with g (64 bytes), g2 and s_g2 (128 bytes each).
+    let n = payload.len();
+    let s_g2 = payload[n - 128..].to_vec();
+    payload[n - 256..n - 128].copy_from_slice(&s_g2);
+    std::fs::write(
+        d.join("forged.vk.bin"),
+        container::encode(VK_MAGIC, &header, &payload),
+    )
+    .unwrap();
+    fails_with(
+        zkinfer(d, &["verify", "proof.json", "--vk", "forged.vk.bin"]),
+        "not the standard generator",
+    );
+    ok(zkinfer(
+        d,
+        &["verify", "proof.json", "--vk", key.to_str().unwrap()],
+    ));
+}

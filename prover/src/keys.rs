@@ -313,6 +313,14 @@ pub fn decode_vk(bytes: &[u8], path: &Path) -> Result<VerifierKey> {
         G2Affine::from_raw_bytes(take(128)?).ok_or_else(|| corrupt("g2 is not a curve point"))?;
     let s_g2 =
         G2Affine::from_raw_bytes(take(128)?).ok_or_else(|| corrupt("s_g2 is not a curve point"))?;
+    // KZG's check is e(L, [τ]_2) = e(R, g2) with the standard generators (every ceremony and every
+    // setup here uses them). A key file choosing its own `g` or `g2` (say g2 = [τ]_2, which turns the
+    // pairing check into L = R, easy to meet for any claim) is refused, whatever its `[τ]_2`.
+    if g != G1Affine::generator() || g2 != G2Affine::generator() {
+        return Err(corrupt(
+            "its g or g2 is not the standard generator (a forged key can make any proof verify)",
+        ));
+    }
     // `from_parts` needs an instance to call it on; a k=1 setup is the cheapest one.
     let base = ParamsKZG::<Bn256>::setup(1, rand::rngs::OsRng);
     let params = base.from_parts(header.k, vec![g], Some(vec![g]), g2, s_g2);

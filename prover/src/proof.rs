@@ -26,17 +26,21 @@ pub fn prove(
     circuit: ModelCircuit,
     instances: &[Fr],
 ) -> Result<Vec<u8>> {
-    let mut transcript = Transcript::<Vec<u8>>::init(Vec::new());
-    create_proof::<FastKzg, FastGwc<'_>, _, _, _, _>(
-        params,
-        pk,
-        &[circuit],
-        &[&[instances]],
-        OsRng,
-        &mut transcript,
-    )
-    .map_err(|e| ProverError::Prove(format!("{e:?}")))?;
-    Ok(transcript.finalize())
+    // halo2 panics on some inputs instead of returning an error (e.g. more instances than usable rows).
+    zkinfer_circuits::guard::catch_panic(|| {
+        let mut transcript = Transcript::<Vec<u8>>::init(Vec::new());
+        create_proof::<FastKzg, FastGwc<'_>, _, _, _, _>(
+            params,
+            pk,
+            &[circuit],
+            &[&[instances]],
+            OsRng,
+            &mut transcript,
+        )
+        .map_err(|e| ProverError::Prove(format!("{e:?}")))?;
+        Ok(transcript.finalize())
+    })
+    .unwrap_or_else(|msg| Err(ProverError::Prove(format!("halo2 panicked: {msg}"))))
 }
 
 /// Verify a proof natively. Any malformed or wrong proof is an `Err`, never a panic.

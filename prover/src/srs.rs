@@ -240,7 +240,10 @@ pub fn kind_of_tau_g2(s_g2: &G2Affine, srs_file: Option<&Path>) -> Result<Option
         if path.extension().is_none_or(|e| e != "srs") {
             continue;
         }
-        let (header, payload): (SrsHeader, Vec<u8>) = container::read(MAGIC, &path)?;
+        // A file that does not read (damaged, foreign) is simply not a known SRS.
+        let Ok((header, payload)) = container::read::<SrsHeader>(MAGIC, &path) else {
+            continue;
+        };
         // The payload ends with `g2` then `s·g2`, 128 raw bytes each (see `payload_len`).
         let matches =
             payload.len() == payload_len(header.k) && payload[payload.len() - 128..] == tau[..];

@@ -96,6 +96,13 @@ impl Chain {
             .map_err(|e| chain_err("eth_chainId", e))
     }
 
+    /// `eth_gasPrice`: wei per gas a transaction sent now pays (legacy price, or base fee + tip).
+    pub fn gas_price(&self) -> Result<u128> {
+        self.runtime
+            .block_on(self.provider.get_gas_price())
+            .map_err(|e| chain_err("eth_gasPrice", e))
+    }
+
     /// Timestamp of the latest block.
     pub fn timestamp(&self) -> Result<u64> {
         let block = self

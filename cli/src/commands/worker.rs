@@ -290,6 +290,16 @@ fn serve(
             return Ok(());
         }
     };
+    // A submission that costs more gas than the job pays is not worth sending (cheap jobs cannot
+    // drain the worker's account).
+    let cost = U256::from(gas).saturating_mul(U256::from(chain.gas_price()?));
+    if cost >= job.reward {
+        println!(
+            "job {id}: its reward of {} wei does not cover the submission's gas (~{cost} wei): not submitted",
+            job.reward
+        );
+        return Ok(());
+    }
     let limit = gas.saturating_add(gas / 4).saturating_add(50_000);
     let receipt = chain.transact(args.market, call, U256::ZERO, Some(limit))?;
     if receipt.success {
