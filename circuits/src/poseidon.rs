@@ -10,7 +10,10 @@
 //! `Poseidon(width - 1)` with domain tag 0; the first step is `Poseidon(salt, x_0, x_1, x_2)`. Any circom
 //! or light-poseidon user can recompute it. Without a salt (`salt = 0`) a low-entropy input (a vote, an
 //! age, a label) is found by hashing every candidate; a uniformly random salt (a private witness the
-//! prover must know) hides it.
+//! prover must know) hides it. The commitment does not encode the input's length: `commit_salted(s, x‖y)`
+//! equals `commit_salted(h, y)` with `h = commit_salted(s, x)` when `|x|` is a multiple of 3, so a
+//! commitment names an input only together with the model (the key) it is proven for, as a market job
+//! does.
 
 use crate::Fr;
 use ark_ff::{BigInteger, PrimeField as _};

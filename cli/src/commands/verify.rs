@@ -129,15 +129,16 @@ pub fn run(args: Args) -> Result<()> {
     })
     .with_context(|| args.proof.display().to_string())?;
     println!(
-        "verified: {} (k={}, {} public instances, {} proof bytes, key from {})",
+        "verified: {} (k={}, {} public instances, {} proof bytes, key {} from {})",
         args.proof.display(),
         key.header.k,
         instances.len(),
         proof.len(),
+        &key.hash[..16],
         if args.model.is_some() {
             "the model"
         } else {
-            "a key file"
+            "a key file: it is the circuit, compare its hash with the model's or use --model"
         }
     );
     for o in &artifact.outputs {
