@@ -1,8 +1,9 @@
 //! [`ModelCircuit`]: a [`QuantizedGraph`] laid out as one halo2 circuit.
 //!
 //! Columns: the MAC chip (`lanes_in` activation + `lanes_out` accumulator advice columns, a
-//! `lanes_out x lanes_in` block of fixed weight columns), the requant chip (4 advice, 1 fixed), the 3-column
-//! lookup table and one instance column. The chips use disjoint columns, so MAC blocks and requant rows are
+//! `lanes_out x lanes_in` block of fixed weight columns), the requant chip (5 advice `z q hi sgn y`, the
+//! fixed offset column, and the fixed function-tag column when the graph has function tables), the
+//! 3-column lookup table, the optional divide/multiply/Freivalds/Poseidon chips, and one instance column. The chips use disjoint columns, so MAC blocks and requant rows are
 //! packed from row 0 in parallel and the circuit is as tall as the tallest of them (see [`crate::Cost`]).
 //!
 //! Instance column layout (see [`ModelCircuit::instances`]): the input elements (only with `public_input`)
@@ -187,6 +188,9 @@ pub struct ModelCircuit {
     pub poseidon_tamper: Option<PoseidonTamper>,
     /// Rows the last synthesis actually used (filled in by `synthesize`).
     pub rows_used: Arc<Mutex<Option<RowsUsed>>>,
+    /// Why the last synthesis failed, in this crate's words (halo2's `Error::Synthesis` carries none):
+    /// see [`ModelCircuit::synthesis_error`].
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 /// Rows a synthesis actually used, per chip.
@@ -209,7 +213,22 @@ impl ModelCircuit {
             tamper: None,
             poseidon_tamper: None,
             rows_used: Arc::default(),
+            failure: Arc::default(),
         }
+    }
+
+    /// Why the last synthesis of this circuit (or of a clone of it) failed, naming the layer where it
+    /// can: what to report instead of halo2's bare `Synthesis` error.
+    pub fn synthesis_error(&self) -> Option<String> {
+        self.failure.lock().ok().and_then(|f| f.clone())
+    }
+
+    /// Record `e` as the reason of a failed synthesis; halo2's error for it.
+    fn fail(&self, e: CircuitError) -> Error {
+        if let Ok(mut failure) = self.failure.lock() {
+            *failure = Some(e.to_string());
+        }
+        Error::Synthesis
     }
 
     /// This circuit with the salt of its hashed input's commitment (see [`crate::poseidon`]).
@@ -670,13 +689,29 @@ impl Circuit<Fr> for ModelCircuit {
         mut layouter: impl Layouter<Fr>,
     ) -> std::result::Result<(), Error> {
         let tables = self.graph.tables();
-        if self.graph.scale != self.params.scale
-            || self.graph.range_bits != self.params.range_bits
-            || (!tables.is_empty() && !self.params.function_tables)
-            || (self.graph.has_products() && !self.params.products)
-            || (self.graph.multiplies() && !self.params.matmuls)
-        {
-            return Err(Error::Synthesis);
+        let missing = [
+            (self.graph.scale != self.params.scale, "the graph's scale"),
+            (
+                self.graph.range_bits != self.params.range_bits,
+                "the graph's range bits",
+            ),
+            (
+                !tables.is_empty() && !self.params.function_tables,
+                "the function lookup",
+            ),
+            (
+                self.graph.has_products() && !self.params.products,
+                "the divide and multiply gates",
+            ),
+            (
+                self.graph.multiplies() && !self.params.matmuls,
+                "the Freivalds chip",
+            ),
+        ];
+        if let Some((_, what)) = missing.iter().find(|(missing, _)| *missing) {
+            return Err(self.fail(CircuitError::Graph(format!(
+                "the circuit parameters do not have {what} this graph needs"
+            ))));
         }
         config.table.load(
             &mut layouter,
@@ -686,10 +721,7 @@ impl Circuit<Fr> for ModelCircuit {
         )?;
         let (public, inputs) = layouter.assign_region(
             || "model",
-            |mut region| {
-                self.lay_out(&config, &mut region)
-                    .map_err(|_| Error::Synthesis)
-            },
+            |mut region| self.lay_out(&config, &mut region).map_err(|e| self.fail(e)),
         )?;
         let mut cells: Vec<Cell> = Vec::with_capacity(public.len() + 1);
         if self.params.hashed_input {

@@ -60,19 +60,23 @@ pub fn mock_run(
     (failures, circuit, k)
 }
 
-/// Whether `graph` on `inputs` fails to synthesize with `params` (e.g. params lacking a gate the graph
-/// needs: it must refuse rather than lay out unconstrained cells).
+/// Why `graph` on `inputs` fails to synthesize with `params` (e.g. params lacking a gate the graph
+/// needs: it must refuse rather than lay out unconstrained cells), in the circuit's words; `None` if it
+/// synthesizes.
 pub fn fails_to_synthesize(
     graph: QuantizedGraph,
     inputs: Vec<QTensor>,
     params: CircuitParams,
-) -> bool {
+) -> Option<String> {
     let trace = graph.eval(&inputs).expect("oracle evaluates");
     let circuit = ModelCircuit::new(Arc::new(graph), params, false);
     let instances = circuit.instances(&trace, Fr::from(0u64));
     let circuit = circuit.with_inputs(inputs);
     let (_, k) = circuit.cost().expect("cost");
-    MockProver::run(k, &circuit, vec![instances]).is_err()
+    match MockProver::run(k, &circuit, vec![instances]) {
+        Ok(_) => None,
+        Err(e) => Some(circuit.synthesis_error().unwrap_or(format!("{e:?}"))),
+    }
 }
 
 /// For a graph of inputs followed by a free re-indexing op: its eval gives `expected`, the honest circuit

@@ -474,8 +474,43 @@ pub fn parse_lanes(s: &str) -> std::result::Result<(usize, usize), String> {
     let (a, b) = s.split_once(',').ok_or("expected IN,OUT, e.g. 8,2")?;
     let parse = |v: &str| v.trim().parse::<usize>().map_err(|e| format!("{v}: {e}"));
     let (a, b) = (parse(a)?, parse(b)?);
-    if a == 0 || b == 0 || a > 64 || b > 64 {
-        return Err("lanes must be between 1 and 64".into());
+    let (max_in, max_out) = zkinfer_circuits::circuit::MAX_LANES;
+    if !(1..=max_in).contains(&a) || !(1..=max_out).contains(&b) {
+        return Err(format!(
+            "lanes must be 1 to {max_in} activations by 1 to {max_out} neurons"
+        ));
     }
     Ok((a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_follow_the_circuit_limits() {
+        let (max_in, max_out) = zkinfer_circuits::circuit::MAX_LANES;
+        assert_eq!(
+            parse_lanes(&format!("{max_in},{max_out}")),
+            Ok((max_in, max_out))
+        );
+        assert_eq!(parse_lanes("8, 2"), Ok((8, 2)));
+        for bad in [
+            format!("{max_in},{}", max_out + 1),
+            format!("{},1", max_in + 1),
+            "0,1".to_string(),
+            "4".to_string(),
+        ] {
+            assert!(parse_lanes(&bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn words_are_canonical_hex_field_elements() {
+        assert_eq!(parse_word("0x2a"), Ok(zkinfer_circuits::Fr::from(42)));
+        let r = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
+        for bad in ["42", "0x", "0xzz", r, &format!("0x{}", "1".repeat(65))] {
+            assert!(parse_word(bad).is_err(), "{bad} accepted");
+        }
+    }
 }

@@ -6,6 +6,7 @@
 use crate::error::{ModelError, Result};
 use crate::float_graph::{magnitude, FloatGraph, TableDomains};
 use serde::{Deserialize, Serialize};
+use zkinfer_circuits::circuit::{MAX_RANGE_BITS, MAX_SCALE};
 use zkinfer_circuits::{CircuitParams, Cost, QuantizedGraph};
 
 /// Everything that determines the circuit of a model besides its weights.
@@ -158,9 +159,9 @@ pub fn choose_for_peak(
 ) -> Result<(QuantizedGraph, Calibration)> {
     let peak = peaks.global;
     let table_domains = table_domains(peaks, choice.headroom);
-    if let Some(s) = choice.scale.filter(|s| !(1..=16).contains(s)) {
+    if let Some(s) = choice.scale.filter(|s| !(1..=MAX_SCALE).contains(s)) {
         return Err(ModelError::Calibration(format!(
-            "scale 2^{s} is not supported: choose 1 to 16 fractional bits"
+            "scale 2^{s} is not supported: choose 1 to {MAX_SCALE} fractional bits"
         )));
     }
     let magnitude = peak * choice.headroom;
@@ -173,7 +174,7 @@ pub fn choose_for_peak(
     let mut best: Option<(QuantizedGraph, Calibration, (u64, usize, i64))> = None;
     for scale in scales {
         let range_bits = range_bits_for(magnitude, scale);
-        if range_bits > 24 {
+        if range_bits > MAX_RANGE_BITS {
             continue;
         }
         let q = graph.quantize(scale, range_bits, &table_domains);

@@ -26,6 +26,10 @@ pub fn prove(
     circuit: ModelCircuit,
     instances: &[Fr],
 ) -> Result<Vec<u8>> {
+    let why = circuit.clone();
+    let failed = move |e: zkinfer_circuits::halo2_proofs::plonk::Error| {
+        ProverError::Prove(why.synthesis_error().unwrap_or(format!("{e:?}")))
+    };
     // halo2 panics on some inputs instead of returning an error (e.g. more instances than usable rows).
     zkinfer_circuits::guard::catch_panic(|| {
         let mut transcript = Transcript::<Vec<u8>>::init(Vec::new());
@@ -37,7 +41,7 @@ pub fn prove(
             OsRng,
             &mut transcript,
         )
-        .map_err(|e| ProverError::Prove(format!("{e:?}")))?;
+        .map_err(failed)?;
         Ok(transcript.finalize())
     })
     .unwrap_or_else(|msg| Err(ProverError::Prove(format!("halo2 panicked: {msg}"))))

@@ -2,15 +2,17 @@
 //!
 //! - `mac`: packed multiply-accumulate rows: `lanes_in` activations times a `lanes_out x lanes_in` block
 //!   of fixed weights, accumulated down the rows into `lanes_out` accumulators.
-//! - `requant`: one row per neuron: `z + off = q·2^s + r` with `r` and `q` checked by lookups into the
-//!   shared [`table`], which also yields `relu(q)`.
+//! - `requant`: one row per neuron: `z + off = q·2^s + r` with `r` and the limbs of `q` checked by
+//!   lookups into the shared [`table`] (whose high-limb rows also give `q`'s sign, for `relu(q) = sgn·q`),
+//!   and a function-table lookup for table activations.
 //! - `freivalds`: `C = A·B` of two witness matrices checked as `A·(B·r) = C·r` with a second-phase
 //!   challenge `r`;
 //! - `divide`: `y = round(n·2^s / d)` of two witnesses, on four rows of the requant chip's columns;
 //! - `multiply`: `a·b` of two witnesses on a requant-column row, then rescaled;
 //! - `poseidon`: circom-compatible Poseidon rounds, one row each, for the hashed-input commitment;
-//! - `table`: the one lookup table: `(0, x, relu(x))` for `x ∈ [-2^(b-1), 2^(b-1))` and `(1, r, r)` for
-//!   `r ∈ [0, 2^s)`.
+//! - `table`: the one lookup table, in tagged sections: `(0, v, v)` for `v ∈ [0, 2^s)` (remainders and low
+//!   limbs), `(1, h, [h ≥ 2^(b-s-1)])` for `h ∈ [0, 2^(b-s))` (high limbs and their sign), and
+//!   `(2 + i, t·q, t·f(q))` for each function table `i` (see [`table`]).
 
 pub mod divide;
 pub mod freivalds;

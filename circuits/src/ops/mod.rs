@@ -1,9 +1,11 @@
 //! Quantized operators, one per file. Each has an exact integer [`Op::eval`] (the oracle the tests and the
 //! witness are checked against) and a [`Op::lower`]ing into circuit rows.
 //!
-//! Every operator zkinfer supports so far is *affine + activation*: each output element is
-//! `act(rescale(Σ w·x + b))` (the activation: none, Relu, or a function table), so it lowers into [`AffineGroup`]s that the MAC and requant chips lay out, or
-//! it is a pure re-indexing ([`Lowering::Alias`]) that costs no rows at all.
+//! Each operator lowers ([`Lowering`]) into one of: affine groups, `act(rescale(Σ w·x + b))` per output
+//! element (the activation: none, Relu, or a function table) laid out by the MAC and requant chips;
+//! a free re-indexing (`Alias`, `Gather`: no rows, the cells are reused); a graph input (assigned once,
+//! range-checked); an elementwise division or product of two computed tensors (the divide chip and the
+//! multiply gate on the requant columns); or a product of two computed matrices checked by Freivalds.
 
 mod affine;
 mod concat;
