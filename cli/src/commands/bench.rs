@@ -3,7 +3,7 @@
 //! k, rows, columns, proof bytes and EVM verification gas; the ZK overhead ratio (prove / native), and
 //! the predictions of `zkinfer inspect` next to what was measured.
 
-use crate::pipeline::{load_model, mib, prepare, Calibration, Overrides, SettingsArgs};
+use crate::pipeline::{load_model, load_srs, mib, prepare, Calibration, Overrides, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -74,7 +74,7 @@ pub fn run(args: Args) -> Result<()> {
     let runs = args.runs;
     let (native_s, _) = timed(runs, || Ok(prep.model.run_float(&input)?))?;
     let (witness_s, trace) = timed(runs, || Ok(prep.graph.eval(&inputs)?))?;
-    let srs = prep.srs()?;
+    let srs = load_srs(&prep)?;
     let (keygen_s, pk) = timed(runs, || Ok(generate_pk(&srs, &prep.circuit)?))?;
     let instances = prep
         .circuit

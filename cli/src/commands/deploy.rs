@@ -2,7 +2,7 @@
 //! `ZkinferVerifier` (unless an existing one is named) and the model's verifying-key contract on a
 //! node; prints the addresses and gas. The model's address is what `verify-onchain` and market jobs use.
 
-use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer_prover::keys::read_vk;
@@ -39,7 +39,7 @@ pub fn run(args: Args) -> Result<()> {
     let calibration = args.settings.calibration(Calibration::CachedOnly);
     let prep = prepare(model, calibration, args.settings.overrides())?;
     prep.check_memory(false)?;
-    let srs = prep.srs()?;
+    let srs = load_srs(&prep)?;
     let vk = read_vk(&prep.ensure_keys(&srs)?)?;
     let data = verifier_data(&vk.params, &vk.vk, InstanceLayout::of(&vk.header))?;
     println!(

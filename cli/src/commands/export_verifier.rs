@@ -2,7 +2,7 @@
 //! `vk.json` (its verifying-key contract's data); `--legacy -o Verifier.sol` writes snark-verifier's
 //! per-circuit Solidity verifier instead.
 
-use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use zkinfer_prover::cache::write_atomic;
@@ -39,7 +39,7 @@ pub fn run(args: Args) -> Result<()> {
     let calibration = args.settings.calibration(Calibration::CachedOnly);
     let prep = prepare(model, calibration, args.settings.overrides())?;
     prep.check_memory(false)?;
-    let srs = prep.srs()?;
+    let srs = load_srs(&prep)?;
     let key = read_vk(&prep.ensure_keys(&srs)?)?;
     if args.legacy {
         let output = args.output.unwrap_or_else(|| PathBuf::from("Verifier.sol"));

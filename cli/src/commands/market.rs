@@ -4,7 +4,7 @@
 //! by code), commits to an input (as `zkinfer commit` does), escrows the reward, and publishes the input
 //! file where workers look for it (`DIR/0x<commitment>.json`).
 
-use crate::pipeline::{committed_words, load_model, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{committed_words, load_model, load_srs, prepare, Calibration, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer_models::read_input_file;
@@ -128,7 +128,7 @@ fn post(chain: &Chain, p: Post) -> Result<()> {
     let commitment = input_commitment(&words);
     check_market(p.market, &chain.code(p.market)?).context("--market")?;
     // The job names a model by address: it must be this model's key, calling the genuine verifier.
-    let srs = prep.srs()?;
+    let srs = load_srs(&prep)?;
     let vk = read_vk(&prep.ensure_keys(&srs)?)?;
     let data = verifier_data(&vk.params, &vk.vk, InstanceLayout::of(&vk.header))?;
     check_key_contract(p.verifier, &chain.code(p.verifier)?, &data, |at| {

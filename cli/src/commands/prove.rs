@@ -1,6 +1,6 @@
 //! `zkinfer prove model.onnx input.json [-o proof.json]`
 
-use crate::pipeline::{load_model, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
 use crate::ui::{fmt_values, Timings};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -53,7 +53,7 @@ pub fn run(args: Args) -> Result<()> {
         })?;
     prep.check_memory(args.force)?;
     let float = prep.model.run_float(&input)?;
-    let srs = t.phase("srs", || prep.srs())?;
+    let srs = t.phase("srs", || load_srs(&prep))?;
     let (pk, generated) = t.phase("keygen", || prep.proving_key(&srs))?;
     // A hashed input's commitment starts from the input file's salt (zero without one).
     let salted = prep

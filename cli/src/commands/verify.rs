@@ -6,7 +6,7 @@
 //! knows (an imported ceremony, `--srs FILE`, or, with `--insecure-dev-srs`, a development one), and
 //! the insecure-SRS warning is read from the key, not from the proof.
 
-use crate::pipeline::{load_model, prepare, verifier_key_for, Calibration, SettingsArgs};
+use crate::pipeline::{load_model, load_srs, prepare, verifier_key_for, Calibration, SettingsArgs};
 use crate::ui::{fmt_values, Timings};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -58,7 +58,7 @@ fn model_key(
             artifact.circuit_params.hashed_input
         );
     }
-    let srs = prep.srs()?;
+    let srs = load_srs(&prep)?;
     let key = recompute_vk(&srs, &prep.circuit, &prep.key_header(&srs)?)?;
     if key.hash != artifact.vk_hash {
         bail!(

@@ -15,7 +15,9 @@
 //! instance), so a copied submission pays the copier nothing.
 
 use super::prove;
-use crate::pipeline::{committed_words, load_model, prepare, Calibration, Prepared, SettingsArgs};
+use crate::pipeline::{
+    committed_words, load_model, load_srs, prepare, Calibration, Prepared, SettingsArgs,
+};
 use anyhow::{bail, Context, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -90,7 +92,7 @@ pub fn run(args: Args) -> Result<()> {
         settings.calibration(Calibration::CachedOnly),
         settings.overrides(),
     )?;
-    let srs = prep.srs()?;
+    let srs = load_srs(&prep)?;
     let vk = read_vk(&prep.ensure_keys(&srs)?)?;
     let data = verifier_data(&vk.params, &vk.vk, InstanceLayout::of(&vk.header))?;
     check_market(args.market, &chain.code(args.market)?).context("--market")?;
@@ -204,7 +206,7 @@ fn triage(chain: &Chain, args: &Args, prep: &Prepared, job: &Job) -> Result<Next
         .map_err(anyhow::Error::from)
         .and_then(|file| {
             let values = file.single(&prep.model.graph.input_sizes())?;
-            committed_words(prep, &values, hashed, file.salt)
+            Ok(committed_words(prep, &values, hashed, file.salt)?)
         })
         .map(|words| {
             words.len() == job.num_inputs as usize
