@@ -4,12 +4,8 @@ use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
 use crate::ui::{fmt_values, Timings};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
-use zkinfer_circuits::fixed_point::dequantize;
-use zkinfer_circuits::QTensor;
+use zkinfer::Prover;
 use zkinfer_models::read_input_file;
-use zkinfer_prover::artifact::{fr_to_hex, OutputTensor, ProofArtifact, SrsInfo, FORMAT, VERSION};
-use zkinfer_prover::keys::read_vk;
-use zkinfer_prover::proof::{prove, verify};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -42,60 +38,21 @@ pub fn run(args: Args) -> Result<()> {
         prepare(model, calibration, args.settings.overrides())
     })?;
     let s = prep.stored.settings;
-    let inputs: Vec<QTensor> = prep.quantize_inputs(&input)?;
-    let trace = t
-        .phase("witness", || prep.graph.eval(&inputs))
-        .with_context(|| {
-            format!(
-                "{}: values outside the calibrated range of this model's settings",
-                args.input.display()
-            )
-        })?;
+    let w = t
+        .phase("witness", || zkinfer::proving::witness(&prep, &input))
+        .with_context(|| args.input.display().to_string())?;
     prep.check_memory(args.force)?;
     let float = prep.model.run_float(&input)?;
     let srs = t.phase("srs", || load_srs(&prep))?;
-    let (pk, generated) = t.phase("keygen", || prep.proving_key(&srs))?;
+    let prover = t.phase("keygen", || Prover::load(prep, srs))?;
+    let prep = &prover.prep;
     // A hashed input's commitment starts from the input file's salt (zero without one).
-    let salted = prep
-        .circuit
-        .with_salt(file.salt.unwrap_or(zkinfer_circuits::Fr::from(0)));
-    let instances = salted.instances(&trace, args.bind);
-    let circuit = salted.with_inputs(inputs);
-    let proof = t.phase("prove", || prove(&srs.params, &pk, circuit, &instances))?;
-    let vk = read_vk(&prep.store().vk_path())?;
-    t.phase("verify", || verify(&vk.params, &vk.vk, &instances, &proof))
+    let instances = prover.instances(&w, file.salt, args.bind);
+    let proof = t.phase("prove", || prover.prove(&w, file.salt, &instances))?;
+    t.phase("verify", || prover.check(&instances, &proof))
         .context("self-check of the new proof")?;
-
-    let outputs: Vec<OutputTensor> = trace
-        .outputs(&prep.graph)
-        .map(|o| OutputTensor {
-            shape: o.shape.clone(),
-            scale: o.scale,
-            quantized: o.data.clone(),
-            values: o.data.iter().map(|q| dequantize(*q, o.scale)).collect(),
-        })
-        .collect();
-    let artifact = ProofArtifact {
-        format: FORMAT.into(),
-        version: VERSION,
-        model_hash: prep.model.hash.clone(),
-        circuit_hash: prep.circuit_hash.clone(),
-        vk_hash: vk.hash.clone(),
-        srs: SrsInfo {
-            k: srs.k,
-            hash: srs.hash.clone(),
-            kind: srs.kind,
-        },
-        circuit_params: prep.circuit.params,
-        range_bits: prep.graph.range_bits,
-        public_input: {
-            let o = args.settings.overrides();
-            o.public_input && !o.hashed_input
-        },
-        instances: instances.iter().map(fr_to_hex).collect(),
-        outputs: outputs.clone(),
-        proof: format!("0x{}", hex::encode(&proof)),
-    };
+    let artifact = prover.artifact(&w, &instances, &proof);
+    let (outputs, generated) = (artifact.outputs.clone(), prover.generated);
     artifact.write(&args.output)?;
 
     let (advice, fixed, lookups) = prep.columns();

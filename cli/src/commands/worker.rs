@@ -14,7 +14,6 @@
 //! proof is bound to the job and to this worker's account (the market's payee tag is its last
 //! instance), so a copied submission pays the copier nothing.
 
-use super::prove;
 use crate::pipeline::{
     committed_words, load_model, load_srs, prepare, Calibration, Prepared, SettingsArgs,
 };
@@ -22,9 +21,8 @@ use anyhow::{bail, Context, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use zkinfer::Prover;
 use zkinfer_models::read_input_file;
-use zkinfer_prover::keys::read_vk;
-use zkinfer_prover::ProofArtifact;
 use zkinfer_verifier_contract::chain::Chain;
 use zkinfer_verifier_contract::market::{
     encode_job, encode_submit, encode_view, input_commitment, payee_tag, revert_reason, Job,
@@ -92,8 +90,11 @@ pub fn run(args: Args) -> Result<()> {
         settings.calibration(Calibration::CachedOnly),
         settings.overrides(),
     )?;
+    // The model, its SRS and keys, loaded once for every job this worker serves.
     let srs = load_srs(&prep)?;
-    let vk = read_vk(&prep.ensure_keys(&srs)?)?;
+    let prover = Prover::load(prep, srs)?;
+    let prep = &prover.prep;
+    let vk = &prover.vk;
     let data = verifier_data(&vk.params, &vk.vk, InstanceLayout::of(&vk.header))?;
     check_market(args.market, &chain.code(args.market)?).context("--market")?;
     let key_code = chain.code(args.verifier)?;
@@ -133,7 +134,7 @@ pub fn run(args: Args) -> Result<()> {
             let raw = chain.call(args.market, encode_job(id), U256::ZERO)?;
             let job = Job::decode(&raw.output)
                 .with_context(|| format!("job {id}: unexpected jobs() answer"))?;
-            match triage(&chain, &args, &prep, &job)? {
+            match triage(&chain, &args, prep, &job)? {
                 Next::Skip(why) => {
                     if let Some(why) = why {
                         println!("job {id}: {why}, skipped");
@@ -151,7 +152,7 @@ pub fn run(args: Args) -> Result<()> {
                 Next::Serve(input) => {
                     done.insert(id);
                     let tag = payee_tag(chain_id, args.market, id, me);
-                    if let Err(e) = serve(&chain, &args, &settings, (id, tag), &job, &input) {
+                    if let Err(e) = serve(&chain, &args, &prover, (id, tag), &job, &input) {
                         println!("job {id}: not submitted: {e:#}");
                     }
                 }
@@ -230,7 +231,7 @@ fn triage(chain: &Chain, args: &Args, prep: &Prepared, job: &Job) -> Result<Next
 fn serve(
     chain: &Chain,
     args: &Args,
-    settings: &SettingsArgs,
+    prover: &Prover,
     (id, tag): (u64, zkinfer_circuits::Fr),
     job: &Job,
     input: &Path,
@@ -241,19 +242,20 @@ fn serve(
         input.display(),
         job.reward
     );
-    let proved = prove::run(prove::Args {
-        model: args.model.clone(),
-        input: input.to_path_buf(),
-        output: output.clone(),
-        settings: settings.clone(),
-        force: false,
-        bind: tag,
-    });
-    if let Err(e) = proved {
-        println!("job {id}: cannot prove its input: {e:#}");
-        return Ok(());
-    }
-    let artifact = ProofArtifact::read(&output)?;
+    let proved = read_input_file(input)
+        .map_err(anyhow::Error::from)
+        .and_then(|file| {
+            let values = file.single(&prover.prep.model.graph.input_sizes())?;
+            Ok(prover.prove_input(&values, file.salt, tag)?)
+        });
+    let artifact = match proved {
+        Ok(artifact) => artifact,
+        Err(e) => {
+            println!("job {id}: cannot prove its input: {e:#}");
+            return Ok(());
+        }
+    };
+    artifact.write(&output)?;
     let instances = artifact.instances()?;
     let n = job.num_inputs as usize;
     if instances.len() != job.num_instances as usize || instances.last() != Some(&tag) {
