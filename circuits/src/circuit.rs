@@ -3,8 +3,9 @@
 //! Columns: the MAC chip (`lanes_in` activation + `lanes_out` accumulator advice columns, a
 //! `lanes_out x lanes_in` block of fixed weight columns), the requant chip (5 advice `z q hi sgn y`, the
 //! fixed offset column, and the fixed function-tag column when the graph has function tables), the
-//! 3-column lookup table, the optional divide/multiply/Freivalds/Poseidon chips, and one instance column. The chips use disjoint columns, so MAC blocks and requant rows are
-//! packed from row 0 in parallel and the circuit is as tall as the tallest of them (see [`crate::Cost`]).
+//! 3-column lookup table, the optional divide/multiply/Freivalds/Poseidon chips, and one instance column.
+//! The chips use disjoint columns, so MAC blocks and requant rows are packed from row 0 in parallel and
+//! the circuit is as tall as the tallest of them (see [`crate::Cost`]).
 //!
 //! Instance column layout (see [`ModelCircuit::instances`]): the input elements (only with `public_input`)
 //! or the input's Poseidon commitment (only with `hashed_input`), then the output elements, then one

@@ -239,14 +239,18 @@ impl Chain {
             .with_gas_limit(gas_limit)
             .with_max_fee_per_gas(max_fee)
             .with_max_priority_fee_per_gas(priority_fee);
-        self.runtime.block_on(async {
-            let pending = self
-                .provider
-                .send_transaction(tx)
-                .await
-                .map_err(|e| chain_err("eth_sendTransaction", e))?;
-            Ok(*pending.tx_hash())
-        })
+        self.runtime
+            .block_on(async { Ok(*self.submit(tx).await?.tx_hash()) })
+    }
+
+    async fn submit(
+        &self,
+        tx: TransactionRequest,
+    ) -> Result<alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>> {
+        self.provider
+            .send_transaction(tx)
+            .await
+            .map_err(|e| chain_err("eth_sendTransaction", e))
     }
 
     /// The receipt of a transaction, once mined.
@@ -270,12 +274,9 @@ impl Chain {
 
     fn send(&self, tx: TransactionRequest) -> Result<Receipt> {
         self.runtime.block_on(async {
-            let pending = self
-                .provider
-                .send_transaction(tx)
-                .await
-                .map_err(|e| chain_err("eth_sendTransaction", e))?;
-            let receipt = pending
+            let receipt = self
+                .submit(tx)
+                .await?
                 .get_receipt()
                 .await
                 .map_err(|e| chain_err("waiting for the receipt", e))?;

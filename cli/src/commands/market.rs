@@ -4,7 +4,9 @@
 //! by code), commits to an input (as `zkinfer commit` does), escrows the reward, and publishes the input
 //! file where workers look for it (`DIR/0x<commitment>.json`).
 
-use crate::pipeline::{committed_words, load_model, load_srs, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{
+    check_model_key, committed_words, load_model, load_srs, prepare, Calibration, SettingsArgs,
+};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer_models::read_input_file;
@@ -13,8 +15,7 @@ use zkinfer_verifier_contract::chain::Chain;
 use zkinfer_verifier_contract::market::{
     encode_post, encode_refund, encode_view, input_commitment, revert_reason,
 };
-use zkinfer_verifier_contract::reusable::{verifier_data, InstanceLayout};
-use zkinfer_verifier_contract::trust::{check_key_contract, check_market};
+use zkinfer_verifier_contract::trust::check_market;
 use zkinfer_verifier_contract::{shipped, Address, U256};
 
 #[derive(clap::Args)]
@@ -130,17 +131,7 @@ fn post(chain: &Chain, p: Post) -> Result<()> {
     // The job names a model by address: it must be this model's key, calling the genuine verifier.
     let srs = load_srs(&prep)?;
     let vk = read_vk(&prep.ensure_keys(&srs)?)?;
-    let data = verifier_data(&vk.params, &vk.vk, InstanceLayout::of(&vk.header))?;
-    check_key_contract(p.verifier, &chain.code(p.verifier)?, &data, |at| {
-        chain.code(at)
-    })
-    .with_context(|| {
-        format!(
-            "--verifier: {} (circuit {}; keys made with another SRS differ)",
-            p.model.display(),
-            &prep.circuit_hash[..16]
-        )
-    })?;
+    check_model_key(chain, p.verifier, &vk, &prep).context("--verifier")?;
     let next = chain.call(p.market, encode_view("nextJob()"), U256::ZERO)?;
     if !next.success || next.output.len() != 32 {
         bail!("{}: not an InferenceMarket (nextJob() failed)", p.market);

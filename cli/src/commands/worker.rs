@@ -15,7 +15,8 @@
 //! instance), so a copied submission pays the copier nothing.
 
 use crate::pipeline::{
-    committed_words, load_model, load_srs, prepare, Calibration, Prepared, SettingsArgs,
+    check_model_key, committed_words, load_model, load_srs, prepare, Calibration, Prepared,
+    SettingsArgs,
 };
 use anyhow::{bail, Context, Result};
 use std::collections::HashSet;
@@ -27,8 +28,7 @@ use zkinfer_verifier_contract::chain::Chain;
 use zkinfer_verifier_contract::market::{
     encode_job, encode_submit, encode_view, input_commitment, payee_tag, revert_reason, Job,
 };
-use zkinfer_verifier_contract::reusable::{verifier_data, InstanceLayout};
-use zkinfer_verifier_contract::trust::{check_key_contract, check_market};
+use zkinfer_verifier_contract::trust::check_market;
 use zkinfer_verifier_contract::{Address, U256};
 
 #[derive(clap::Args)]
@@ -95,18 +95,8 @@ pub fn run(args: Args) -> Result<()> {
     let prover = Prover::load(prep, srs)?;
     let prep = &prover.prep;
     let vk = &prover.vk;
-    let data = verifier_data(&vk.params, &vk.vk, InstanceLayout::of(&vk.header))?;
     check_market(args.market, &chain.code(args.market)?).context("--market")?;
-    let key_code = chain.code(args.verifier)?;
-    check_key_contract(args.verifier, &key_code, &data, |at| chain.code(at)).with_context(
-        || {
-            format!(
-                "--verifier: {} (circuit {}, with --public-input; keys made with another SRS differ)",
-                args.model.display(),
-                &prep.circuit_hash[..16]
-            )
-        },
-    )?;
+    check_model_key(&chain, args.verifier, vk, prep).context("--verifier")?;
     let chain_id = chain.chain_id()?;
     std::fs::create_dir_all(&args.proofs).with_context(|| args.proofs.display().to_string())?;
     let me = chain.address().context("no signing account")?;
