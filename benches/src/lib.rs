@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use zkinfer_circuits::{ModelCircuit, QTensor, QuantizedGraph};
-use zkinfer_models::settings::{choose, SettingsChoice};
-use zkinfer_models::{load_onnx, read_input_file};
+use zkinfer_models::read_input_file;
 
-/// A zoo model, quantized with its calibration file, and its quantized input.
+/// A circuit to bench (a zoo model quantized with its calibration file, or one op) and its quantized
+/// input.
 pub struct Prepared {
     pub graph: Arc<QuantizedGraph>,
     pub circuit: ModelCircuit,
@@ -24,35 +24,27 @@ pub fn zoo(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Load, calibrate and quantize a zoo model.
+/// Load, calibrate (on its `cal.json`) and quantize a zoo model through the library, as
+/// `zkinfer prove --calibration cal.json` does (without touching the settings cache).
 pub fn prepare(name: &str) -> Prepared {
     let dir = zoo(name);
-    let model = load_onnx(&dir.join("network.onnx")).expect("zoo model imports");
-    let sizes = model.graph.input_sizes();
-    let samples = read_input_file(&dir.join("cal.json"))
-        .expect("cal.json")
-        .samples(&sizes)
-        .expect("samples");
-    let (graph, cal) =
-        choose(&model.graph, &samples, &SettingsChoice::default()).expect("settings");
+    let model = zkinfer::load_model(&dir.join("network.onnx")).expect("zoo model imports");
     let input = read_input_file(&dir.join("input.json"))
         .expect("input.json")
-        .single(&sizes)
+        .single(&model.graph.input_sizes())
         .expect("input");
-    let shapes = graph.shapes().expect("shapes");
-    let inputs = graph
-        .input_nodes()
-        .iter()
-        .zip(&input)
-        .map(|(n, v)| QTensor::from_f64(shapes[*n].clone(), v, cal.settings.scale).expect("shape"))
-        .collect();
-    let graph = Arc::new(graph);
-    let circuit = ModelCircuit::new(graph.clone(), cal.settings.circuit_params(&graph), false);
+    let overrides = zkinfer::Overrides {
+        measure_only: true,
+        ..zkinfer::Overrides::default()
+    };
+    let cal = dir.join("cal.json");
+    let prep =
+        zkinfer::prepare(model, zkinfer::Calibration::File(&cal), overrides).expect("settings");
     Prepared {
-        graph,
-        circuit,
-        inputs,
-        k: cal.k,
+        inputs: prep.quantize_inputs(&input).expect("input fits"),
+        graph: prep.graph.clone(),
+        circuit: prep.circuit.clone(),
+        k: prep.k,
     }
 }
 
@@ -65,7 +57,7 @@ pub fn single_op(
     fill: impl Fn(usize, usize) -> f64,
 ) -> Prepared {
     let range_bits = scale + 6;
-    let graph = zkinfer_circuits::testing::single_op_graph(op, shapes, scale, range_bits);
+    let graph = QuantizedGraph::single_op(op, shapes, scale, range_bits);
     let inputs: Vec<QTensor> = shapes
         .iter()
         .enumerate()

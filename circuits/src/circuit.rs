@@ -97,6 +97,7 @@ impl Default for CircuitParams {
 pub const MAX_LANES: (usize, usize) = (64, 16);
 /// The most fractional bits and range bits a circuit may use (a range table of `2^MAX_RANGE_BITS` rows).
 pub const MAX_SCALE: u32 = 16;
+/// The most range bits a circuit may use ([`CircuitParams::check`] also requires `range_bits > scale`).
 pub const MAX_RANGE_BITS: u32 = 24;
 
 impl CircuitParams {
@@ -153,15 +154,25 @@ impl CircuitParams {
     }
 }
 
+/// The configured chips of a [`ModelCircuit`]; which optional ones exist is set by [`CircuitParams`].
 #[derive(Clone, Debug)]
 pub struct ModelConfig {
+    /// The MAC chip (Dense, Conv, Affine and pool accumulators, and the shared zero cell).
     pub mac: MacConfig,
+    /// The requant chip: rescales, activations and range checks (inputs, quotients).
     pub requant: RequantConfig,
+    /// The divide gate on the requant columns; present with `params.products`.
     pub divide: Option<DivideConfig>,
+    /// The multiply gate on the requant columns; present with `params.products`.
     pub multiply: Option<MultiplyConfig>,
+    /// The Freivalds chip for products of two computed tensors; present with `params.matmuls`.
     pub freivalds: Option<FreivaldsConfig>,
+    /// The Poseidon chip committing to the input (its own `2·INPUT_HASH_WIDTH` advice columns); present
+    /// with `params.hashed_input`.
     pub poseidon: Option<PoseidonConfig>,
+    /// The shared lookup table (limbs, high limbs, function tables).
     pub table: TableConfig,
+    /// The one instance column (equality-enabled): inputs or their commitment, outputs, binding word.
     pub instance: Column<Instance>,
 }
 
@@ -169,24 +180,33 @@ pub struct ModelConfig {
 /// `index` of node `node`.
 #[derive(Clone, Copy, Debug)]
 pub struct TamperAt {
+    /// Index of the node in `graph.nodes`.
     pub node: usize,
+    /// Index of the element in the node's row-major output (for Freivalds tampers, of the product `C`).
     pub index: usize,
+    /// What to corrupt.
     pub tamper: Tamper,
 }
 
 /// The circuit of one inference of `graph`. Without `inputs` it is the witness-free shape used for keygen.
 #[derive(Clone, Debug)]
 pub struct ModelCircuit {
+    /// The model laid out.
     pub graph: Arc<QuantizedGraph>,
+    /// The column configuration (must match the graph's scale and range bits and cover its ops).
     pub params: CircuitParams,
+    /// Whether the input elements are instances (ignored with `params.hashed_input`, which exposes their
+    /// commitment instead).
     pub public_input: bool,
+    /// One tensor per input node, in `graph.input_nodes()` order; `None` for the keygen shape.
     pub inputs: Option<Arc<Vec<QTensor>>>,
     /// The salt of a hashed input's commitment (a private witness; zero when unsalted).
     pub salt: Option<Fr>,
-    #[doc(hidden)]
-    pub tamper: Option<TamperAt>,
-    #[doc(hidden)]
-    pub poseidon_tamper: Option<PoseidonTamper>,
+    /// A requant-row corruption (soundness tests only: set through [`ModelCircuit::with_tamper`],
+    /// which exists only with the `test-utils` feature; always `None` otherwise).
+    pub(crate) tamper: Option<TamperAt>,
+    /// A Poseidon corruption (soundness tests only, as `tamper`).
+    pub(crate) poseidon_tamper: Option<PoseidonTamper>,
     /// Rows the last synthesis actually used (filled in by `synthesize`).
     pub rows_used: Arc<Mutex<Option<RowsUsed>>>,
     /// Why the last synthesis failed, in this crate's words (halo2's `Error::Synthesis` carries none):
@@ -197,8 +217,11 @@ pub struct ModelCircuit {
 /// Rows a synthesis actually used, per chip.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RowsUsed {
+    /// One past the last MAC row used (row 0 left empty included).
     pub mac: usize,
+    /// Requant rows used (from row 0).
     pub requant: usize,
+    /// One past the last Freivalds row used (row 0 left empty; 1 when the graph has no matrix product).
     pub freivalds: usize,
 }
 
@@ -216,6 +239,21 @@ impl ModelCircuit {
             rows_used: Arc::default(),
             failure: Arc::default(),
         }
+    }
+
+    /// This circuit with the witness corruption `at` (soundness tests: the circuit must then be
+    /// unsatisfied).
+    #[cfg(any(test, feature = "test-utils"))]
+    pub fn with_tamper(mut self, at: Option<TamperAt>) -> Self {
+        self.tamper = at;
+        self
+    }
+
+    /// This circuit with the Poseidon corruption `t` (soundness tests).
+    #[cfg(any(test, feature = "test-utils"))]
+    pub fn with_poseidon_tamper(mut self, t: Option<PoseidonTamper>) -> Self {
+        self.poseidon_tamper = t;
+        self
     }
 
     /// Why the last synthesis of this circuit (or of a clone of it) failed, naming the layer where it

@@ -24,18 +24,27 @@ pub fn proving_work(k: u32, advice: usize, fixed: usize) -> u64 {
 /// The predicted cost of proving one circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
+    /// The circuit has `2^k` rows.
     pub k: u32,
+    /// Rows the chips use ([`Cost::rows`]: the tallest chip).
     pub rows: usize,
+    /// Advice columns.
     pub advice: usize,
     /// Fixed columns, the lookup table's included.
     pub fixed: usize,
+    /// Lookup arguments (not lookups performed).
     pub lookups: usize,
+    /// Predicted proving-key size: `32 B · 2^k · (2.55·fixed + 23)`.
     pub pk_bytes: u64,
+    /// Predicted peak memory while proving: `24 MiB + 3.8 x pk_bytes`.
     pub peak_ram_bytes: u64,
+    /// Predicted proving time on the 2-core reference machine: `29 ns x proving_work + 0.15 s`.
     pub prove_seconds: f64,
 }
 
 impl Estimate {
+    /// The estimate for a circuit of cost `cost` at size `k` (columns counted from `params`); `cost` only
+    /// supplies `rows`, the predictions depend on `k` and the column counts.
     pub fn of(cost: &Cost, k: u32, params: &CircuitParams) -> Self {
         let (advice, fixed, lookups) = params.columns();
         let pk_bytes = (32.0 * (1u64 << k) as f64 * (2.55 * fixed as f64 + 23.0)) as u64;

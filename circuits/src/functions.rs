@@ -16,9 +16,13 @@ use serde::{Deserialize, Serialize};
 /// A pointwise nonlinear function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Function {
+    /// `1 / (1 + e^(-x))`.
     Sigmoid,
+    /// `tanh(x)`.
     Tanh,
+    /// `e^x` (Softmax's numerator, on `x - max`).
     Exp,
+    /// The error function `erf(x)`.
     Erf,
     /// `x·Φ(x) = x/2·(1 + erf(x/√2))` (ONNX Gelu).
     Gelu,
@@ -43,6 +47,7 @@ pub const FUNCTIONS: [Function; 7] = [
 pub const MAX_TABLE_VALUE: i64 = 1 << 40;
 
 impl Function {
+    /// The ONNX operator's name, as used in errors and reports.
     pub fn name(self) -> &'static str {
         match self {
             Function::Sigmoid => "Sigmoid",
@@ -76,8 +81,11 @@ impl Function {
 /// `function` tabulated over quantized inputs `[lo, hi)` at the graph scale.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FnTable {
+    /// The function tabulated.
     pub function: Function,
+    /// First quantized input of the domain (inclusive), at scale `2^s`.
     pub lo: i64,
+    /// End of the quantized domain (exclusive), at scale `2^s`.
     pub hi: i64,
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct Node {
     /// The ONNX node name it came from (for errors).
     pub name: String,
+    /// The operator and its constant parameters (weights, shapes, activation).
     pub op: OpKind,
     /// Value numbers of the operands, each smaller than this node's own.
     pub inputs: Vec<usize>,
@@ -20,25 +21,56 @@ pub struct Node {
 /// value in `[-2^(range_bits-1), 2^(range_bits-1))`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QuantizedGraph {
+    /// Fractional bits `s` of every activation (weights at `2^s`, biases at `2^(2s)`).
     pub scale: u32,
+    /// Range bits `b`: every range-checked value lies in `[-2^(b-1), 2^(b-1))`
+    /// (see [`QuantizedGraph::bound`]).
     pub range_bits: u32,
+    /// The nodes in topological order; node `i`'s output is value number `i`.
     pub nodes: Vec<Node>,
+    /// Value numbers of the graph outputs, in the order they are exposed as instances.
     pub outputs: Vec<usize>,
 }
 
 /// Every node's output for one inference.
 #[derive(Clone, Debug)]
 pub struct GraphTrace {
+    /// `values[i]` is the output of node `i`.
     pub values: Vec<QTensor>,
 }
 
 impl GraphTrace {
+    /// The values of `graph`'s outputs, in `graph.outputs` order.
     pub fn outputs<'a>(&'a self, graph: &'a QuantizedGraph) -> impl Iterator<Item = &'a QTensor> {
         graph.outputs.iter().map(|o| &self.values[*o])
     }
 }
 
 impl QuantizedGraph {
+    /// A graph with one Input node per operand shape followed by `op` (benches and tests of one op).
+    pub fn single_op(op: OpKind, shapes: &[Vec<usize>], scale: u32, range_bits: u32) -> Self {
+        let mut nodes: Vec<Node> = shapes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Node {
+                name: format!("input{i}"),
+                op: OpKind::Input(crate::ops::Input { shape: s.clone() }),
+                inputs: vec![],
+            })
+            .collect();
+        nodes.push(Node {
+            name: "op".into(),
+            op,
+            inputs: (0..shapes.len()).collect(),
+        });
+        Self {
+            scale,
+            range_bits,
+            outputs: vec![nodes.len() - 1],
+            nodes,
+        }
+    }
+
     /// Largest magnitude a range-checked value may have (exclusive for positives).
     pub fn bound(&self) -> i64 {
         1i64 << (self.range_bits - 1)

@@ -9,6 +9,8 @@
 //! Nothing here knows about ONNX, files or proofs: the `models` crate builds a [`QuantizedGraph`], the
 //! `prover` crate turns a [`ModelCircuit`] into keys and proofs.
 
+#![warn(missing_docs)]
+
 pub mod chips;
 pub mod circuit;
 pub mod cost;
@@ -21,7 +23,7 @@ pub mod guard;
 pub mod ops;
 pub mod poseidon;
 pub mod tensor;
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
 
 pub use circuit::{CircuitParams, ModelCircuit};

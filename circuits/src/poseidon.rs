@@ -25,8 +25,11 @@ pub const MAX_WIDTH: usize = 13;
 /// One width's parameters.
 #[derive(Clone, Debug)]
 pub struct PoseidonParams {
+    /// State size `t` in field elements (`2..=MAX_WIDTH`): one capacity slot plus `t - 1` inputs.
     pub width: usize,
+    /// Full rounds (S-box on every element), half before and half after the partial rounds.
     pub full_rounds: usize,
+    /// Partial rounds (S-box on `state[0]` only), in the middle.
     pub partial_rounds: usize,
     /// Round constants, `width` per round.
     pub ark: Vec<Fr>,
@@ -63,6 +66,7 @@ impl PoseidonParams {
         })
     }
 
+    /// Rounds per permutation, full and partial.
     pub fn rounds(&self) -> usize {
         self.full_rounds + self.partial_rounds
     }
@@ -72,7 +76,7 @@ impl PoseidonParams {
         r < self.full_rounds / 2 || r >= self.full_rounds / 2 + self.partial_rounds
     }
 
-    /// Input elements absorbed per permutation by [`commit`] (one slot is the domain tag, one the
+    /// Input elements absorbed per permutation by [`Self::commit`] (one slot is the domain tag, one the
     /// running hash).
     pub fn rate(&self) -> usize {
         self.width - 2
@@ -98,6 +102,7 @@ impl PoseidonParams {
         state.copy_from_slice(&mixed);
     }
 
+    /// The whole permutation (every round in order) on `state` (`width` elements) in place.
     pub fn permute(&self, state: &mut [Fr]) {
         for r in 0..self.rounds() {
             self.round(r, state);

@@ -5,8 +5,11 @@ use serde::{Deserialize, Serialize};
 /// A fixed-point tensor: `data[i] / 2^scale` is the real value of element `i`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QTensor {
+    /// Dimensions, outermost first.
     pub shape: Vec<usize>,
+    /// The elements in row-major order (`shape`'s product of them, unless built without [`QTensor::new`]).
     pub data: Vec<i64>,
+    /// Fractional bits: element `i` stands for `data[i] / 2^scale`.
     pub scale: u32,
 }
 
@@ -25,10 +28,12 @@ impl QTensor {
         Self::new(shape, data, scale)
     }
 
+    /// Number of elements.
     pub fn len(&self) -> usize {
         self.data.len()
     }
 
+    /// Whether the tensor has no elements.
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }

@@ -1,40 +1,23 @@
-//! Helpers for tests in this and downstream crates: single-op graphs and MockProver runs.
+//! Helpers for tests in this and downstream crates (feature `test-utils`): single-op graphs,
+//! MockProver runs, optionally with a witness corruption, and the copy-constraint check of re-indexing
+//! ops.
 
 use crate::circuit::{CircuitParams, ModelCircuit, TamperAt};
-use crate::graph::{Node, QuantizedGraph};
-use crate::ops::{Input, OpKind};
+use crate::graph::QuantizedGraph;
+use crate::ops::OpKind;
 use crate::tensor::QTensor;
 use crate::Fr;
 use halo2_proofs::dev::MockProver;
 use std::sync::Arc;
 
-/// A graph with one Input node per operand shape followed by `op`.
+/// A graph with one Input node per operand shape followed by `op` ([`QuantizedGraph::single_op`]).
 pub fn single_op_graph(
     op: OpKind,
     shapes: &[Vec<usize>],
     scale: u32,
     range_bits: u32,
 ) -> QuantizedGraph {
-    let mut nodes: Vec<Node> = shapes
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Node {
-            name: format!("input{i}"),
-            op: OpKind::Input(Input { shape: s.clone() }),
-            inputs: vec![],
-        })
-        .collect();
-    nodes.push(Node {
-        name: "op".into(),
-        op,
-        inputs: (0..shapes.len()).collect(),
-    });
-    QuantizedGraph {
-        scale,
-        range_bits,
-        outputs: vec![nodes.len() - 1],
-        nodes,
-    }
+    QuantizedGraph::single_op(op, shapes, scale, range_bits)
 }
 
 /// Run the MockProver at the circuit's minimal k with instances from the integer oracle.
@@ -49,8 +32,7 @@ pub fn mock_run(
     let trace = graph.eval(&inputs).expect("oracle evaluates");
     let base = ModelCircuit::new(Arc::new(graph), params, public_input);
     let instances: Vec<Fr> = base.instances(&trace, Fr::from(0u64));
-    let mut circuit = base.with_inputs(inputs);
-    circuit.tamper = tamper;
+    let circuit = base.with_inputs(inputs).with_tamper(tamper);
     let (_, k) = circuit.cost().expect("cost");
     let prover = MockProver::run(k, &circuit, vec![instances]).expect("synthesis");
     let failures = match prover.verify() {

@@ -80,8 +80,7 @@ fn wrong_commitments_and_corrupted_rounds_are_rejected() {
         PoseidonTamper::DomainTag,
         PoseidonTamper::Input,
     ] {
-        let mut bad = circuit.clone();
-        bad.poseidon_tamper = Some(tamper);
+        let bad = circuit.clone().with_poseidon_tamper(Some(tamper));
         assert!(
             verify(&bad, instances.clone(), k).is_err(),
             "{tamper:?} accepted"

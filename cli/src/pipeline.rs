@@ -2,6 +2,7 @@
 //! [`zkinfer::Calibration`]; the pipeline itself lives in the `zkinfer` crate (re-exported here).
 
 use std::path::PathBuf;
+pub use zkinfer::commitment::committed_words;
 pub use zkinfer::pipeline::*;
 
 /// Check that `key` on `chain` holds exactly the verifying-key contract of `vk` (the key of `prep`'s
@@ -13,18 +14,15 @@ pub fn check_model_key(
     vk: &zkinfer_prover::VerifierKey,
     prep: &Prepared,
 ) -> anyhow::Result<()> {
-    use zkinfer_verifier_contract::reusable::{verifier_data, InstanceLayout};
-    let data = verifier_data(&vk.params, &vk.vk, InstanceLayout::of(&vk.header))?;
-    zkinfer_verifier_contract::trust::check_key_contract(key, &chain.code(key)?, &data, |at| {
-        chain.code(at)
-    })
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "{e} (model {}, circuit {}; keys made with another SRS or input visibility differ)",
-            prep.model.path,
-            &prep.circuit_hash[..16]
-        )
-    })?;
+    zkinfer::EvmVerifier::of(vk)?
+        .check_deployed(key, |at| chain.code(at))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{e} (model {}, circuit {}; keys made with another SRS or input visibility differ)",
+                prep.model.path,
+                &prep.circuit_hash[..16]
+            )
+        })?;
     Ok(())
 }
 

@@ -28,28 +28,42 @@ pub const SCALE: u32 = 12;
 /// One node test.
 #[derive(Clone, Debug)]
 pub struct Case {
+    /// The ONNX `op_type` of the case's single node.
     pub op: String,
+    /// The test directory's name (e.g. `test_relu`), by which cases are sorted and reported.
     pub name: String,
+    /// The test directory: `model.onnx` and `test_data_set_0/{input,output}_N.pb`.
     pub dir: PathBuf,
 }
 
+/// What running one [`Case`] came to.
 #[derive(Clone, Debug)]
 pub enum Outcome {
+    /// The float graph reproduced the expected outputs and the quantized evaluation met its bound.
     Passed {
+        /// Largest `|quantized - expected|` over the output elements.
         max_error: f64,
+        /// The [`quantization_bound`] at [`SCALE`] that `max_error` had to stay within.
         tolerance: f64,
         /// Whether non-first inputs were baked into constants.
         baked: bool,
     },
+    /// Something other than a refusal went wrong (an import error, a wrong float or quantized
+    /// output): the reason.
     Failed(String),
+    /// zkinfer refused the case (unsupported variant, non-float tensor, several outputs, values
+    /// beyond the range check at scale `2^12`): the reason.
     Skipped(String),
 }
 
 /// A case ready to prove: the (possibly baked) ONNX bytes, its runtime inputs and expected outputs.
 #[derive(Clone, Debug)]
 pub struct Runnable {
+    /// The ONNX model bytes, with every input but the first baked into initializers if that was needed.
     pub onnx: Vec<u8>,
+    /// The runtime inputs, one flat list per graph input of `onnx` (only the first when baked).
     pub inputs: Vec<Vec<f64>>,
+    /// The expected outputs from the test data, one flat list per graph output.
     pub expected: Vec<Vec<f64>>,
 }
 

@@ -33,43 +33,67 @@ pub fn function_activation(function: Function) -> Activation {
     })
 }
 
+/// One node's operation in real (f64) arithmetic; each variant becomes the [`OpKind`] of the same
+/// name in [`FloatGraph::quantize`].
 #[derive(Clone, Debug)]
 pub enum FloatOp {
+    /// A graph input, in the model's declared order (the order of `input.json`'s lists).
     Input {
+        /// The input's concrete shape as tract typed it; its `input.json` list holds its elements row-major.
         shape: Vec<usize>,
     },
     /// `y = act(x·W + b)` over rows of `n_in`; `weights` row-major `[n_in][n_out]`. Output `[rows, n_out]`.
     Dense {
+        /// Elements per input row: the operand is read as consecutive rows of `n_in`.
         n_in: usize,
+        /// Output neurons: elements per output row.
         n_out: usize,
+        /// Real weights, row-major `[n_in][n_out]`; quantized at `2^scale`.
         weights: Vec<f64>,
+        /// One real bias per output neuron; quantized at `2^(2·scale)`, the scale of the products.
         bias: Vec<f64>,
+        /// Applied to the pre-activation (a table's bounds are placeholders until [`FloatGraph::quantize`]).
         act: Activation,
     },
     /// 2-D convolution over NCHW; `weights` `[c_out][c_in/group][kh][kw]`.
     Conv {
+        /// Input channels (axis 1 of the NCHW operand).
         c_in: usize,
+        /// Output channels.
         c_out: usize,
+        /// Channel groups: each output channel reads `c_in / group` input channels (depthwise when
+        /// `group == c_in`).
         group: usize,
+        /// Kernel size, strides, pads and dilations over H and W.
         window: Window,
+        /// Real kernel weights `[c_out][c_in/group][kh][kw]` (ONNX OIHW); quantized at `2^scale`.
         weights: Vec<f64>,
+        /// One real bias per output channel; quantized at `2^(2·scale)`.
         bias: Vec<f64>,
+        /// Applied to the pre-activation (a table's bounds are placeholders until [`FloatGraph::quantize`]).
         act: Activation,
     },
     /// Sum / average pooling over NCHW.
     Pool {
+        /// Kernel size, strides, pads and dilations over H and W.
         window: Window,
+        /// What each window's sum is divided by: 1 (sum pool), the kernel area or the in-bounds taps.
         divisor: PoolDivisor,
     },
     /// Elementwise `act(Σ_j c_j ⊙ x_j + b)` over one or two operands of the same size.
     Affine {
+        /// Per operand `j`, the real coefficients `c_j`, one per element; quantized at `2^scale`.
         coefficients: Vec<Vec<f64>>,
+        /// One real bias per element; quantized at `2^(2·scale)`.
         bias: Vec<f64>,
+        /// Applied to the pre-activation (a table's bounds are placeholders until [`FloatGraph::quantize`]).
         act: Activation,
     },
+    /// Elementwise `max(x, 0)` (when it could not be fused into a preceding Dense, Conv or Affine).
     Relu,
     /// A pointwise smooth function, read from its table.
     Lookup {
+        /// The function applied; its table's domain is chosen by [`FloatGraph::quantize`].
         function: Function,
     },
     /// Elementwise quotient of two computed tensors of the same size (denominators positive).
@@ -78,55 +102,80 @@ pub enum FloatOp {
     Multiply,
     /// `[batch, m, k] x [batch, k, n]` product of two computed tensors.
     MatMul {
+        /// Number of independent products.
         batch: usize,
+        /// Rows of the left operand and of the product.
         m: usize,
+        /// Columns of the left operand and rows of the right one (the summed dimension).
         k: usize,
+        /// Columns of the right operand and of the product.
         n: usize,
     },
+    /// The same elements in the same row-major order under a new shape (free: no arithmetic).
     Reshape {
+        /// The output shape (as many elements as the operand).
         shape: Vec<usize>,
     },
     /// Axis permutation (ONNX Transpose semantics).
     Transpose {
+        /// `perm[i]` is the operand axis that becomes output axis `i`.
         perm: Vec<usize>,
     },
     /// Elements `start..end` of one axis.
     Slice {
+        /// The axis sliced.
         axis: usize,
+        /// First kept index along `axis`.
         start: usize,
+        /// One past the last kept index along `axis` (exclusive).
         end: usize,
     },
     /// Operands joined along an axis.
     Concat {
+        /// The axis the operands are joined along (their other dimensions are equal).
         axis: usize,
     },
     /// Zero padding, `(before, after)` per axis.
     Pad {
+        /// Zeros added before and after the operand along each of its axes, in elements.
         pads: Vec<(usize, usize)>,
     },
     /// Elements of the operand picked by flat index (shape: the node's).
     Gather {
+        /// For each output element (row-major), the flat row-major index of the operand element it copies.
         indices: Vec<usize>,
     },
     /// `coefficient · Σ` over `axes` (kept with size 1).
     ReduceSum {
+        /// The operand axes summed over.
         axes: Vec<usize>,
+        /// Real factor on every sum: 1 for a plain sum, with a uniform constant factor or divisor that
+        /// followed it folded in (ReduceMean: `1/n`); quantized at `2^scale`.
         coefficient: f64,
     },
 }
 
+/// One node of a [`FloatGraph`]: its operation, its operands and its output shape.
 #[derive(Clone, Debug)]
 pub struct FloatNode {
+    /// The tract node it was imported from (with a suffix such as `.broadcast0` for an intermediate
+    /// step); names the layer in errors and in the calibration report.
     pub name: String,
+    /// The operation, in real arithmetic.
     pub op: FloatOp,
+    /// The operands, as indices into [`FloatGraph::nodes`] (always earlier nodes).
     pub inputs: Vec<usize>,
     /// Output shape.
     pub shape: Vec<usize>,
 }
 
+/// The imported model in real arithmetic: the reference the quantized graph is calibrated and
+/// measured against.
 #[derive(Clone, Debug, Default)]
 pub struct FloatGraph {
+    /// Every node in evaluation order (operands before their users), the graph inputs first.
     pub nodes: Vec<FloatNode>,
+    /// The nodes whose values are the model's outputs, in the ONNX graph's output order.
     pub outputs: Vec<usize>,
 }
 

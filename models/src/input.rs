@@ -17,7 +17,10 @@ struct InputFile {
 /// The lists of an input file, as read.
 #[derive(Clone, Debug)]
 pub struct InputData {
+    /// The file's path, or the label of bytes parsed from memory; names it in errors.
     pub path: String,
+    /// `input_data` as read: one flat list of reals per model input, or for calibration
+    /// several samples (see the module docs).
     pub lists: Vec<Vec<f64>>,
     /// `"salt": "0x..."`: the salt of the input's Poseidon commitment (`--hashed-input`), a private
     /// witness that travels with the input (never through a public folder).

@@ -10,6 +10,8 @@
 //! - `input`: EZKL-format `input.json` / calibration files;
 //! - `zoo/`: small example models with inputs and the script that regenerates them.
 
+#![warn(missing_docs)]
+
 pub mod conformance;
 pub mod error;
 pub mod float_graph;

@@ -11,10 +11,13 @@ use zkinfer_circuits::{QTensor, QuantizedGraph};
 /// One layer's line of the report.
 #[derive(Clone, Debug)]
 pub struct LayerReport {
+    /// The layer's node name in the float graph.
     pub name: String,
+    /// The op's short name (`Dense`, `Conv`, ...; a lookup shows its function's name).
     pub op: &'static str,
     /// Smallest and largest float output over the samples.
     pub min: f64,
+    /// Largest float output over the samples (`min` is the smallest).
     pub max: f64,
     /// Largest |float - dequantized| over the samples.
     pub max_error: f64,
@@ -114,22 +117,30 @@ pub fn layer_report(
 /// A labelled test set: `{"X": [[...], ...], "y": [...]}`.
 #[derive(Debug, Deserialize)]
 pub struct LabelledSet {
+    /// The samples, one row each: the flat input list of a single-input model.
     #[serde(rename = "X")]
     pub x: Vec<Vec<f64>>,
+    /// The class label of each row of `X`: the index of the output the classifier should maximize.
     pub y: Vec<usize>,
 }
 
 /// Classification agreement of the quantized model with the float one.
 #[derive(Clone, Copy, Debug)]
 pub struct Agreement {
+    /// Number of labelled samples evaluated.
     pub samples: usize,
+    /// Fraction of the samples whose float argmax is the label.
     pub float_accuracy: f64,
+    /// Fraction of the samples whose quantized argmax is the label (out-of-range ones count as wrong).
     pub quantized_accuracy: f64,
+    /// Fraction of the samples where the quantized and the float argmax agree.
     pub argmax_agreement: f64,
     /// Samples whose values fell outside the calibrated range (counted as wrong and disagreeing).
     pub out_of_range: usize,
 }
 
+/// Read a labelled test set; an error unless it is `{"X": [[...]], "y": [...]}` with one
+/// label per row of `X` and at least one row.
 pub fn read_labelled(path: &Path) -> Result<LabelledSet> {
     let p = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ModelError::Io {

@@ -12,10 +12,15 @@ use zkinfer_circuits::{CircuitParams, Cost, QuantizedGraph};
 /// Everything that determines the circuit of a model besides its weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
+    /// Fixed-point scale bits: a real `x` is held as `round(x · 2^scale)`.
     pub scale: u32,
+    /// Every range-checked value lies in `[-2^(range_bits-1), 2^(range_bits-1))` (the lookup table).
     pub range_bits: u32,
+    /// Activations per MAC row.
     pub lanes_in: usize,
+    /// Neurons accumulated side by side per MAC row.
     pub lanes_out: usize,
+    /// Whether the input's elements are public instances of the proof (else a private witness).
     pub public_input: bool,
 }
 
@@ -46,6 +51,7 @@ pub struct SettingsChoice {
     pub lanes: Option<(usize, usize)>,
     /// Headroom factor over the largest calibrated magnitude.
     pub headroom: f64,
+    /// Whether the input is public: copied into the chosen [`Settings`].
     pub public_input: bool,
 }
 
@@ -87,7 +93,9 @@ pub const SCALES: std::ops::RangeInclusive<u32> = 10..=13;
 /// of each tabulated function.
 #[derive(Clone, Debug, Default)]
 pub struct Peaks {
+    /// Largest magnitude of any range-checked value over the samples.
     pub global: f64,
+    /// The span `(min, max)` of each tabulated function's input over the samples.
     pub tables: TableDomains,
 }
 
@@ -98,8 +106,11 @@ pub struct Calibration {
     pub peak: f64,
     /// Each function table's real domain (its calibrated input span times the headroom).
     pub table_domains: TableDomains,
+    /// Number of calibration samples.
     pub samples: usize,
+    /// The candidate's settings (the winner's, once chosen).
     pub settings: Settings,
+    /// log2 of the rows the circuit needs with these settings.
     pub k: u32,
 }
 
@@ -235,6 +246,7 @@ mod tests {
 /// Settings remembered for a model (by ONNX hash) so that every command builds the same circuit.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StoredSettings {
+    /// The settings (each command then sets `public_input` from its own flags).
     pub settings: Settings,
     /// Largest calibrated magnitude and how many samples it came from.
     pub peak: f64,
@@ -242,6 +254,7 @@ pub struct StoredSettings {
     /// activations); the tables cover it times [`HEADROOM`].
     #[serde(default)]
     pub table_spans: TableDomains,
+    /// How many calibration samples `peak` and `table_spans` came from.
     pub samples: usize,
     /// Where the samples came from (a file, or the proving input).
     pub source: String,

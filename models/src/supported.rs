@@ -8,10 +8,13 @@ pub struct SupportedOp {
     pub ops: &'static [&'static str],
     /// How the README describes them.
     pub onnx: &'static str,
+    /// The zkinfer op(s) they become, Markdown (the README table's second column).
     pub zkinfer: &'static str,
+    /// What to know (variants, fusions, cost), Markdown (the README table's notes column).
     pub notes: &'static str,
 }
 
+/// Every supported ONNX operator, in the README table's order (see [`markdown_table`]).
 pub const SUPPORTED_OPS: &[SupportedOp] = &[
     SupportedOp {
         ops: &["Gemm", "MatMul"],

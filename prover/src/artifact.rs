@@ -16,42 +16,61 @@ use zkinfer_circuits::fixed_point::{dequantize, from_field};
 use zkinfer_circuits::halo2_proofs::halo2curves::ff::PrimeField;
 use zkinfer_circuits::CircuitParams;
 
+/// The `format` field of every `proof.json`; any other value is refused on read.
 pub const FORMAT: &str = "zkinfer-proof";
+/// The `proof.json` version this build writes and reads; any other is refused.
 pub const VERSION: u32 = 2;
 
 /// One output tensor as proven.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutputTensor {
+    /// The output's shape; its element count is `quantized.len()`.
     pub shape: Vec<usize>,
     /// Fractional bits: `value = quantized / 2^scale`.
     pub scale: u32,
+    /// The proven fixed-point values, row-major: exactly this output's instances.
     pub quantized: Vec<i64>,
+    /// `quantized` decoded (`q / 2^scale`), for reading; checked against `quantized` on verify.
     pub values: Vec<f64>,
 }
 
+/// The SRS a proof was made with, as the prover recorded it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SrsInfo {
+    /// log2 of its number of G1 powers (`2^k`): the circuit's `k`.
     pub k: u32,
+    /// SHA-256 of its serialized parameters (as [`Srs::hash`](crate::srs::Srs::hash)).
     pub hash: String,
+    /// Whether it was a local development setup or an imported ceremony.
     pub kind: SrsKind,
 }
 
+/// The contents of `proof.json` (see the module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProofArtifact {
+    /// Always [`FORMAT`].
     pub format: String,
+    /// The file format version: [`VERSION`].
     pub version: u32,
     /// SHA-256 of the ONNX file.
     pub model_hash: String,
+    /// The [`circuit_hash`](crate::keys::circuit_hash) of the circuit proven; it names the key directory.
     pub circuit_hash: String,
     /// SHA-256 of the verifying key file's payload.
     pub vk_hash: String,
+    /// The SRS the proof was made with.
     pub srs: SrsInfo,
+    /// The circuit's parameters (MAC lanes, scale, range bits, which chips, input hashing).
     pub circuit_params: CircuitParams,
+    /// The quantized graph's range bits (as in `circuit_params`): range-checked values lie in
+    /// `[-2^(range_bits-1), 2^(range_bits-1))`.
     pub range_bits: u32,
+    /// Whether the input's elements are public instances (false for a private or a hashed input).
     pub public_input: bool,
     /// Public instances, each a 32-byte big-endian hex word: the input (or its commitment) if public,
     /// the outputs, then the binding word.
     pub instances: Vec<String>,
+    /// The output tensors, in graph output order: the instances before the binding word, decoded.
     pub outputs: Vec<OutputTensor>,
     /// The proof bytes, hex with 0x.
     pub proof: String,
@@ -121,6 +140,7 @@ impl ProofArtifact {
             .collect()
     }
 
+    /// The proof bytes, decoded from `proof`'s hex (`0x` optional); a `Mismatch` if it is not hex.
     pub fn proof_bytes(&self) -> Result<Vec<u8>> {
         hex::decode(self.proof.strip_prefix("0x").unwrap_or(&self.proof))
             .map_err(|e| ProverError::Mismatch(format!("proof is not hex: {e}")))
@@ -167,6 +187,7 @@ impl ProofArtifact {
         Ok(())
     }
 
+    /// Write as pretty-printed JSON, atomically (a temporary file renamed over `path`).
     pub fn write(&self, path: &Path) -> Result<()> {
         let json = serde_json::to_vec_pretty(self).expect("artifacts serialize");
         crate::cache::write_atomic(path, &json)

@@ -8,6 +8,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
+/// The container layout version written after the magic; files of any other version are refused.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// SHA-256 of `bytes`, hex.

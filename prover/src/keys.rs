@@ -18,20 +18,28 @@ use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::halo2_proofs::SerdeFormat;
 use zkinfer_circuits::{CircuitParams, ModelCircuit, QuantizedGraph};
 
+/// Container magic of a proving-key file (`pk.bin`).
 pub const PK_MAGIC: &[u8; 8] = b"ZKI-PK\0\0";
+/// Container magic of a verifying-key file (`vk.bin`).
 pub const VK_MAGIC: &[u8; 8] = b"ZKI-VK\0\0";
 
 /// What a key belongs to. Stored in the key file's header and checked on every load.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyHeader {
+    /// The [`circuit_hash`] of the circuit the key is for.
     pub circuit_hash: String,
+    /// The circuit parameters the key was generated with.
     pub params: CircuitParams,
+    /// log2 of the circuit's rows.
     pub k: u32,
+    /// Total public instances: the input's, the outputs, then the binding word.
     pub num_instances: usize,
     /// How many of the instances are the input's (its elements, its commitment, or none); the outputs
     /// follow them and the binding word is last.
     pub num_inputs: usize,
+    /// SHA-256 of the SRS the key was generated with ([`Srs::hash`]); another SRS makes it stale.
     pub srs_hash: String,
+    /// The kind of that SRS (local development setup or ceremony).
     pub srs_kind: SrsKind,
 }
 
@@ -54,7 +62,9 @@ pub fn circuit_hash(
 
 /// A verifying key with the verifier's SRS points.
 pub struct VerifierKey {
+    /// What the key belongs to, from the key file's header.
     pub header: KeyHeader,
+    /// halo2's verifying key.
     pub vk: VerifyingKey<G1Affine>,
     /// Verifier-only KZG parameters (`g[0]`, `g2`, `s·g2`, `k`).
     pub params: ParamsKZG<Bn256>,
@@ -64,20 +74,24 @@ pub struct VerifierKey {
 
 /// The key directory of one circuit.
 pub struct KeyStore {
+    /// `<cache>/keys/<circuit hash>/`, holding `pk.bin` and `vk.bin`.
     pub dir: PathBuf,
 }
 
 impl KeyStore {
+    /// The key directory of the circuit named `circuit_hash` (created when keys are first written).
     pub fn for_circuit(circuit_hash: &str) -> Self {
         Self {
             dir: cache::root().join("keys").join(circuit_hash),
         }
     }
 
+    /// The proving-key file, `pk.bin` (a container with [`PK_MAGIC`]).
     pub fn pk_path(&self) -> PathBuf {
         self.dir.join("pk.bin")
     }
 
+    /// The verifying-key file, `vk.bin` (a container with [`VK_MAGIC`], carrying the verifier's SRS points).
     pub fn vk_path(&self) -> PathBuf {
         self.dir.join("vk.bin")
     }

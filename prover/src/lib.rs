@@ -16,6 +16,8 @@
 //!
 //! The prover never sees ONNX: it gets a quantized graph and circuit parameters.
 
+#![warn(missing_docs)]
+
 pub mod artifact;
 pub mod cache;
 pub mod commit;

@@ -43,6 +43,7 @@ const BN254_Q_LE: [u8; 32] = {
 pub struct Ptau {
     /// Powers the file has: `2^power` in G2, `2^(power+1) - 1` in G1.
     pub power: u32,
+    /// The header's `ceremonyPower`: the power of the whole ceremony the file was cut from.
     pub ceremony_power: u32,
     g1: Vec<ArkG1>,
     g2: ArkG2,

@@ -19,6 +19,7 @@ use zkinfer_circuits::halo2_proofs::poly::commitment::{Params, ParamsProver};
 use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::halo2_proofs::SerdeFormat;
 
+/// Container magic of a stored SRS file (`<cache>/srs/kzg_bn254_k<k>.srs`, or an exported one).
 pub const MAGIC: &[u8; 8] = b"ZKI-SRS\0";
 
 /// Where an SRS came from.
@@ -27,7 +28,10 @@ pub enum SrsKind {
     /// Generated on this machine: development only, insecure for production.
     LocalDev,
     /// Imported from a ceremony's `.ptau` file with `2^power` powers, checked before it was stored.
-    Ceremony { power: u32 },
+    Ceremony {
+        /// The file's power: it held `2^power` G2 and `2^(power+1) - 1` G1 powers.
+        power: u32,
+    },
 }
 
 impl std::fmt::Display for SrsKind {
@@ -52,14 +56,17 @@ struct SrsHeader {
 
 /// A loaded SRS.
 pub struct Srs {
+    /// log2 of the rows it serves: it holds `2^k` G1 powers.
     pub k: u32,
     /// halo2's parameters (through `Deref`), committing with small-scalar MSMs ([`FastKzgParams`]).
     pub params: FastKzgParams,
+    /// Where it came from: a local development setup or an imported ceremony.
     pub kind: SrsKind,
     /// SHA-256 of the serialized parameters.
     pub hash: String,
     /// Whether this call had to generate (or downsize) it.
     pub created: bool,
+    /// The file it was read from or written to.
     pub path: PathBuf,
 }
 

@@ -10,7 +10,7 @@ use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::halo2_proofs::SerdeFormat;
 use zkinfer_circuits::ops::Relu;
 use zkinfer_circuits::tensor::QTensor;
-use zkinfer_circuits::testing::single_op_graph;
+
 use zkinfer_circuits::{CircuitParams, ModelCircuit, OpKind};
 use zkinfer_prover::commit::FastKzgParams;
 use zkinfer_prover::proof::{prove, verify};
@@ -21,7 +21,7 @@ fn same_verifying_key_and_proofs_verify_with_plain_kzg() {
     let scale = 8;
     let range_bits = scale + 6;
     let shape = vec![1, 64];
-    let graph = single_op_graph(
+    let graph = zkinfer_circuits::QuantizedGraph::single_op(
         OpKind::Relu(Relu { scale }),
         std::slice::from_ref(&shape),
         scale,

@@ -4,10 +4,11 @@
 use crate::{Outcome, LABEL};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
+use zkinfer::TrustedKey;
 use zkinfer_circuits::ModelCircuit;
 use zkinfer_models::settings::{choose, SettingsChoice, StoredSettings};
 use zkinfer_models::{load_onnx_bytes, parse_input, OnnxModel};
-use zkinfer_prover::keys::{decode_pk, decode_vk, VerifierKey, PK_MAGIC, VK_MAGIC};
+use zkinfer_prover::keys::{decode_pk, decode_vk, PK_MAGIC, VK_MAGIC};
 use zkinfer_prover::ptau::{check_params, Ptau};
 use zkinfer_prover::{container, srs, ProofArtifact};
 use zkinfer_verifier_contract::market::{revert_reason, Job};
@@ -35,11 +36,15 @@ fn tiny_model() -> &'static OnnxModel {
     })
 }
 
-/// The verifying key the proof target verifies against (`fixtures/tiny_linear.vk.bin`).
-fn tiny_vk() -> &'static VerifierKey {
-    static VK: OnceLock<VerifierKey> = OnceLock::new();
+/// The verifying key the proof target verifies against (`fixtures/tiny_linear.vk.bin`), pinned by
+/// its own hash: the fixture is what the target trusts.
+fn tiny_vk() -> &'static TrustedKey {
+    static VK: OnceLock<TrustedKey> = OnceLock::new();
     VK.get_or_init(|| {
-        decode_vk(crate::seeds::TINY_VK, Path::new("tiny_linear.vk.bin")).expect("fixture vk")
+        let key =
+            decode_vk(crate::seeds::TINY_VK, Path::new("tiny_linear.vk.bin")).expect("fixture vk");
+        let hash = key.hash.clone();
+        TrustedKey::pinned(key, &hash).expect("the key's own hash")
     })
 }
 
@@ -105,15 +110,13 @@ pub fn settings(data: &[u8]) -> Outcome {
     Ok(())
 }
 
-/// A `proof.json`: parse, check its outputs against its instances, and verify it against the
-/// bundled model's key. Only the fixture proof itself may verify.
+/// A `proof.json`: parse and verify it against the bundled model's key, as `zkinfer verify` does
+/// (`zkinfer::verify`: circuit and key named by the proof, instance count, outputs against
+/// instances, the proof). Only the fixture proof itself may verify.
 pub fn proof_json(data: &[u8]) -> Outcome {
     let artifact = ProofArtifact::from_json(data, label()).map_err(err)?;
-    artifact.check_outputs_match_instances().map_err(err)?;
-    let instances = artifact.instances().map_err(err)?;
-    let proof = artifact.proof_bytes().map_err(err)?;
-    let vk = tiny_vk();
-    zkinfer_prover::proof::verify(&vk.params, &vk.vk, &instances, &proof).map_err(err)
+    zkinfer::verify(&artifact, tiny_vk()).map_err(err)?;
+    Ok(())
 }
 
 /// Split a container target's input: `header length (u16 LE) | header JSON | payload`. The file is

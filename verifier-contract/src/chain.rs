@@ -19,16 +19,22 @@ pub struct Chain {
 /// The answer of an `eth_call`: returned data, or a revert (with its data, if the node gave any).
 #[derive(Clone, Debug)]
 pub struct CallResult {
+    /// `false` if the call reverted (or the node answered it with an error).
     pub success: bool,
+    /// The returned data, or the revert data (empty if the node gave none).
     pub output: Vec<u8>,
 }
 
 /// A mined transaction.
 #[derive(Clone, Debug)]
 pub struct Receipt {
+    /// Receipt status 1: the transaction ran without reverting.
     pub success: bool,
+    /// Gas the transaction used (times the effective gas price, in wei, is what it cost).
     pub gas_used: u64,
+    /// The transaction hash.
     pub hash: B256,
+    /// The address of the contract a deployment created; `None` for a call.
     pub contract: Option<Address>,
 }
 
@@ -90,6 +96,7 @@ impl Chain {
         })
     }
 
+    /// `eth_chainId`: the id of the chain the node serves (the one transactions are signed for).
     pub fn chain_id(&self) -> Result<u64> {
         self.runtime
             .block_on(self.provider.get_chain_id())
@@ -118,12 +125,14 @@ impl Chain {
             .ok_or_else(|| ContractError::Chain("the node has no latest block".into()))
     }
 
+    /// `eth_getBalance`: the balance of `address` at the latest block, in wei.
     pub fn balance(&self, address: Address) -> Result<U256> {
         self.runtime
             .block_on(self.provider.get_balance(address).into_future())
             .map_err(|e| chain_err("eth_getBalance", e))
     }
 
+    /// `eth_getCode`: the runtime code at `address` at the latest block (empty if it has none).
     pub fn code(&self, address: Address) -> Result<Vec<u8>> {
         self.runtime
             .block_on(self.provider.get_code_at(address).into_future())
@@ -131,6 +140,7 @@ impl Chain {
             .map_err(|e| chain_err("eth_getCode", e))
     }
 
+    /// The size of the runtime code at `address`, in bytes (0 for an account without code).
     pub fn code_size(&self, address: Address) -> Result<usize> {
         self.code(address).map(|code| code.len())
     }

@@ -22,6 +22,8 @@ pub const DEPLOY_GAS_LIMIT: u64 = 1 << 27;
 /// inspection).
 type Evm = MainnetEvm<revm::handler::MainnetContext<InMemoryDB>, PrecompileMeter>;
 
+/// An in-process EVM with in-memory state; transactions come from one fixed account (`0x1111…11`)
+/// unless [`InProcessEvm::call_as`] names another.
 pub struct InProcessEvm {
     evm: Evm,
     caller: Address,
@@ -30,8 +32,11 @@ pub struct InProcessEvm {
 /// The result of a call.
 #[derive(Clone, Debug)]
 pub struct EvmOutcome {
+    /// Whether the call returned (`false` when it reverted or halted).
     pub success: bool,
+    /// Gas the whole transaction used, its intrinsic cost (base and calldata) included.
     pub gas_used: u64,
+    /// The returned data, or the revert data (empty after a halt).
     pub output: Vec<u8>,
 }
 
@@ -42,6 +47,8 @@ impl Default for InProcessEvm {
 }
 
 impl InProcessEvm {
+    /// A fresh EVM with empty state: mainnet rules with the code-size and transaction gas caps lifted and
+    /// nonce checks off.
     pub fn new() -> Self {
         let ctx = Context::mainnet()
             .with_db(InMemoryDB::default())

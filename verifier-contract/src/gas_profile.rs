@@ -49,6 +49,7 @@ impl<CTX> Inspector<CTX> for PrecompileMeter {
 /// The gas of one call, by where it went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GasProfile {
+    /// All the gas the transaction used; the parts below and [`Self::code`] add up to it.
     pub total: u64,
     /// The transaction's base cost, [`TX_BASE_GAS`].
     pub base: u64,

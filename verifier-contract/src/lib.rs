@@ -10,6 +10,8 @@
 //! encoding of its calls, the input commitment and the payee tag); the contracts shipped compiled
 //! ([`shipped`]) and the checks that pin every address a caller trusts to that code ([`trust`]).
 
+#![warn(missing_docs)]
+
 pub mod chain;
 pub mod error;
 pub mod evm;

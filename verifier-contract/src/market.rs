@@ -130,16 +130,26 @@ pub fn encode_job(id: u64) -> Vec<u8> {
 /// One job as the `jobs(id)` getter returns it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
+    /// The account that posted the job and escrowed the reward (the zero address: no job has this id).
     pub requester: Address,
+    /// The model's verifying-key contract the proof is checked against (accepted by `keyInstances`).
     pub verifier: Address,
+    /// [`input_commitment`] of the input a proof must be for.
     pub input_commitment: [u8; 32],
+    /// The reward in wei (the `post` call's value); still recorded after it is paid or refunded.
     pub reward: U256,
+    /// Unix time in seconds: `submit` is accepted up to and including it, `refund` only after it.
     pub deadline: u64,
+    /// Leading instances that are the input's, hashed into the commitment (`post` checks the key's count).
     pub num_inputs: u32,
     /// The instance count of the job's key (inputs, outputs, binding word), read by `post`.
     pub num_instances: u32,
+    /// Paid or refunded: no further `submit` or `refund` is accepted.
     pub closed: bool,
+    /// The account paid for the proof; the zero address until then, or after a refund.
     pub worker: Address,
+    /// `keccak256` of the proof's output instance words, packed (those between the input and the binding
+    /// word); zero until the job is paid.
     pub output_hash: [u8; 32],
 }
 

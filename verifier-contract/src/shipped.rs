@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// One compiled contract as stored in `verifier-contract/compiled/NAME.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ShippedContract {
+    /// The contract's name in its source, e.g. `ZkinferVerifier`.
     pub contract: String,
     /// The source file under `verifier-contract/contracts/`.
     pub source: String,
@@ -21,6 +22,8 @@ pub struct ShippedContract {
     pub compiler: String,
     /// Creation and runtime code, 0x-hex.
     pub creation: String,
+    /// Runtime code, 0x-hex: what a deployment holds, pinned by its keccak256 ([`verifier_codehash`],
+    /// [`market_codehash`]).
     pub runtime: String,
 }
 

@@ -11,7 +11,9 @@ const COMPILE_JS: &str = include_str!("../js/compile.js");
 /// Creation and runtime bytecode of one contract.
 #[derive(Clone, Debug)]
 pub struct Compiled {
+    /// Creation (init) code: what a deployment transaction carries; running it returns the runtime code.
     pub creation: Vec<u8>,
+    /// Runtime code: what the deployed contract holds (and `EXTCODEHASH` hashes).
     pub runtime: Vec<u8>,
 }
 

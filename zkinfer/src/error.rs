@@ -7,21 +7,30 @@ use zkinfer_models::ModelError;
 use zkinfer_prover::ProverError;
 use zkinfer_verifier_contract::ContractError;
 
+/// Everything the library can fail with.
 #[derive(Debug, Error)]
 pub enum Error {
+    /// Importing, calibrating or quantizing the model, or reading an input file.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// Building or evaluating the circuit.
     #[error(transparent)]
     Circuit(#[from] CircuitError),
+    /// The SRS, keys, proving, verifying or a proof file.
     #[error(transparent)]
     Prover(#[from] ProverError),
+    /// Contracts, the EVM or a chain.
     #[error(transparent)]
     Contract(#[from] ContractError),
+    /// Reading or writing a file.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// Encoding JSON.
     #[error(transparent)]
     Json(#[from] serde_json::Error),
     /// A request the pipeline refuses, with the reason and, where there is one, the flag that changes it.
@@ -44,4 +53,5 @@ pub fn refused(msg: String) -> Error {
     Error::Refused(msg)
 }
 
+/// The library's result.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -9,14 +9,17 @@
 //! inputs (witness, proof, self-check, `proof.json`). It prints nothing and returns typed errors
 //! ([`Error`]).
 //!
-//! Still in the CLI, to move here: verification against a trusted key, the EVM export, inspect and
-//! estimate, and progress reporting.
+//! Verification is against a key the verifier trusts ([`TrustedKey`]: recomputed from the model, or
+//! a key file whose SRS this machine knows), never only against the proof's own claims. [`evm`]
+//! exports the model's EVM verifier (zkinfer's shared verifier ships compiled with this crate: no
+//! node or solc at run time) and verifies in an in-process EVM; [`inspect`] predicts a circuit's
+//! cost before keygen and [`bench`] measures it; long steps report through [`Progress`].
 //!
 //! Prove one inference of a bundled model and check the proof (a local development SRS, allowed
 //! explicitly: it is insecure, whoever made it can forge proofs):
 //!
 //! ```
-//! use zkinfer::{load_model, prepare, Calibration, Overrides, Prover};
+//! use zkinfer::{load_model, prepare, verify, Calibration, EvmVerifier, Overrides, Prover, TrustedKey};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let cache = tempfile::tempdir()?;
 //! # std::env::set_var("ZKINFER_CACHE", cache.path());
@@ -30,19 +33,38 @@
 //! let prover = Prover::load(prep, srs)?; // keys generated once, then cached
 //! let proof = prover.prove_input(&input, None, zkinfer_circuits::Fr::from(0))?;
 //! assert_eq!(proof.outputs[0].shape, vec![1, 4]);
-//! let (instances, bytes) = (proof.instances()?, proof.proof_bytes()?);
-//! prover.check(&instances, &bytes)?; // against the model's own verifying key
-//! let mut rebound = instances.clone();
-//! *rebound.last_mut().unwrap() = zkinfer_circuits::Fr::from(1); // another binding word
-//! assert!(prover.check(&rebound, &bytes).is_err());
+//!
+//! // The verifier's side: a key it trusts (here recomputed from the model), never the proof's claim.
+//! let key = TrustedKey::from_model(&prover.prep, &prover.srs)?;
+//! let verified = verify(&proof, &key)?;
+//! assert_eq!(verified.instances, 4 + 1); // the outputs, then the binding word
+//! let mut rebound = proof.clone();
+//! *rebound.instances.last_mut().unwrap() = format!("0x{:064x}", 1); // another binding word
+//! assert!(verify(&rebound, &key).is_err());
+//!
+//! // The same proof in an in-process EVM, with zkinfer's shipped verifier and the model's key contract.
+//! let evm = EvmVerifier::of(&prover.vk)?.verify(&proof.instances()?, &proof.proof_bytes()?)?;
+//! assert!(evm.accepted && evm.gas_used > 0);
 //! # Ok(())
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
+pub mod bench;
+pub mod commitment;
 pub mod error;
+pub mod evm;
+pub mod inspect;
 pub mod pipeline;
+pub mod progress;
 pub mod proving;
+pub mod verifying;
 
 pub use error::{Error, Result};
+pub use evm::EvmVerifier;
+pub use inspect::Inspection;
 pub use pipeline::{load_model, prepare, Calibration, Overrides, Prepared};
+pub use progress::{Phase, Progress, Silent};
 pub use proving::{Prover, Witness};
+pub use verifying::{verify, SrsPolicy, TrustedKey, Verified};

@@ -28,12 +28,19 @@ pub enum Calibration<'a> {
 
 /// A model prepared for keygen or proving.
 pub struct Prepared {
+    /// The imported model (float graph, file path and hash).
     pub model: OnnxModel,
+    /// Its settings and what they were calibrated on.
     pub stored: StoredSettings,
+    /// The model quantized with those settings.
     pub graph: Arc<QuantizedGraph>,
+    /// Its circuit.
     pub circuit: ModelCircuit,
+    /// Rows per chip.
     pub cost: Cost,
+    /// The circuit has `2^k` rows.
     pub k: u32,
+    /// The circuit's hash (graph, parameters, input visibility, k): names its keys.
     pub circuit_hash: String,
     /// `--insecure-dev-srs`: a local development SRS may be used.
     pub insecure_dev_srs: bool,
@@ -41,6 +48,7 @@ pub struct Prepared {
     pub srs_file: Option<PathBuf>,
 }
 
+/// Import the ONNX model at `path`.
 pub fn load_model(path: &Path) -> Result<OnnxModel> {
     Ok(load_onnx(path)?)
 }
@@ -66,13 +74,17 @@ fn read_cached_settings(model_hash: &str) -> Result<Option<StoredSettings>> {
 /// What the user fixed on the command line.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
+    /// The input is a public instance.
     pub public_input: bool,
+    /// The input is private, its Poseidon commitment public.
     pub hashed_input: bool,
     /// Whether a local development SRS may be generated or used.
     pub insecure_dev_srs: bool,
     /// An SRS file to use instead of the cache.
     pub srs: Option<PathBuf>,
+    /// A fixed-point scale of `2^scale` instead of the chosen one.
     pub scale: Option<u32>,
+    /// A MAC layout of (activations, neurons) per row instead of the chosen one.
     pub lanes: Option<(usize, usize)>,
     /// A run that only measures or predicts (`bench`, `inspect`): the settings it chooses are not cached
     /// as the model's (a `--lanes` benchmark must not change what a later plain `prove` uses).
@@ -184,7 +196,18 @@ fn finish(
     })
 }
 
+impl Overrides {
+    /// The SRSs a key file may come from under these overrides.
+    pub fn srs_policy(&self) -> crate::verifying::SrsPolicy {
+        crate::verifying::SrsPolicy {
+            srs_file: self.srs.clone(),
+            insecure_dev_srs: self.insecure_dev_srs,
+        }
+    }
+}
+
 impl Prepared {
+    /// The header of this circuit's keys made with `srs`.
     pub fn key_header(&self, srs: &Srs) -> Result<KeyHeader> {
         Ok(KeyHeader {
             circuit_hash: self.circuit_hash.clone(),
@@ -219,10 +242,13 @@ impl Prepared {
             .collect()
     }
 
+    /// Where this circuit's keys are cached.
     pub fn store(&self) -> KeyStore {
         KeyStore::for_circuit(&self.circuit_hash)
     }
 
+    /// The SRS to prove with: the `--srs` file, else the imported ceremony for this `k` in the cache,
+    /// else (only when allowed) a local development SRS, generated and cached on first use.
     pub fn srs(&self) -> Result<Srs> {
         let srs = {
             let _lock = zkinfer_prover::cache::lock()?;
@@ -304,30 +330,6 @@ impl Prepared {
 /// Bytes as MiB, for messages.
 pub fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
-}
-
-/// The input instance words a market job commits to: the input quantized with the model's settings
-/// (as a `--public-input` proof exposes it), or its Poseidon commitment alone (from `salt`, zero when
-/// none) with `--hashed-input`.
-pub fn committed_words(
-    prep: &Prepared,
-    input: &[Vec<f64>],
-    hashed: bool,
-    salt: Option<zkinfer_circuits::Fr>,
-) -> Result<Vec<zkinfer_circuits::Fr>> {
-    let mut words = Vec::new();
-    for t in prep.quantize_inputs(input)? {
-        words.extend(
-            t.data
-                .iter()
-                .map(|v| zkinfer_circuits::fixed_point::to_field(*v)),
-        );
-    }
-    if hashed {
-        let salt = salt.unwrap_or(zkinfer_circuits::Fr::from(0));
-        words = vec![zkinfer_circuits::circuit::input_hash_params().commit_salted(salt, &words)];
-    }
-    Ok(words)
 }
 
 /// A proof file whose decoded outputs are its instances, and its EVM calldata (instances, then proof).

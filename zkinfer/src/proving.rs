@@ -3,6 +3,9 @@
 
 use crate::error::{refused, Result};
 use crate::pipeline::Prepared;
+use crate::progress::{report, Phase, Progress, Silent};
+use std::sync::Arc;
+use std::time::Duration;
 use zkinfer_circuits::fixed_point::dequantize;
 use zkinfer_circuits::graph::GraphTrace;
 use zkinfer_circuits::halo2_proofs::plonk::ProvingKey;
@@ -14,17 +17,23 @@ use zkinfer_prover::{G1Affine, Srs, VerifierKey};
 
 /// A model ready to prove: its circuit, SRS, proving and verifying keys.
 pub struct Prover {
+    /// The model, its settings and circuit.
     pub prep: Prepared,
+    /// The SRS the keys were made with.
     pub srs: Srs,
     pk: ProvingKey<G1Affine>,
+    /// The verifying key (the one written to the key cache).
     pub vk: VerifierKey,
     /// Whether [`Prover::load`] generated the keys (else they came from the cache).
     pub generated: bool,
+    progress: Arc<dyn Progress>,
 }
 
 /// One input's witness: the quantized input and the integer evaluation of every node.
 pub struct Witness {
+    /// The input at the model's fixed-point scale.
     pub inputs: Vec<QTensor>,
+    /// Every node's integer output.
     pub trace: GraphTrace,
 }
 
@@ -41,9 +50,18 @@ pub fn witness(prep: &Prepared, input: &[Vec<f64>]) -> Result<Witness> {
 }
 
 impl Prover {
-    /// Load (or generate and cache) the keys of `prep` with `srs`.
+    /// Load (or generate and cache) the keys of `prep` with `srs`, reporting nothing.
     pub fn load(prep: Prepared, srs: Srs) -> Result<Self> {
-        let (pk, generated) = prep.proving_key(&srs)?;
+        Self::load_with_progress(prep, srs, Arc::new(Silent))
+    }
+
+    /// [`Prover::load`], reporting keygen and, later, each proving step to `progress`.
+    pub fn load_with_progress(
+        prep: Prepared,
+        srs: Srs,
+        progress: Arc<dyn Progress>,
+    ) -> Result<Self> {
+        let (pk, generated) = report(&*progress, Phase::Keygen, None, || prep.proving_key(&srs))?;
         let vk = read_vk(&prep.store().vk_path())?;
         Ok(Self {
             prep,
@@ -51,12 +69,15 @@ impl Prover {
             pk,
             vk,
             generated,
+            progress,
         })
     }
 
     /// [`witness`] of this prover's model.
     pub fn witness(&self, input: &[Vec<f64>]) -> Result<Witness> {
-        witness(&self.prep, input)
+        report(&*self.progress, Phase::Witness, None, || {
+            witness(&self.prep, input)
+        })
     }
 
     /// The public instances of `w`: a hashed input's commitment starts from `salt` (zero without one),
@@ -73,12 +94,17 @@ impl Prover {
             .circuit
             .with_salt(salt.unwrap_or(Fr::from(0)))
             .with_inputs(w.inputs.clone());
-        Ok(prove(&self.srs.params, &self.pk, circuit, instances)?)
+        let expected = Duration::from_secs_f64(self.prep.estimate().prove_seconds.max(0.0));
+        report(&*self.progress, Phase::Prove, Some(expected), || {
+            Ok(prove(&self.srs.params, &self.pk, circuit, instances)?)
+        })
     }
 
     /// Verify a proof against this model's own verifying key (the self-check after proving).
     pub fn check(&self, instances: &[Fr], proof: &[u8]) -> Result<()> {
-        Ok(verify(&self.vk.params, &self.vk.vk, instances, proof)?)
+        report(&*self.progress, Phase::Verify, None, || {
+            Ok(verify(&self.vk.params, &self.vk.vk, instances, proof)?)
+        })
     }
 
     /// The `proof.json` of a proof of `w`.

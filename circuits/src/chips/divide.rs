@@ -23,15 +23,20 @@ use halo2_proofs::poly::Rotation;
 /// Requant rows per division.
 pub const ROWS: usize = 4;
 
+/// The divide gate, on the requant chip's columns (`z = n`, `q = d`, `y`, `hi = r`, `sgn = t`).
 #[derive(Clone, Debug)]
 pub struct DivideConfig {
+    /// Turns on the `divide` gate's two constraints `2·n·2^s + d - 2·y·d - r = 0` and `t = 2d - 1 - r`
+    /// on a division row.
     pub enable: Selector,
 }
 
 /// The integers of one division.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DivWitness {
+    /// The quotient `round(n·2^s / d)`, at the graph scale.
     pub y: i64,
+    /// The remainder `r = 2·n·2^s + d - 2·y·d`, in `[0, 2d)`.
     pub r: i64,
 }
 
@@ -55,6 +60,8 @@ impl DivWitness {
 }
 
 impl DivideConfig {
+    /// Create the selector and the `divide` gate over `requant`'s columns, enabling equality on its
+    /// `hi` and `sgn` columns (the remainder and `t` are copied into non-negativity rows).
     pub fn configure(meta: &mut ConstraintSystem<Fr>, requant: &RequantConfig) -> Self {
         let enable = meta.selector();
         meta.enable_equality(requant.hi);

@@ -22,24 +22,37 @@ use halo2_proofs::plonk::{
 };
 use halo2_proofs::poly::Rotation;
 
+/// The Freivalds chip's columns, selectors and challenge (see the module docs for the layout).
 #[derive(Clone, Debug)]
 pub struct FreivaldsConfig {
+    /// First-phase advice: the dot products' left operands (copies of `A`, `B` entries; `C` entries fresh).
     pub x: Column<Advice>,
+    /// Second-phase advice: the right operands, copies of the powers `γ^j` or of the entries of `u = B·r`.
     pub r: Column<Advice>,
+    /// Second-phase advice: the running dot product `acc = chain·acc[prev] + x·r`.
     pub acc: Column<Advice>,
+    /// Fixed `1` on the continuation rows of a dot product, `0` on its first row.
     pub chain: Column<Fixed>,
+    /// Turns on the `freivalds mac` gate `acc = chain·acc[prev] + x·r`.
     pub mac: Selector,
+    /// Turns on `r = r[prev]·γ` (the power rows after the first).
     pub power: Selector,
+    /// Turns on `r = 1` (the first power row).
     pub one: Selector,
+    /// The challenge `γ`, usable after the first phase (after `A`, `B` and `C` are committed).
     pub gamma: Challenge,
 }
 
 /// The shape of one matrix product: `batch` independent products of `M x K` by `K x N`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MatMulShape {
+    /// Number of independent products (they share the powers of `γ`).
     pub batch: usize,
+    /// Rows of `A` and `C`.
     pub m: usize,
+    /// Columns of `A`, rows of `B` (the contracted dimension).
     pub k: usize,
+    /// Columns of `B` and `C` (and the number of powers `γ^0..γ^(N-1)`).
     pub n: usize,
 }
 
@@ -72,6 +85,9 @@ fn cell(c: AssignedCell<&Assigned<Fr>, Fr>, value: Value<Fr>) -> Cell {
 }
 
 impl FreivaldsConfig {
+    /// Allocate `x` (first phase), the challenge `γ`, `r` and `acc` (second phase, all three
+    /// equality-enabled), `chain` and the selectors, and create the `freivalds mac` and `freivalds powers`
+    /// gates.
     pub fn configure(meta: &mut ConstraintSystem<Fr>) -> Self {
         let x = meta.advice_column_in(FirstPhase);
         let gamma = meta.challenge_usable_after(FirstPhase);

@@ -11,22 +11,32 @@ use halo2_proofs::circuit::{Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Expression, Fixed, Selector};
 use halo2_proofs::poly::Rotation;
 
+/// The MAC chip's columns and its `mac` gate (one constraint per output lane).
 #[derive(Clone, Debug)]
 pub struct MacConfig {
+    /// `lanes_in` advice columns of inputs `x_c`, copy-constrained to the activations they read.
     pub x: Vec<Column<Advice>>,
+    /// `lanes_out` advice columns of running accumulators `acc_m`; equality-enabled, so the final row's
+    /// cells are copied into the requant chip.
     pub acc: Vec<Column<Advice>>,
     /// `w[m][c]`.
+    /// `lanes_out x lanes_in` fixed columns: the weight multiplying `x_c` into lane `m` (0 where unassigned).
     pub w: Vec<Vec<Column<Fixed>>>,
+    /// Fixed `1` on the continuation rows of a block (add the previous row's `acc`), `0` on its first row.
     pub chain: Column<Fixed>,
+    /// Turns on the `mac` gate `acc_m = chain·acc_m[prev] + Σ_c x_c·w_{m,c}` for every lane `m`.
     pub enable: Selector,
 }
 
 /// The witness of one MAC block: per row, the running accumulators of every lane.
 pub struct MacWitness {
+    /// `rows[t][m]`: neuron `m`'s accumulator after block row `t` (the last row holds the dot product).
     pub rows: Vec<Vec<i64>>,
 }
 
 impl MacConfig {
+    /// Allocate `lanes_in` input and `lanes_out` accumulator advice columns, the `lanes_out x lanes_in`
+    /// fixed weight columns, `chain` and the selector, and create the `mac` gate.
     pub fn configure(meta: &mut ConstraintSystem<Fr>, lanes_in: usize, lanes_out: usize) -> Self {
         let x: Vec<_> = (0..lanes_in).map(|_| meta.advice_column()).collect();
         let acc: Vec<_> = (0..lanes_out).map(|_| meta.advice_column()).collect();
@@ -68,6 +78,7 @@ impl MacConfig {
         }
     }
 
+    /// Inputs consumed per row (the number of `x` columns).
     pub fn lanes_in(&self) -> usize {
         self.x.len()
     }

@@ -27,7 +27,9 @@ use halo2_proofs::circuit::{Cell, Value};
 /// An assigned cell together with the integer it holds (unknown during keygen).
 #[derive(Clone, Copy, Debug)]
 pub struct Wire {
+    /// The assigned cell, for copy constraints to later uses of the value.
     pub cell: Cell,
+    /// The signed integer in the cell (mapped into the field by `fixed_point::to_field`); `None` at keygen.
     pub value: Option<i64>,
 }
 

@@ -9,12 +9,15 @@ use halo2_proofs::circuit::Region;
 use halo2_proofs::plonk::{ConstraintSystem, Error, Selector};
 use halo2_proofs::poly::Rotation;
 
+/// The multiply gate, on the requant chip's `z`, `q` and `y` columns.
 #[derive(Clone, Debug)]
 pub struct MultiplyConfig {
+    /// Turns on the `multiply` gate `y = z·q` on a product row.
     pub enable: Selector,
 }
 
 impl MultiplyConfig {
+    /// Create the selector and the `multiply` gate `y - z·q = 0` over `requant`'s columns.
     pub fn configure(meta: &mut ConstraintSystem<Fr>, requant: &RequantConfig) -> Self {
         let enable = meta.selector();
         meta.create_gate("multiply", |meta| {

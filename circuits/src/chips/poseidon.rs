@@ -17,14 +17,23 @@ use halo2_proofs::plonk::{
 };
 use halo2_proofs::poly::Rotation;
 
+/// The Poseidon chip's columns, selectors and parameters (see the module docs for the gates).
 #[derive(Clone, Debug)]
 pub struct PoseidonConfig {
+    /// `width` advice columns holding the state `x_i` (equality-enabled); a round's output is the next row.
     pub state: Vec<Column<Advice>>,
+    /// `width` advice columns holding `q_i = (x_i + c_i)^2` for the S-boxed elements (only `q_0` in a
+    /// partial round).
     pub squares: Vec<Column<Advice>>,
+    /// `width` fixed columns holding the round's constants `c_i` (`ark[r·width + i]`).
     pub constants: Vec<Column<Fixed>>,
+    /// Turns on the full-round gate (S-box on every element) between this row and the next.
     pub full: Selector,
+    /// Turns on the partial-round gate (S-box on `x_0` only) between this row and the next.
     pub partial: Selector,
+    /// Turns on `x_0 = 0` (the `poseidon zero` gate): pins the shared zero cell of the first permutation.
     pub zero: Selector,
+    /// The permutation's parameters (width, round counts, round constants, MDS matrix).
     pub params: PoseidonParams,
 }
 
@@ -32,9 +41,19 @@ pub struct PoseidonConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PoseidonTamper {
     /// Add 1 to the square of state element `i` at `round` of the first permutation.
-    Square { round: usize, i: usize },
+    Square {
+        /// The round (0-based) whose square is corrupted.
+        round: usize,
+        /// The state element's index (`< width`; `0` in a partial round, the only S-box there).
+        i: usize,
+    },
     /// Add 1 to state element `i` after `round` of the first permutation.
-    State { round: usize, i: usize },
+    State {
+        /// The round (0-based) whose output is corrupted.
+        round: usize,
+        /// The state element's index (`< width`).
+        i: usize,
+    },
     /// A non-zero domain tag in the first permutation.
     DomainTag,
     /// The first absorbed element differs from the caller's cell.

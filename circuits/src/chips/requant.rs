@@ -21,13 +21,26 @@ use halo2_proofs::circuit::{Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
 use halo2_proofs::poly::Rotation;
 
+/// The requant chip's columns, selectors and lookups (see the module docs for the constraints).
 #[derive(Clone, Debug)]
 pub struct RequantConfig {
+    /// Advice: the value being rescaled, copy-constrained to its source (e.g. a MAC accumulator);
+    /// `n` on a division row, `a` on a product row.
     pub z: Column<Advice>,
+    /// Advice: the quotient `q` (rescale rows) or the range-checked value itself (input and range rows);
+    /// `d` on a division row, `b` on a product row.
     pub q: Column<Advice>,
+    /// Advice: the high limb `hi` of `q + 2^(b-1) = hi·2^s + lo`, checked by the high-limb lookup;
+    /// the remainder `r` on a division row.
     pub hi: Column<Advice>,
+    /// Advice: `[q ≥ 0]`, forced by the high-limb lookup (the table's `y` of row `(1, hi, ·)`);
+    /// `t = 2d - 1 - r` on a division row.
     pub sgn: Column<Advice>,
+    /// Advice: the activation's output, `sgn·q` (relu gate) or `f(q)` (function lookup), unused without
+    /// one; the quotient on a division row, the product `a·b` on a product row.
     pub y: Column<Advice>,
+    /// Fixed: the offset added to `z` before the division by `2^s` (bias at `2^(2s)` plus the rounding
+    /// half).
     pub off: Column<Fixed>,
     /// Enables the remainder lookup.
     pub rescale: Selector,
@@ -39,7 +52,9 @@ pub struct RequantConfig {
     pub nonneg: Selector,
     /// The function-table tag of each row (0: none); present when the circuit has function tables.
     pub fn_tag: Option<Column<Fixed>>,
+    /// Scale bits `s`: a rescale divides by `2^s`, and remainders / low limbs lie in `[0, 2^s)`.
     pub scale: u32,
+    /// Range bits `b`: range-checked values lie in `[-2^(b-1), 2^(b-1))`.
     pub range_bits: u32,
 }
 
@@ -74,9 +89,13 @@ pub enum Tamper {
 /// The values of one requant row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequantWitness {
+    /// The quotient (or the range-checked value).
     pub q: i64,
+    /// The high limb: `(q + 2^(b-1)) div 2^s`.
     pub hi: i64,
+    /// `1` if `q ≥ 0`, else `0`.
     pub sgn: i64,
+    /// The activation's output: `f(q)` for a table (0 outside its domain), else `sgn·q`.
     pub y: i64,
 }
 
@@ -129,6 +148,9 @@ impl RequantWitness {
 }
 
 impl RequantConfig {
+    /// Allocate the advice columns `z`, `q`, `hi`, `sgn`, `y` (`z`, `q`, `y` equality-enabled), the fixed
+    /// `off` (and `fn_tag` when `params.function_tables`), the selectors, and the remainder, low-limb,
+    /// high-limb and function lookups into `table` and the relu and nonneg gates.
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         table: &TableConfig,

@@ -23,14 +23,19 @@ pub const TAG_HIGH: u64 = 1;
 /// Tag of the first function table (table `i` has tag `TAG_FIRST_FN + i`).
 pub const TAG_FIRST_FN: u64 = 2;
 
+/// The three table columns of the shared lookup table (see the module docs for the sections).
 #[derive(Clone, Copy, Debug)]
 pub struct TableConfig {
+    /// Section tag: [`TAG_LIMB`], [`TAG_HIGH`], or `TAG_FIRST_FN + i` for function table `i`.
     pub tag: TableColumn,
+    /// The looked-up value: `v` (limbs), `h` (high limbs) or `t·q` (function rows).
     pub x: TableColumn,
+    /// Its image: `v` (limbs), the sign bit `[h ≥ 2^(b-s-1)]` (high limbs) or `t·f(q)` (function rows).
     pub y: TableColumn,
 }
 
 impl TableConfig {
+    /// Allocate the three table columns; the chips add their lookups into them.
     pub fn configure(meta: &mut ConstraintSystem<Fr>) -> Self {
         Self {
             tag: meta.lookup_table_column(),

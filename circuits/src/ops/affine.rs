@@ -10,12 +10,14 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// Elementwise affine map of one or two same-size operands with constant coefficients (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Affine {
     /// Per operand, one coefficient per element, at scale `2^s`.
     pub coefficients: Vec<Vec<i64>>,
     /// One bias per element, at scale `2^(2s)`.
     pub bias: Vec<i64>,
+    /// Applied after the rescale (checked by the requant row's relu gate or function lookup).
     pub act: Activation,
 }
 

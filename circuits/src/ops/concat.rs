@@ -6,8 +6,10 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// Concatenation of the operands along one axis (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Concat {
+    /// The axis joined along; every other dimension must agree across operands.
     pub axis: usize,
 }
 

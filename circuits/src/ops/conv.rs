@@ -10,16 +10,22 @@ use crate::tensor::QTensor;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// A grouped 2-D convolution with constant weights and bias (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Conv {
+    /// Input channels (must equal the operand's `C`).
     pub c_in: usize,
+    /// Output channels.
     pub c_out: usize,
+    /// Channel groups (divides both `c_in` and `c_out`; `c_in` groups for a depthwise conv).
     pub group: usize,
+    /// Kernel size, strides, pads and dilations.
     pub window: Window,
     /// `[c_out][c_in / group][kh][kw]` at scale `2^s`.
     pub weights: Vec<i64>,
     /// `[c_out]` at scale `2^(2s)`.
     pub bias: Vec<i64>,
+    /// Applied after the rescale (e.g. a fused Relu).
     pub act: Activation,
 }
 

@@ -10,14 +10,18 @@ use crate::tensor::QTensor;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// A fully connected layer with constant weights and bias, applied to each row (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Dense {
+    /// Elements per input row (the operand's element count must be a multiple of it).
     pub n_in: usize,
+    /// Outputs per row (neurons).
     pub n_out: usize,
     /// Row-major `[n_in][n_out]` at scale `2^s`.
     pub weights: Vec<i64>,
     /// `[n_out]` at scale `2^(2s)`.
     pub bias: Vec<i64>,
+    /// Applied after the rescale (e.g. a fused Relu).
     pub act: Activation,
 }
 

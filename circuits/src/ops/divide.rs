@@ -9,6 +9,7 @@ use crate::error::{CircuitError, Result};
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// Elementwise rounded division of operand 0 (numerators) by operand 1 (denominators, `≥ 1`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Divide;
 

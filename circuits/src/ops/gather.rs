@@ -7,8 +7,10 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// A free selection of operand elements (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Gather {
+    /// The output shape (its element count is `indices.len()`).
     pub shape: Vec<usize>,
     /// Flat operand index of each output element.
     pub indices: Vec<usize>,

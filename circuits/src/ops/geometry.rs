@@ -5,10 +5,13 @@ use serde::{Deserialize, Serialize};
 /// A 2-D sliding window over the last two axes of an `[N, C, H, W]` tensor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
+    /// `[kh, kw]`: kernel height and width (positive).
     pub kernel: [usize; 2],
+    /// `[sy, sx]`: steps between output positions (positive).
     pub strides: [usize; 2],
     /// `[top, left, bottom, right]`.
     pub pads: [usize; 4],
+    /// `[dy, dx]`: spacing between kernel taps (positive; 1 is a dense kernel).
     pub dilations: [usize; 2],
 }
 

@@ -5,8 +5,10 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// A graph input of a fixed shape, whose elements are range-checked (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Input {
+    /// The input's shape; the tensor given for it must have as many elements.
     pub shape: Vec<usize>,
 }
 

@@ -9,8 +9,10 @@ use crate::functions::FnTable;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// A standalone table activation (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Lookup {
+    /// The function and its quantized domain.
     pub table: FnTable,
     /// Fractional bits `s` (the lowering's identity weight is `2^s`).
     pub scale: u32,

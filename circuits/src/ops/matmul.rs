@@ -9,15 +9,21 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// A batched product of two computed tensors (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MatMul {
+    /// Number of independent products.
     pub batch: usize,
+    /// Rows of `A` and `Y`.
     pub m: usize,
+    /// Columns of `A`, rows of `B` (the contracted dimension).
     pub k: usize,
+    /// Columns of `B` and `Y`.
     pub n: usize,
 }
 
 impl MatMul {
+    /// The same dimensions as the Freivalds chip's [`MatMulShape`].
     pub fn shape(&self) -> MatMulShape {
         MatMulShape {
             batch: self.batch,

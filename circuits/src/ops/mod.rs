@@ -56,8 +56,11 @@ pub const ZERO_OPERAND: usize = usize::MAX;
 /// high-limb lookup; a table activation is one more lookup into the function's table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Activation {
+    /// The output is the quotient `q` itself.
     None,
+    /// `max(q, 0)`, as `y = sgn·q` (the requant chip's relu gate).
     Relu,
+    /// `table(q)`, a lookup into the function table (an error outside its domain).
     Table(FnTable),
 }
 
@@ -93,6 +96,7 @@ impl Activation {
 /// What an op needs to know to evaluate: its layer name (for errors), the graph scale and the range bound.
 #[derive(Clone, Copy, Debug)]
 pub struct EvalCtx<'a> {
+    /// The node's name, for errors.
     pub layer: &'a str,
     /// Fractional bits `s` of every activation.
     pub scale: u32,
@@ -140,12 +144,14 @@ impl EvalCtx<'_> {
         })
     }
 
+    /// The [`CircuitError::Overflow`] error for this layer.
     pub fn overflow(&self) -> CircuitError {
         CircuitError::Overflow {
             layer: self.layer.to_string(),
         }
     }
 
+    /// A [`CircuitError::Shape`] error for this layer with message `msg`.
     pub fn shape_err(&self, msg: impl Into<String>) -> CircuitError {
         CircuitError::Shape {
             layer: self.layer.to_string(),
@@ -166,16 +172,19 @@ pub struct AffineGroup {
     pub weights: Vec<i64>,
     /// Bias per neuron at scale `2^(2s)`.
     pub bias: Vec<i64>,
+    /// Applied to every neuron's quotient (one activation per group: its requant rows share it).
     pub act: Activation,
     /// Flat output index of each neuron.
     pub outputs: Vec<usize>,
 }
 
 impl AffineGroup {
+    /// Neurons in the group (one per bias; at most `lanes_out`, the MAC lanes they use).
     pub fn neurons(&self) -> usize {
         self.bias.len()
     }
 
+    /// The weight (scale `2^s`) of input `slot` in `neuron`'s sum.
     pub fn weight(&self, neuron: usize, slot: usize) -> i64 {
         self.weights[neuron * self.slots.len() + slot]
     }
@@ -221,26 +230,44 @@ pub trait Op {
 /// The closed set of operators a [`crate::QuantizedGraph`] may contain.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum OpKind {
+    /// A graph input ([`Input`]).
     Input(Input),
+    /// A fully connected layer ([`Dense`]).
     Dense(Dense),
+    /// A 2-D convolution ([`Conv`]).
     Conv(Conv),
+    /// A sum or average pool ([`Pool`]).
     Pool(Pool),
+    /// An elementwise affine map with constant coefficients ([`Affine`]).
     Affine(Affine),
+    /// A standalone Relu ([`Relu`]).
     Relu(Relu),
+    /// A standalone table activation ([`Lookup`]).
     Lookup(Lookup),
+    /// A reshape, free ([`Reshape`]).
     Reshape(Reshape),
+    /// An axis permutation, free ([`Transpose`]).
     Transpose(Transpose),
+    /// A range along one axis, free ([`Slice`]).
     Slice(Slice),
+    /// A concatenation, free ([`Concat`]).
     Concat(Concat),
+    /// A scaled sum over axes ([`ReduceSum`]).
     ReduceSum(ReduceSum),
+    /// A selection of elements, free ([`Gather`]).
     Gather(Gather),
+    /// Zero padding, free but for the shared zero cell ([`Pad`]).
     Pad(Pad),
+    /// Elementwise division of two computed tensors ([`Divide`]).
     Divide(Divide),
+    /// Batched product of two computed tensors ([`MatMul`]).
     MatMul(MatMul),
+    /// Elementwise product of two computed tensors ([`Multiply`]).
     Multiply(Multiply),
 }
 
 impl OpKind {
+    /// The operator behind the variant, as an [`Op`].
     pub fn as_op(&self) -> &dyn Op {
         match self {
             OpKind::Input(o) => o,

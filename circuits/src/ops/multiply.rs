@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// Elementwise rescaled product of two same-size computed tensors (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Multiply;
 

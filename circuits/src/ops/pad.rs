@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// Zero padding before and after each axis (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Pad {
     /// `(before, after)` per axis.
@@ -158,13 +159,13 @@ mod tests {
             range_bits: 12,
             ..CircuitParams::default()
         };
-        let mut circuit =
-            ModelCircuit::new(std::sync::Arc::new(graph), params, false).with_inputs(vec![x]);
-        circuit.tamper = Some(TamperAt {
-            node: 1,
-            index: 0,
-            tamper: Tamper::ZeroCell,
-        });
+        let circuit = ModelCircuit::new(std::sync::Arc::new(graph), params, false)
+            .with_inputs(vec![x])
+            .with_tamper(Some(TamperAt {
+                node: 1,
+                index: 0,
+                tamper: Tamper::ZeroCell,
+            }));
         // The prover sets the zero cell to 1 and claims 1 as the padding: only the MAC gate can object.
         let claimed: Vec<Fr> = [1i64, 3, 4]
             .iter()

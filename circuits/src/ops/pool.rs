@@ -20,9 +20,12 @@ pub enum PoolDivisor {
     InBounds,
 }
 
+/// A sum or average pool over NCHW windows, per channel (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Pool {
+    /// Kernel size, strides, pads and dilations.
     pub window: Window,
+    /// What each window's sum is divided by.
     pub divisor: PoolDivisor,
     /// Fractional bits `s` (the weights are `round(2^s / d)`).
     pub scale: u32,

@@ -7,8 +7,10 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// A scaled sum over a set of axes (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReduceSum {
+    /// The distinct axes summed over (non-empty); each is kept with size 1.
     pub axes: Vec<usize>,
     /// The weight of every summed element, at scale `2^s` (`2^s` for a plain sum).
     pub weight: i64,

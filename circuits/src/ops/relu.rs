@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// A standalone Relu (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Relu {
     /// Fractional bits `s` (the lowering's identity weight is `2^s`).

@@ -6,8 +6,10 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// A new shape for the same elements (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Reshape {
+    /// The output shape (same element count as the operand).
     pub shape: Vec<usize>,
 }
 

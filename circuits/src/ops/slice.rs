@@ -5,10 +5,14 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// A contiguous range along one axis (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Slice {
+    /// The axis sliced.
     pub axis: usize,
+    /// First index kept (inclusive).
     pub start: usize,
+    /// End of the range (exclusive; `start < end ≤` the axis' size).
     pub end: usize,
 }
 

@@ -6,8 +6,10 @@ use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
 
+/// A permutation of the axes (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Transpose {
+    /// Output axis `i` is input axis `perm[i]`; a permutation of `0..rank`.
     pub perm: Vec<usize>,
 }
 

@@ -10,9 +10,8 @@
 
 use crate::pipeline::{committed_words, load_model, prepare, Calibration, SettingsArgs};
 use anyhow::{bail, Context, Result};
-use rand::RngCore;
-use std::path::{Path, PathBuf};
-use zkinfer_circuits::Fr;
+use std::path::PathBuf;
+use zkinfer::commitment::{random_salt, with_salt};
 use zkinfer_models::read_input_file;
 use zkinfer_prover::artifact::fr_to_hex;
 use zkinfer_verifier_contract::market::input_commitment;
@@ -31,26 +30,6 @@ pub struct Args {
     settings: SettingsArgs,
 }
 
-/// A uniformly random 248-bit salt (31 bytes: always below the field order).
-fn random_salt() -> Fr {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes[..31]);
-    Fr::from_bytes(&bytes).expect("248 bits are below r")
-}
-
-/// `input` with `"salt"` set, written atomically to `out`.
-fn write_salted(input: &Path, salt: &Fr, out: &Path) -> Result<()> {
-    let text = std::fs::read(input).with_context(|| input.display().to_string())?;
-    let mut json: serde_json::Value =
-        serde_json::from_slice(&text).with_context(|| input.display().to_string())?;
-    let Some(object) = json.as_object_mut() else {
-        bail!("{}: not a JSON object", input.display());
-    };
-    object.insert("salt".into(), fr_to_hex(salt).into());
-    zkinfer_prover::cache::write_atomic(out, &serde_json::to_vec_pretty(&json)?)
-        .with_context(|| out.display().to_string())
-}
-
 pub fn run(args: Args) -> Result<()> {
     let model = load_model(&args.model)?;
     let file = read_input_file(&args.input)?;
@@ -67,7 +46,8 @@ pub fn run(args: Args) -> Result<()> {
             bail!("--new-salt: {} already has a salt", args.input.display());
         }
         let fresh = random_salt();
-        write_salted(&args.input, &fresh, out)?;
+        zkinfer_prover::cache::write_atomic(out, &with_salt(&args.input, &fresh)?)
+            .with_context(|| out.display().to_string())?;
         eprintln!(
             "salted input written to {} (keep it private)",
             out.display()

@@ -5,11 +5,9 @@
 use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
+use zkinfer::EvmVerifier;
 use zkinfer_prover::keys::read_vk;
 use zkinfer_verifier_contract::chain::Chain;
-use zkinfer_verifier_contract::reusable::{
-    deploy::verifier_code, verifier_data, vk_contract_creation, vk_contract_runtime, InstanceLayout,
-};
 use zkinfer_verifier_contract::trust::check_verifier;
 use zkinfer_verifier_contract::{Address, EIP170_LIMIT};
 
@@ -40,8 +38,7 @@ pub fn run(args: Args) -> Result<()> {
     let prep = prepare(model, calibration, args.settings.overrides())?;
     prep.check_memory(false)?;
     let srs = load_srs(&prep)?;
-    let vk = read_vk(&prep.ensure_keys(&srs)?)?;
-    let data = verifier_data(&vk.params, &vk.vk, InstanceLayout::of(&vk.header))?;
+    let evm = EvmVerifier::of(&read_vk(&prep.ensure_keys(&srs)?)?)?;
     println!(
         "node {} (chain id {}), deployer {}",
         args.rpc,
@@ -56,8 +53,8 @@ pub fn run(args: Args) -> Result<()> {
             address
         }
         None => {
-            let compiled = verifier_code()?;
-            let receipt = chain.deploy(compiled.creation)?;
+            let compiled = &evm.verifier;
+            let receipt = chain.deploy(compiled.creation.clone())?;
             let address = receipt
                 .contract
                 .context("no contract address in the receipt")?;
@@ -70,8 +67,8 @@ pub fn run(args: Args) -> Result<()> {
             address
         }
     };
-    let size = vk_contract_runtime(verifier, &data)?.len();
-    let receipt = chain.deploy(vk_contract_creation(verifier, &data)?)?;
+    let size = evm.vk_contract_bytes;
+    let receipt = chain.deploy(evm.key_contract_creation(verifier)?)?;
     let model_address = receipt
         .contract
         .context("no contract address in the receipt")?;

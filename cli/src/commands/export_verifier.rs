@@ -5,12 +5,9 @@
 use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
+use zkinfer::evm::{compile_legacy, legacy_solidity, EvmVerifier, EIP170_LIMIT};
 use zkinfer_prover::cache::write_atomic;
 use zkinfer_prover::keys::read_vk;
-use zkinfer_verifier_contract::reusable::{
-    deploy::verifier_code, verifier_data, vk_contract_runtime, InstanceLayout, VkFile, VERIFIER_SOL,
-};
-use zkinfer_verifier_contract::{compile, verifier_solidity, Address, EIP170_LIMIT};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -43,10 +40,9 @@ pub fn run(args: Args) -> Result<()> {
     let key = read_vk(&prep.ensure_keys(&srs)?)?;
     if args.legacy {
         let output = args.output.unwrap_or_else(|| PathBuf::from("Verifier.sol"));
-        let source = verifier_solidity(&key.params, &key.vk, key.header.num_instances);
-        let compiled = compile("Verifier.sol", &source, "Halo2Verifier", false)?;
+        let source = legacy_solidity(&key);
+        let size = compile_legacy(&source)?.runtime.len();
         write_atomic(&output, source.as_bytes()).with_context(|| output.display().to_string())?;
-        let size = compiled.runtime.len();
         println!(
             "wrote {} (contract Halo2Verifier, circuit {}, k={})",
             output.display(),
@@ -60,22 +56,14 @@ pub fn run(args: Args) -> Result<()> {
         return Ok(());
     }
     let dir = args.output.unwrap_or_else(|| PathBuf::from("verifier"));
-    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
-    let data = verifier_data(&key.params, &key.vk, InstanceLayout::of(&key.header))?;
-    let verifier = verifier_code()?;
-    let vk_size = vk_contract_runtime(Address::ZERO, &data)?.len();
-    let sol = dir.join("ZkinferVerifier.sol");
-    let vk = dir.join("vk.json");
-    let file = VkFile::new(&prep.circuit_hash, &data);
-    write_atomic(&sol, VERIFIER_SOL.as_bytes()).with_context(|| sol.display().to_string())?;
-    write_atomic(&vk, serde_json::to_string_pretty(&file)?.as_bytes())
-        .with_context(|| vk.display().to_string())?;
-    let s = &data.summary;
+    let evm = EvmVerifier::of(&key)?;
+    let (sol, vk) = evm.write(&dir)?;
+    let (verifier_size, vk_size) = (evm.verifier.runtime.len(), evm.vk_contract_bytes);
+    let s = &evm.data.summary;
     println!(
-        "wrote {} (shared verifier, runtime {} bytes, {} EIP-170)",
+        "wrote {} (shared verifier, runtime {verifier_size} bytes, {} EIP-170)",
         sol.display(),
-        verifier.runtime.len(),
-        within(verifier.runtime.len())
+        within(verifier_size)
     );
     println!(
         "wrote {} (circuit {}, k={}: verifying-key contract runtime {vk_size} bytes, {} EIP-170)",

@@ -5,7 +5,6 @@
 use crate::pipeline::{load_model, mib, prepare, Calibration, Overrides, SettingsArgs};
 use anyhow::Result;
 use std::path::PathBuf;
-use zkinfer_circuits::estimate::available_memory;
 use zkinfer_models::read_input_file;
 
 #[derive(clap::Args)]
@@ -38,29 +37,20 @@ pub fn run(args: Args) -> Result<()> {
         ..args.settings.overrides()
     };
     let prep = prepare(model, calibration, overrides)?;
-    let e = prep.estimate();
-    let c = prep.cost;
-    let s = prep.stored.settings;
-    let available = available_memory();
+    let i = prep.inspect();
     if args.json {
-        let json = serde_json::json!({
-            "model": prep.model.path,
-            "settings": s,
-            "cost": c,
-            "estimate": e,
-            "available_memory_bytes": available,
-        });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        println!("{}", serde_json::to_string_pretty(&i)?);
         return Ok(());
     }
-    println!("model       {}", prep.model.path);
+    let (s, c, e) = (i.settings, i.cost, i.estimate);
+    println!("model       {}", i.model);
     println!(
         "settings    scale 2^{}, range ±2^{}, lanes {}x{}, calibrated on {}",
         s.scale,
         s.range_bits - 1,
         s.lanes_in,
         s.lanes_out,
-        prep.stored.source
+        i.calibrated_on
     );
     println!(
         "rows        mac {}, requant {}, table {}, freivalds {} -> {} rows, k={}",
@@ -79,7 +69,8 @@ pub fn run(args: Args) -> Result<()> {
     println!(
         "peak memory {} (predicted){}",
         mib(e.peak_ram_bytes),
-        available.map_or(String::new(), |a| format!(", {} available", mib(a)))
+        i.available_memory_bytes
+            .map_or(String::new(), |a| format!(", {} available", mib(a)))
     );
     println!(
         "prove time  {:.2} s (predicted for a 2-core machine)",

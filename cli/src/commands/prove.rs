@@ -1,7 +1,7 @@
 //! `zkinfer prove model.onnx input.json [-o proof.json]`
 
 use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
-use crate::ui::{fmt_values, Timings};
+use crate::ui::{fmt_values, Reporter};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use zkinfer::Prover;
@@ -29,7 +29,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let mut t = Timings::default();
+    let t = Reporter::new();
     let model = t.phase("load model", || load_model(&args.model))?;
     let file = read_input_file(&args.input)?;
     let input = file.single(&model.graph.input_sizes())?;
@@ -44,12 +44,13 @@ pub fn run(args: Args) -> Result<()> {
     prep.check_memory(args.force)?;
     let float = prep.model.run_float(&input)?;
     let srs = t.phase("srs", || load_srs(&prep))?;
-    let prover = t.phase("keygen", || Prover::load(prep, srs))?;
+    let prover = Prover::load_with_progress(prep, srs, t.clone())?;
     let prep = &prover.prep;
     // A hashed input's commitment starts from the input file's salt (zero without one).
     let instances = prover.instances(&w, file.salt, args.bind);
-    let proof = t.phase("prove", || prover.prove(&w, file.salt, &instances))?;
-    t.phase("verify", || prover.check(&instances, &proof))
+    let proof = prover.prove(&w, file.salt, &instances)?;
+    prover
+        .check(&instances, &proof)
         .context("self-check of the new proof")?;
     let artifact = prover.artifact(&w, &instances, &proof);
     let (outputs, generated) = (artifact.outputs.clone(), prover.generated);

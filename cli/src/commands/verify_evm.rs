@@ -6,10 +6,7 @@
 use crate::pipeline::{read_proof_calldata, verifier_key_for};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
-use zkinfer_verifier_contract::reusable::{
-    deploy, verifier_data, InstanceLayout, VkFile, VERIFIER_CONTRACT,
-};
-use zkinfer_verifier_contract::{compile, verifier_solidity, InProcessEvm, EIP170_LIMIT};
+use zkinfer::evm::{legacy_solidity, verify_legacy, EvmVerifier, EIP170_LIMIT};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -38,73 +35,52 @@ fn within(size: usize) -> &'static str {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let (artifact, calldata) = read_proof_calldata(&args.proof)?;
-    let mut evm = InProcessEvm::new();
+    let (artifact, _) = read_proof_calldata(&args.proof)?;
+    let (instances, proof) = (artifact.instances()?, artifact.proof_bytes()?);
     let legacy = args.legacy || args.verifier.is_some();
-    let (outcome, profile) = if legacy {
+    let run = if legacy {
         let source = match &args.verifier {
             Some(path) => {
                 std::fs::read_to_string(path).with_context(|| path.display().to_string())?
             }
-            None => {
-                let key = verifier_key_for(&artifact, args.vk.as_deref())?;
-                verifier_solidity(&key.params, &key.vk, key.header.num_instances)
-            }
+            None => legacy_solidity(&verifier_key_for(&artifact, args.vk.as_deref())?),
         };
-        let compiled = compile("Verifier.sol", &source, "Halo2Verifier", false)?;
-        let (address, deploy_gas) = evm.deploy(compiled.creation.clone())?;
-        let size = compiled.runtime.len();
+        let run = verify_legacy(&source, &instances, &proof)?;
         println!(
-            "snark-verifier verifier: runtime {size} bytes ({} EIP-170's {EIP170_LIMIT}), deploy gas {deploy_gas}",
-            within(size)
+            "snark-verifier verifier: runtime {} bytes ({} EIP-170's {EIP170_LIMIT}), deploy gas {}",
+            run.verifier_bytes,
+            within(run.verifier_bytes),
+            run.verifier_deploy_gas
         );
-        evm.call_profiled(address, calldata)?
+        run
     } else {
-        let (data, verifier) = match &args.exported {
-            Some(dir) => {
-                let vk = dir.join("vk.json");
-                let data = VkFile::read(&vk)?.verifier_data(&vk)?;
-                let sol = dir.join("ZkinferVerifier.sol");
-                let source =
-                    std::fs::read_to_string(&sol).with_context(|| sol.display().to_string())?;
-                let verifier = compile("ZkinferVerifier.sol", &source, VERIFIER_CONTRACT, true)
-                    .with_context(|| sol.display().to_string())?;
-                (data, verifier)
-            }
-            None => {
-                let key = verifier_key_for(&artifact, args.vk.as_deref())?;
-                let data = verifier_data(&key.params, &key.vk, InstanceLayout::of(&key.header))?;
-                (data, deploy::verifier_code()?)
-            }
+        let verifier = match &args.exported {
+            Some(dir) => EvmVerifier::read(dir)?,
+            None => EvmVerifier::of(&verifier_key_for(&artifact, args.vk.as_deref())?)?,
         };
-        let d = deploy::deploy(&mut evm, &verifier, &data)?;
+        let run = verifier.verify(&instances, &proof)?;
         println!(
             "shared verifier: runtime {} bytes ({} EIP-170), deploy gas {}",
-            d.verifier_bytes,
-            within(d.verifier_bytes),
-            d.verifier_gas
+            run.verifier_bytes,
+            within(run.verifier_bytes),
+            run.verifier_deploy_gas
         );
         println!(
             "verifying-key contract: runtime {} bytes ({} EIP-170), deploy gas {}",
-            d.vk_bytes,
-            within(d.vk_bytes),
-            d.vk_gas
+            run.vk_contract_bytes,
+            within(run.vk_contract_bytes),
+            run.vk_contract_deploy_gas
         );
-        evm.call_profiled(d.vk, calldata)?
+        run
     };
-    // snark-verifier's verifier returns nothing on success; zkinfer's must return the word 1.
-    let accepted = match legacy {
-        true => outcome.success,
-        false => zkinfer_verifier_contract::reusable::accepted(outcome.success, &outcome.output),
-    };
-    if !accepted {
+    if !run.accepted {
         bail!(
             "{}: proof REJECTED by the EVM verifier (reverted, gas used {})",
             args.proof.display(),
-            outcome.gas_used
+            run.gas_used
         );
     }
-    println!("evm verify: PASS, gas used {}", outcome.gas_used);
-    println!("gas profile (metered precompile calls):\n{profile}");
+    println!("evm verify: PASS, gas used {}", run.gas_used);
+    println!("gas profile (metered precompile calls):\n{}", run.profile);
     Ok(())
 }

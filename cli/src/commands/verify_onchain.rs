@@ -9,9 +9,8 @@
 use crate::pipeline::{read_proof_calldata, verifier_key_for};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
+use zkinfer::EvmVerifier;
 use zkinfer_verifier_contract::chain::Chain;
-use zkinfer_verifier_contract::reusable::{verifier_data, InstanceLayout};
-use zkinfer_verifier_contract::trust::check_key_contract;
 use zkinfer_verifier_contract::{Address, U256};
 
 #[derive(clap::Args)]
@@ -39,11 +38,10 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let (artifact, calldata) = read_proof_calldata(&args.proof)?;
     let key = verifier_key_for(&artifact, args.vk.as_deref())?;
-    let data = verifier_data(&key.params, &key.vk, InstanceLayout::of(&key.header))?;
     let chain =
         Chain::connect(&args.rpc, args.private_key.as_deref()).with_context(|| args.rpc.clone())?;
-    let code = chain.code(args.verifier)?;
-    check_key_contract(args.verifier, &code, &data, |at| chain.code(at))
+    EvmVerifier::of(&key)?
+        .check_deployed(args.verifier, |at| chain.code(at))
         .with_context(|| format!("--verifier on {}", args.rpc))?;
     let call = chain.call(args.verifier, calldata.clone(), U256::ZERO)?;
     let accepted = zkinfer_verifier_contract::reusable::accepted(call.success, &call.output);

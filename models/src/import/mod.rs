@@ -35,9 +35,11 @@ use zkinfer_circuits::guard::catch_panic;
 
 /// A loaded ONNX model: its hash, its tract form (for float reference runs) and its [`FloatGraph`].
 pub struct OnnxModel {
+    /// The ONNX file's path as given, or the label of bytes loaded from memory; names it in errors.
     pub path: String,
     /// SHA-256 of the ONNX file, hex.
     pub hash: String,
+    /// The model imported into real-arithmetic ops, with unused nodes pruned.
     pub graph: FloatGraph,
     plan: Arc<TypedSimplePlan>,
 }

@@ -16,11 +16,17 @@ pub fn verifier_code() -> Result<Compiled> {
 /// Addresses, deployment gas and runtime sizes of one deployment.
 #[derive(Clone, Debug)]
 pub struct Deployment {
+    /// Address of the shared `ZkinferVerifier`.
     pub verifier: Address,
+    /// Address of the model's verifying-key contract: the one to call with a proof.
     pub vk: Address,
+    /// Gas of the verifier's deployment transaction.
     pub verifier_gas: u64,
+    /// Gas of the verifying-key contract's deployment transaction.
     pub vk_gas: u64,
+    /// Runtime code size of the shared verifier, in bytes.
     pub verifier_bytes: usize,
+    /// Runtime code size of the verifying-key contract, in bytes (EIP-170 allows [`crate::EIP170_LIMIT`]).
     pub vk_bytes: usize,
 }
 

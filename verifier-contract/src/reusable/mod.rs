@@ -50,35 +50,65 @@ pub const HEADER_WORDS: usize = 40;
 #[repr(usize)]
 #[derive(Clone, Copy)]
 pub enum Header {
+    /// [`MAGIC`], right-aligned in the word; the verifier and the market refuse data without it.
     Magic = 0,
+    /// `k`: the circuit has `n = 2^k` rows.
     K = 1,
+    /// `1/n` in the scalar field (for the Lagrange evaluations).
     NInv = 2,
+    /// Public instances in the calldata: inputs, outputs, binding word (read by `InferenceMarket`).
     NumInstances = 3,
+    /// The transcript's initial state (a digest of the verifying key), absorbed first.
     InitState = 4,
+    /// The SRS's G1 generator `(x, y)`.
     G1 = 5, // 2 words
+    /// The SRS's G2 generator `[1]_2`.
     G2 = 7, // 4 words, EIP-197 order (x.c1, x.c0, y.c1, y.c0)
+    /// The SRS's `[s]_2`, in the same order as [`Header::G2`].
     SG2 = 11,
+    /// Preprocessed commitments (fixed columns, permutation) at [`Header::OffPreprocessed`].
     Preprocessed = 15,
+    /// Prover phases: `(witnesses, challenges)` pairs at [`Header::OffPhases`].
     Phases = 16,
+    /// Witness commitments in the proof, over all phases.
     Witnesses = 17,
+    /// Commitments of the quotient polynomial's chunks in the proof.
     QuotientChunks = 18,
+    /// Evaluations (scalars) in the proof; they are the first entries of the value table `V`.
     Evaluations = 19,
+    /// GWC query sets (one opening witness each in the proof) at [`Header::OffSets`].
     Sets = 20,
+    /// Polynomials with an MSM scalar: preprocessed, the instance polynomial, witnesses, the quotient.
     Polys = 21,
+    /// Lagrange polynomials evaluated at `z` (in `V` from [`Header::VLagranges`]).
     Lagranges = 22,
+    /// Rotations at which the instance polynomial is evaluated (in `V` from [`Header::VInstances`]).
     InstanceQueries = 23,
+    /// Words of the value table `V`, the calldata of the numerator code.
     Values = 24,
+    /// Quotient chunk `j` is weighted by `(z^n)^(chunk_degree · j)` when the chunks are recombined.
     ChunkDegree = 25,
+    /// Byte offset in the VK data of the preprocessed commitments, `(x, y)` each.
     OffPreprocessed = 26,
+    /// Byte offset of the `(witnesses, challenges)` word pair of each phase.
     OffPhases = 27,
+    /// Byte offset of the Lagrange runs (see [`Header::LagrangeRuns`]).
     OffLagranges = 28,
+    /// Byte offset of one word per instance query: the `V` index of the Lagrange that instance 0 pairs with.
     OffInstanceQueries = 29,
+    /// Byte offset of the query sets: `ω^rotation`, the entry count, then `(poly << 16) | V index` each.
     OffSets = 30,
+    /// Index in `V` of the first challenge (the proof's evaluations come first, at 0).
     VChallenges = 31,
+    /// Index in `V` of the evaluation point `z`.
     VZ = 32,
+    /// Index in `V` of the quotient's evaluation, computed by the verifier.
     VQuotient = 33,
+    /// Index in `V` of the first Lagrange evaluation.
     VLagranges = 34,
+    /// Index in `V` of the first instance-polynomial evaluation.
     VInstances = 35,
+    /// Length of the proof in bytes: calldata is exactly the instance words followed by this many bytes.
     ProofBytes = 36,
     /// Runs of consecutive Lagrange indices: the list at `OffLagranges` holds `(ω^first, length)` per run.
     LagrangeRuns = 37,
@@ -100,7 +130,9 @@ pub fn accepted(success: bool, output: &[u8]) -> bool {
 /// commitment, or none), then the outputs, then the binding word; `total` in all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InstanceLayout {
+    /// Leading instances that are the input's.
     pub inputs: usize,
+    /// All instances: inputs, outputs and the binding word (so at least `inputs + 2`).
     pub total: usize,
 }
 
@@ -117,28 +149,40 @@ impl InstanceLayout {
 /// What the VK data of one circuit contains, for reports.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
+    /// `k`: the circuit has `2^k` rows.
     pub k: u32,
+    /// Public instances in all (see [`InstanceLayout`]).
     pub num_instances: usize,
     /// Instances of the input (see [`InstanceLayout`]).
     #[serde(default)]
     pub num_inputs: usize,
+    /// Preprocessed commitments stored in the data (fixed columns, permutation).
     pub preprocessed: usize,
+    /// Witness commitments in a proof, over all phases.
     pub witnesses: usize,
+    /// Quotient chunk commitments in a proof.
     pub quotient_chunks: usize,
+    /// Evaluations (scalars) in a proof.
     pub evaluations: usize,
+    /// GWC query sets, each with one opening witness in a proof.
     pub query_sets: usize,
     /// Operations of the quotient numerator and the bytes of EVM code evaluating it.
     pub numerator_ops: usize,
+    /// Bytes of the numerator's EVM code.
     pub numerator_bytes: usize,
+    /// Length of a proof, in bytes (the calldata after the instance words).
     pub proof_bytes: usize,
 }
 
 /// The encoded VK data of one circuit.
 #[derive(Clone, Debug)]
 pub struct VerifierData {
+    /// The VK data: the header (see [`Header`]) and the lists it points to, placed at [`DATA_OFFSET`] in the
+    /// key contract's code.
     pub data: Vec<u8>,
     /// EVM code evaluating the quotient numerator from calldata (see [`program`]).
     pub numerator: Vec<u8>,
+    /// What the data contains, for reports.
     pub summary: Summary,
 }
 

@@ -20,28 +20,41 @@ pub fn fr_word(value: &Fr) -> [u8; 32] {
     bytes
 }
 
+/// One operation of the numerator's stack program; [`Fragment::encode`] emits its EVM code and
+/// [`Fragment::eval`] runs it natively. Arithmetic is mod `r`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Instr {
+    /// Push `V[i]`.
     PushV(u16),
+    /// Push a constant.
     PushC(Fr),
+    /// Pop two values, push their sum.
     Add,
+    /// Pop two values, push their product.
     Mul,
+    /// Replace the top value `x` by `r - x`.
     Neg,
+    /// Multiply the top value by a constant.
     MulC(Fr),
+    /// Add `V[i]` to the top value (a fused `PushV`, `Add`).
     AddV(u16),
+    /// Multiply the top value by `V[i]` (a fused `PushV`, `Mul`).
     MulV(u16),
+    /// Add a constant to the top value (a fused `PushC`, `Add`).
     AddC(Fr),
 }
 
 /// A program fragment that leaves exactly one value on the stack.
 #[derive(Clone, Debug, Default)]
 pub struct Fragment {
+    /// The operations, in execution order.
     pub code: Vec<Instr>,
     /// Stack slots the fragment needs at its deepest point (bounded by the EVM's 1024).
     pub depth: usize,
 }
 
 impl Fragment {
+    /// The fragment pushing `V[index]`.
     pub fn value(index: u16) -> Self {
         Fragment {
             code: vec![Instr::PushV(index)],
@@ -49,6 +62,7 @@ impl Fragment {
         }
     }
 
+    /// The fragment pushing the constant `value`.
     pub fn constant(value: Fr) -> Self {
         Fragment {
             code: vec![Instr::PushC(value)],
@@ -56,11 +70,13 @@ impl Fragment {
         }
     }
 
+    /// This fragment's value negated (`r - x` on chain).
     pub fn negated(mut self) -> Self {
         self.code.push(Instr::Neg);
         self
     }
 
+    /// This fragment's value times the constant `c`.
     pub fn scale(mut self, c: Fr) -> Self {
         self.code.push(Instr::MulC(c));
         self

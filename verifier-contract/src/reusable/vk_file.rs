@@ -6,12 +6,18 @@ use crate::error::{ContractError, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// The `format` field of every `vk.json`.
 pub const FORMAT: &str = "zkinfer-evm-vk";
+/// The `version` this build reads and writes: 2, keys of circuits whose last instance is the binding
+/// word (as [`super::MAGIC`]).
 pub const VERSION: u32 = 2;
 
+/// The contents of a `vk.json` (JSON; binary fields as 0x-hex strings).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VkFile {
+    /// Always [`FORMAT`].
     pub format: String,
+    /// Always [`VERSION`] (a file with another is refused).
     pub version: u32,
     /// The circuit this key verifies (as in proof.json).
     pub circuit_hash: String,
@@ -19,6 +25,7 @@ pub struct VkFile {
     pub data: String,
     /// Numerator EVM code, hex.
     pub numerator: String,
+    /// What the data contains, for reports (as written; not checked against `data` when read).
     pub summary: Summary,
 }
 
@@ -27,6 +34,7 @@ fn bad(path: &Path, what: impl std::fmt::Display) -> ContractError {
 }
 
 impl VkFile {
+    /// The file of the verifier data `data` of circuit `circuit_hash`.
     pub fn new(circuit_hash: &str, data: &VerifierData) -> Self {
         VkFile {
             format: FORMAT.into(),
@@ -38,6 +46,8 @@ impl VkFile {
         }
     }
 
+    /// Read `path` and check its format and version (the data itself is checked by
+    /// [`Self::verifier_data`]).
     pub fn read(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| bad(path, e))?;
         Self::from_json(&bytes, path)
