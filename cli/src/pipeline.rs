@@ -5,27 +5,6 @@ use std::path::PathBuf;
 pub use zkinfer::commitment::committed_words;
 pub use zkinfer::pipeline::*;
 
-/// Check that `key` on `chain` holds exactly the verifying-key contract of `vk` (the key of `prep`'s
-/// circuit), forwarding to zkinfer's shipped verifier: what `market post` and `worker` require before
-/// trusting a job's model address.
-pub fn check_model_key(
-    chain: &zkinfer_verifier_contract::chain::Chain,
-    key: zkinfer_verifier_contract::Address,
-    vk: &zkinfer_prover::VerifierKey,
-    prep: &Prepared,
-) -> anyhow::Result<()> {
-    zkinfer::EvmVerifier::of(vk)?
-        .check_deployed(key, |at| chain.code(at))
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{e} (model {}, circuit {}; keys made with another SRS or input visibility differ)",
-                prep.model.path,
-                &prep.circuit_hash[..16]
-            )
-        })?;
-    Ok(())
-}
-
 /// [`Prepared::srs`], saying on stderr which SRS it is (a local development SRS is INSECURE).
 pub fn load_srs(prep: &Prepared) -> anyhow::Result<zkinfer_prover::Srs> {
     let srs = prep.srs()?;

@@ -1,7 +1,7 @@
 //! # zkinfer
 //!
-//! The library the `zkinfer` CLI (and, as they move over, the worker, benches and bindings) calls. It
-//! owns the pipeline from an ONNX file to keys: loading a model, choosing its settings (calibration
+//! The library the `zkinfer` CLI, its market worker, the benches and the robustness targets call (the
+//! CLI parses arguments and prints; everything else is here). It owns the pipeline from an ONNX file to keys: loading a model, choosing its settings (calibration
 //! samples, a settings file, the settings cached for the model, or the input itself), quantizing it,
 //! building its circuit and sizing it, the SRS policy (an imported ceremony or `--srs`; a local
 //! development SRS only when allowed), the key cache, the memory check, and reading proofs and their
@@ -13,7 +13,9 @@
 //! a key file whose SRS this machine knows), never only against the proof's own claims. [`evm`]
 //! exports the model's EVM verifier (zkinfer's shared verifier ships compiled with this crate: no
 //! node or solc at run time) and verifies in an in-process EVM; [`inspect`] predicts a circuit's
-//! cost before keygen and [`bench`] measures it; long steps report through [`Progress`].
+//! cost before keygen and [`bench`] measures it; long steps report through [`Progress`]. [`market`]
+//! is the requester's side of `InferenceMarket` (deploy, post, refund, read jobs) and [`worker`] the
+//! prover node that serves its jobs, reporting each job's fate as a [`worker::Event`].
 //!
 //! Prove one inference of a bundled model and check the proof (a local development SRS, allowed
 //! explicitly: it is insecure, whoever made it can forge proofs):
@@ -56,10 +58,12 @@ pub mod commitment;
 pub mod error;
 pub mod evm;
 pub mod inspect;
+pub mod market;
 pub mod pipeline;
 pub mod progress;
 pub mod proving;
 pub mod verifying;
+pub mod worker;
 
 pub use error::{Error, Result};
 pub use evm::EvmVerifier;

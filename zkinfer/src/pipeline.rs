@@ -299,6 +299,11 @@ impl Prepared {
         Ok(self.store().vk_path())
     }
 
+    /// This circuit's verifying key made with `srs` (from the cache, or keygen now and cached).
+    pub fn verifier_key(&self, srs: &Srs) -> Result<zkinfer_prover::VerifierKey> {
+        Ok(zkinfer_prover::keys::read_vk(&self.ensure_keys(srs)?)?)
+    }
+
     /// What proving will cost, predicted before keygen.
     pub fn estimate(&self) -> Estimate {
         Estimate::of(&self.cost, self.k, &self.circuit.params)

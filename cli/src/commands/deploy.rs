@@ -6,7 +6,6 @@ use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer::EvmVerifier;
-use zkinfer_prover::keys::read_vk;
 use zkinfer_verifier_contract::chain::Chain;
 use zkinfer_verifier_contract::trust::check_verifier;
 use zkinfer_verifier_contract::{Address, EIP170_LIMIT};
@@ -38,7 +37,7 @@ pub fn run(args: Args) -> Result<()> {
     let prep = prepare(model, calibration, args.settings.overrides())?;
     prep.check_memory(false)?;
     let srs = load_srs(&prep)?;
-    let evm = EvmVerifier::of(&read_vk(&prep.ensure_keys(&srs)?)?)?;
+    let evm = EvmVerifier::of(&prep.verifier_key(&srs)?)?;
     println!(
         "node {} (chain id {}), deployer {}",
         args.rpc,

@@ -7,7 +7,6 @@ use anyhow::{Context, Result};
 use std::path::PathBuf;
 use zkinfer::evm::{compile_legacy, legacy_solidity, EvmVerifier, EIP170_LIMIT};
 use zkinfer_prover::cache::write_atomic;
-use zkinfer_prover::keys::read_vk;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -37,7 +36,7 @@ pub fn run(args: Args) -> Result<()> {
     let prep = prepare(model, calibration, args.settings.overrides())?;
     prep.check_memory(false)?;
     let srs = load_srs(&prep)?;
-    let key = read_vk(&prep.ensure_keys(&srs)?)?;
+    let key = prep.verifier_key(&srs)?;
     if args.legacy {
         let output = args.output.unwrap_or_else(|| PathBuf::from("Verifier.sol"));
         let source = legacy_solidity(&key);

@@ -4,19 +4,13 @@
 //! by code), commits to an input (as `zkinfer commit` does), escrows the reward, and publishes the input
 //! file where workers look for it (`DIR/0x<commitment>.json`).
 
-use crate::pipeline::{
-    check_model_key, committed_words, load_model, load_srs, prepare, Calibration, SettingsArgs,
-};
+use crate::pipeline::{committed_words, load_model, load_srs, prepare, Calibration, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
+use zkinfer::market::{Market, NewJob};
 use zkinfer_models::read_input_file;
-use zkinfer_prover::keys::read_vk;
 use zkinfer_verifier_contract::chain::Chain;
-use zkinfer_verifier_contract::market::{
-    encode_post, encode_refund, encode_view, input_commitment, revert_reason,
-};
-use zkinfer_verifier_contract::trust::check_market;
-use zkinfer_verifier_contract::{shipped, Address, U256};
+use zkinfer_verifier_contract::{Address, U256};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -88,19 +82,15 @@ pub fn run(args: Args) -> Result<()> {
     let chain = Chain::connect(rpc, Some(key)).with_context(|| rpc.to_string())?;
     match args.action {
         Action::Deploy => {
-            let code = shipped::market()?;
-            let r = chain.deploy(code.creation)?;
-            let at = r.contract.context("no contract address in the receipt")?;
-            println!("market {at} (deploy gas {}, tx {})", r.gas_used, r.hash);
+            let (market, r) = Market::deploy(&chain)?;
+            println!(
+                "market {} (deploy gas {}, tx {})",
+                market.address, r.gas_used, r.hash
+            );
         }
         Action::Post(p) => post(&chain, p)?,
         Action::Refund { market, id } => {
-            let call = chain.call(market, encode_refund(id), U256::ZERO)?;
-            if !call.success {
-                let why = revert_reason(&call.output).unwrap_or_else(|| "no reason".into());
-                bail!("job {id}: refund refused: {why}");
-            }
-            let r = chain.transact(market, encode_refund(id), U256::ZERO, None)?;
+            let r = Market::at(&chain, market).context("--market")?.refund(id)?;
             println!("job {id}: refunded (tx {}, gas {})", r.hash, r.gas_used);
         }
     }
@@ -125,42 +115,31 @@ fn post(chain: &Chain, p: Post) -> Result<()> {
             p.input.display()
         );
     }
-    let words = committed_words(&prep, &input, overrides.hashed_input, file.salt)?;
-    let commitment = input_commitment(&words);
-    check_market(p.market, &chain.code(p.market)?).context("--market")?;
-    // The job names a model by address: it must be this model's key, calling the genuine verifier.
+    let input_words = committed_words(&prep, &input, overrides.hashed_input, file.salt)?;
+    let market = Market::at(chain, p.market).context("--market")?;
     let srs = load_srs(&prep)?;
-    let vk = read_vk(&prep.ensure_keys(&srs)?)?;
-    check_model_key(chain, p.verifier, &vk, &prep).context("--verifier")?;
-    let next = chain.call(p.market, encode_view("nextJob()"), U256::ZERO)?;
-    if !next.success || next.output.len() != 32 {
-        bail!("{}: not an InferenceMarket (nextJob() failed)", p.market);
-    }
-    let id = U256::from_be_slice(&next.output);
-    let deadline = chain.timestamp()? + p.seconds;
-    let call = encode_post(p.verifier, commitment, words.len() as u32, deadline);
-    let estimate = chain.estimate_gas(p.market, call.clone(), U256::from(p.reward))?;
-    if let Err(revert) = estimate {
-        let why = revert_reason(&revert).unwrap_or_else(|| "no reason".into());
-        bail!("{}: the market refuses the job: {why}", p.market);
-    }
-    let r = chain.transact(p.market, call, U256::from(p.reward), None)?;
-    if !r.success {
-        bail!("posting the job reverted (tx {})", r.hash);
-    }
-    let name = format!("0x{}.json", hex::encode(commitment));
+    let vk = prep.verifier_key(&srs)?;
+    let job = NewJob {
+        key: p.verifier,
+        input_words,
+        reward: U256::from(p.reward),
+        seconds: p.seconds,
+    };
+    let posted = market.post(&prep, &vk, &job)?;
+    let (commitment, r) = (hex::encode(posted.commitment), &posted.receipt);
     println!(
-        "job {id}: model {}, input commitment 0x{} ({} instance words), reward {} wei, deadline {deadline} (tx {}, gas {})",
+        "job {}: model {}, input commitment 0x{commitment} ({} instance words), reward {} wei, deadline {} (tx {}, gas {})",
+        posted.id,
         p.verifier,
-        hex::encode(commitment),
-        words.len(),
+        job.input_words.len(),
         p.reward,
+        posted.deadline,
         r.hash,
         r.gas_used
     );
     if let Some(dir) = p.publish {
         std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
-        let to = dir.join(&name);
+        let to = dir.join(format!("0x{commitment}.json"));
         zkinfer_prover::cache::write_atomic(&to, &std::fs::read(&p.input)?)
             .with_context(|| to.display().to_string())?;
         println!("published the input as {}", to.display());
