@@ -674,6 +674,7 @@ impl Circuit<Fr> for ModelCircuit {
             inputs: None,
             salt: None,
             tamper: None,
+            poseidon_tamper: None,
             ..self.clone()
         }
     }

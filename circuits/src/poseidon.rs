@@ -125,6 +125,10 @@ impl PoseidonParams {
 
     /// The chained commitment to `inputs` starting from `salt` (module docs).
     pub fn commit_salted(&self, salt: Fr, inputs: &[Fr]) -> Fr {
+        // No inputs is one empty block, as the chip lays it out (never the salt itself).
+        if inputs.is_empty() {
+            return self.hash(&[salt]);
+        }
         inputs.chunks(self.rate()).fold(salt, |h, chunk| {
             let mut block = vec![h];
             block.extend_from_slice(chunk);
@@ -148,6 +152,14 @@ mod tests {
         (0..n)
             .map(|_| Fr::from(rng.gen::<u64>()) * Fr::from(rng.gen::<u64>()))
             .collect()
+    }
+
+    #[test]
+    fn no_inputs_is_one_empty_block_not_the_salt() {
+        let p = PoseidonParams::circom(5).unwrap();
+        let salt = Fr::from(1234);
+        assert_eq!(p.commit_salted(salt, &[]), p.hash(&[salt, Fr::zero()]));
+        assert_ne!(p.commit_salted(salt, &[]), salt);
     }
 
     #[test]

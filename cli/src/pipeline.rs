@@ -8,6 +8,12 @@ pub use zkinfer::pipeline::*;
 /// [`Prepared::srs`], saying on stderr which SRS it is (a local development SRS is INSECURE).
 pub fn load_srs(prep: &Prepared) -> anyhow::Result<zkinfer_prover::Srs> {
     let srs = prep.srs()?;
+    say_srs(&srs);
+    Ok(srs)
+}
+
+/// Say on stderr which SRS is used (a local development SRS is INSECURE).
+pub fn say_srs(srs: &zkinfer_prover::Srs) {
     let label = match srs.kind {
         zkinfer_prover::SrsKind::LocalDev => "warning: using a",
         zkinfer_prover::SrsKind::Ceremony { .. } => "using a",
@@ -18,7 +24,6 @@ pub fn load_srs(prep: &Prepared) -> anyhow::Result<zkinfer_prover::Srs> {
         srs.k,
         srs.path.display()
     );
-    Ok(srs)
 }
 
 /// How a proof exposes the model's input.

@@ -16,13 +16,34 @@ pub struct Chain {
     from: Option<Address>,
 }
 
-/// The answer of an `eth_call`: returned data, or a revert (with its data, if the node gave any).
+/// The answer of an `eth_call` (or a failed `eth_estimateGas`): returned data, or a revert (with its
+/// data, if the node gave any).
 #[derive(Clone, Debug)]
 pub struct CallResult {
     /// `false` if the call reverted (or the node answered it with an error).
     pub success: bool,
     /// The returned data, or the revert data (empty if the node gave none).
     pub output: Vec<u8>,
+    /// The node's error message when the call failed (`execution reverted`, or a refusal that is no
+    /// revert, such as insufficient funds for the call's value); empty on success.
+    pub message: String,
+}
+
+impl CallResult {
+    /// Why the call failed: the revert's reason string, else the node's message, else "no reason".
+    pub fn reason(&self) -> String {
+        crate::market::revert_reason(&self.output)
+            .or_else(|| (!self.message.is_empty()).then(|| self.message.clone()))
+            .unwrap_or_else(|| "no reason".into())
+    }
+
+    fn failed(revert_data: Option<Bytes>, message: &str) -> Self {
+        Self {
+            success: false,
+            output: revert_data.map(|d| d.to_vec()).unwrap_or_default(),
+            message: message.to_string(),
+        }
+    }
 }
 
 /// A mined transaction.
@@ -178,15 +199,10 @@ impl Chain {
             Ok(output) => Ok(CallResult {
                 success: true,
                 output: output.to_vec(),
+                message: String::new(),
             }),
             Err(e) => match e.as_error_resp() {
-                Some(payload) => Ok(CallResult {
-                    success: false,
-                    output: payload
-                        .as_revert_data()
-                        .map(|d| d.to_vec())
-                        .unwrap_or_default(),
-                }),
+                Some(p) => Ok(CallResult::failed(p.as_revert_data(), &p.message)),
                 None => Err(chain_err("eth_call", e)),
             },
         }
@@ -199,7 +215,7 @@ impl Chain {
         to: Address,
         data: Vec<u8>,
         value: U256,
-    ) -> Result<std::result::Result<u64, Vec<u8>>> {
+    ) -> Result<std::result::Result<u64, CallResult>> {
         let tx = self.request(to, data, value);
         match self
             .runtime
@@ -207,10 +223,7 @@ impl Chain {
         {
             Ok(gas) => Ok(Ok(gas)),
             Err(e) => match e.as_error_resp() {
-                Some(payload) => Ok(Err(payload
-                    .as_revert_data()
-                    .map(|d| d.to_vec())
-                    .unwrap_or_default())),
+                Some(p) => Ok(Err(CallResult::failed(p.as_revert_data(), &p.message))),
                 None => Err(chain_err("eth_estimateGas", e)),
             },
         }

@@ -9,7 +9,7 @@ use crate::pipeline::Prepared;
 use zkinfer_prover::VerifierKey;
 use zkinfer_verifier_contract::chain::{Chain, Receipt};
 use zkinfer_verifier_contract::market::{
-    encode_job, encode_post, encode_refund, encode_view, input_commitment, revert_reason, Job,
+    encode_job, encode_post, encode_refund, encode_view, input_commitment, Job,
 };
 use zkinfer_verifier_contract::trust::check_market;
 use zkinfer_verifier_contract::{shipped, Address, U256};
@@ -121,10 +121,10 @@ impl<'c> Market<'c> {
             .chain
             .estimate_gas(self.address, call.clone(), job.reward)?
         {
-            let why = revert_reason(&revert).unwrap_or_else(|| "no reason".into());
             return Err(refused(format!(
-                "{}: the market refuses the job: {why}",
-                self.address
+                "{}: the market refuses the job: {}",
+                self.address,
+                revert.reason()
             )));
         }
         let receipt = self.chain.transact(self.address, call, job.reward, None)?;
@@ -149,8 +149,10 @@ impl<'c> Market<'c> {
             .chain
             .call(self.address, encode_refund(id), U256::ZERO)?;
         if !call.success {
-            let why = revert_reason(&call.output).unwrap_or_else(|| "no reason".into());
-            return Err(refused(format!("job {id}: refund refused: {why}")));
+            return Err(refused(format!(
+                "job {id}: refund refused: {}",
+                call.reason()
+            )));
         }
         Ok(self
             .chain

@@ -22,9 +22,7 @@ use zkinfer_circuits::Fr;
 use zkinfer_models::read_input_file;
 use zkinfer_prover::ProofArtifact;
 use zkinfer_verifier_contract::chain::{Chain, Receipt};
-use zkinfer_verifier_contract::market::{
-    encode_submit, input_commitment, payee_tag, revert_reason, Job,
-};
+use zkinfer_verifier_contract::market::{encode_submit, input_commitment, payee_tag, Job};
 use zkinfer_verifier_contract::{Address, U256};
 
 /// What a worker serves and when it declines.
@@ -352,8 +350,8 @@ impl<'a> Worker<'a> {
         let call = encode_submit(id, &artifact.instances()?, &artifact.proof_bytes()?);
         let gas = match self.chain.estimate_gas(market, call.clone(), U256::ZERO)? {
             Ok(gas) => gas,
-            Err(revert) => {
-                let why = revert_reason(&revert).unwrap_or_else(|| "no reason".into());
+            Err(refused) => {
+                let why = refused.reason();
                 on(&match why.as_str() {
                     "job closed" => Event::Lost { id, receipt: None },
                     _ => Event::Unserved {

@@ -353,6 +353,17 @@ mod tests {
     }
 
     #[test]
+    fn no_inputs_commit_like_the_native_hash_not_to_the_salt() {
+        let params = PoseidonParams::circom(WIDTH).unwrap();
+        let salt = Fr::from(99);
+        run_salted(salt, vec![], None, params.commit_salted(salt, &[])).unwrap();
+        assert!(
+            run_salted(salt, vec![], None, salt).is_err(),
+            "the salt itself accepted"
+        );
+    }
+
+    #[test]
     fn commits_like_the_native_hash() {
         let params = PoseidonParams::circom(WIDTH).unwrap();
         for n in [1, 3, 7] {

@@ -1,6 +1,6 @@
 //! `zkinfer prove model.onnx input.json [-o proof.json]`
 
-use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{load_model, prepare, say_srs, Calibration, SettingsArgs};
 use crate::ui::{fmt_values, Reporter};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -43,7 +43,8 @@ pub fn run(args: Args) -> Result<()> {
         .with_context(|| args.input.display().to_string())?;
     prep.check_memory(args.force)?;
     let float = prep.model.run_float(&input)?;
-    let srs = t.phase("srs", || load_srs(&prep))?;
+    let srs = t.phase("srs", || prep.srs())?;
+    say_srs(&srs); // after the spinner, not through it
     let prover = Prover::load_with_progress(prep, srs, t.clone())?;
     let prep = &prover.prep;
     // A hashed input's commitment starts from the input file's salt (zero without one).

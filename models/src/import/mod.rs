@@ -223,7 +223,7 @@ pub fn load_onnx_bytes(bytes: &[u8], label: &str) -> Result<OnnxModel> {
     let typed = catch_panic(|| inference.into_typed().and_then(|m| m.into_decluttered()))
         .map_err(guard_err)?
         .map_err(onnx_err)?;
-    let graph = import_typed(&typed)?;
+    let graph = import_typed(&typed, &p)?;
     let plan = catch_panic(|| typed.into_runnable())
         .map_err(guard_err)?
         .map_err(onnx_err)?;
@@ -235,20 +235,22 @@ pub fn load_onnx_bytes(bytes: &[u8], label: &str) -> Result<OnnxModel> {
     })
 }
 
-fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
+fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
+    let bad = |msg: String| ModelError::Onnx {
+        path: label.to_string(),
+        msg,
+    };
     let mut im = Importer {
         model,
         graph: FloatGraph::default(),
         values: HashMap::new(),
         signs: HashMap::new(),
     };
-    let order = model
-        .eval_order()
-        .map_err(|e| ModelError::Calibration(e.to_string()))?;
+    let order = model.eval_order().map_err(|e| bad(e.to_string()))?;
     // Graph inputs first, in the model's declared order (the order of input.json's lists).
     let inputs = model
         .input_outlets()
-        .map_err(|e| ModelError::Calibration(e.to_string()))?
+        .map_err(|e| bad(e.to_string()))?
         .to_vec();
     for outlet in &inputs {
         let node = model.node(outlet.node);
@@ -344,7 +346,7 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
     }
     let outlets = model
         .output_outlets()
-        .map_err(|e| ModelError::Calibration(e.to_string()))?
+        .map_err(|e| bad(e.to_string()))?
         .to_vec();
     for outlet in outlets {
         let node = model.node(outlet.node);
@@ -376,7 +378,7 @@ fn import_typed(model: &TypedModel) -> Result<FloatGraph> {
         }
     }
     if im.graph.input_sizes().is_empty() {
-        return Err(ModelError::Calibration("the model has no inputs".into()));
+        return Err(bad("the model has no inputs".into()));
     }
     im.graph.prune();
     Ok(im.graph)

@@ -123,7 +123,8 @@ pub fn vk_contract_runtime(verifier: Address, data: &VerifierData) -> Result<Vec
     Ok(runtime)
 }
 
-/// Creation code of a verifying-key contract: deploys `forwarder(verifier) ++ data` as runtime code.
+/// Creation code of a verifying-key contract: deploys [`vk_contract_runtime`] (forwarder, VK data,
+/// 32 zero bytes, numerator code) as runtime code.
 /// Fails when the runtime code would exceed EIP-170.
 pub fn vk_contract_creation(verifier: Address, data: &VerifierData) -> Result<Vec<u8>> {
     let runtime = vk_contract_runtime(verifier, data)?;

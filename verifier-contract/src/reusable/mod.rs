@@ -46,7 +46,9 @@ pub const DATA_OFFSET: usize = 128;
 /// Words of the VK data header (layout documented on [`Header`]).
 pub const HEADER_WORDS: usize = 40;
 
-/// Header word indices of the VK data; `ZkinferVerifier.sol` declares the same constants (`H_*`).
+/// Header word indices of the VK data; `ZkinferVerifier.sol` declares the ones it reads as `H_*`
+/// constants. `InferenceMarket.keyInstances` reads words 3 and 39 (instance and input-word counts)
+/// at hard-coded code offsets: a header change must update them (the market tests read both).
 #[repr(usize)]
 #[derive(Clone, Copy)]
 pub enum Header {
