@@ -59,6 +59,7 @@ pub mod error;
 pub mod evm;
 pub mod inspect;
 pub mod market;
+pub mod onchain;
 pub mod pipeline;
 pub mod progress;
 pub mod proving;

@@ -7,7 +7,6 @@ use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer::EvmVerifier;
 use zkinfer_verifier_contract::chain::Chain;
-use zkinfer_verifier_contract::trust::check_verifier;
 use zkinfer_verifier_contract::{Address, EIP170_LIMIT};
 
 #[derive(clap::Args)]
@@ -44,39 +43,27 @@ pub fn run(args: Args) -> Result<()> {
         chain.chain_id()?,
         chain.address().map(|a| a.to_string()).unwrap_or_default()
     );
-    let verifier = match args.verifier {
-        Some(address) => {
-            check_verifier(address, &chain.code(address)?)
-                .with_context(|| format!("--verifier on {}", args.rpc))?;
-            println!("verifier {address} (existing)");
-            address
-        }
-        None => {
-            let compiled = &evm.verifier;
-            let receipt = chain.deploy(compiled.creation.clone())?;
-            let address = receipt
-                .contract
-                .context("no contract address in the receipt")?;
-            println!(
-                "verifier {address} (ZkinferVerifier, {} bytes, deploy gas {}, tx {})",
-                compiled.runtime.len(),
-                receipt.gas_used,
-                receipt.hash
-            );
-            address
-        }
-    };
-    let size = evm.vk_contract_bytes;
-    let receipt = chain.deploy(evm.key_contract_creation(verifier)?)?;
-    let model_address = receipt
-        .contract
-        .context("no contract address in the receipt")?;
+    let d = evm
+        .deploy_on(&chain, args.verifier)
+        .with_context(|| format!("deploying on {}", args.rpc))?;
+    match &d.verifier_receipt {
+        None => println!("verifier {} (existing)", d.verifier),
+        Some(r) => println!(
+            "verifier {} (ZkinferVerifier, {} bytes, deploy gas {}, tx {})",
+            d.verifier,
+            evm.verifier.runtime.len(),
+            r.gas_used,
+            r.hash
+        ),
+    }
+    let model_address = d.key;
     println!(
-        "model {model_address} (verifying-key contract of circuit {}, k={}, {size} bytes of {EIP170_LIMIT}, deploy gas {}, tx {})",
+        "model {model_address} (verifying-key contract of circuit {}, k={}, {} bytes of {EIP170_LIMIT}, deploy gas {}, tx {})",
         &prep.circuit_hash[..16],
         prep.k,
-        receipt.gas_used,
-        receipt.hash
+        evm.vk_contract_bytes,
+        d.key_receipt.gas_used,
+        d.key_receipt.hash
     );
     println!(
         "verify with: zkinfer verify-onchain proof.json --rpc {} --verifier {model_address}",

@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer::EvmVerifier;
 use zkinfer_verifier_contract::chain::Chain;
-use zkinfer_verifier_contract::{Address, U256};
+use zkinfer_verifier_contract::Address;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,15 +36,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let (artifact, calldata) = read_proof_calldata(&args.proof)?;
-    let key = verifier_key_for(&artifact, args.vk.as_deref())?;
+    let (artifact, _) = read_proof_calldata(&args.proof)?;
+    let (instances, proof) = (artifact.instances()?, artifact.proof_bytes()?);
+    let evm = EvmVerifier::of(&verifier_key_for(&artifact, args.vk.as_deref())?)?;
     let chain =
         Chain::connect(&args.rpc, args.private_key.as_deref()).with_context(|| args.rpc.clone())?;
-    EvmVerifier::of(&key)?
-        .check_deployed(args.verifier, |at| chain.code(at))
+    let accepted = evm
+        .accepts_on(&chain, args.verifier, &instances, &proof)
         .with_context(|| format!("--verifier on {}", args.rpc))?;
-    let call = chain.call(args.verifier, calldata.clone(), U256::ZERO)?;
-    let accepted = zkinfer_verifier_contract::reusable::accepted(call.success, &call.output);
     if !accepted {
         bail!(
             "{}: proof REJECTED by the on-chain verifier {} (eth_call reverted)",
@@ -59,7 +58,7 @@ pub fn run(args: Args) -> Result<()> {
     if args.call_only || chain.address().is_none() {
         return Ok(());
     }
-    let receipt = chain.transact(args.verifier, calldata, U256::ZERO, None)?;
+    let receipt = evm.verify_on(&chain, args.verifier, &instances, &proof)?;
     if !receipt.success {
         bail!(
             "transaction {} REVERTED (gas used {})",
