@@ -3,10 +3,9 @@
 
 use crate::{Outcome, LABEL};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use zkinfer::TrustedKey;
-use zkinfer_circuits::ModelCircuit;
-use zkinfer_models::settings::{choose, SettingsChoice, StoredSettings};
+use zkinfer_models::settings::StoredSettings;
 use zkinfer_models::{load_onnx_bytes, parse_input, OnnxModel};
 use zkinfer_prover::keys::{decode_pk, decode_vk, PK_MAGIC, VK_MAGIC};
 use zkinfer_prover::ptau::{check_params, Ptau};
@@ -70,17 +69,16 @@ pub fn onnx(data: &[u8]) -> Outcome {
         return Ok(());
     }
     let sample: Vec<Vec<f64>> = sizes.iter().map(|(_, n)| vec![0.5; *n]).collect();
-    let choice = SettingsChoice {
+    model.run_float(&sample).map_err(err)?;
+    // As `zkinfer prove` prepares it (calibrated on the input), at a fixed scale and layout, caching
+    // nothing.
+    let overrides = zkinfer::Overrides {
         scale: Some(10),
         lanes: Some((2, 1)),
-        ..SettingsChoice::default()
+        measure_only: true,
+        ..zkinfer::Overrides::default()
     };
-    model.run_float(&sample).map_err(err)?;
-    let (graph, cal) = choose(&model.graph, &[sample], &choice).map_err(err)?;
-    let params = cal.settings.circuit_params(&graph);
-    ModelCircuit::new(Arc::new(graph), params, false)
-        .cost()
-        .map_err(err)?;
+    zkinfer::prepare(model, zkinfer::Calibration::Input(&sample), overrides).map_err(err)?;
     Ok(())
 }
 
@@ -99,13 +97,16 @@ pub fn input_json(data: &[u8]) -> Outcome {
     outcome
 }
 
-/// A settings file, applied to the bundled model: quantize and size its circuit.
+/// A settings file, applied to the bundled model as `zkinfer prove --settings` applies it: quantize
+/// and size its circuit (caching nothing).
 pub fn settings(data: &[u8]) -> Outcome {
     let stored = StoredSettings::from_json(data, LABEL).map_err(err)?;
-    let graph = stored.quantize(&tiny_model().graph);
-    let params = stored.settings.circuit_params(&graph);
-    ModelCircuit::new(Arc::new(graph), params, stored.settings.public_input)
-        .cost()
+    let overrides = zkinfer::Overrides {
+        public_input: stored.settings.public_input,
+        measure_only: true,
+        ..zkinfer::Overrides::default()
+    };
+    zkinfer::pipeline::prepare_with_settings(tiny_model().clone(), stored, overrides)
         .map_err(err)?;
     Ok(())
 }

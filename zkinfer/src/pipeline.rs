@@ -94,6 +94,11 @@ pub struct Overrides {
 /// Settings for `model`: calibrated from a file if given, else the cached ones (re-chosen from the cached
 /// calibration peak if `--scale`/`--lanes` override them), else calibrated on the proving input.
 pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Result<Prepared> {
+    if let Calibration::Settings(path) = calibration {
+        let bytes = std::fs::read(path).map_err(Error::io(path))?;
+        let stored = StoredSettings::from_json(&bytes, &path.display().to_string())?;
+        return prepare_with_settings(model, stored, o);
+    }
     let choice = SettingsChoice {
         public_input: o.public_input,
         scale: o.scale,
@@ -103,19 +108,6 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
     let sizes = model.graph.input_sizes();
     let overridden = o.scale.is_some() || o.lanes.is_some();
     let cached = read_cached_settings(&model.hash)?;
-    if let Calibration::Settings(path) = calibration {
-        let bytes = std::fs::read(path).map_err(Error::io(path))?;
-        let mut stored = StoredSettings::from_json(&bytes, &path.display().to_string())?;
-        stored.settings.public_input = o.public_input;
-        if !o.measure_only {
-            cache::write_atomic(
-                &settings_path(&model.hash),
-                &serde_json::to_vec_pretty(&stored)?,
-            )?;
-        }
-        let graph = stored.quantize(&model.graph);
-        return finish(model, stored, graph, o);
-    }
     let (peaks, samples, source) = match (calibration, &cached) {
         (Calibration::File(path), _) => {
             let samples = read_input_file(path)?.samples(&sizes)?;
@@ -158,6 +150,24 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
             (stored, graph)
         }
     };
+    finish(model, stored, graph, o)
+}
+
+/// [`prepare`] with `stored` settings (a settings file's, already parsed): cached as the model's
+/// unless `o.measure_only`.
+pub fn prepare_with_settings(
+    model: OnnxModel,
+    mut stored: StoredSettings,
+    o: Overrides,
+) -> Result<Prepared> {
+    stored.settings.public_input = o.public_input;
+    if !o.measure_only {
+        cache::write_atomic(
+            &settings_path(&model.hash),
+            &serde_json::to_vec_pretty(&stored)?,
+        )?;
+    }
+    let graph = stored.quantize(&model.graph);
     finish(model, stored, graph, o)
 }
 

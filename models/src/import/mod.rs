@@ -34,6 +34,7 @@ use tract_onnx::prelude::*;
 use zkinfer_circuits::guard::catch_panic;
 
 /// A loaded ONNX model: its hash, its tract form (for float reference runs) and its [`FloatGraph`].
+#[derive(Clone)]
 pub struct OnnxModel {
     /// The ONNX file's path as given, or the label of bytes loaded from memory; names it in errors.
     pub path: String,
