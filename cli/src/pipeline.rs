@@ -77,9 +77,18 @@ pub struct SettingsArgs {
     /// Fix the MAC layout to IN activations x OUT neurons per row (e.g. 8,2) instead of choosing it.
     #[arg(long, value_parser = parse_lanes)]
     pub lanes: Option<(usize, usize)>,
+    /// Give a symbolic dimension of the model's inputs a value (repeatable); a symbolic leading
+    /// (batch) dimension is 1 without one.
+    #[arg(long = "dim", value_name = "NAME=VALUE", value_parser = parse_dim)]
+    pub dims: Vec<(String, usize)>,
 }
 
 impl SettingsArgs {
+    /// Import `path` with the `--dim` values.
+    pub fn load_model(&self, path: &std::path::Path) -> zkinfer::Result<zkinfer_models::OnnxModel> {
+        load_model_with(path, &self.dims.iter().cloned().collect())
+    }
+
     pub fn overrides(&self) -> Overrides {
         Overrides {
             public_input: self.public_input
@@ -109,6 +118,18 @@ pub fn parse_word(s: &str) -> std::result::Result<zkinfer_circuits::Fr, String> 
     zkinfer_circuits::fixed_point::word_from_hex(s).ok_or_else(|| {
         "expected 0x-hex of 1 to 64 digits below the BN254 scalar field order, e.g. 0x2a".into()
     })
+}
+
+/// Parse `--dim NAME=VALUE`.
+pub fn parse_dim(s: &str) -> std::result::Result<(String, usize), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or("expected NAME=VALUE, e.g. batch=1")?;
+    let value: usize = value.trim().parse().map_err(|e| format!("{value}: {e}"))?;
+    if name.trim().is_empty() || value == 0 {
+        return Err("expected a name and a value of at least 1, e.g. batch=1".into());
+    }
+    Ok((name.trim().to_string(), value))
 }
 
 /// Parse `--lanes IN,OUT`.
@@ -144,6 +165,15 @@ mod tests {
             "4".to_string(),
         ] {
             assert!(parse_lanes(&bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn dims_are_a_name_and_a_positive_value() {
+        assert_eq!(parse_dim("batch=4"), Ok(("batch".into(), 4)));
+        assert_eq!(parse_dim(" seq = 16"), Ok(("seq".into(), 16)));
+        for bad in ["batch", "=4", "batch=0", "batch=-1", "batch=x"] {
+            assert!(parse_dim(bad).is_err(), "{bad} accepted");
         }
     }
 

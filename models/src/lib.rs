@@ -23,6 +23,7 @@ pub mod supported;
 
 pub use error::ModelError;
 pub use float_graph::{FloatGraph, FloatNode, FloatOp};
-pub use import::{load_onnx, load_onnx_bytes, OnnxModel};
+pub use import::dims::{DimSource, Dims, ResolvedDim};
+pub use import::{load_onnx, load_onnx_bytes, load_onnx_bytes_with, load_onnx_with, OnnxModel};
 pub use input::{parse_input, read_input_file, InputData};
 pub use settings::{Calibration, Settings, SettingsChoice, StoredSettings};

@@ -48,9 +48,33 @@ pub struct Prepared {
     pub srs_file: Option<PathBuf>,
 }
 
-/// Import the ONNX model at `path`.
+/// Import the ONNX model at `path`; a symbolic leading input dimension (a batch axis) is 1, any
+/// other symbolic dimension is refused (see [`load_model_with`]).
 pub fn load_model(path: &Path) -> Result<OnnxModel> {
     Ok(load_onnx(path)?)
+}
+
+/// [`load_model`] with values for named symbolic dimensions (`--dim NAME=VALUE`).
+pub fn load_model_with(path: &Path, dims: &zkinfer_models::Dims) -> Result<OnnxModel> {
+    Ok(zkinfer_models::load_onnx_with(path, dims)?)
+}
+
+/// The settings cache's key of `model`: its file hash, and the values given to its symbolic
+/// dimensions when there are any (another `--dim` is another graph).
+fn settings_key(model: &OnnxModel) -> String {
+    let given: Vec<String> = model
+        .dims
+        .iter()
+        .filter(|d| d.source == zkinfer_models::DimSource::Given)
+        .map(|d| format!("{}={}", d.name, d.value))
+        .collect();
+    match given.is_empty() {
+        true => model.hash.clone(),
+        false => {
+            let dims = zkinfer_prover::container::sha256_hex(given.join("\n").as_bytes());
+            format!("{}-{}", model.hash, &dims[..16])
+        }
+    }
 }
 
 fn settings_path(model_hash: &str) -> PathBuf {
@@ -107,7 +131,7 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
     };
     let sizes = model.graph.input_sizes();
     let overridden = o.scale.is_some() || o.lanes.is_some();
-    let cached = read_cached_settings(&model.hash)?;
+    let cached = read_cached_settings(&settings_key(&model))?;
     let (peaks, samples, source) = match (calibration, &cached) {
         (Calibration::File(path), _) => {
             let samples = read_input_file(path)?.samples(&sizes)?;
@@ -143,7 +167,7 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
             };
             if !o.measure_only {
                 cache::write_atomic(
-                    &settings_path(&model.hash),
+                    &settings_path(&settings_key(&model)),
                     &serde_json::to_vec_pretty(&stored)?,
                 )?;
             }
@@ -163,7 +187,7 @@ pub fn prepare_with_settings(
     stored.settings.public_input = o.public_input;
     if !o.measure_only {
         cache::write_atomic(
-            &settings_path(&model.hash),
+            &settings_path(&settings_key(&model)),
             &serde_json::to_vec_pretty(&stored)?,
         )?;
     }

@@ -2,7 +2,7 @@
 //! (medians of native inference, witness, keygen, prove and verify; peak memory, k, rows, columns, proof
 //! bytes, EVM verification gas; the ZK overhead ratio) next to the predictions of `zkinfer inspect`.
 
-use crate::pipeline::{load_model, load_srs, mib, prepare, Calibration, Overrides, SettingsArgs};
+use crate::pipeline::{load_srs, mib, prepare, Calibration, Overrides, SettingsArgs};
 use anyhow::{bail, Result};
 use std::path::PathBuf;
 use zkinfer_models::read_input_file;
@@ -30,7 +30,7 @@ pub fn run(args: Args) -> Result<()> {
     if args.runs == 0 {
         bail!("--runs must be at least 1");
     }
-    let model = load_model(&args.model)?;
+    let model = args.settings.load_model(&args.model)?;
     let input = read_input_file(&args.input)?.single(&model.graph.input_sizes())?;
     let calibration = args.settings.calibration(Calibration::Input(&input));
     let overrides = Overrides {

@@ -1,6 +1,6 @@
 //! `zkinfer calibrate model.onnx --data cal.json [--report test.json] [-o settings.json]`
 
-use crate::pipeline::{load_model, prepare, Calibration, Overrides};
+use crate::pipeline::{load_model_with, prepare, Calibration, Overrides};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use zkinfer_models::read_input_file;
@@ -25,10 +25,14 @@ pub struct Args {
     /// Fix the MAC layout to IN activations x OUT neurons per row (e.g. 8,2).
     #[arg(long, value_parser = crate::pipeline::parse_lanes)]
     lanes: Option<(usize, usize)>,
+    /// Give a symbolic dimension of the model's inputs a value (repeatable); a symbolic leading
+    /// (batch) dimension is 1 without one.
+    #[arg(long = "dim", value_name = "NAME=VALUE", value_parser = crate::pipeline::parse_dim)]
+    dims: Vec<(String, usize)>,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let model = load_model(&args.model)?;
+    let model = load_model_with(&args.model, &args.dims.iter().cloned().collect())?;
     let float = model.graph.clone();
     let samples = read_input_file(&args.data)?.samples(&float.input_sizes())?;
     let overrides = Overrides {

@@ -8,7 +8,7 @@
 //! low-entropy input is then found by hashing candidates). `--new-salt OUT` draws a random salt and
 //! writes the input with it to `OUT`, the file to hand privately to the worker.
 
-use crate::pipeline::{committed_words, load_model, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{committed_words, prepare, Calibration, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer::commitment::{random_salt, with_salt};
@@ -31,7 +31,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let model = load_model(&args.model)?;
+    let model = args.settings.load_model(&args.model)?;
     let file = read_input_file(&args.input)?;
     let input = file.single(&model.graph.input_sizes())?;
     let calibration = args.settings.calibration(Calibration::Input(&input));

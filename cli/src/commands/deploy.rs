@@ -2,7 +2,7 @@
 //! `ZkinferVerifier` (unless an existing one is named) and the model's verifying-key contract on a
 //! node; prints the addresses and gas. The model's address is what `verify-onchain` and market jobs use.
 
-use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{load_srs, prepare, Calibration, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer::EvmVerifier;
@@ -31,7 +31,7 @@ pub fn run(args: Args) -> Result<()> {
         bail!("deploy needs a private key: --private-key KEY or ZKINFER_PRIVATE_KEY");
     };
     let chain = Chain::connect(&args.rpc, Some(key)).with_context(|| args.rpc.clone())?;
-    let model = load_model(&args.model)?;
+    let model = args.settings.load_model(&args.model)?;
     let calibration = args.settings.calibration(Calibration::CachedOnly);
     let prep = prepare(model, calibration, args.settings.overrides())?;
     prep.check_memory(false)?;

@@ -2,7 +2,7 @@
 //! `vk.json` (its verifying-key contract's data); `--legacy -o Verifier.sol` writes snark-verifier's
 //! per-circuit Solidity verifier instead.
 
-use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{load_srs, prepare, Calibration, SettingsArgs};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use zkinfer::evm::{compile_legacy, legacy_solidity, EvmVerifier, EIP170_LIMIT};
@@ -31,7 +31,7 @@ fn within(size: usize) -> &'static str {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let model = load_model(&args.model)?;
+    let model = args.settings.load_model(&args.model)?;
     let calibration = args.settings.calibration(Calibration::CachedOnly);
     let prep = prepare(model, calibration, args.settings.overrides())?;
     prep.check_memory(false)?;

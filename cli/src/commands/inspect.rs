@@ -2,7 +2,7 @@
 //! keygen: settings, rows per chip, k, columns, and the predicted proving-key size, peak memory and
 //! proving time (see `zkinfer_circuits::estimate`).
 
-use crate::pipeline::{load_model, mib, prepare, Calibration, Overrides, SettingsArgs};
+use crate::pipeline::{mib, prepare, Calibration, Overrides, SettingsArgs};
 use anyhow::Result;
 use std::path::PathBuf;
 use zkinfer_models::read_input_file;
@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let model = load_model(&args.model)?;
+    let model = args.settings.load_model(&args.model)?;
     let input = match &args.input {
         Some(p) => Some(read_input_file(p)?.single(&model.graph.input_sizes())?),
         None => None,

@@ -4,7 +4,7 @@
 //! by code), commits to an input (as `zkinfer commit` does), escrows the reward, and publishes the input
 //! file where workers look for it (`DIR/0x<commitment>.json`).
 
-use crate::pipeline::{committed_words, load_model, load_srs, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{committed_words, load_srs, prepare, Calibration, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use zkinfer::market::{Market, NewJob};
@@ -98,7 +98,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn post(chain: &Chain, p: Post) -> Result<()> {
-    let model = load_model(&p.model)?;
+    let model = p.settings.load_model(&p.model)?;
     let file = read_input_file(&p.input)?;
     let input = file.single(&model.graph.input_sizes())?;
     let mut overrides = p.settings.overrides();

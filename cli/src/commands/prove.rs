@@ -1,6 +1,6 @@
 //! `zkinfer prove model.onnx input.json [-o proof.json]`
 
-use crate::pipeline::{load_model, prepare, say_srs, Calibration, SettingsArgs};
+use crate::pipeline::{prepare, say_srs, Calibration, SettingsArgs};
 use crate::ui::{fmt_values, Reporter};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -30,7 +30,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let t = Reporter::new();
-    let model = t.phase("load model", || load_model(&args.model))?;
+    let model = t.phase("load model", || args.settings.load_model(&args.model))?;
     let file = read_input_file(&args.input)?;
     let input = file.single(&model.graph.input_sizes())?;
     let calibration = args.settings.calibration(Calibration::Input(&input));

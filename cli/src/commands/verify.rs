@@ -6,7 +6,7 @@
 //! knows (an imported ceremony, `--srs FILE`, or, with `--insecure-dev-srs`, a development one), and
 //! the insecure-SRS warning is read from the key, not from the proof.
 
-use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{load_srs, prepare, Calibration, SettingsArgs};
 use crate::ui::{fmt_values, Reporter};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ fn model_key(model: &Path, settings: &SettingsArgs, t: &Reporter) -> Result<Trus
     let mut overrides = settings.overrides();
     overrides.measure_only = true;
     let prep = prepare(
-        load_model(model)?,
+        settings.load_model(model)?,
         settings.calibration(Calibration::CachedOnly),
         overrides,
     )?;

@@ -6,7 +6,7 @@
 //! Inputs travel off chain: a requester publishes the input file (EZKL format) as
 //! `DIR/0x<input commitment>.json`, the commitment being what the job posted (`zkinfer commit`).
 
-use crate::pipeline::{load_model, load_srs, prepare, Calibration, SettingsArgs};
+use crate::pipeline::{load_srs, prepare, Calibration, SettingsArgs};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -64,7 +64,7 @@ pub fn run(args: Args) -> Result<()> {
     settings.public_input = !settings.hashed_input;
     settings.input_visibility = None;
     let chain = Chain::connect(&args.rpc, Some(key)).with_context(|| args.rpc.clone())?;
-    let model = load_model(&args.model)?;
+    let model = settings.load_model(&args.model)?;
     let prep = prepare(
         model,
         settings.calibration(Calibration::CachedOnly),

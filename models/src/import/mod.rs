@@ -16,6 +16,7 @@
 //! pattern superseded them) are pruned.
 
 mod conv;
+pub mod dims;
 mod elementwise;
 mod linear;
 mod matmul;
@@ -42,6 +43,8 @@ pub struct OnnxModel {
     pub hash: String,
     /// The model imported into real-arithmetic ops, with unused nodes pruned.
     pub graph: FloatGraph,
+    /// The symbolic dimensions of its inputs and the values they took.
+    pub dims: Vec<dims::ResolvedDim>,
     plan: Arc<TypedSimplePlan>,
 }
 
@@ -184,18 +187,29 @@ impl Importer<'_> {
     }
 }
 
-/// Load, declutter and import an ONNX file.
+/// Load, declutter and import an ONNX file, its symbolic input dimensions resolved by default
+/// ([`dims`]: a leading one is 1, others are refused).
 pub fn load_onnx(path: &Path) -> Result<OnnxModel> {
+    load_onnx_with(path, &dims::Dims::new())
+}
+
+/// [`load_onnx`], with values for named symbolic dimensions (`--dim NAME=VALUE`).
+pub fn load_onnx_with(path: &Path, given: &dims::Dims) -> Result<OnnxModel> {
     let p = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
         path: p.clone(),
         source,
     })?;
-    load_onnx_bytes(&bytes, &p)
+    load_onnx_bytes_with(&bytes, &p, given)
 }
 
 /// Load, declutter and import an ONNX model held in memory; `label` names it in errors.
 pub fn load_onnx_bytes(bytes: &[u8], label: &str) -> Result<OnnxModel> {
+    load_onnx_bytes_with(bytes, label, &dims::Dims::new())
+}
+
+/// [`load_onnx_bytes`], with values for named symbolic dimensions.
+pub fn load_onnx_bytes_with(bytes: &[u8], label: &str, given: &dims::Dims) -> Result<OnnxModel> {
     let p = label.to_string();
     let onnx_err = |e: TractError| ModelError::Onnx {
         path: p.clone(),
@@ -205,7 +219,7 @@ pub fn load_onnx_bytes(bytes: &[u8], label: &str) -> Result<OnnxModel> {
         path: p.clone(),
         msg: format!("tract failed on this model ({msg})"),
     };
-    let inference = catch_panic(|| tract_onnx::onnx().model_for_read(&mut &bytes[..]))
+    let mut inference = catch_panic(|| tract_onnx::onnx().model_for_read(&mut &bytes[..]))
         .map_err(guard_err)?
         .map_err(onnx_err)?;
     for node in inference.nodes() {
@@ -221,6 +235,7 @@ pub fn load_onnx_bytes(bytes: &[u8], label: &str) -> Result<OnnxModel> {
             });
         }
     }
+    let dims = dims::resolve(&mut inference, given, &p)?;
     let typed = catch_panic(|| inference.into_typed().and_then(|m| m.into_decluttered()))
         .map_err(guard_err)?
         .map_err(onnx_err)?;
@@ -232,6 +247,7 @@ pub fn load_onnx_bytes(bytes: &[u8], label: &str) -> Result<OnnxModel> {
         path: p,
         hash: hex::encode(Sha256::digest(bytes)),
         graph,
+        dims,
         plan,
     })
 }
