@@ -52,6 +52,15 @@ pub enum ModelError {
     /// value, an unsupported scale, or values needing more range bits than allowed at every scale.
     #[error("calibration: {0}")]
     Calibration(String),
+    /// The accuracy guard refused the settings: a layer's integer output is too far from the float
+    /// model's (see `accuracy`).
+    #[error("layer '{layer}': {msg}")]
+    Inaccurate {
+        /// The layer's node name.
+        layer: String,
+        /// The op, the error against the layer's peak, the scale and what may fix it.
+        msg: String,
+    },
     /// An error of the quantized graph (shapes, an evaluation out of range, the circuit's cost).
     #[error(transparent)]
     Circuit(#[from] zkinfer_circuits::CircuitError),

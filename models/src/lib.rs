@@ -12,6 +12,7 @@
 
 #![warn(missing_docs)]
 
+pub mod accuracy;
 pub mod conformance;
 pub mod error;
 pub mod float_graph;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use zkinfer_circuits::estimate::{available_memory, Estimate};
 use zkinfer_circuits::halo2_proofs::plonk::ProvingKey;
 use zkinfer_circuits::{Cost, ModelCircuit, QuantizedGraph};
+use zkinfer_models::accuracy::choose_accurate;
 use zkinfer_models::settings::{calibrate_peak, choose_for_peak, SettingsChoice, StoredSettings};
 use zkinfer_models::{load_onnx, read_input_file, OnnxModel};
 use zkinfer_prover::keys::{circuit_hash, KeyHeader, KeyStore};
@@ -132,16 +133,19 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
     let sizes = model.graph.input_sizes();
     let overridden = o.scale.is_some() || o.lanes.is_some();
     let cached = read_cached_settings(&settings_key(&model))?;
-    let (peaks, samples, source) = match (calibration, &cached) {
+    // The samples themselves when there are any to check the settings on (not for cached peaks).
+    let (peaks, samples, source, checked_on) = match (calibration, &cached) {
         (Calibration::File(path), _) => {
             let samples = read_input_file(path)?.samples(&sizes)?;
-            (calibrate_peak(&model.graph, &samples)?, samples.len(), path.display().to_string())
+            let peaks = calibrate_peak(&model.graph, &samples)?;
+            (peaks, samples.len(), path.display().to_string(), Some(samples))
         }
-        (_, Some(c)) => (c.peaks(), c.samples, c.source.clone()),
+        (_, Some(c)) => (c.peaks(), c.samples, c.source.clone(), None),
         (Calibration::Input(input), None) => (
             calibrate_peak(&model.graph, &[input.to_vec()])?,
             1,
             "the proving input (pass --calibration for settings that hold across inputs)".to_string(),
+            Some(vec![input.to_vec()]),
         ),
         (Calibration::Settings(_), None) => unreachable!("handled above"),
         (Calibration::CachedOnly, None) => return Err(refused(format!(
@@ -157,7 +161,13 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
             (stored, graph)
         }
         None => {
-            let (graph, cal) = choose_for_peak(&model.graph, &peaks, samples, &choice)?;
+            let (graph, cal) = match &checked_on {
+                Some(list) => {
+                    let (graph, cal, _) = choose_accurate(&model.graph, &peaks, list, &choice)?;
+                    (graph, cal)
+                }
+                None => choose_for_peak(&model.graph, &peaks, samples, &choice)?,
+            };
             let stored = StoredSettings {
                 settings: cal.settings,
                 peak: peaks.global,

@@ -3,6 +3,7 @@
 use crate::pipeline::{load_model_with, prepare, Calibration, Overrides};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
+use zkinfer_models::accuracy::{check, LayerAccuracy, TOLERANCE};
 use zkinfer_models::read_input_file;
 use zkinfer_models::report::{classification, layer_report, read_labelled};
 
@@ -52,20 +53,35 @@ pub fn run(args: Args) -> Result<()> {
         s.scale, s.range_bits, s.lanes_in, s.lanes_out, prep.k, samples.len(), prep.stored.peak
     );
     println!(
-        "{:<36} {:<9} {:>10} {:>10} {:>24} {:>14}",
-        "layer", "op", "min", "max", "table domain", "max |q-float|"
+        "{:<36} {:<9} {:>10} {:>10} {:>24} {:>14} {:>8} {:>6}",
+        "layer", "op", "min", "max", "table domain", "max |q-float|", "of peak", "guard"
     );
-    for line in layer_report(&float, &prep.graph, &samples)? {
+    let report = layer_report(&float, &prep.graph, &samples)?;
+    let guard = check(&float, &prep.graph, &samples)?;
+    for (line, g) in report.iter().zip(&guard) {
         let (lo, hi) = line.domain;
         let table = match line.function {
             Some(f) => format!("{f} [{lo:.2}, {hi:.2})"),
             None => format!("±{hi}"),
         };
         println!(
-            "{:<36} {:<9} {:>10.4} {:>10.4} {:>24} {:>14.6}",
-            line.name, line.op, line.min, line.max, table, line.max_error
+            "{:<36} {:<9} {:>10.4} {:>10.4} {:>24} {:>14.6} {:>7.3}% {:>6}",
+            line.name,
+            line.op,
+            line.min,
+            line.max,
+            table,
+            line.max_error,
+            100.0 * g.relative(),
+            if g.passes() { "ok" } else { "FAIL" }
         );
     }
+    println!(
+        "guard: every layer's max |q-float| is at most {:.0}% of its peak |x| (or half a step, 2^-{}): {}",
+        TOLERANCE * 100.0,
+        s.scale + 1,
+        if guard.iter().all(LayerAccuracy::passes) { "passed" } else { "FAILED" }
+    );
     if let Some(path) = &args.report {
         let set = read_labelled(path)?;
         let a = classification(&float, &prep.graph, &set)?;

@@ -1,4 +1,6 @@
-//! Editing ONNX files in tests (shared with the `zkinfer` crate's tests through `#[path]`).
+//! Editing and making ONNX files in tests (shared with the `zkinfer` and CLI tests through `#[path]`).
+// Each test binary that includes this file uses only some of it.
+#![allow(dead_code)]
 
 use prost::Message;
 use tract_onnx::pb::tensor_shape_proto::dimension::Value as Dim;
@@ -25,4 +27,87 @@ pub fn with_symbolic_axis(bytes: &[u8], axis: usize, name: &str, outputs: bool) 
     }
     graph.value_info.clear();
     model.encode_to_vec()
+}
+
+/// A float tensor (an initializer).
+pub fn float_tensor(name: &str, dims: &[i64], data: Vec<f32>) -> tract_onnx::pb::TensorProto {
+    tract_onnx::pb::TensorProto {
+        name: name.into(),
+        dims: dims.to_vec(),
+        data_type: 1,
+        float_data: data,
+        ..Default::default()
+    }
+}
+
+/// An integer-list attribute.
+pub fn ints(name: &str, values: &[i64]) -> tract_onnx::pb::AttributeProto {
+    tract_onnx::pb::AttributeProto {
+        name: name.into(),
+        r#type: tract_onnx::pb::attribute_proto::AttributeType::Ints as i32,
+        ints: values.to_vec(),
+        ..Default::default()
+    }
+}
+
+fn value_info(name: &str, shape: &[i64]) -> tract_onnx::pb::ValueInfoProto {
+    use tract_onnx::pb::tensor_shape_proto::Dimension;
+    let dim = shape
+        .iter()
+        .map(|d| Dimension {
+            value: Some(Dim::DimValue(*d)),
+            ..Default::default()
+        })
+        .collect();
+    let tensor = type_proto::Tensor {
+        elem_type: 1,
+        shape: Some(tract_onnx::pb::TensorShapeProto { dim }),
+    };
+    tract_onnx::pb::ValueInfoProto {
+        name: name.into(),
+        r#type: Some(tract_onnx::pb::TypeProto {
+            value: Some(type_proto::Value::TensorType(tensor)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// A one-node float model (opset 13): input `x` of `input`, output `y` of `output`, the node reading
+/// `x` and then the initializers in order.
+pub fn one_node(
+    op: &str,
+    attributes: Vec<tract_onnx::pb::AttributeProto>,
+    initializers: Vec<tract_onnx::pb::TensorProto>,
+    input: &[i64],
+    output: &[i64],
+) -> Vec<u8> {
+    let mut inputs = vec!["x".to_string()];
+    inputs.extend(initializers.iter().map(|t| t.name.clone()));
+    let node = tract_onnx::pb::NodeProto {
+        name: op.to_lowercase(),
+        op_type: op.into(),
+        input: inputs,
+        output: vec!["y".into()],
+        attribute: attributes,
+        ..Default::default()
+    };
+    let graph = tract_onnx::pb::GraphProto {
+        name: op.to_lowercase(),
+        node: vec![node],
+        input: vec![value_info("x", input)],
+        output: vec![value_info("y", output)],
+        initializer: initializers,
+        ..Default::default()
+    };
+    ModelProto {
+        ir_version: 8,
+        opset_import: vec![tract_onnx::pb::OperatorSetIdProto {
+            domain: String::new(),
+            version: 13,
+        }],
+        graph: Some(graph),
+        ..Default::default()
+    }
+    .encode_to_vec()
 }
