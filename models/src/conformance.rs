@@ -75,7 +75,7 @@ fn err(msg: impl Into<String>) -> ModelError {
 pub fn discover(node_dir: &Path, ops: &[&str]) -> Result<Vec<Case>> {
     let entries = std::fs::read_dir(node_dir).map_err(|source| ModelError::Io {
         path: node_dir.display().to_string(),
-        source,
+        cause: source,
     })?;
     let mut cases = Vec::new();
     for entry in entries.flatten() {
@@ -101,7 +101,7 @@ pub fn discover(node_dir: &Path, ops: &[&str]) -> Result<Vec<Case>> {
 fn read_model(path: &Path) -> Result<ModelProto> {
     let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
         path: path.display().to_string(),
-        source,
+        cause: source,
     })?;
     ModelProto::decode(bytes.as_slice()).map_err(|e| err(format!("{}: {e}", path.display())))
 }
@@ -109,7 +109,7 @@ fn read_model(path: &Path) -> Result<ModelProto> {
 fn read_tensor(path: &Path) -> Result<TensorProto> {
     let file = std::fs::File::open(path).map_err(|source| ModelError::Io {
         path: path.display().to_string(),
-        source,
+        cause: source,
     })?;
     tract_onnx::tensor::proto_from_reader(file).map_err(|e| err(format!("{}: {e}", path.display())))
 }

@@ -6,12 +6,12 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ModelError {
     /// A file or directory (ONNX model, input, settings, labelled set, node tests) could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file or directory, as given.
         path: String,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// tract could not parse, type or declutter the model, or panicked on it.
     #[error("{path}: not a valid ONNX model: {msg}")]

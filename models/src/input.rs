@@ -1,7 +1,9 @@
-//! `input.json` in EZKL's format: `{"input_data": [[...], ...]}`, one flat list of reals per model input.
+//! `input.json` in EZKL's format: `{"input_data": [[...], ...]}`, one list of values per model input.
 //!
-//! For calibration files, a list may hold several samples back to back (its length a multiple of the
-//! input's size), and a single-input model may also list samples one per list.
+//! A list may be flat or nested in the input's shape (any depth, rectangular: it is read row-major);
+//! values are numbers (integers included) or booleans (`true` is 1). For calibration files, a list may
+//! hold several samples back to back (its length a multiple of the input's size), and a single-input
+//! model may also list samples one per list.
 
 use crate::error::{ModelError, Result};
 use serde::Deserialize;
@@ -9,7 +11,7 @@ use std::path::Path;
 
 #[derive(Debug, Deserialize)]
 struct InputFile {
-    input_data: Vec<Vec<f64>>,
+    input_data: Vec<serde_json::Value>,
     #[serde(default)]
     salt: Option<String>,
 }
@@ -19,9 +21,11 @@ struct InputFile {
 pub struct InputData {
     /// The file's path, or the label of bytes parsed from memory; names it in errors.
     pub path: String,
-    /// `input_data` as read: one flat list of reals per model input, or for calibration
+    /// `input_data` as read, each list flattened row-major: one per model input, or for calibration
     /// several samples (see the module docs).
     pub lists: Vec<Vec<f64>>,
+    /// The shape each list was written in (`[n]` for a flat list), for messages.
+    pub shapes: Vec<Vec<usize>>,
     /// `"salt": "0x..."`: the salt of the input's Poseidon commitment (`--hashed-input`), a private
     /// witness that travels with the input (never through a public folder).
     pub salt: Option<zkinfer_circuits::Fr>,
@@ -32,7 +36,7 @@ pub fn read_input_file(path: &Path) -> Result<InputData> {
     let p = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
         path: p.clone(),
-        source,
+        cause: source,
     })?;
     parse_input(&bytes, &p)
 }
@@ -50,11 +54,21 @@ pub fn parse_input(bytes: &[u8], label: &str) -> Result<InputData> {
             msg: "input_data is empty".into(),
         });
     }
-    if let Some(bad) = file.input_data.iter().flatten().find(|v| !v.is_finite()) {
-        return Err(ModelError::Input {
-            path: p,
-            msg: format!("non-finite value {bad}"),
-        });
+    let mut lists = Vec::with_capacity(file.input_data.len());
+    let mut shapes = Vec::with_capacity(file.input_data.len());
+    for (i, value) in file.input_data.iter().enumerate() {
+        let (list, shape) = flatten(value).map_err(|msg| ModelError::Input {
+            path: p.clone(),
+            msg: format!("input_data[{i}]: {msg}"),
+        })?;
+        if let Some(bad) = list.iter().find(|v| !v.is_finite()) {
+            return Err(ModelError::Input {
+                path: p,
+                msg: format!("input_data[{i}]: non-finite value {bad}"),
+            });
+        }
+        lists.push(list);
+        shapes.push(shape);
     }
     let salt = match &file.salt {
         None => None,
@@ -69,9 +83,61 @@ pub fn parse_input(bytes: &[u8], label: &str) -> Result<InputData> {
     };
     Ok(InputData {
         path: p,
-        lists: file.input_data,
+        lists,
+        shapes,
         salt,
     })
+}
+
+/// The deepest a nested list may go (a tensor of rank 32 is already far beyond any model input).
+const MAX_DEPTH: usize = 32;
+
+/// A nested list of numbers or booleans, flattened row-major, and its shape; an error if it is ragged
+/// or holds anything else.
+fn flatten(value: &serde_json::Value) -> std::result::Result<(Vec<f64>, Vec<usize>), String> {
+    fn walk(
+        v: &serde_json::Value,
+        depth: usize,
+        out: &mut Vec<f64>,
+    ) -> std::result::Result<Vec<usize>, String> {
+        use serde_json::Value;
+        match v {
+            Value::Number(n) => {
+                out.push(n.as_f64().ok_or_else(|| format!("{n} is not a number"))?);
+                Ok(vec![])
+            }
+            Value::Bool(b) => {
+                out.push(f64::from(u8::from(*b)));
+                Ok(vec![])
+            }
+            Value::Array(items) if depth < MAX_DEPTH => {
+                let mut inner: Option<Vec<usize>> = None;
+                for (j, item) in items.iter().enumerate() {
+                    let shape = walk(item, depth + 1, out)?;
+                    match &inner {
+                        None => inner = Some(shape),
+                        Some(first) if *first != shape => {
+                            return Err(format!(
+                                "ragged list: item {j} has shape {shape:?}, item 0 {first:?}"
+                            ))
+                        }
+                        Some(_) => {}
+                    }
+                }
+                let mut shape = vec![items.len()];
+                shape.extend(inner.unwrap_or_default());
+                Ok(shape)
+            }
+            Value::Array(_) => Err(format!("nested deeper than {MAX_DEPTH} levels")),
+            other => Err(format!("{other} is not a number, a boolean or a list")),
+        }
+    }
+    let mut out = Vec::new();
+    let shape = match value {
+        serde_json::Value::Array(_) => walk(value, 0, &mut out)?,
+        other => return Err(format!("expected a list of values, found {other}")),
+    };
+    Ok((out, shape))
 }
 
 impl InputData {
@@ -91,8 +157,12 @@ impl InputData {
         }
         for (i, (list, (name, size))) in self.lists.iter().zip(sizes).enumerate() {
             if list.len() != *size {
+                let written = match self.shapes.get(i) {
+                    Some(s) if s.len() > 1 => format!(" (written as {s:?})"),
+                    _ => String::new(),
+                };
                 return Err(self.err(format!(
-                    "input {i} has {} values, the model's input '{name}' needs {size}",
+                    "input {i} has {} values{written}, the model's input '{name}' needs {size}",
                     list.len()
                 )));
             }
@@ -144,5 +214,69 @@ impl InputData {
             path: self.path.clone(),
             msg,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<InputData> {
+        parse_input(json.as_bytes(), "input.json")
+    }
+
+    #[test]
+    fn nested_lists_integers_and_booleans_are_read_row_major() {
+        let flat = parse(r#"{"input_data": [[1, 2.5, 3, 4, 5, 6]]}"#).unwrap();
+        let nested = parse(r#"{"input_data": [[[[1, 2.5, 3], [4, 5, 6]]]]}"#).unwrap();
+        assert_eq!(nested.lists, flat.lists);
+        assert_eq!(nested.shapes, vec![vec![1, 2, 3]]);
+        let sizes = [("x".to_string(), 6)];
+        assert_eq!(nested.single(&sizes).unwrap(), flat.single(&sizes).unwrap());
+        let mixed = parse(r#"{"input_data": [[true, false, 3], [[0.5], [1]]]}"#).unwrap();
+        assert_eq!(mixed.lists, vec![vec![1.0, 0.0, 3.0], vec![0.5, 1.0]]);
+    }
+
+    #[test]
+    fn ragged_or_foreign_values_name_the_list() {
+        for (json, needle) in [
+            (
+                r#"{"input_data": [[[1, 2], [3]]]}"#,
+                "input_data[0]: ragged list",
+            ),
+            (
+                r#"{"input_data": [[1], [1, "a"]]}"#,
+                "input_data[1]: \"a\" is not a number",
+            ),
+            (r#"{"input_data": [[1, null]]}"#, "null is not a number"),
+            (r#"{"input_data": [3]}"#, "expected a list of values"),
+            (r#"{"input_data": []}"#, "input_data is empty"),
+        ] {
+            let msg = parse(json).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(msg.contains(needle), "{json}: {msg}");
+        }
+        let deep = format!(
+            r#"{{"input_data": [{}1{}]}}"#,
+            "[".repeat(40),
+            "]".repeat(40)
+        );
+        let msg = parse(&deep)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(msg.contains("nested deeper"), "{msg}");
+    }
+
+    #[test]
+    fn a_wrong_size_names_the_shape_it_was_written_in() {
+        let data = parse(r#"{"input_data": [[[1, 2], [3, 4], [5, 6]]]}"#).unwrap();
+        let msg = data
+            .single(&[("x".to_string(), 8)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("6 values (written as [3, 2])") && msg.contains("'x' needs 8"),
+            "{msg}"
+        );
     }
 }

@@ -145,7 +145,7 @@ pub fn read_labelled(path: &Path) -> Result<LabelledSet> {
     let p = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
         path: p.clone(),
-        source,
+        cause: source,
     })?;
     let set: LabelledSet = serde_json::from_slice(&bytes).map_err(|e| ModelError::Input {
         path: p.clone(),

@@ -6,12 +6,12 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ProverError {
     /// A file or directory (SRS, key, proof, cache lock) could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file or directory.
         path: String,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A file (container, SRS, `.ptau`, key, `proof.json`) is malformed or fails its format checks.
     #[error("{path}: {msg}")]
@@ -48,6 +48,6 @@ pub type Result<T> = std::result::Result<T, ProverError>;
 pub(crate) fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> ProverError + '_ {
     move |source| ProverError::Io {
         path: path.display().to_string(),
-        source,
+        cause: source,
     }
 }

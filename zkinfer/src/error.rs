@@ -23,12 +23,12 @@ pub enum Error {
     #[error(transparent)]
     Contract(#[from] ContractError),
     /// Reading or writing a file.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file.
         path: String,
         /// What the system said.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Encoding JSON.
     #[error(transparent)]
@@ -43,7 +43,7 @@ impl Error {
     pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
         move |source| Error::Io {
             path: path.display().to_string(),
-            source,
+            cause: source,
         }
     }
 }

@@ -198,7 +198,7 @@ pub fn load_onnx_with(path: &Path, given: &dims::Dims) -> Result<OnnxModel> {
     let p = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
         path: p.clone(),
-        source,
+        cause: source,
     })?;
     load_onnx_bytes_with(&bytes, &p, given)
 }
