@@ -63,6 +63,16 @@ pub fn run(args: Args) -> Result<()> {
         prep.model.path,
         &prep.model.hash[..16]
     );
+    for d in &prep.model.dims {
+        let how = match d.source {
+            zkinfer_models::DimSource::Given => "--dim",
+            zkinfer_models::DimSource::LeadingOne => "a symbolic leading dimension: one inference",
+        };
+        println!(
+            "dim        {}={} (input '{}' axis {}; {how})",
+            d.name, d.value, d.input, d.axis
+        );
+    }
     println!(
         "settings   scale 2^{} , range ±2^{} , calibrated on {} ({} sample(s), peak |x| {:.3})",
         s.scale,
