@@ -140,7 +140,15 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
             let peaks = calibrate_peak(&model.graph, &samples)?;
             (peaks, samples.len(), path.display().to_string(), Some(samples))
         }
-        (_, Some(c)) => (c.peaks(), c.samples, c.source.clone(), None),
+        // Cached peaks; when they are re-chosen (`--scale`/`--lanes`), the proving input, if there is
+        // one, is what the guard checks them on.
+        (calibration, Some(c)) => {
+            let input = match calibration {
+                Calibration::Input(input) => Some(vec![input.to_vec()]),
+                _ => None,
+            };
+            (c.peaks(), c.samples, c.source.clone(), input)
+        }
         (Calibration::Input(input), None) => (
             calibrate_peak(&model.graph, &[input.to_vec()])?,
             1,

@@ -60,4 +60,17 @@ fn a_mean_over_300_values_is_proven_within_one_percent_or_refused() {
         (proven - float).abs() <= 0.01 * float.abs(),
         "proved {proven}, float {float}"
     );
+
+    // With those settings cached, `--scale 10` re-chooses from the cached peaks: the guard checks the
+    // proving input and still refuses.
+    let forced = Overrides {
+        scale: Some(10),
+        insecure_dev_srs: true,
+        ..Overrides::default()
+    };
+    match prepare(model(), Calibration::Input(&input), forced) {
+        Err(Error::Model(ModelError::Inaccurate { .. })) => {}
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("a 12%-off mean accepted at --scale 10 over cached settings"),
+    }
 }
