@@ -31,7 +31,7 @@ pub fn prepare(name: &str) -> Prepared {
     let model = zkinfer::load_model(&dir.join("network.onnx")).expect("zoo model imports");
     let input = read_input_file(&dir.join("input.json"))
         .expect("input.json")
-        .single(&model.graph.input_sizes())
+        .for_model(&model.graph)
         .expect("input");
     let overrides = zkinfer::Overrides {
         measure_only: true,

@@ -65,7 +65,7 @@ fn input_of_the_wrong_length() {
         "short.json",
     );
     assert!(
-        line.contains("has 3 values") && line.contains("needs 8"),
+        line.contains("has 3 values") && line.contains("needs 8 (shape [1, 2, 4])"),
         "{line}"
     );
     assert!(!dir.path().join("proof.json").exists());

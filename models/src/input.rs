@@ -143,6 +143,27 @@ fn flatten(value: &serde_json::Value) -> std::result::Result<(Vec<f64>, Vec<usiz
 impl InputData {
     /// One inference's inputs: exactly one list per model input, each of the given size.
     pub fn single(&self, sizes: &[(String, usize)]) -> Result<Vec<Vec<f64>>> {
+        self.single_shaped(sizes, &[])
+    }
+
+    /// [`InputData::single`] for `graph`'s inputs; a list of the wrong size is told the input's shape.
+    pub fn for_model(&self, graph: &crate::FloatGraph) -> Result<Vec<Vec<f64>>> {
+        let shapes: Vec<Vec<usize>> = graph
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.op {
+                crate::FloatOp::Input { shape } => Some(shape.clone()),
+                _ => None,
+            })
+            .collect();
+        self.single_shaped(&graph.input_sizes(), &shapes)
+    }
+
+    fn single_shaped(
+        &self,
+        sizes: &[(String, usize)],
+        shapes: &[Vec<usize>],
+    ) -> Result<Vec<Vec<f64>>> {
         if self.lists.len() != sizes.len() {
             return Err(self.err(format!(
                 "has {} input lists, the model has {} inputs ({})",
@@ -161,8 +182,12 @@ impl InputData {
                     Some(s) if s.len() > 1 => format!(" (written as {s:?})"),
                     _ => String::new(),
                 };
+                let shape = match shapes.get(i) {
+                    Some(s) => format!(" (shape {s:?})"),
+                    None => String::new(),
+                };
                 return Err(self.err(format!(
-                    "input {i} has {} values{written}, the model's input '{name}' needs {size}",
+                    "input {i} has {} values{written}, the model's input '{name}' needs {size}{shape}",
                     list.len()
                 )));
             }

@@ -28,7 +28,7 @@
 //! let zoo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/zoo/tiny_linear");
 //! let model = load_model(&zoo.join("network.onnx"))?;
 //! let input = zkinfer_models::read_input_file(&zoo.join("input.json"))?
-//!     .single(&model.graph.input_sizes())?;
+//!     .for_model(&model.graph)?;
 //! let overrides = Overrides { insecure_dev_srs: true, ..Overrides::default() };
 //! let prep = prepare(model, Calibration::Input(&input), overrides)?;
 //! let srs = prep.srs()?;

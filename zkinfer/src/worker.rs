@@ -246,7 +246,7 @@ impl<'a> Worker<'a> {
         let matches = read_input_file(&input)
             .map_err(crate::Error::from)
             .and_then(|file| {
-                let values = file.single(&prep.model.graph.input_sizes())?;
+                let values = file.for_model(&prep.model.graph)?;
                 committed_words(prep, &values, hashed, file.salt)
             })
             .map(|words| {
@@ -288,7 +288,7 @@ impl<'a> Worker<'a> {
         let proved = read_input_file(&input)
             .map_err(crate::Error::from)
             .and_then(|file| {
-                let values = file.single(&self.prover.prep.model.graph.input_sizes())?;
+                let values = file.for_model(&self.prover.prep.model.graph)?;
                 self.prover.prove_input(&values, file.salt, tag)
             });
         let artifact = match proved {

@@ -31,7 +31,7 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--runs must be at least 1");
     }
     let model = args.settings.load_model(&args.model)?;
-    let input = read_input_file(&args.input)?.single(&model.graph.input_sizes())?;
+    let input = read_input_file(&args.input)?.for_model(&model.graph)?;
     let calibration = args.settings.calibration(Calibration::Input(&input));
     let overrides = Overrides {
         measure_only: true,

@@ -33,7 +33,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let model = args.settings.load_model(&args.model)?;
     let file = read_input_file(&args.input)?;
-    let input = file.single(&model.graph.input_sizes())?;
+    let input = file.for_model(&model.graph)?;
     let calibration = args.settings.calibration(Calibration::Input(&input));
     let mut overrides = args.settings.overrides();
     overrides.public_input = !overrides.hashed_input;

@@ -24,7 +24,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let model = args.settings.load_model(&args.model)?;
     let input = match &args.input {
-        Some(p) => Some(read_input_file(p)?.single(&model.graph.input_sizes())?),
+        Some(p) => Some(read_input_file(p)?.for_model(&model.graph)?),
         None => None,
     };
     let fallback = match &input {

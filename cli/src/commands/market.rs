@@ -100,7 +100,7 @@ pub fn run(args: Args) -> Result<()> {
 fn post(chain: &Chain, p: Post) -> Result<()> {
     let model = p.settings.load_model(&p.model)?;
     let file = read_input_file(&p.input)?;
-    let input = file.single(&model.graph.input_sizes())?;
+    let input = file.for_model(&model.graph)?;
     let mut overrides = p.settings.overrides();
     overrides.public_input = !overrides.hashed_input;
     let prep = prepare(

@@ -32,7 +32,7 @@ pub fn run(args: Args) -> Result<()> {
     let t = Reporter::new();
     let model = t.phase("load model", || args.settings.load_model(&args.model))?;
     let file = read_input_file(&args.input)?;
-    let input = file.single(&model.graph.input_sizes())?;
+    let input = file.for_model(&model.graph)?;
     let calibration = args.settings.calibration(Calibration::Input(&input));
     let prep = t.phase("settings", || {
         prepare(model, calibration, args.settings.overrides())
