@@ -100,6 +100,7 @@ pub fn choose_accurate(
         return Ok((q, cal, layers));
     }
     let first = (cal.settings.scale, layers);
+    let mut last_tried = first.0;
     if choice.scale.is_none() {
         for scale in cal.settings.scale + 1..=MAX_SCALE {
             let finer = SettingsChoice {
@@ -109,26 +110,33 @@ pub fn choose_accurate(
             let Ok((q, cal)) = choose_for_peak(graph, peaks, samples.len(), &finer) else {
                 break; // the range check no longer fits: larger scales will not either
             };
+            last_tried = scale;
             let layers = check(graph, &q, samples)?;
             if layers.iter().all(LayerAccuracy::passes) {
                 return Ok((q, cal, layers));
             }
         }
     }
-    Err(refusal(first.0, &first.1, choice.scale.is_some()))
+    let fix = match choice.scale {
+        Some(s) if s < MAX_SCALE => format!("a larger --scale may fix it (up to {MAX_SCALE})"),
+        Some(_) => "no larger scale exists".to_string(),
+        None if last_tried == MAX_SCALE => {
+            format!(
+                "no scale up to 2^{MAX_SCALE} brings it within {:.0}%",
+                TOLERANCE * 100.0
+            )
+        }
+        None => format!(
+            "scales up to 2^{last_tried} were tried, and larger ones need more range bits than the \
+             circuit has"
+        ),
+    };
+    Err(refusal(first.0, &first.1, &fix))
 }
 
-fn refusal(scale: u32, layers: &[LayerAccuracy], fixed: bool) -> ModelError {
+fn refusal(scale: u32, layers: &[LayerAccuracy], fix: &str) -> ModelError {
     let Some(w) = worst(layers) else {
         return ModelError::Calibration("no layers to check".into());
-    };
-    let fix = if fixed {
-        format!("a larger --scale may fix it (up to {MAX_SCALE})")
-    } else {
-        format!(
-            "no scale up to 2^{MAX_SCALE} brings it within {:.0}%",
-            TOLERANCE * 100.0
-        )
     };
     ModelError::Inaccurate {
         layer: w.name.clone(),

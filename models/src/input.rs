@@ -177,6 +177,18 @@ impl InputData {
             )));
         }
         for (i, (list, (name, size))) in self.lists.iter().zip(sizes).enumerate() {
+            // A nested list must be in the input's shape (leading 1s aside): the same count in another
+            // layout (an image as HWC for a CHW input) would be read permuted.
+            let strip =
+                |s: &[usize]| -> Vec<usize> { s.iter().copied().skip_while(|d| *d == 1).collect() };
+            if let (Some(written), Some(shape)) = (self.shapes.get(i), shapes.get(i)) {
+                if written.len() > 1 && strip(written) != strip(shape) {
+                    return Err(self.err(format!(
+                        "input {i} is written as {written:?}, the model's input '{name}' has shape \
+                         {shape:?} (nest it in that shape, or give it flat, row-major)"
+                    )));
+                }
+            }
             if list.len() != *size {
                 let written = match self.shapes.get(i) {
                     Some(s) if s.len() > 1 => format!(" (written as {s:?})"),
@@ -290,6 +302,29 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(msg.contains("nested deeper"), "{msg}");
+    }
+
+    #[test]
+    fn a_nested_list_in_another_layout_is_refused() {
+        let graph = crate::load_onnx(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/zoo/tiny_linear/network.onnx"
+        )))
+        .unwrap()
+        .graph;
+        // tiny_linear's input is [1, 2, 4]: [2, 4] and [1, 1, 2, 4] are that shape, [4, 2] is not.
+        let ok = parse(r#"{"input_data": [[[1, 2, 3, 4], [5, 6, 7, 8]]]}"#).unwrap();
+        assert_eq!(ok.for_model(&graph).unwrap()[0].len(), 8);
+        let deep = parse(r#"{"input_data": [[[[[1, 2, 3, 4], [5, 6, 7, 8]]]]]}"#).unwrap();
+        assert!(deep.for_model(&graph).is_ok());
+        let flat = parse(r#"{"input_data": [[1, 2, 3, 4, 5, 6, 7, 8]]}"#).unwrap();
+        assert!(flat.for_model(&graph).is_ok());
+        let permuted = parse(r#"{"input_data": [[[1, 2], [3, 4], [5, 6], [7, 8]]]}"#).unwrap();
+        let msg = permuted.for_model(&graph).unwrap_err().to_string();
+        assert!(
+            msg.contains("written as [4, 2]") && msg.contains("[1, 2, 4]"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -107,7 +107,13 @@ pub fn layer_report(
             for (a, b) in f.iter().zip(q.dequantize()) {
                 line.min = line.min.min(*a);
                 line.max = line.max.max(*a);
-                line.max_error = line.max_error.max((a - b).abs());
+                // A NaN difference is an infinite error (f64::max would drop it).
+                let e = (a - b).abs();
+                line.max_error = if e.is_nan() {
+                    f64::INFINITY
+                } else {
+                    line.max_error.max(e)
+                };
             }
         }
     }

@@ -88,6 +88,25 @@ fn other_symbolic_dims_need_a_value_and_get_the_given_one() {
     assert_eq!(model.graph.input_sizes(), fixed.graph.input_sizes());
     assert_eq!(model.dims[0].source, DimSource::Given);
 
+    // An undeclared dimension: 1 on a leading axis, refused elsewhere; a --dim of 0 is refused.
+    let unnamed = with_symbolic_axis(&bytes, 0, "", true);
+    assert_eq!(load_onnx_bytes(&unnamed, "t").unwrap().dims[0].value, 1);
+    let unnamed = with_symbolic_axis(&bytes, 1, "", false);
+    let msg = load_onnx_bytes(&unnamed, "t")
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        msg.contains("axis 1 has neither a size nor a name"),
+        "{msg}"
+    );
+    let zero = Dims::from([("features".to_string(), 0)]);
+    let msg = load_onnx_bytes_with(&dynamic, "t", &zero)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(msg.contains("--dim features=0"), "{msg}");
+
     // A name no input has is refused, with the names there are (a typo is not silently ignored).
     let batch = with_symbolic_axis(&bytes, 0, "batch", true);
     let typo = Dims::from([("bach".to_string(), 1)]);

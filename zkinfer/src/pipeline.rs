@@ -174,7 +174,16 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
                     let (graph, cal, _) = choose_accurate(&model.graph, &peaks, list, &choice)?;
                     (graph, cal)
                 }
-                None => choose_for_peak(&model.graph, &peaks, samples, &choice)?,
+                // Only a run that proves nothing and caches nothing (`inspect`) may use settings the
+                // accuracy guard has not seen: anything else would cache or prove them.
+                None if o.measure_only => choose_for_peak(&model.graph, &peaks, samples, &choice)?,
+                None => {
+                    return Err(refused(format!(
+                    "{}: --scale/--lanes re-choose this model's settings, and the accuracy guard \
+                         needs samples to check them: pass --calibration FILE as well",
+                    model.path
+                )))
+                }
             };
             let stored = StoredSettings {
                 settings: cal.settings,
@@ -416,7 +425,10 @@ pub fn verifier_key_for(
             if !p.exists() {
                 return Err(refused(format!(
                     "no verifying key for circuit {} in {}: pass --vk",
-                    &artifact.circuit_hash[..16],
+                    artifact
+                        .circuit_hash
+                        .get(..16)
+                        .unwrap_or(&artifact.circuit_hash),
                     cache::root().display()
                 )));
             }
@@ -429,7 +441,10 @@ pub fn verifier_key_for(
             "{}: verifying key is for circuit {}, the proof is for circuit {}",
             path.display(),
             &key.header.circuit_hash[..16],
-            &artifact.circuit_hash[..16]
+            artifact
+                .circuit_hash
+                .get(..16)
+                .unwrap_or(&artifact.circuit_hash)
         )));
     }
     if key.hash != artifact.vk_hash {

@@ -40,7 +40,8 @@ pub enum KeyOrigin {
 pub enum KeySrs {
     /// A ceremony SRS this machine imported (or the `--srs` ceremony file).
     Known(SrsKind),
-    /// No SRS this machine knows; accepted only because the policy allows insecure keys.
+    /// No SRS this machine knows: accepted because the policy allows insecure keys, or because the
+    /// caller pinned the key.
     Unknown,
 }
 
@@ -95,7 +96,8 @@ impl TrustedKey {
     }
 
     /// The key `artifact` names: the key file `vk` if given, else the cached key of its circuit;
-    /// accepted if its SRS is one `policy` trusts.
+    /// accepted if its SRS is one `policy` trusts. Without `vk` this trusts any circuit this machine
+    /// has keys for: [`Verified::circuit_hash`] says which one the proof was for.
     pub fn for_proof(
         artifact: &ProofArtifact,
         vk: Option<&Path>,
@@ -149,6 +151,9 @@ pub struct Verified {
     pub proof_bytes: usize,
     /// The verifying key's hash.
     pub key_hash: String,
+    /// The circuit the proof is for (with [`TrustedKey::for_proof`] and no key file, that is whichever
+    /// cached circuit the proof names: compare it with the model's, or verify against the model).
+    pub circuit_hash: String,
 }
 
 /// Verify `artifact` against `key`: the proof must be for the key's circuit and key, carry exactly the
@@ -190,6 +195,44 @@ pub fn verify(artifact: &ProofArtifact, key: &TrustedKey) -> Result<Verified> {
             short(&k.hash)
         )));
     }
+    // What the proof file says about its outputs must be what the key's circuit proves: its parameters
+    // (the scale the outputs are decoded at), and outputs filling exactly the instances between the
+    // input words and the binding word.
+    if artifact.circuit_params != k.header.params {
+        return Err(refused(format!(
+            "the proof file's circuit parameters {:?} are not the key's {:?}",
+            artifact.circuit_params, k.header.params
+        )));
+    }
+    if let Some(o) = artifact
+        .outputs
+        .iter()
+        .find(|o| o.scale != k.header.params.scale)
+    {
+        return Err(refused(format!(
+            "an output is decoded at scale 2^{}, the circuit's scale is 2^{}",
+            o.scale, k.header.params.scale
+        )));
+    }
+    let output_words: usize = artifact.outputs.iter().map(|o| o.quantized.len()).sum();
+    let expected = k
+        .header
+        .num_instances
+        .saturating_sub(k.header.num_inputs + 1);
+    if output_words != expected {
+        return Err(refused(format!(
+            "the proof file lists {output_words} output values, the circuit proves {expected}"
+        )));
+    }
+    if let Some(o) = artifact.outputs.iter().find(|o| {
+        o.shape.iter().try_fold(1usize, |a, d| a.checked_mul(*d)) != Some(o.quantized.len())
+    }) {
+        return Err(refused(format!(
+            "an output of shape {:?} lists {} values",
+            o.shape,
+            o.quantized.len()
+        )));
+    }
     let instances = artifact.instances()?;
     if instances.len() != k.header.num_instances {
         return Err(refused(format!(
@@ -205,6 +248,7 @@ pub fn verify(artifact: &ProofArtifact, key: &TrustedKey) -> Result<Verified> {
         instances: instances.len(),
         proof_bytes: proof.len(),
         key_hash: k.hash.clone(),
+        circuit_hash: k.header.circuit_hash.clone(),
     })
 }
 

@@ -73,4 +73,14 @@ fn a_mean_over_300_values_is_proven_within_one_percent_or_refused() {
         Err(e) => panic!("another error: {e}"),
         Ok(_) => panic!("a 12%-off mean accepted at --scale 10 over cached settings"),
     }
+    // With no input to check them on (export-verifier, deploy, worker), re-chosen settings are refused.
+    let unchecked = Overrides {
+        scale: Some(12),
+        ..Overrides::default()
+    };
+    match prepare(model(), Calibration::CachedOnly, unchecked) {
+        Err(Error::Refused(msg)) => assert!(msg.contains("--calibration FILE"), "{msg}"),
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("unchecked settings accepted"),
+    }
 }

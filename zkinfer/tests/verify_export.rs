@@ -131,6 +131,21 @@ fn verify_trusts_the_model_a_known_key_file_or_a_pinned_hash_only() {
     let msg = refusal(TrustedKey::pinned(key_file(), &"0".repeat(64)));
     assert!(msg.contains("pinned"), "{msg}");
 
+    // Outputs decoded at another scale, or claimed parameters that are not the key's: refused.
+    let mut rescaled = proof.clone();
+    rescaled.outputs[0].scale = 0;
+    rescaled.outputs[0].values = rescaled.outputs[0]
+        .quantized
+        .iter()
+        .map(|q| *q as f64)
+        .collect();
+    let msg = refusal(verify(&rescaled, &from_model));
+    assert!(msg.contains("scale"), "{msg}");
+    let mut other_params = proof.clone();
+    other_params.circuit_params.lanes_in += 1;
+    let msg = refusal(verify(&other_params, &from_model));
+    assert!(msg.contains("circuit parameters"), "{msg}");
+
     // Another binding word, or one instance too many: refused before or by the verifier.
     let mut rebound = proof.clone();
     *rebound.instances.last_mut().unwrap() = fr_to_hex(&Fr::from(8));

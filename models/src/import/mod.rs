@@ -219,7 +219,10 @@ pub fn load_onnx_bytes_with(bytes: &[u8], label: &str, given: &dims::Dims) -> Re
         path: p.clone(),
         msg: format!("tract failed on this model ({msg})"),
     };
-    let mut inference = catch_panic(|| tract_onnx::onnx().model_for_read(&mut &bytes[..]))
+    // Intermediate shape annotations (`value_info`) are hints tract can infer; ignored, so a symbolic
+    // batch axis written into them does not contradict the value it is resolved to.
+    let onnx = tract_onnx::onnx().with_ignore_value_info(true);
+    let mut inference = catch_panic(|| onnx.model_for_read(&mut &bytes[..]))
         .map_err(guard_err)?
         .map_err(onnx_err)?;
     for node in inference.nodes() {

@@ -21,7 +21,8 @@ pub fn with_symbolic_axis(bytes: &[u8], axis: usize, name: &str, outputs: bool) 
         let tensor = value.r#type.as_mut().and_then(|t| t.value.as_mut());
         if let Some(type_proto::Value::TensorType(t)) = tensor {
             if let Some(d) = t.shape.as_mut().and_then(|s| s.dim.get_mut(axis)) {
-                d.value = Some(Dim::DimParam(name.into()));
+                // An empty name: neither a size nor a name (an undeclared dimension).
+                d.value = (!name.is_empty()).then(|| Dim::DimParam(name.into()));
             }
         }
     }
