@@ -34,11 +34,33 @@ pub struct InputData {
 /// Read and parse an EZKL-format input file.
 pub fn read_input_file(path: &Path) -> Result<InputData> {
     let p = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+    let io = |source| ModelError::Io {
         path: p.clone(),
         cause: source,
-    })?;
+    };
+    // Parsed as JSON values first (about 16 bytes of memory per byte of file): refuse what no model
+    // input needs before reading it (a worker reads files others put in its folder).
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(ModelError::Input {
+            path: p,
+            msg: format!("{size} bytes, more than the {MAX_FILE_BYTES} an input file may have"),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     parse_input(&bytes, &p)
+}
+
+/// The largest input file read (256 MiB of JSON: tens of millions of values).
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// `v` as JSON, cut to 40 characters for a message.
+fn quote(v: &impl std::fmt::Display) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s,
+    }
 }
 
 /// Parse an EZKL-format input file held in memory; `label` names it in errors.
@@ -129,13 +151,16 @@ fn flatten(value: &serde_json::Value) -> std::result::Result<(Vec<f64>, Vec<usiz
                 Ok(shape)
             }
             Value::Array(_) => Err(format!("nested deeper than {MAX_DEPTH} levels")),
-            other => Err(format!("{other} is not a number, a boolean or a list")),
+            other => Err(format!(
+                "{} is not a number, a boolean or a list",
+                quote(other)
+            )),
         }
     }
     let mut out = Vec::new();
     let shape = match value {
         serde_json::Value::Array(_) => walk(value, 0, &mut out)?,
-        other => return Err(format!("expected a list of values, found {other}")),
+        other => return Err(format!("expected a list of values, found {}", quote(other))),
     };
     Ok((out, shape))
 }
@@ -302,6 +327,20 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(msg.contains("nested deeper"), "{msg}");
+    }
+
+    #[test]
+    fn a_long_foreign_value_is_quoted_short() {
+        let json = format!(r#"{{"input_data": [[1, "{}"]]}}"#, "x".repeat(10_000));
+        let msg = parse(&json)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            msg.contains("...") && msg.len() < 200,
+            "{} chars",
+            msg.len()
+        );
     }
 
     #[test]

@@ -66,7 +66,8 @@ fn settings_key(model: &OnnxModel) -> String {
     let given: Vec<String> = model
         .dims
         .iter()
-        .filter(|d| d.source == zkinfer_models::DimSource::Given)
+        // A leading dimension given its default (1) is the same graph as no flag: the same key.
+        .filter(|d| d.source == zkinfer_models::DimSource::Given && !(d.axis == 0 && d.value == 1))
         .map(|d| format!("{}={}", d.name, d.value))
         .collect();
     match given.is_empty() {
