@@ -105,6 +105,7 @@ fn benches(c: &mut Criterion) {
         window: window(2, 2, 0),
         divisor: PoolDivisor::KernelArea,
         scale: SCALE,
+        extra: 0,
     });
     bench_chip(
         c,

@@ -22,7 +22,7 @@ use crate::chips::freivalds::FreivaldsConfig;
 use crate::chips::mac::{MacConfig, MacWitness};
 use crate::chips::multiply::MultiplyConfig;
 use crate::chips::poseidon::{PoseidonConfig, PoseidonTamper};
-use crate::chips::requant::{RequantConfig, Tamper};
+use crate::chips::requant::{RequantConfig, RescaleRow, Tamper};
 use crate::chips::table::{TableConfig, TAG_FIRST_FN};
 use crate::chips::Wire;
 use crate::cost::Cost;
@@ -67,6 +67,10 @@ pub struct CircuitParams {
     /// by the Poseidon chip ([`INPUT_HASH_WIDTH`]).
     #[serde(default)]
     pub hashed_input: bool,
+    /// Extra fractional bits `e` of constant coefficients held finer than the activations (the requant
+    /// chip's wide rescale: one more advice column and lookup); 0 when the graph has none.
+    #[serde(default, skip_serializing_if = "crate::ops::is_zero")]
+    pub coef_bits: u32,
 }
 
 /// State width of the Poseidon permutation committing to hashed inputs: circom's `Poseidon(4)`, three
@@ -89,6 +93,7 @@ impl Default for CircuitParams {
             products: false,
             matmuls: false,
             hashed_input: false,
+            coef_bits: 0,
         }
     }
 }
@@ -122,6 +127,12 @@ impl CircuitParams {
                 self.scale + 1
             ));
         }
+        if self.coef_bits > self.scale {
+            return Err(format!(
+                "coefficient bits {} more than the scale {}",
+                self.coef_bits, self.scale
+            ));
+        }
         Ok(())
     }
 
@@ -131,6 +142,7 @@ impl CircuitParams {
             function_tables: !graph.tables().is_empty(),
             products: graph.has_products(),
             matmuls: graph.multiplies(),
+            coef_bits: graph.coef_bits(),
             ..self
         }
     }
@@ -456,9 +468,7 @@ impl ModelCircuit {
                                     region,
                                     req_row,
                                     cw,
-                                    half(self.params.scale),
-                                    Activation::None,
-                                    0,
+                                    RescaleRow::product(self.params.scale),
                                     t,
                                 )
                                 .map_err(synth)?,
@@ -480,7 +490,6 @@ impl ModelCircuit {
                         let product = mul
                             .assign(region, &config.requant, req_row, (&x, &y), corrupt)
                             .map_err(synth)?;
-                        let off = half(self.params.scale);
                         out.push(
                             config
                                 .requant
@@ -488,9 +497,7 @@ impl ModelCircuit {
                                     region,
                                     req_row + 1,
                                     &product,
-                                    off,
-                                    Activation::None,
-                                    0,
+                                    RescaleRow::product(self.params.scale),
                                     t,
                                 )
                                 .map_err(synth)?,
@@ -570,11 +577,16 @@ impl ModelCircuit {
                         for (m, acc) in accs.iter().enumerate() {
                             let index = g.outputs[m];
                             let t = tamper.filter(|t| t.index == index).map(|t| t.tamper);
-                            let off = g.bias[m] + half(self.params.scale);
+                            let row = RescaleRow {
+                                off: g.bias[m] + half(self.params.scale + g.extra),
+                                act: g.act,
+                                fn_tag,
+                                extra: g.extra,
+                            };
                             out[index] = Some(
                                 config
                                     .requant
-                                    .assign_rescale(region, req_row, acc, off, g.act, fn_tag, t)
+                                    .assign_rescale(region, req_row, acc, row, t)
                                     .map_err(synth)?,
                             );
                             req_row += 1;
@@ -619,6 +631,7 @@ impl ModelCircuit {
             bias: vec![0],
             act: Activation::None,
             outputs: vec![0],
+            extra: 0,
         };
         let value = i64::from(self.tamper.is_some_and(|t| t.tamper == Tamper::ZeroCell));
         let witness = self.inputs.as_ref().map(|_| MacWitness {
@@ -746,6 +759,10 @@ impl Circuit<Fr> for ModelCircuit {
             (
                 self.graph.multiplies() && !self.params.matmuls,
                 "the Freivalds chip",
+            ),
+            (
+                self.graph.coef_bits() != self.params.coef_bits,
+                "the graph's coefficient bits",
             ),
         ];
         if let Some((_, what)) = missing.iter().find(|(missing, _)| *missing) {

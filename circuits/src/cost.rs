@@ -22,7 +22,7 @@ pub struct Cost {
     pub freivalds_rows: usize,
     /// Multiplications by a weight (including padding lanes).
     pub macs: usize,
-    /// Range lookups performed (two per requant row).
+    /// Range lookups performed (two per requant row, one more per wide rescale row).
     pub lookups: usize,
     /// Function-table lookups performed (one per neuron with a table activation).
     #[serde(default)]
@@ -61,6 +61,7 @@ impl Cost {
         };
         let mut zero_row = false;
         let mut inputs = 0;
+        let mut wide_rows = 0;
         for node in &graph.nodes {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
             match node.op.as_op().lower(&ins, params.lanes_out) {
@@ -94,6 +95,9 @@ impl Cost {
                         cost.mac_rows += rows;
                         cost.macs += rows * params.lanes_in * g.neurons();
                         cost.requant_rows += g.neurons();
+                        if g.extra > 0 {
+                            wide_rows += g.neurons();
+                        }
                         if g.act.table().is_some() {
                             cost.function_lookups += g.neurons();
                         }
@@ -101,7 +105,7 @@ impl Cost {
                 }
             }
         }
-        cost.lookups = 2 * cost.requant_rows;
+        cost.lookups = 2 * cost.requant_rows + wide_rows;
         if params.hashed_input {
             let hash = crate::circuit::input_hash_params();
             cost.poseidon_rows = crate::chips::poseidon::PoseidonConfig::rows(&hash, inputs);

@@ -37,6 +37,26 @@ pub fn rescale(acc: i64, shift: u32) -> (i64, i64) {
     (q, r)
 }
 
+/// How closely a constant coefficient (a mean's `1/n`, a pool's `1/area`, a folded BatchNorm factor, a
+/// division by a constant) must be represented: its quantized value is within this fraction of it.
+pub const COEFFICIENT_PRECISION: f64 = 1.0 / 1024.0;
+
+/// The extra fractional bits `e` (beyond the activation scale `2^scale`) a constant coefficient `c`
+/// needs so that `round(c·2^(scale+e))` is within [`COEFFICIENT_PRECISION`] of `c·2^(scale+e)`
+/// (relative): 0 when the activation scale already holds it (powers of two, large factors), at most
+/// `scale` (the most the requant chip's wide rescale can shift; the accuracy guard judges what is left).
+pub fn coefficient_bits(c: f64, scale: u32) -> u32 {
+    if c == 0.0 || !c.is_finite() {
+        return 0;
+    }
+    (0..=scale)
+        .find(|e| {
+            let exact = c * (1u64 << (scale + e)) as f64;
+            (exact.round() - exact).abs() <= COEFFICIENT_PRECISION * exact.abs()
+        })
+        .unwrap_or(scale)
+}
+
 /// A signed integer as a field element (negative values wrap to `p - |v|`).
 pub fn to_field(v: i64) -> Fr {
     let f = Fr::from(v.unsigned_abs());
@@ -102,6 +122,23 @@ mod tests {
             assert_eq!(from_field(&to_field(v)), Some(v));
         }
         assert_eq!(from_field(&(Fr::from(u64::MAX) * Fr::from(u64::MAX))), None);
+    }
+
+    #[test]
+    fn coefficient_bits_reach_the_precision_or_the_cap() {
+        // Powers of two and integers need nothing; 1/300 at 2^10 needs 2^17 (218/65536 is 0.2% off,
+        // 437/131072 is 0.02% off).
+        assert_eq!(coefficient_bits(0.25, 10), 0);
+        assert_eq!(coefficient_bits(-3.0, 10), 0);
+        assert_eq!(coefficient_bits(0.0, 10), 0);
+        assert_eq!(coefficient_bits(1.0 / 300.0, 10), 7);
+        // 1/49 (a 7x7 pool) at 2^8.
+        let e = coefficient_bits(1.0 / 49.0, 8);
+        let exact = (1u64 << (8 + e)) as f64 / 49.0;
+        assert!((exact.round() - exact).abs() <= COEFFICIENT_PRECISION * exact);
+        assert!(e > 0 && e <= 8);
+        // A factor too small for any width gets the cap.
+        assert_eq!(coefficient_bits(1e-9, 6), 6);
     }
 
     #[test]

@@ -102,6 +102,17 @@ impl QuantizedGraph {
         self.nodes.iter().any(|n| matches!(n.op, OpKind::MatMul(_)))
     }
 
+    /// The extra fractional bits of the graph's finer constant coefficients (the circuit's
+    /// `coef_bits`): the one nonzero `extra` its affine groups use, 0 when none does.
+    /// [`QuantizedGraph::shapes`] refuses a graph whose ops disagree.
+    pub fn coef_bits(&self) -> u32 {
+        self.nodes
+            .iter()
+            .map(|n| n.op.extra_bits())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Node indices of the graph inputs, in order.
     pub fn input_nodes(&self) -> Vec<usize> {
         (0..self.nodes.len())
@@ -134,6 +145,24 @@ impl QuantizedGraph {
             return Err(CircuitError::Graph(
                 "outputs missing or out of range".into(),
             ));
+        }
+        let coef_bits = self.coef_bits();
+        if let Some(n) = self
+            .nodes
+            .iter()
+            .find(|n| n.op.extra_bits() != 0 && n.op.extra_bits() != coef_bits)
+        {
+            return Err(CircuitError::Graph(format!(
+                "node '{}': coefficients at {} extra bits where others use {coef_bits} (one width per circuit)",
+                n.name,
+                n.op.extra_bits()
+            )));
+        }
+        if coef_bits > self.scale {
+            return Err(CircuitError::Graph(format!(
+                "coefficient bits {coef_bits} more than the scale {}",
+                self.scale
+            )));
         }
         let valid = (1..=16).contains(&self.scale)
             && self.range_bits > self.scale

@@ -3,7 +3,7 @@
 
 use crate::error::{ModelError, Result};
 use std::collections::BTreeMap;
-use zkinfer_circuits::fixed_point::quantize;
+use zkinfer_circuits::fixed_point::{coefficient_bits, quantize};
 use zkinfer_circuits::ops::geometry::Window;
 use zkinfer_circuits::ops::{
     Affine, Concat, Conv, Dense, Gather, Input, Pad, Pool, PoolDivisor, ReduceSum, Relu, Reshape,
@@ -354,6 +354,7 @@ impl FloatGraph {
                     let op = ReduceSum {
                         axes: axes.clone(),
                         weight: 0,
+                        extra: 0,
                     };
                     let taps = op.taps(&self.nodes[node.inputs[0]].shape);
                     let v: Vec<f64> = taps
@@ -435,10 +436,61 @@ impl FloatGraph {
         out
     }
 
+    /// The constant coefficients of `node` that become weights of a rescaled sum (a mean's `1/n`, a
+    /// pool's reciprocals, an Affine's factors), empty for ops without them. Dense and Conv weights are
+    /// not among them: they stay at the activation scale.
+    fn coefficients(&self, node: &FloatNode) -> Vec<f64> {
+        match &node.op {
+            FloatOp::ReduceSum { coefficient, .. } => vec![*coefficient],
+            FloatOp::Affine { coefficients, .. } => coefficients.concat(),
+            FloatOp::Pool { window, divisor } => {
+                let shape = &self.nodes[node.inputs[0]].shape;
+                let (h, w) = (shape[2], shape[3]);
+                let [oh, ow] = out_hw(shape, window);
+                let mut taps: Vec<usize> = (0..oh * ow)
+                    .map(|i| window.field(i / ow, i % ow, h, w).count())
+                    .collect();
+                taps.sort_unstable();
+                taps.dedup();
+                let pool = Pool {
+                    window: *window,
+                    divisor: *divisor,
+                    scale: 0,
+                    extra: 0,
+                };
+                taps.iter()
+                    .map(|t| 1.0 / pool.divisor_of(*t) as f64)
+                    .collect()
+            }
+            _ => vec![],
+        }
+    }
+
+    /// The extra fractional bits each node's coefficients need at `2^scale` (see
+    /// [`coefficient_bits`]), and the circuit's one width: the largest of them. A node that needs any
+    /// gets the circuit's width.
+    fn extra_bits(&self, scale: u32) -> (Vec<u32>, u32) {
+        let needs: Vec<u32> = self
+            .nodes
+            .iter()
+            .map(|n| {
+                self.coefficients(n)
+                    .iter()
+                    .map(|c| coefficient_bits(*c, scale))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let width = needs.iter().copied().max().unwrap_or(0);
+        (needs, width)
+    }
+
     /// Quantize at `2^scale` with rescaled values bounded by `2^(range_bits - 1)`; each function's table
-    /// covers `domains[f]` (the whole range when missing).
+    /// covers `domains[f]` (the whole range when missing). Constant coefficients that `2^scale` would hold
+    /// coarsely get the graph's extra bits ([`coefficient_bits`]).
     pub fn quantize(&self, scale: u32, range_bits: u32, domains: &TableDomains) -> QuantizedGraph {
         let q = |v: &[f64], s: u32| v.iter().map(|x| quantize(*x, s)).collect::<Vec<i64>>();
+        let (needs, width) = self.extra_bits(scale);
         let max = 1i64 << (range_bits - 1);
         let table = |function: Function| {
             let (lo, hi) = domains
@@ -453,7 +505,9 @@ impl FloatGraph {
         let nodes = self
             .nodes
             .iter()
-            .map(|n| {
+            .zip(&needs)
+            .map(|(n, need)| {
+                let extra = if *need > 0 { width } else { 0 };
                 let op = match &n.op {
                     FloatOp::Input { shape } => OpKind::Input(Input {
                         shape: shape.clone(),
@@ -476,9 +530,10 @@ impl FloatGraph {
                         bias,
                         act,
                     } => OpKind::Affine(Affine {
-                        coefficients: coefficients.iter().map(|c| q(c, scale)).collect(),
-                        bias: q(bias, 2 * scale),
+                        coefficients: coefficients.iter().map(|c| q(c, scale + extra)).collect(),
+                        bias: q(bias, 2 * scale + extra),
                         act: activation(act),
+                        extra,
                     }),
                     FloatOp::Conv {
                         c_in,
@@ -501,6 +556,7 @@ impl FloatGraph {
                         window: *window,
                         divisor: *divisor,
                         scale,
+                        extra,
                     }),
                     FloatOp::Relu => OpKind::Relu(Relu { scale }),
                     FloatOp::Divide => OpKind::Divide(Divide),
@@ -528,7 +584,8 @@ impl FloatGraph {
                     }),
                     FloatOp::ReduceSum { axes, coefficient } => OpKind::ReduceSum(ReduceSum {
                         axes: axes.clone(),
-                        weight: quantize(*coefficient, scale),
+                        weight: quantize(*coefficient, scale + extra),
+                        extra,
                     }),
                     FloatOp::Transpose { perm } => {
                         OpKind::Transpose(Transpose { perm: perm.clone() })

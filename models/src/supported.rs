@@ -38,7 +38,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["AveragePool"],
         onnx: "AveragePool (and tract's SumPool)",
         zkinfer: "`Pool`",
-        notes: "2-D, NCHW; `count_include_pad` either way; divisor exact when a power of two",
+        notes: "2-D, NCHW; `count_include_pad` either way; divisor exact when a power of two, else its reciprocal gets up to `s` extra bits (within 2^-10 relative: the wide rescale)",
     },
     SupportedOp {
         ops: &["Add", "Sub"],
@@ -50,13 +50,13 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["Mul", "BatchNormalization"],
         onnx: "Mul, Div by a constant; BatchNormalization",
         zkinfer: "`Affine`",
-        notes: "per-element constant coefficients; BatchNormalization folds into the preceding Conv/Gemm or a one-operand Affine",
+        notes: "per-element constant coefficients, with up to `s` extra bits when `2^s` holds one coarsely (the wide rescale: one more advice column and lookup per circuit); BatchNormalization folds into the preceding Conv/Gemm or a one-operand Affine",
     },
     SupportedOp {
         ops: &["ReduceSum", "ReduceMean", "GlobalAveragePool"],
         onnx: "ReduceSum, ReduceMean, GlobalAveragePool",
         zkinfer: "`ReduceSum`",
-        notes: "over any axes (kept); the mean's division folds into the sum's coefficient",
+        notes: "over any axes (kept); the mean's division folds into the sum's coefficient, held within 2^-10 relative by extra bits",
     },
     SupportedOp {
         ops: &["MaxPool", "Max", "Min", "Clip", "LeakyRelu"],

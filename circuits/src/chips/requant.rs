@@ -6,6 +6,13 @@
 //! - relu (when enabled): `y = sgn·q`;
 //! - function (when the circuit has function tables): `(t, t·q, t·y)` is a table row, `t` read from the
 //!   fixed column `fn_tag`: `y = f_t(q)` for a row of function table `t`, nothing for `t = 0`.
+//! - wide rescale (when the circuit has coefficient bits `e > 0`, for constant coefficients held at
+//!   `2^(s+e)`): on a `wide` row the division is by `2^(s+e)` and the remainder `r ∈ [0, 2^(s+e))` is
+//!   split as `r = 2^e·t + u` with the advice `t` and `u = z + off - q·2^(s+e) - 2^e·t`. The remainder
+//!   lookup reads `u·2^(s-e)` (so `u·2^(s-e) ∈ [0, 2^s)`) and the `wide limb` lookup reads `t ∈ [0, 2^s)`.
+//!   Since `z + off` is a small integer (a MAC accumulator plus a constant), `(z + off)·2^(s-e) =
+//!   q·2^(2s) + t·2^s + u·2^(s-e)` holds over the integers with both limbs in `[0, 2^s)`: the base-`2^s`
+//!   digits of `(z + off)·2^(s-e)`, so `q`, `t` and `u` are unique and `q` is the rounded quotient.
 //!
 //! `|q·2^s + r|` is far below the field size, so the identity holds over the integers and `q` is exactly
 //! the rounded quotient. The neuron's output cell is `q` (no activation) or `y` (Relu, table). Input rows use the
@@ -52,10 +59,50 @@ pub struct RequantConfig {
     pub nonneg: Selector,
     /// The function-table tag of each row (0: none); present when the circuit has function tables.
     pub fn_tag: Option<Column<Fixed>>,
+    /// The wide rescale (module docs); present when the circuit has coefficient bits.
+    pub wide: Option<WideConfig>,
     /// Scale bits `s`: a rescale divides by `2^s`, and remainders / low limbs lie in `[0, 2^s)`.
     pub scale: u32,
     /// Range bits `b`: range-checked values lie in `[-2^(b-1), 2^(b-1))`.
     pub range_bits: u32,
+}
+
+/// The wide rescale's column, selector and extra bits `e` (module docs).
+#[derive(Clone, Copy, Debug)]
+pub struct WideConfig {
+    /// Advice: the remainder's high limb `t = r div 2^e`.
+    pub t: Column<Advice>,
+    /// Enables the wide remainder (instead of `rescale`'s) and the `wide limb` lookup.
+    pub selector: Selector,
+    /// The coefficients' extra fractional bits `e` (`1..=s`).
+    pub bits: u32,
+}
+
+/// What one rescale row divides and activates: the offset added to its accumulator (bias plus the
+/// rounding half), the activation, its function-table tag (0 without one) and the coefficients' extra
+/// bits (0, or the circuit's `coef_bits` for a wide row).
+#[derive(Clone, Copy, Debug)]
+pub struct RescaleRow {
+    /// Bias plus `half(s + extra)`.
+    pub off: i64,
+    /// Applied to the quotient.
+    pub act: Activation,
+    /// The tag of `act`'s function table (0 without one).
+    pub fn_tag: u64,
+    /// The accumulator is divided by `2^(s + extra)`.
+    pub extra: u32,
+}
+
+impl RescaleRow {
+    /// A plain rescale by `2^s` of a product (no bias, no activation).
+    pub fn product(scale: u32) -> Self {
+        Self {
+            off: half(scale),
+            act: Activation::None,
+            fn_tag: 0,
+            extra: 0,
+        }
+    }
 }
 
 /// Deliberate witness corruption for soundness tests: each must make the circuit unsatisfied.
@@ -63,6 +110,17 @@ pub struct RequantConfig {
 pub enum Tamper {
     /// `q + 1` (limbs and relu kept consistent with it): the remainder lookup must catch it.
     Quotient,
+    /// On a wide row, `q + 1` with `t - 2^s` (the remainder's identity kept): the `wide limb` lookup
+    /// must catch it.
+    WideQuotientUp,
+    /// On a wide row, `q - 1` with `t + 2^s`: the `wide limb` lookup must catch it.
+    WideQuotientDown,
+    /// On a wide row, `t + 1` (so `u` goes negative): the remainder lookup must catch it.
+    WideSplit,
+    /// On a wide row, `q - 1` with `t` at its largest, `2^s - 1`: the low part `u` then holds the rest,
+    /// `2^e·(t + 1) + u ≥ 2^e`, which fits the limb table unscaled; the remainder lookup must catch
+    /// it through its scaling by `2^(s-e)`.
+    WideBorrow,
     /// `hi + 1`: the low-limb lookup must catch it.
     HighLimb,
     /// `sgn` flipped (and `y` consistent with it): the high-limb lookup must catch it.
@@ -97,6 +155,8 @@ pub struct RequantWitness {
     pub sgn: i64,
     /// The activation's output: `f(q)` for a table (0 outside its domain), else `sgn·q`.
     pub y: i64,
+    /// On a wide row, the remainder's high limb `r div 2^e` (else 0).
+    pub t: i64,
 }
 
 impl RequantWitness {
@@ -109,22 +169,46 @@ impl RequantWitness {
             Activation::Table(t) => t.value(q, scale).unwrap_or(0),
             Activation::None | Activation::Relu => sgn * q,
         };
-        Self { q, hi, sgn, y }
+        Self {
+            q,
+            hi,
+            sgn,
+            y,
+            t: 0,
+        }
     }
 
-    /// The row rescaling accumulator `z` with offset `off` (bias plus rounding half).
-    pub fn rescaled(z: i64, off: i64, scale: u32, range_bits: u32, act: Activation) -> Self {
-        Self::of_quotient(
-            rescale(z + off - half(scale), scale).0,
-            scale,
-            range_bits,
-            act,
-        )
+    /// The row rescaling accumulator `z` with offset `off` (bias plus rounding half) by `2^(scale+extra)`.
+    pub fn rescaled(
+        z: i64,
+        off: i64,
+        (scale, extra): (u32, u32),
+        range_bits: u32,
+        act: Activation,
+    ) -> Self {
+        let shift = scale + extra;
+        let q = rescale(z + off - half(shift), shift).0;
+        let r = z + off - q * (1i64 << shift);
+        Self {
+            t: if extra > 0 { r >> extra } else { 0 },
+            ..Self::of_quotient(q, scale, range_bits, act)
+        }
     }
 
     fn tampered(self, tamper: Tamper, scale: u32, range_bits: u32, act: Activation) -> Self {
+        let requotient = |dq: i64, dt: i64| Self {
+            t: self.t + dt,
+            ..Self::of_quotient(self.q + dq, scale, range_bits, act)
+        };
         match tamper {
-            Tamper::Quotient => Self::of_quotient(self.q + 1, scale, range_bits, act),
+            Tamper::Quotient => requotient(1, 0),
+            Tamper::WideQuotientUp => requotient(1, -(1i64 << scale)),
+            Tamper::WideQuotientDown => requotient(-1, 1i64 << scale),
+            Tamper::WideBorrow => requotient(-1, (1i64 << scale) - 1 - self.t),
+            Tamper::WideSplit => Self {
+                t: self.t + 1,
+                ..self
+            },
             Tamper::HighLimb => Self {
                 hi: self.hi + 1,
                 ..self
@@ -171,17 +255,45 @@ impl RequantConfig {
         let two_s = Expression::Constant(Fr::from(1u64 << scale));
         let bias = Expression::Constant(Fr::from(1u64 << (range_bits - 1)));
         let tag = |t: u64| Expression::Constant(Fr::from(t));
+        let wide = (params.coef_bits > 0).then(|| WideConfig {
+            t: meta.advice_column(),
+            selector: meta.complex_selector(),
+            bits: params.coef_bits,
+        });
         meta.lookup("remainder", |meta| {
             let s = meta.query_selector(rescale);
-            let r = meta.query_advice(z, Rotation::cur()) + meta.query_fixed(off, Rotation::cur())
-                - meta.query_advice(q, Rotation::cur()) * two_s.clone();
-            let r = s.clone() * r;
+            let acc =
+                meta.query_advice(z, Rotation::cur()) + meta.query_fixed(off, Rotation::cur());
+            let q = meta.query_advice(q, Rotation::cur());
+            let mut on = s.clone();
+            let mut r = s * (acc.clone() - q.clone() * two_s.clone());
+            if let Some(w) = wide {
+                // A wide row's low remainder `u`, scaled by `2^(s-e)` into the limb table.
+                let sw = meta.query_selector(w.selector);
+                let c = |v: u32| Expression::Constant(Fr::from(1u64 << v));
+                let u = acc
+                    - q * c(scale + w.bits)
+                    - meta.query_advice(w.t, Rotation::cur()) * c(w.bits);
+                r = r + sw.clone() * u * c(scale - w.bits);
+                on = on + sw;
+            }
             vec![
-                (s * tag(TAG_LIMB), table.tag),
+                (on * tag(TAG_LIMB), table.tag),
                 (r.clone(), table.x),
                 (r, table.y),
             ]
         });
+        if let Some(w) = wide {
+            meta.lookup("wide limb", |meta| {
+                let sw = meta.query_selector(w.selector);
+                let t = sw.clone() * meta.query_advice(w.t, Rotation::cur());
+                vec![
+                    (sw * tag(TAG_LIMB), table.tag),
+                    (t.clone(), table.x),
+                    (t, table.y),
+                ]
+            });
+        }
         meta.lookup("low limb", |meta| {
             let s = meta.query_selector(range);
             let lo = meta.query_advice(q, Rotation::cur()) + bias.clone()
@@ -243,6 +355,7 @@ impl RequantConfig {
             relu,
             nonneg,
             fn_tag,
+            wide,
             scale,
             range_bits,
         }
@@ -276,40 +389,55 @@ impl RequantConfig {
         )
     }
 
-    /// Assign a rescale row for accumulator `z` with offset `off` (bias + rounding half) and activation
-    /// `act`; `fn_tag` is the tag of `act`'s function table (0 without one). Returns the neuron's output
-    /// wire (`q`, or `y` with an activation).
-    #[allow(clippy::too_many_arguments)]
+    /// Assign a rescale row for accumulator `z` as `row` describes it (a wide row when `row.extra > 0`,
+    /// which must be the circuit's coefficient bits). Returns the neuron's output wire (`q`, or `y` with
+    /// an activation).
     pub fn assign_rescale(
         &self,
         region: &mut Region<'_, Fr>,
-        row: usize,
+        at: usize,
         z: &Wire,
-        off: i64,
-        act: Activation,
-        fn_tag: u64,
+        row: RescaleRow,
         tamper: Option<Tamper>,
     ) -> Result<Wire, Error> {
-        self.rescale.enable(region, row)?;
-        self.range.enable(region, row)?;
+        let RescaleRow {
+            off,
+            act,
+            fn_tag,
+            extra,
+        } = row;
+        let wide = match (extra, self.wide) {
+            (0, _) => None,
+            (e, Some(w)) if w.bits == e => Some(w),
+            // A row shifted by bits the circuit was not configured for would be unconstrained.
+            _ => return Err(Error::Synthesis),
+        };
+        match wide {
+            Some(w) => w.selector.enable(region, at)?,
+            None => self.rescale.enable(region, at)?,
+        }
+        self.range.enable(region, at)?;
         match (act, self.fn_tag) {
             (Activation::None, _) => {}
-            (Activation::Relu, _) => self.relu.enable(region, row)?,
+            (Activation::Relu, _) => self.relu.enable(region, at)?,
             (Activation::Table(_), Some(col)) if fn_tag != 0 => {
-                region.assign_fixed(col, row, Fr::from(fn_tag));
+                region.assign_fixed(col, at, Fr::from(fn_tag));
             }
             // A table activation in a circuit without (or with a wrong) function tag would be unconstrained.
             (Activation::Table(_), _) => return Err(Error::Synthesis),
         }
-        region.assign_fixed(self.off, row, to_field(off));
-        let zc = region.assign_advice(self.z, row, z.field());
+        region.assign_fixed(self.off, at, to_field(off));
+        let zc = region.assign_advice(self.z, at, z.field());
         region.constrain_equal(zc.cell(), z.cell);
         let (scale, bits) = (self.scale, self.range_bits);
         let w = z.value.map(|z| {
-            let w = RequantWitness::rescaled(z, off, scale, bits, act);
+            let w = RequantWitness::rescaled(z, off, (scale, extra), bits, act);
             tamper.map_or(w, |t| w.tampered(t, scale, bits, act))
         });
-        Ok(self.assign_row(region, row, w, act != Activation::None).1)
+        if let Some(wide) = wide {
+            region.assign_advice(wide.t, at, field_value(w.map(|w| w.t)));
+        }
+        Ok(self.assign_row(region, at, w, act != Activation::None).1)
     }
 
     /// Assign a row proving `z + off ∈ [0, 2^(b-1+s))` (the rescale and range lookups plus `sgn = 1`).
@@ -329,7 +457,7 @@ impl RequantConfig {
         let (scale, bits) = (self.scale, self.range_bits);
         let w = z
             .value
-            .map(|z| RequantWitness::rescaled(z, off, scale, bits, Activation::None));
+            .map(|z| RequantWitness::rescaled(z, off, (scale, 0), bits, Activation::None));
         self.assign_row(region, row, w, false);
         Ok(())
     }

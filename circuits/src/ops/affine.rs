@@ -1,11 +1,13 @@
 //! `Affine`: elementwise `y_i = act(rescale(Σ_j c_j[i]·x_j[i] + b_i))` over one or two operands of the
-//! same size, with per-element constant coefficients `c_j` (scale `2^s`) and bias `b` (scale `2^(2s)`).
+//! same size, with per-element constant coefficients `c_j` (scale `2^(s+e)`) and bias `b` (scale
+//! `2^(2s+e)`), rescaled by `2^(s+e)`; `e` is 0 unless a coefficient needs finer steps than the
+//! activations (a folded BatchNorm or Div-by-constant factor: the requant chip's wide rescale).
 //! It is ONNX Add and Sub (of two tensors or of a constant), Mul and Div by a constant, and
 //! BatchNormalization that could not be folded into a preceding layer (tract's Mul + Add), broadcasting
 //! resolved by the importer. Sums and differences are exact (coefficients `±2^s`); the requant's lookups
 //! range-check every result.
 
-use super::{chunked_groups, same_shapes, Activation, AffineGroup, EvalCtx, Lowering, Op};
+use super::{chunked_groups, is_zero, same_shapes, Activation, AffineGroup, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -13,12 +15,15 @@ use serde::{Deserialize, Serialize};
 /// Elementwise affine map of one or two same-size operands with constant coefficients (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Affine {
-    /// Per operand, one coefficient per element, at scale `2^s`.
+    /// Per operand, one coefficient per element, at scale `2^(s+extra)`.
     pub coefficients: Vec<Vec<i64>>,
-    /// One bias per element, at scale `2^(2s)`.
+    /// One bias per element, at scale `2^(2s+extra)`.
     pub bias: Vec<i64>,
     /// Applied after the rescale (checked by the requant row's relu gate or function lookup).
     pub act: Activation,
+    /// Extra fractional bits of the coefficients and bias (0, or the graph's coefficient bits).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub extra: u32,
 }
 
 impl Affine {
@@ -28,6 +33,7 @@ impl Affine {
             coefficients: vec![vec![1 << scale; n]; 2],
             bias: vec![0; n],
             act: Activation::None,
+            extra: 0,
         }
     }
 }
@@ -66,7 +72,7 @@ impl Op for Affine {
                     .fold(i128::from(self.bias[i]), |acc, (x, c)| {
                         acc + i128::from(x.data[i]) * i128::from(c[i])
                     });
-                ctx.requantize(acc, self.act)
+                ctx.requantize_wide(acc, self.extra, self.act)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(QTensor {
@@ -99,6 +105,7 @@ impl Op for Affine {
                 bias: self.bias[first..first + count].to_vec(),
                 act: self.act,
                 outputs: (first..first + count).collect(),
+                extra: self.extra,
             }
         }))
     }
@@ -112,6 +119,17 @@ mod tests {
 
     /// `y = act(ca·a + cb·b + k)` with per-element real coefficients (`cb` absent: one operand).
     fn case(
+        ca: fn(usize) -> f64,
+        cb: Option<fn(usize) -> f64>,
+        k: fn(usize) -> f64,
+        act: Activation,
+    ) -> OpCase {
+        wide_case(0, ca, cb, k, act)
+    }
+
+    /// [`case`] with the coefficients at `extra` more fractional bits (wide rescale rows).
+    fn wide_case(
+        extra: u32,
         ca: fn(usize) -> f64,
         cb: Option<fn(usize) -> f64>,
         k: fn(usize) -> f64,
@@ -137,14 +155,16 @@ mod tests {
                     .collect()
             }),
             build: Box::new(move |s| {
-                let mut coefficients = vec![(0..n).map(|i| quantize(ca(i), s)).collect::<Vec<_>>()];
+                let c = s + extra;
+                let mut coefficients = vec![(0..n).map(|i| quantize(ca(i), c)).collect::<Vec<_>>()];
                 if let Some(cb) = cb {
-                    coefficients.push((0..n).map(|i| quantize(cb(i), s)).collect());
+                    coefficients.push((0..n).map(|i| quantize(cb(i), c)).collect());
                 }
                 crate::OpKind::Affine(Affine {
                     coefficients,
-                    bias: (0..n).map(|i| quantize(k(i), 2 * s)).collect(),
+                    bias: (0..n).map(|i| quantize(k(i), s + c)).collect(),
                     act,
+                    extra,
                 })
             }),
         }
@@ -174,4 +194,155 @@ mod tests {
         div_by_three,
         case(|_| 1.0 / 3.0, None, |_| 0.0, Activation::None)
     );
+    // BatchNorm-like factors, tiny and large, with 6 extra bits: the wide rescale's rows.
+    op_suite!(
+        tiny_and_large_factors_wide,
+        wide_case(
+            6,
+            |i| if i % 2 == 0 { 0.0037 } else { 1.93 },
+            None,
+            |i| i as f64 * 0.01,
+            Activation::None
+        )
+    );
+    op_suite!(
+        div_by_three_wide_then_relu,
+        wide_case(5, |_| 1.0 / 3.0, None, |_| -0.2, Activation::Relu)
+    );
+    op_suite!(
+        two_operands_wide,
+        wide_case(
+            6,
+            |_| 1.0 / 7.0,
+            Some(|_| -1.0 / 5.0),
+            |_| 0.0,
+            Activation::None
+        )
+    );
+
+    /// One operand times `1/7` at scale 7 with `extra` bits: the graph and its inputs.
+    fn seventh(extra: u32) -> (crate::QuantizedGraph, Vec<crate::tensor::QTensor>) {
+        let n = 6;
+        let op = crate::OpKind::Affine(Affine {
+            coefficients: vec![vec![quantize(1.0 / 7.0, 7 + extra); n]],
+            bias: vec![0; n],
+            act: Activation::None,
+            extra,
+        });
+        let x: Vec<f64> = (0..n).map(|i| i as f64 * 1.37 - 3.0).collect();
+        let graph = crate::testing::single_op_graph(op, &[vec![1, n]], 7, 12);
+        let input = crate::tensor::QTensor::from_f64(vec![1, n], &x, 7).unwrap();
+        (graph, vec![input])
+    }
+
+    fn params(graph: &crate::QuantizedGraph) -> crate::CircuitParams {
+        crate::CircuitParams {
+            scale: 7,
+            range_bits: 12,
+            ..crate::CircuitParams::default()
+        }
+        .for_graph(graph)
+    }
+
+    #[test]
+    fn extra_bits_up_to_the_scale_are_sound() {
+        use crate::chips::requant::Tamper;
+        use crate::circuit::TamperAt;
+        // `e = s`: the low remainder's scaling into the limb table is by 2^0.
+        let (graph, inputs) = seventh(7);
+        let p = params(&graph);
+        assert_eq!(p.coef_bits, 7);
+        let (failures, _, _) = crate::testing::mock_run(graph, inputs, p, false, None);
+        assert!(failures.is_empty(), "{failures:?}");
+        for (tamper, expect) in [
+            (Tamper::Quotient, "remainder"),
+            (Tamper::WideSplit, "remainder"),
+            (Tamper::WideBorrow, "remainder"),
+            (Tamper::WideQuotientUp, "wide limb"),
+            (Tamper::WideQuotientDown, "wide limb"),
+        ] {
+            for index in 0..6 {
+                let (graph, inputs) = seventh(7);
+                let at = TamperAt {
+                    node: 1,
+                    index,
+                    tamper,
+                };
+                let p = params(&graph);
+                let (failures, _, _) = crate::testing::mock_run(graph, inputs, p, false, Some(at));
+                assert!(
+                    failures.iter().any(|f| f.contains(expect)),
+                    "{tamper:?} at {index} should fail '{expect}', got {failures:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_borrow_from_the_quotient_is_caught_by_the_scaled_remainder() {
+        use crate::chips::requant::Tamper;
+        use crate::circuit::TamperAt;
+        // Coefficient 1 and a bias of minus the rounding half: every remainder is 0, so `q - 1` with
+        // `t = 2^s - 1` leaves `u = 2^e`, inside the limb table unless scaled by `2^(s-e)`.
+        let (n, extra) = (6, 3);
+        let op = crate::OpKind::Affine(Affine {
+            coefficients: vec![vec![1 << (7 + extra); n]],
+            bias: vec![-(1 << (7 + extra - 1)); n],
+            act: Activation::None,
+            extra,
+        });
+        let graph = crate::testing::single_op_graph(op, &[vec![1, n]], 7, 12);
+        let x: Vec<i64> = (0..n as i64).map(|i| i * 37 - 100).collect();
+        let input = crate::tensor::QTensor::new(vec![1, n], x.clone(), 7).unwrap();
+        assert_eq!(graph.eval(std::slice::from_ref(&input)).unwrap().values[1].data, x);
+        let p = params(&graph);
+        let (failures, _, _) =
+            crate::testing::mock_run(graph.clone(), vec![input.clone()], p, false, None);
+        assert!(failures.is_empty(), "{failures:?}");
+        let at = TamperAt {
+            node: 1,
+            index: 2,
+            tamper: Tamper::WideBorrow,
+        };
+        let (failures, _, _) = crate::testing::mock_run(graph, vec![input], p, false, Some(at));
+        assert!(
+            failures.iter().any(|f| f.contains("remainder")),
+            "{failures:?}"
+        );
+    }
+
+    #[test]
+    fn a_circuit_without_the_graphs_coefficient_bits_refuses_it() {
+        for coef_bits in [0, 3] {
+            let (graph, inputs) = seventh(5);
+            let p = crate::CircuitParams {
+                coef_bits,
+                ..params(&graph)
+            };
+            let why = crate::testing::fails_to_synthesize(graph, inputs, p);
+            assert!(
+                why.as_deref()
+                    .is_some_and(|w| w.contains("coefficient bits")),
+                "{why:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_coefficient_width_per_graph() {
+        let (mut graph, _) = seventh(5);
+        let mut other = graph.nodes[1].clone();
+        if let crate::OpKind::Affine(a) = &mut other.op {
+            a.extra = 3;
+        }
+        other.inputs = vec![1];
+        graph.nodes.push(other);
+        graph.outputs = vec![2];
+        let err = graph.shapes().unwrap_err().to_string();
+        assert!(err.contains("one width per circuit"), "{err}");
+        // Nor more bits than the scale.
+        let (graph, _) = seventh(8);
+        let err = graph.shapes().unwrap_err().to_string();
+        assert!(err.contains("more than the scale"), "{err}");
+    }
 }

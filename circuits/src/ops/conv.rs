@@ -151,6 +151,7 @@ impl Op for Conv {
                                     .iter()
                                     .map(|o| ((n * self.c_out + o) * oh + oy) * ow + ox)
                                     .collect(),
+                                extra: 0,
                             });
                         }
                     }

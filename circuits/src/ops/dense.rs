@@ -99,6 +99,7 @@ impl Op for Dense {
                     bias: self.bias[first..first + count].to_vec(),
                     act: self.act,
                     outputs: (row * self.n_out + first..row * self.n_out + first + count).collect(),
+                    extra: 0,
                 }
             }));
         }

@@ -122,8 +122,14 @@ impl EvalCtx<'_> {
     /// The end of every affine neuron in the oracle: rescale the accumulator (bias included) by `2^s`,
     /// range-check the quotient, apply the activation.
     pub fn requantize(&self, acc: i128, act: Activation) -> Result<i64> {
+        self.requantize_wide(acc, 0, act)
+    }
+
+    /// [`EvalCtx::requantize`] of a neuron whose coefficients carry `extra` more fractional bits
+    /// (`2^(s+extra)`, bias at `2^(2s+extra)`): the accumulator is rescaled by `2^(s+extra)`.
+    pub fn requantize_wide(&self, acc: i128, extra: u32, act: Activation) -> Result<i64> {
         let acc = i64::try_from(acc).map_err(|_| self.overflow())?;
-        let q = self.check_range(crate::fixed_point::rescale(acc, self.scale).0)?;
+        let q = self.check_range(crate::fixed_point::rescale(acc, self.scale + extra).0)?;
         self.activate(q, act)
     }
 
@@ -163,15 +169,20 @@ impl EvalCtx<'_> {
 /// A block of up to `lanes` neurons that share one list of input slots.
 ///
 /// Neuron `m` computes `acc_m = Σ_s weights[m·slots.len() + s] · x[slots[s]]`, then
-/// `q_m = rescale(acc_m + bias[m])` and `y_m = act(q_m)`; its output is element `outputs[m]`.
+/// `q_m = rescale(acc_m + bias[m])` by `2^(s+extra)` and `y_m = act(q_m)`; its output is element
+/// `outputs[m]`.
 #[derive(Clone, Debug)]
 pub struct AffineGroup {
     /// `(operand, flat element index)` of each input slot.
     pub slots: Vec<(usize, usize)>,
-    /// Row-major `[neuron][slot]` weights at scale `2^s`.
+    /// Row-major `[neuron][slot]` weights at scale `2^(s+extra)`.
     pub weights: Vec<i64>,
-    /// Bias per neuron at scale `2^(2s)`.
+    /// Bias per neuron at scale `2^(2s+extra)`.
     pub bias: Vec<i64>,
+    /// Extra fractional bits of the weights (constant coefficients held finer than the activations,
+    /// see [`crate::fixed_point::coefficient_bits`]): 0, or the circuit's `coef_bits`, whose requant
+    /// rows divide by `2^(s+extra)` (the requant chip's wide rescale).
+    pub extra: u32,
     /// Applied to every neuron's quotient (one activation per group: its requant rows share it).
     pub act: Activation,
     /// Flat output index of each neuron.
@@ -267,6 +278,16 @@ pub enum OpKind {
 }
 
 impl OpKind {
+    /// The extra fractional bits of the op's constant coefficients (0 for ops without them).
+    pub fn extra_bits(&self) -> u32 {
+        match self {
+            OpKind::Affine(o) => o.extra,
+            OpKind::Pool(o) => o.extra,
+            OpKind::ReduceSum(o) => o.extra,
+            _ => 0,
+        }
+    }
+
     /// The operator behind the variant, as an [`Op`].
     pub fn as_op(&self) -> &dyn Op {
         match self {
@@ -292,11 +313,12 @@ impl OpKind {
 }
 
 /// Groups for outputs `0..n` that each weigh their own taps: `taps(o)` gives `(input index, weight)` of
-/// output `o` in operand 0. Each block of `lanes` outputs puts their taps back to back as its slots, and
-/// every neuron weighs only its own.
+/// output `o` in operand 0, the weights at `2^(s+extra)`. Each block of `lanes` outputs puts their taps
+/// back to back as its slots, and every neuron weighs only its own.
 pub(crate) fn sparse_groups(
     n: usize,
     lanes: usize,
+    extra: u32,
     taps: impl Fn(usize) -> Vec<(usize, i64)>,
 ) -> Vec<AffineGroup> {
     chunked_groups(n, lanes, |first, count| {
@@ -316,6 +338,7 @@ pub(crate) fn sparse_groups(
             bias: vec![0; count],
             act: Activation::None,
             outputs: (first..first + count).collect(),
+            extra,
         }
     })
 }
@@ -340,8 +363,15 @@ pub(crate) fn identity_groups(
             bias: vec![0; count],
             act,
             outputs: (first..first + count).collect(),
+            extra: 0,
         }
     }))
+}
+
+/// For `#[serde(skip_serializing_if)]`: a zero `extra` is not written, so graphs without wide
+/// coefficients serialize (and hash) as before the field existed.
+pub fn is_zero(v: &u32) -> bool {
+    *v == 0
 }
 
 /// The row-major coordinates of flat index `flat` in `shape`.

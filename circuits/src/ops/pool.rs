@@ -1,10 +1,11 @@
-//! `SumPool` / `AveragePool` / `GlobalAveragePool` over NCHW: `y = rescale(Σ x · round(2^s / d))` where
-//! the divisor `d` is 1 (sum), the kernel area, or the number of in-bounds taps (ONNX
-//! `count_include_pad = 0`). The divisor is exact when it is a power of two no larger than `2^s`;
-//! otherwise the rounded reciprocal adds at most `2^-(s+1)` relative error per tap.
+//! `SumPool` / `AveragePool` / `GlobalAveragePool` over NCHW: `y = rescale(Σ x · round(2^(s+e) / d))`
+//! (rescaled by `2^(s+e)`) where the divisor `d` is 1 (sum), the kernel area, or the number of in-bounds
+//! taps (ONNX `count_include_pad = 0`). The divisor is exact when it is a power of two no larger than
+//! `2^s`; otherwise the rounded reciprocal adds at most `2^-(s+e+1)` relative error per tap, and the
+//! quantizer gives the pool `e` extra bits to make that small (the requant chip's wide rescale).
 
 use super::geometry::{nchw, Window};
-use super::{sparse_groups, Activation, EvalCtx, Lowering, Op};
+use super::{is_zero, sparse_groups, Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -27,18 +28,25 @@ pub struct Pool {
     pub window: Window,
     /// What each window's sum is divided by.
     pub divisor: PoolDivisor,
-    /// Fractional bits `s` (the weights are `round(2^s / d)`).
+    /// Fractional bits `s` (the weights are `round(2^(s+extra) / d)`).
     pub scale: u32,
+    /// Extra fractional bits of the weights (0, or the graph's coefficient bits).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub extra: u32,
 }
 
 impl Pool {
-    fn weight(&self, taps: usize) -> i64 {
-        let d = match self.divisor {
+    /// What a window of `taps` in-bounds taps is divided by.
+    pub fn divisor_of(&self, taps: usize) -> usize {
+        match self.divisor {
             PoolDivisor::One => 1,
             PoolDivisor::KernelArea => self.window.kernel[0] * self.window.kernel[1],
             PoolDivisor::InBounds => taps.max(1),
-        };
-        ((1i64 << self.scale) as f64 / d as f64).round() as i64
+        }
+    }
+
+    fn weight(&self, taps: usize) -> i64 {
+        ((1i64 << (self.scale + self.extra)) as f64 / self.divisor_of(taps) as f64).round() as i64
     }
 
     /// The input indices of output `(n, c, oy, ox)`.
@@ -87,7 +95,7 @@ impl Op for Pool {
                     .iter()
                     .map(|i| i128::from(x.data[*i]) * i128::from(weight))
                     .sum();
-                ctx.requantize(acc, Activation::None)
+                ctx.requantize_wide(acc, self.extra, Activation::None)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(QTensor {
@@ -105,17 +113,22 @@ impl Op for Pool {
             return Lowering::Affine(vec![]);
         };
         let (c, oh, ow) = (shape[1], shape[2], shape[3]);
-        Lowering::Affine(sparse_groups(shape.iter().product(), lanes, |f| {
-            let taps = self.taps(
-                dims,
-                f / (c * oh * ow),
-                f / (oh * ow) % c,
-                f / ow % oh,
-                f % ow,
-            );
-            let weight = self.weight(taps.len());
-            taps.into_iter().map(|i| (i, weight)).collect()
-        }))
+        Lowering::Affine(sparse_groups(
+            shape.iter().product(),
+            lanes,
+            self.extra,
+            |f| {
+                let taps = self.taps(
+                    dims,
+                    f / (c * oh * ow),
+                    f / (oh * ow) % c,
+                    f / ow % oh,
+                    f % ow,
+                );
+                let weight = self.weight(taps.len());
+                taps.into_iter().map(|i| (i, weight)).collect()
+            },
+        ))
     }
 }
 
@@ -125,6 +138,11 @@ mod tests {
     use crate::ops::test_suite::{op_suite, OpCase};
 
     fn case(window: Window, divisor: PoolDivisor) -> OpCase {
+        wide_case(window, divisor, 0)
+    }
+
+    /// [`case`] with the reciprocals at `extra` more fractional bits (wide rescale rows).
+    fn wide_case(window: Window, divisor: PoolDivisor, extra: u32) -> OpCase {
         let (c, h, w) = (2, 5, 4);
         let x: Vec<f64> = (0..c * h * w)
             .map(|i| ((i * 7 % 19) as f64 / 4.75) - 2.0)
@@ -161,6 +179,7 @@ mod tests {
                     window,
                     divisor,
                     scale: s,
+                    extra,
                 })
             }),
         }
@@ -181,4 +200,8 @@ mod tests {
         case(win(3, 1, 1), PoolDivisor::InBounds)
     );
     op_suite!(sum_2x2_stride_1, case(win(2, 1, 0), PoolDivisor::One));
+    op_suite!(
+        average_3x3_in_bounds_wide,
+        wide_case(win(3, 1, 1), PoolDivisor::InBounds, 4)
+    );
 }

@@ -1,8 +1,10 @@
 //! `ReduceSum` over a set of axes (kept with size 1), each sum scaled by a constant:
-//! `y = rescale(Σ x · w)` with `w = round(c·2^s)`. ONNX ReduceSum is `c = 1`; ReduceMean arrives from tract
-//! as a sum followed by a division by the count, which the importer folds into `c`.
+//! `y = rescale(Σ x · w)` with `w = round(c·2^(s+e))`, rescaled by `2^(s+e)`. ONNX ReduceSum is `c = 1`;
+//! ReduceMean arrives from tract as a sum followed by a division by the count, which the importer folds
+//! into `c`. A coefficient the activation scale holds coarsely (a mean's `1/n`) gets `e` extra bits
+//! (the requant chip's wide rescale), so the mean is not off by the rounding of `1/n`.
 
-use super::{ravel, sparse_groups, strides, unravel, Activation, EvalCtx, Lowering, Op};
+use super::{is_zero, ravel, sparse_groups, strides, unravel, Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -12,8 +14,11 @@ use serde::{Deserialize, Serialize};
 pub struct ReduceSum {
     /// The distinct axes summed over (non-empty); each is kept with size 1.
     pub axes: Vec<usize>,
-    /// The weight of every summed element, at scale `2^s` (`2^s` for a plain sum).
+    /// The weight of every summed element, at scale `2^(s+extra)` (`2^s` for a plain sum).
     pub weight: i64,
+    /// Extra fractional bits of `weight` (0, or the graph's coefficient bits).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub extra: u32,
 }
 
 impl ReduceSum {
@@ -75,7 +80,7 @@ impl Op for ReduceSum {
                     .iter()
                     .map(|i| i128::from(x.data[*i]) * i128::from(self.weight))
                     .sum();
-                ctx.requantize(acc, Activation::None)
+                ctx.requantize_wide(acc, self.extra, Activation::None)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(QTensor {
@@ -87,7 +92,7 @@ impl Op for ReduceSum {
 
     fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
         let taps = self.taps(input_shapes[0]);
-        Lowering::Affine(sparse_groups(taps.len(), lanes, |o| {
+        Lowering::Affine(sparse_groups(taps.len(), lanes, self.extra, |o| {
             taps[o].iter().map(|i| (*i, self.weight)).collect()
         }))
     }
@@ -99,6 +104,11 @@ mod tests {
     use crate::ops::test_suite::{op_suite, OpCase};
 
     fn case(axes: Vec<usize>, c: f64) -> OpCase {
+        wide_case(axes, c, 0)
+    }
+
+    /// [`case`] with the weight at `extra` more fractional bits (wide rescale rows).
+    fn wide_case(axes: Vec<usize>, c: f64, extra: u32) -> OpCase {
         let (n, h, w) = (3, 4, 2);
         let x: Vec<f64> = (0..n * h * w)
             .map(|i| ((i * 5 % 13) as f64 / 6.5) - 1.0)
@@ -126,7 +136,8 @@ mod tests {
             build: Box::new(move |s| {
                 crate::OpKind::ReduceSum(ReduceSum {
                     axes: axes.clone(),
-                    weight: crate::fixed_point::quantize(c, s),
+                    weight: crate::fixed_point::quantize(c, s + extra),
+                    extra,
                 })
             }),
         }
@@ -134,4 +145,8 @@ mod tests {
 
     op_suite!(sum_over_spatial, case(vec![2, 3], 1.0));
     op_suite!(mean_over_channels, case(vec![1], 1.0 / 3.0));
+    op_suite!(
+        mean_over_spatial_wide,
+        wide_case(vec![2, 3], 1.0 / 8.0 / 3.0, 5)
+    );
 }

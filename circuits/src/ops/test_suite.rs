@@ -85,6 +85,15 @@ impl OpCase {
             cases.retain(|(t, _)| *t != Tamper::Accumulator);
             cases.push((Tamper::Product, "multiply"));
         }
+        // A wide rescale's quotient moved by one with the remainder's high limb compensating keeps the
+        // remainder's identity: the high limb's own lookup must catch it; a split moved between the limbs
+        // makes the low part negative: the remainder lookup must.
+        if (self.build)(7).extra_bits() > 0 {
+            cases.push((Tamper::WideQuotientUp, "wide limb"));
+            cases.push((Tamper::WideQuotientDown, "wide limb"));
+            cases.push((Tamper::WideSplit, "remainder"));
+            cases.push((Tamper::WideBorrow, "remainder"));
+        }
         // A tampered activation output must be caught by the constraint of the op's activation.
         match (self.build)(7).as_op().activation() {
             Activation::None => {}
