@@ -577,8 +577,13 @@ impl ModelCircuit {
                         for (m, acc) in accs.iter().enumerate() {
                             let index = g.outputs[m];
                             let t = tamper.filter(|t| t.index == index).map(|t| t.tamper);
+                            let off = g.bias[m]
+                                .checked_add(half(self.params.scale + g.extra))
+                                .ok_or_else(|| CircuitError::Overflow {
+                                    layer: node.name.clone(),
+                                })?;
                             let row = RescaleRow {
-                                off: g.bias[m] + half(self.params.scale + g.extra),
+                                off,
                                 act: g.act,
                                 fn_tag,
                                 extra: g.extra,

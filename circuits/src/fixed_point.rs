@@ -31,30 +31,38 @@ pub fn half(shift: u32) -> i64 {
 /// Divide `acc` by `2^shift`, rounding half up. Returns `(q, r)` with `acc + half(shift) = q·2^shift + r`
 /// and `0 <= r < 2^shift`.
 pub fn rescale(acc: i64, shift: u32) -> (i64, i64) {
-    let shifted = acc + half(shift);
-    let q = shifted.div_euclid(1i64 << shift);
-    let r = shifted.rem_euclid(1i64 << shift);
-    (q, r)
+    // In i128: `acc + half` must not overflow for an accumulator near i64's limits.
+    let shifted = i128::from(acc) + i128::from(half(shift));
+    let q = shifted.div_euclid(1i128 << shift);
+    let r = shifted.rem_euclid(1i128 << shift);
+    // |q| ≤ |acc| / 2^shift + 1 and r < 2^shift: both fit.
+    (q as i64, r as i64)
 }
 
 /// How closely a constant coefficient (a mean's `1/n`, a pool's `1/area`, a folded BatchNorm factor, a
 /// division by a constant) must be represented: its quantized value is within this fraction of it.
 pub const COEFFICIENT_PRECISION: f64 = 1.0 / 1024.0;
 
+/// The finest scale a constant coefficient is held at, `2^(s+e) ≤ 2^24`: a coefficient of magnitude
+/// `c` is a weight of `c·2^24` at most, its bias at `2^(2s+e) ≤ 2^40`, far from i64's limits.
+pub const MAX_COEFFICIENT_SCALE: u32 = 24;
+
 /// The extra fractional bits `e` (beyond the activation scale `2^scale`) a constant coefficient `c`
 /// needs so that `round(c·2^(scale+e))` is within [`COEFFICIENT_PRECISION`] of `c·2^(scale+e)`
 /// (relative): 0 when the activation scale already holds it (powers of two, large factors), at most
-/// `scale` (the most the requant chip's wide rescale can shift; the accuracy guard judges what is left).
+/// `scale` (the most the requant chip's wide rescale can shift) and at most [`MAX_COEFFICIENT_SCALE`]`
+/// - scale` (so weights and biases stay far inside i64); the accuracy guard judges what is left.
 pub fn coefficient_bits(c: f64, scale: u32) -> u32 {
+    let cap = scale.min(MAX_COEFFICIENT_SCALE.saturating_sub(scale));
     if c == 0.0 || !c.is_finite() {
         return 0;
     }
-    (0..=scale)
+    (0..=cap)
         .find(|e| {
             let exact = c * (1u64 << (scale + e)) as f64;
             (exact.round() - exact).abs() <= COEFFICIENT_PRECISION * exact.abs()
         })
-        .unwrap_or(scale)
+        .unwrap_or(cap)
 }
 
 /// A signed integer as a field element (negative values wrap to `p - |v|`).
@@ -137,8 +145,10 @@ mod tests {
         let exact = (1u64 << (8 + e)) as f64 / 49.0;
         assert!((exact.round() - exact).abs() <= COEFFICIENT_PRECISION * exact);
         assert!(e > 0 && e <= 8);
-        // A factor too small for any width gets the cap.
+        // A factor too small for any width gets the cap: the scale, or what 2^24 leaves above it.
         assert_eq!(coefficient_bits(1e-9, 6), 6);
+        assert_eq!(coefficient_bits(1e-9, 16), 8);
+        assert_eq!(coefficient_bits(1.0 / 300.0, 16), 1);
     }
 
     #[test]

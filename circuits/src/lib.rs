@@ -1,8 +1,10 @@
 //! # zkinfer-circuits
 //!
 //! Owns the arithmetic truth of zkinfer: the fixed-point tensor type ([`QTensor`]), the one rounding rule
-//! ([`fixed_point`]), the pointwise functions tabulated for smooth activations ([`functions`]), the quantized operators (one per file under [`ops`], each with an exact integer `eval`
-//! that is the oracle and a lowering into circuit rows), the halo2 chips that constrain those rows
+//! ([`fixed_point`]), the pointwise functions tabulated for smooth activations ([`functions`]), the
+//! operators (one per file under [`ops`], each holding all of its op: its real-arithmetic reference and
+//! quantization ([`ops::real::RealOp`]), its exact integer `eval` that is the oracle, and its lowering
+//! into circuit rows), the halo2 chips that constrain those rows
 //! ([`chips`]), and the [`ModelCircuit`] that lays a whole [`QuantizedGraph`] out as a halo2-axiom circuit
 //! over BN254.
 //!

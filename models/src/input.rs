@@ -8,6 +8,7 @@
 use crate::error::{ModelError, Result};
 use serde::Deserialize;
 use std::path::Path;
+use zkinfer_circuits::ops::Input;
 
 #[derive(Debug, Deserialize)]
 struct InputFile {
@@ -177,7 +178,7 @@ impl InputData {
             .nodes
             .iter()
             .filter_map(|n| match &n.op {
-                crate::FloatOp::Input { shape } => Some(shape.clone()),
+                crate::FloatOp::Input(Input { shape }) => Some(shape.clone()),
                 _ => None,
             })
             .collect();

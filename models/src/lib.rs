@@ -3,7 +3,9 @@
 //! Owns everything between an ONNX file and a [`zkinfer_circuits::QuantizedGraph`]:
 //! - `import`: loading ONNX with tract (tract stays inside this crate), decluttering, and translating the
 //!   typed graph into a [`FloatGraph`] through a per-op-family importer registry (`import/*.rs`);
-//! - [`FloatGraph`]: the model in real arithmetic (f64), used for calibration and float references;
+//! - [`FloatGraph`]: the model in real arithmetic, a graph of the circuit's own op structs with real
+//!   constants ([`FloatOp`] = `OpKind<f64>`); each op's float reference and quantization live with the
+//!   op in `zkinfer_circuits::ops`, so this crate only imports, calibrates and runs them;
 //! - `settings`: choosing the fixed-point scale and the range of the lookup table from calibration
 //!   samples, and quantizing the float graph;
 //! - `conformance`: running the ONNX backend node tests (from the `onnx` Python package) against zkinfer;

@@ -29,25 +29,7 @@ pub struct LayerReport {
 }
 
 fn op_name(op: &FloatOp) -> &'static str {
-    match op {
-        FloatOp::Input { .. } => "Input",
-        FloatOp::Dense { .. } => "Dense",
-        FloatOp::Conv { .. } => "Conv",
-        FloatOp::Pool { .. } => "Pool",
-        FloatOp::Affine { .. } => "Affine",
-        FloatOp::Relu => "Relu",
-        FloatOp::Lookup { function } => function.name(),
-        FloatOp::Divide => "Divide",
-        FloatOp::Multiply => "Multiply",
-        FloatOp::MatMul { .. } => "MatMul",
-        FloatOp::Reshape { .. } => "Reshape",
-        FloatOp::Transpose { .. } => "Transpose",
-        FloatOp::Slice { .. } => "Slice",
-        FloatOp::Concat { .. } => "Concat",
-        FloatOp::ReduceSum { .. } => "ReduceSum",
-        FloatOp::Gather { .. } => "Gather",
-        FloatOp::Pad { .. } => "Pad",
-    }
+    op.as_real().name()
 }
 
 /// Quantize one sample's inputs for `graph`.

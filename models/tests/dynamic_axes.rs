@@ -67,7 +67,7 @@ fn other_symbolic_dims_need_a_value_and_get_the_given_one() {
         .nodes
         .iter()
         .find_map(|n| match &n.op {
-            zkinfer_models::FloatOp::Input { shape } => Some(shape[1]),
+            zkinfer_models::FloatOp::Input(i) => Some(i.shape[1]),
             _ => None,
         })
         .unwrap();

@@ -2,6 +2,7 @@
 //! quantized graph must stay within the quantization error of it.
 
 use std::path::{Path, PathBuf};
+use zkinfer_circuits::ops;
 use zkinfer_circuits::QTensor;
 use zkinfer_models::settings::{choose, SettingsChoice};
 use zkinfer_models::{load_onnx, read_input_file, FloatOp};
@@ -71,12 +72,12 @@ fn conv_bias_and_relu_are_fused_and_pool_imported() {
     assert!(
         matches!(
             ops[1],
-            FloatOp::Conv {
+            FloatOp::Conv(ops::Conv {
                 c_in: 1,
                 c_out: 3,
                 act: zkinfer_circuits::Activation::Relu,
                 ..
-            }
+            })
         ),
         "{:?}",
         ops[1]
@@ -84,10 +85,10 @@ fn conv_bias_and_relu_are_fused_and_pool_imported() {
     assert!(
         matches!(
             ops[2],
-            FloatOp::Pool {
+            FloatOp::Pool(ops::Pool {
                 divisor: zkinfer_circuits::ops::PoolDivisor::InBounds,
                 ..
-            }
+            })
         ),
         "{:?}",
         ops[2]
@@ -95,37 +96,37 @@ fn conv_bias_and_relu_are_fused_and_pool_imported() {
     // tract turns the 1x1 Conv into an EinSum over NCHW: a Dense between free transposes.
     assert!(ops.iter().any(|o| matches!(
         o,
-        FloatOp::Dense {
+        FloatOp::Dense(ops::Dense {
             n_in: 3,
             n_out: 2,
             ..
-        }
+        })
     )));
-    assert!(ops.iter().any(|o| matches!(o, FloatOp::Transpose { .. })));
-    assert!(!ops.iter().any(|o| matches!(o, FloatOp::Relu)));
+    assert!(ops
+        .iter()
+        .any(|o| matches!(o, FloatOp::Transpose(ops::Transpose { .. }))));
+    assert!(!ops.iter().any(|o| matches!(o, FloatOp::Relu(_))));
 }
 
 #[test]
 fn slice_concat_matches_tract() {
     check_model("slice_concat", 1e-9);
     let m = load_onnx(&zoo("slice_concat", "network.onnx")).unwrap();
+    assert!(m.graph.nodes.iter().any(
+        |n| matches!(&n.op, FloatOp::Pad(ops::Pad { pads }) if pads == &vec![(0, 0), (1, 1)])
+    ));
     assert!(m
         .graph
         .nodes
         .iter()
-        .any(|n| matches!(&n.op, FloatOp::Pad { pads } if pads == &vec![(0, 0), (1, 1)])));
-    assert!(m
-        .graph
-        .nodes
-        .iter()
-        .any(|n| matches!(n.op, FloatOp::Concat { axis: 1 })));
+        .any(|n| matches!(n.op, FloatOp::Concat(ops::Concat { axis: 1 }))));
     assert!(m.graph.nodes.iter().any(|n| matches!(
         n.op,
-        FloatOp::Slice {
+        FloatOp::Slice(ops::Slice {
             axis: 1,
             start: 1,
             end: 3
-        }
+        })
     )));
 }
 
@@ -139,7 +140,7 @@ fn reduce_pool_matches_tract() {
         .nodes
         .iter()
         .filter_map(|n| match n.op {
-            FloatOp::ReduceSum { coefficient, .. } => Some(coefficient),
+            FloatOp::ReduceSum(ops::ReduceSum { weight, .. }) => Some(weight),
             _ => None,
         })
         .collect();
@@ -168,10 +169,10 @@ fn maxpool_clip_matches_tract() {
     let relu_steps = count(|o| {
         matches!(
             o,
-            FloatOp::Affine {
+            FloatOp::Affine(ops::Affine {
                 act: zkinfer_circuits::Activation::Relu,
                 ..
-            }
+            })
         )
     });
     // 3 + 8 pool maxes, max(p1, p2), min(p1, p2), Clip's max and min, LeakyRelu.
@@ -190,14 +191,17 @@ fn batchnorm_and_constant_arithmetic_fold() {
     // BatchNormalization (tract: Mul + Add) folds into the Conv; Relu fuses after it.
     let convs: Vec<_> = ops
         .iter()
-        .filter(|o| matches!(o, FloatOp::Conv { .. }))
+        .filter(|o| matches!(o, FloatOp::Conv(ops::Conv { .. })))
         .collect();
     assert_eq!(convs.len(), 1);
-    assert!(!ops.iter().any(|o| matches!(o, FloatOp::Relu)), "{ops:?}");
+    assert!(
+        !ops.iter().any(|o| matches!(o, FloatOp::Relu(_))),
+        "{ops:?}"
+    );
     // Sub/Mul/Div by constants fold into one-operand Affines; const - x and x + y are Affines too.
     let two_operand = ops
         .iter()
-        .filter(|o| matches!(o, FloatOp::Affine { coefficients, .. } if coefficients.len() == 2))
+        .filter(|o| matches!(o, FloatOp::Affine(a) if a.coefficients.len() == 2))
         .count();
     assert_eq!(two_operand, 1);
 }
@@ -209,25 +213,25 @@ fn gemm_bias_and_relu_are_fused_into_dense() {
         .graph
         .nodes
         .iter()
-        .filter(|n| matches!(n.op, FloatOp::Dense { .. }))
+        .filter(|n| matches!(n.op, FloatOp::Dense(ops::Dense { .. })))
         .collect();
     assert_eq!(dense.len(), 2, "two Gemms");
     assert_eq!(
         m.graph
             .nodes
             .iter()
-            .filter(|n| matches!(n.op, FloatOp::Relu | FloatOp::Affine { .. }))
+            .filter(|n| matches!(n.op, FloatOp::Relu(_) | FloatOp::Affine(_)))
             .count(),
         0
     );
     match &dense[0].op {
-        FloatOp::Dense {
+        FloatOp::Dense(ops::Dense {
             n_in: 64,
             n_out: 32,
             act,
             bias,
             ..
-        } => {
+        }) => {
             assert_eq!(*act, zkinfer_circuits::Activation::Relu);
             assert!(bias.iter().any(|b| *b != 0.0), "bias folded in");
         }
@@ -272,7 +276,7 @@ fn smooth_act_matches_tract_with_one_table_per_function() {
         .nodes
         .iter()
         .zip(&functions)
-        .filter(|(n, f)| f.is_some() && matches!(n.op, FloatOp::Dense { .. }))
+        .filter(|(n, f)| f.is_some() && matches!(n.op, FloatOp::Dense(ops::Dense { .. })))
         .map(|(_, f)| f.unwrap())
         .collect();
     assert_eq!(fused, vec![Sigmoid, Tanh, GeluTanh, Silu]);
@@ -280,8 +284,8 @@ fn smooth_act_matches_tract_with_one_table_per_function() {
         .graph
         .nodes
         .iter()
-        .filter_map(|n| match n.op {
-            FloatOp::Lookup { function } => Some(function),
+        .filter_map(|n| match &n.op {
+            FloatOp::Lookup(l) => Some(l.table.function),
             _ => None,
         })
         .collect();
@@ -298,8 +302,8 @@ fn prelu_matches_tract_as_relu_and_affine() {
         .iter()
         .map(|n| match n.op {
             FloatOp::Input { .. } => "input",
-            FloatOp::Conv { .. } => "conv",
-            FloatOp::Relu => "relu",
+            FloatOp::Conv(ops::Conv { .. }) => "conv",
+            FloatOp::Relu(_) => "relu",
             FloatOp::Affine { .. } => "affine",
             FloatOp::Reshape { .. } => "reshape",
             _ => "other",
@@ -317,7 +321,7 @@ fn softmax_matches_tract() {
         .graph
         .nodes
         .iter()
-        .any(|n| matches!(n.op, FloatOp::Divide)));
+        .any(|n| matches!(n.op, FloatOp::Divide(_))));
 }
 
 #[test]

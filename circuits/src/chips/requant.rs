@@ -10,9 +10,11 @@
 //!   `2^(s+e)`): on a `wide` row the division is by `2^(s+e)` and the remainder `r ∈ [0, 2^(s+e))` is
 //!   split as `r = 2^e·t + u` with the advice `t` and `u = z + off - q·2^(s+e) - 2^e·t`. The remainder
 //!   lookup reads `u·2^(s-e)` (so `u·2^(s-e) ∈ [0, 2^s)`) and the `wide limb` lookup reads `t ∈ [0, 2^s)`.
-//!   Since `z + off` is a small integer (a MAC accumulator plus a constant), `(z + off)·2^(s-e) =
-//!   q·2^(2s) + t·2^s + u·2^(s-e)` holds over the integers with both limbs in `[0, 2^s)`: the base-`2^s`
-//!   digits of `(z + off)·2^(s-e)`, so `q`, `t` and `u` are unique and `q` is the rounded quotient.
+//!   In the field, `(z + off)·2^(s-e) = q·2^(2s) + t·2^s + v` with `v = u·2^(s-e)`, `t, v ∈ [0, 2^s)` and
+//!   `q` range-checked: the right side spans fewer than `2^(b+2s) ≤ 2^56` consecutive integers, far
+//!   below the field size, so `(q, t, v)` is unique for any `z + off`. Since `z + off` is an integer of
+//!   far less than `2^200` (a MAC accumulator of range-checked values times i64 weights, plus an i64
+//!   constant), the identity holds over the integers: `q` is the rounded quotient by `2^(s+e)`.
 //!
 //! `|q·2^s + r|` is far below the field size, so the identity holds over the integers and `q` is exactly
 //! the rounded quotient. The neuron's output cell is `q` (no activation) or `y` (Relu, table). Input rows use the
@@ -21,7 +23,7 @@
 use super::table::{TableConfig, TAG_HIGH, TAG_LIMB};
 use super::{field_value, Wire};
 use crate::circuit::CircuitParams;
-use crate::fixed_point::{half, rescale, to_field};
+use crate::fixed_point::{half, to_field};
 use crate::ops::Activation;
 use crate::Fr;
 use halo2_proofs::circuit::{Region, Value};
@@ -187,8 +189,12 @@ impl RequantWitness {
         act: Activation,
     ) -> Self {
         let shift = scale + extra;
-        let q = rescale(z + off - half(shift), shift).0;
-        let r = z + off - q * (1i64 << shift);
+        // In i128: `z + off` of an honest row fits, but a MAC accumulator near i64's limits must not wrap.
+        let a = i128::from(z) + i128::from(off);
+        // `off` holds the rounding half: the row's quotient is the floor of `(z + off) / 2^shift`.
+        let q = a.div_euclid(1i128 << shift);
+        let r = a - q * (1i128 << shift);
+        let (q, r) = (q as i64, r as i64);
         Self {
             t: if extra > 0 { r >> extra } else { 0 },
             ..Self::of_quotient(q, scale, range_bits, act)

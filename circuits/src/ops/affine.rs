@@ -7,6 +7,7 @@
 //! resolved by the importer. Sums and differences are exact (coefficients `±2^s`); the requant's lookups
 //! range-check every result.
 
+use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{chunked_groups, is_zero, same_shapes, Activation, AffineGroup, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -14,14 +15,15 @@ use serde::{Deserialize, Serialize};
 
 /// Elementwise affine map of one or two same-size operands with constant coefficients (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Affine {
-    /// Per operand, one coefficient per element, at scale `2^(s+extra)`.
-    pub coefficients: Vec<Vec<i64>>,
-    /// One bias per element, at scale `2^(2s+extra)`.
-    pub bias: Vec<i64>,
+pub struct Affine<T = i64> {
+    /// Per operand, one coefficient per element, real or at scale `2^(s+extra)`.
+    pub coefficients: Vec<Vec<T>>,
+    /// One bias per element, real or at scale `2^(2s+extra)`.
+    pub bias: Vec<T>,
     /// Applied after the rescale (checked by the requant row's relu gate or function lookup).
     pub act: Activation,
-    /// Extra fractional bits of the coefficients and bias (0, or the graph's coefficient bits).
+    /// Extra fractional bits of the coefficients and bias (0, or the graph's coefficient bits; 0 in a
+    /// real graph).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub extra: u32,
 }
@@ -108,6 +110,45 @@ impl Op for Affine {
                 extra: self.extra,
             }
         }))
+    }
+}
+
+impl RealOp for Affine<f64> {
+    fn name(&self) -> &'static str {
+        "Affine"
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
+        let pre: Vec<f64> = (0..self.bias.len())
+            .map(|i| {
+                let terms = self.coefficients.iter().zip(inputs);
+                self.bias[i] + terms.map(|(c, x)| c[i] * x[i]).sum::<f64>()
+            })
+            .collect();
+        let s = span(&pre);
+        (pre.iter().map(|v| self.act.apply_f64(*v)).collect(), s)
+    }
+
+    fn quantize(&self, q: &Quantizer) -> super::OpKind {
+        let bits = q.scale + q.extra;
+        super::OpKind::Affine(Affine {
+            coefficients: self
+                .coefficients
+                .iter()
+                .map(|c| q.values(c, bits))
+                .collect(),
+            bias: q.values(&self.bias, q.scale + bits),
+            act: q.activation(self.act),
+            extra: q.extra,
+        })
+    }
+
+    fn coefficients(&self, _shapes: &[&[usize]]) -> Vec<f64> {
+        self.coefficients.concat()
+    }
+
+    fn function(&self) -> Option<crate::Function> {
+        self.act.table().map(|t| t.function)
     }
 }
 
@@ -294,7 +335,10 @@ mod tests {
         let graph = crate::testing::single_op_graph(op, &[vec![1, n]], 7, 12);
         let x: Vec<i64> = (0..n as i64).map(|i| i * 37 - 100).collect();
         let input = crate::tensor::QTensor::new(vec![1, n], x.clone(), 7).unwrap();
-        assert_eq!(graph.eval(std::slice::from_ref(&input)).unwrap().values[1].data, x);
+        assert_eq!(
+            graph.eval(std::slice::from_ref(&input)).unwrap().values[1].data,
+            x
+        );
         let p = params(&graph);
         let (failures, _, _) =
             crate::testing::mock_run(graph.clone(), vec![input.clone()], p, false, None);

@@ -1,6 +1,7 @@
 //! `Concat`: operands of equal shape but for one axis, joined along it. Costs no rows: the output reuses
 //! the operands' cells.
 
+use super::real::{gathered, Quantizer, RealOp, RealOutput};
 use super::{ravel, strides, unravel, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -75,6 +76,20 @@ impl Op for Concat {
 
     fn lower(&self, input_shapes: &[&[usize]], _lanes: usize) -> Lowering {
         Lowering::Gather(self.gather(input_shapes))
+    }
+}
+
+impl RealOp for Concat {
+    fn name(&self) -> &'static str {
+        Op::name(self)
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], shapes: &[&[usize]]) -> RealOutput {
+        gathered(inputs, self.gather(shapes).into_iter())
+    }
+
+    fn quantize(&self, _q: &Quantizer) -> super::OpKind {
+        super::OpKind::Concat(self.clone())
     }
 }
 

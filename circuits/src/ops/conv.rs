@@ -4,6 +4,7 @@
 //! the same receptive field, so they form one MAC block like the neurons of a Dense layer.
 
 use super::geometry::{nchw, Window};
+use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{Activation, AffineGroup, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// A grouped 2-D convolution with constant weights and bias (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Conv {
+pub struct Conv<T = i64> {
     /// Input channels (must equal the operand's `C`).
     pub c_in: usize,
     /// Output channels.
@@ -21,10 +22,10 @@ pub struct Conv {
     pub group: usize,
     /// Kernel size, strides, pads and dilations.
     pub window: Window,
-    /// `[c_out][c_in / group][kh][kw]` at scale `2^s`.
-    pub weights: Vec<i64>,
-    /// `[c_out]` at scale `2^(2s)`.
-    pub bias: Vec<i64>,
+    /// `[c_out][c_in / group][kh][kw]` (ONNX OIHW), real or at scale `2^s`.
+    pub weights: Vec<T>,
+    /// `[c_out]`, real or at scale `2^(2s)`.
+    pub bias: Vec<T>,
     /// Applied after the rescale (e.g. a fused Relu).
     pub act: Activation,
 }
@@ -159,6 +160,63 @@ impl Op for Conv {
             }
         }
         Lowering::Affine(groups)
+    }
+}
+
+impl Conv<f64> {
+    /// The pre-activation output in real arithmetic over an NCHW operand of `shape`.
+    fn pre_activation(&self, x: &[f64], shape: &[usize]) -> Vec<f64> {
+        let (n, h, w) = (shape[0], shape[2], shape[3]);
+        let [oh, ow] = self.window.output_hw(h, w).unwrap_or([0, 0]);
+        let [kh, kw] = self.window.kernel;
+        let (cin_g, cout_g) = (self.c_in / self.group, self.c_out / self.group);
+        let mut out = Vec::with_capacity(n * self.c_out * oh * ow);
+        for b in 0..n {
+            for o in 0..self.c_out {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        let mut v = self.bias[o];
+                        for ci in 0..cin_g {
+                            let plane = (b * self.c_in + (o / cout_g) * cin_g + ci) * h * w;
+                            for (ky, kx, iy, ix) in self.window.field(oy, ox, h, w) {
+                                v += x[plane + iy * w + ix]
+                                    * self.weights[((o * cin_g + ci) * kh + ky) * kw + kx];
+                            }
+                        }
+                        out.push(v);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl RealOp for Conv<f64> {
+    fn name(&self) -> &'static str {
+        "Conv"
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], shapes: &[&[usize]]) -> RealOutput {
+        let pre = self.pre_activation(inputs[0], shapes[0]);
+        let s = span(&pre);
+        (pre.iter().map(|v| self.act.apply_f64(*v)).collect(), s)
+    }
+
+    fn quantize(&self, q: &Quantizer) -> super::OpKind {
+        super::OpKind::Conv(Conv {
+            c_in: self.c_in,
+            c_out: self.c_out,
+            group: self.group,
+            window: self.window,
+            weights: q.values(&self.weights, q.scale),
+            bias: q.values(&self.bias, 2 * q.scale),
+            act: q.activation(self.act),
+        })
+    }
+
+    fn function(&self) -> Option<crate::Function> {
+        self.act.table().map(|t| t.function)
     }
 }
 

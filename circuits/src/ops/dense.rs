@@ -4,6 +4,7 @@
 //! Weights are public constants at scale `2^s` and live in fixed columns; the bias is at the product scale
 //! `2^(2s)` so it is added before the single rescale.
 
+use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{chunked_groups, Activation, AffineGroup, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -12,15 +13,15 @@ use serde::{Deserialize, Serialize};
 
 /// A fully connected layer with constant weights and bias, applied to each row (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Dense {
+pub struct Dense<T = i64> {
     /// Elements per input row (the operand's element count must be a multiple of it).
     pub n_in: usize,
     /// Outputs per row (neurons).
     pub n_out: usize,
-    /// Row-major `[n_in][n_out]` at scale `2^s`.
-    pub weights: Vec<i64>,
-    /// `[n_out]` at scale `2^(2s)`.
-    pub bias: Vec<i64>,
+    /// Row-major `[n_in][n_out]`, real or at scale `2^s`.
+    pub weights: Vec<T>,
+    /// `[n_out]`, real or at scale `2^(2s)`.
+    pub bias: Vec<T>,
     /// Applied after the rescale (e.g. a fused Relu).
     pub act: Activation,
 }
@@ -104,6 +105,43 @@ impl Op for Dense {
             }));
         }
         Lowering::Affine(groups)
+    }
+}
+
+impl RealOp for Dense<f64> {
+    fn name(&self) -> &'static str {
+        "Dense"
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
+        let x = inputs[0];
+        let mut pre = Vec::with_capacity(x.len() / self.n_in.max(1) * self.n_out);
+        for row in x.chunks(self.n_in.max(1)) {
+            for j in 0..self.n_out {
+                let dot: f64 = row
+                    .iter()
+                    .enumerate()
+                    .map(|(i, xi)| xi * self.weights[i * self.n_out + j])
+                    .sum();
+                pre.push(self.bias[j] + dot);
+            }
+        }
+        let s = span(&pre);
+        (pre.iter().map(|v| self.act.apply_f64(*v)).collect(), s)
+    }
+
+    fn quantize(&self, q: &Quantizer) -> super::OpKind {
+        super::OpKind::Dense(Dense {
+            n_in: self.n_in,
+            n_out: self.n_out,
+            weights: q.values(&self.weights, q.scale),
+            bias: q.values(&self.bias, 2 * q.scale),
+            act: q.activation(self.act),
+        })
+    }
+
+    fn function(&self) -> Option<crate::Function> {
+        self.act.table().map(|t| t.function)
     }
 }
 

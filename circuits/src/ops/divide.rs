@@ -3,6 +3,7 @@
 //! The division is exact and sound (see `chips::divide`); it is how Softmax normalises and how ONNX Div of
 //! two tensors is proved. A denominator below 1 unit is an error naming the layer.
 
+use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{EvalCtx, Lowering, Op};
 use crate::chips::divide::DivWitness;
 use crate::error::{CircuitError, Result};
@@ -65,6 +66,26 @@ impl Op for Divide {
     fn lower(&self, input_shapes: &[&[usize]], _lanes: usize) -> Lowering {
         let n: usize = input_shapes[0].iter().product();
         Lowering::Divide((0..n).map(|i| ((0, i), (1, i))).collect())
+    }
+}
+
+impl RealOp for Divide {
+    fn name(&self) -> &'static str {
+        "Divide"
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
+        let v: Vec<f64> = inputs[0]
+            .iter()
+            .zip(inputs[1])
+            .map(|(a, b)| a / b)
+            .collect();
+        let s = span(&v);
+        (v, s)
+    }
+
+    fn quantize(&self, _q: &Quantizer) -> super::OpKind {
+        super::OpKind::Divide(Divide)
     }
 }
 

@@ -2,6 +2,7 @@
 //! given shape. Costs no rows: the output reuses the cells. The importer uses it to pick the taps of
 //! windows (MaxPool is built from gathers, differences and Relus).
 
+use super::real::{gathered, Quantizer, RealOp, RealOutput};
 use super::{EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -52,6 +53,20 @@ impl Op for Gather {
 
     fn lower(&self, _input_shapes: &[&[usize]], _lanes: usize) -> Lowering {
         Lowering::Gather(self.indices.iter().map(|i| (0, *i)).collect())
+    }
+}
+
+impl RealOp for Gather {
+    fn name(&self) -> &'static str {
+        Op::name(self)
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
+        gathered(inputs, self.indices.iter().map(|i| (0, *i)))
+    }
+
+    fn quantize(&self, _q: &Quantizer) -> super::OpKind {
+        super::OpKind::Gather(self.clone())
     }
 }
 

@@ -1,5 +1,6 @@
 //! `Input`: a graph input. Its elements are assigned once and range-checked to `[-bound, bound)`.
 
+use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -45,5 +46,21 @@ impl Op for Input {
 
     fn lower(&self, _input_shapes: &[&[usize]], _lanes: usize) -> Lowering {
         Lowering::Input
+    }
+}
+
+impl RealOp for Input {
+    fn name(&self) -> &'static str {
+        "Input"
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
+        let v = inputs[0].to_vec();
+        let s = span(&v);
+        (v, s)
+    }
+
+    fn quantize(&self, _q: &Quantizer) -> super::OpKind {
+        super::OpKind::Input(self.clone())
     }
 }

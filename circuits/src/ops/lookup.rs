@@ -3,6 +3,7 @@
 //! it into that layer's requant; on its own it is lowered as the identity affine map with the table
 //! activation, so each element costs one requant row and one function lookup.
 
+use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{identity_groups, Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::functions::FnTable;
@@ -58,6 +59,44 @@ impl Op for Lookup {
             self.scale,
             Activation::Table(self.table),
         )
+    }
+}
+
+impl Lookup {
+    /// The real graph's lookup of `function` (its table's domain and scale are chosen when the graph
+    /// is quantized).
+    pub fn real(function: crate::Function) -> Self {
+        Self {
+            table: FnTable {
+                function,
+                lo: 0,
+                hi: 0,
+            },
+            scale: 0,
+        }
+    }
+}
+
+impl RealOp for Lookup {
+    fn name(&self) -> &'static str {
+        self.table.function.name()
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
+        let x = inputs[0];
+        let f = self.table.function;
+        (x.iter().map(|v| f.eval(*v)).collect(), span(x))
+    }
+
+    fn quantize(&self, q: &Quantizer) -> super::OpKind {
+        super::OpKind::Lookup(Lookup {
+            table: (q.table)(self.table.function),
+            scale: q.scale,
+        })
+    }
+
+    fn function(&self) -> Option<crate::Function> {
+        Some(self.table.function)
     }
 }
 

@@ -3,6 +3,7 @@
 //! free). The exact products `C = A·B` (scale `2^2s`) are checked by Freivalds' algorithm (see
 //! `chips::freivalds`) with `O(MK + KN + MN)` rows instead of `O(MKN)`, then rescaled by the requant chip.
 
+use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{Activation, EvalCtx, Lowering, Op};
 use crate::chips::freivalds::{exact_dot, MatMulShape};
 use crate::error::Result;
@@ -93,6 +94,32 @@ impl Op for MatMul {
 
     fn lower(&self, _input_shapes: &[&[usize]], _lanes: usize) -> Lowering {
         Lowering::MatMul(self.shape())
+    }
+}
+
+impl RealOp for MatMul {
+    fn name(&self) -> &'static str {
+        "MatMul"
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
+        let (a, b) = (inputs[0], inputs[1]);
+        let (m, k, n) = (self.m, self.k, self.n);
+        let mut v = Vec::with_capacity(self.batch * m * n);
+        for bt in 0..self.batch {
+            for i in 0..m {
+                for j in 0..n {
+                    let dot = (0..k).map(|l| a[bt * m * k + i * k + l] * b[bt * k * n + l * n + j]);
+                    v.push(dot.sum::<f64>());
+                }
+            }
+        }
+        let s = span(&v);
+        (v, s)
+    }
+
+    fn quantize(&self, _q: &Quantizer) -> super::OpKind {
+        super::OpKind::MatMul(self.clone())
     }
 }
 

@@ -1,5 +1,7 @@
-//! Quantized operators, one per file. Each has an exact integer [`Op::eval`] (the oracle the tests and the
-//! witness are checked against) and a [`Op::lower`]ing into circuit rows.
+//! Operators, one per file. Each file holds all of its op: the struct (generic over its constants'
+//! type: `f64` in the imported real graph, `i64` once quantized), its real-arithmetic reference and its
+//! quantization ([`real::RealOp`]), its exact integer [`Op::eval`] (the oracle the tests and the witness
+//! are checked against) and its [`Op::lower`]ing into circuit rows.
 //!
 //! Each operator lowers ([`Lowering`]) into one of: affine groups, `act(rescale(Σ w·x + b))` per output
 //! element (the activation: none, Relu, or a function table) laid out by the MAC and requant chips;
@@ -20,6 +22,7 @@ mod matmul;
 mod multiply;
 mod pad;
 mod pool;
+pub mod real;
 mod reduce;
 mod relu;
 mod reshape;
@@ -238,19 +241,20 @@ pub trait Op {
     }
 }
 
-/// The closed set of operators a [`crate::QuantizedGraph`] may contain.
+/// The closed set of operators a graph may contain: with real constants (`T = f64`, the imported
+/// model, see [`real::RealOp`]) or quantized ones (`T = i64`, a [`crate::QuantizedGraph`], see [`Op`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum OpKind {
+pub enum OpKind<T = i64> {
     /// A graph input ([`Input`]).
     Input(Input),
     /// A fully connected layer ([`Dense`]).
-    Dense(Dense),
+    Dense(Dense<T>),
     /// A 2-D convolution ([`Conv`]).
-    Conv(Conv),
+    Conv(Conv<T>),
     /// A sum or average pool ([`Pool`]).
     Pool(Pool),
     /// An elementwise affine map with constant coefficients ([`Affine`]).
-    Affine(Affine),
+    Affine(Affine<T>),
     /// A standalone Relu ([`Relu`]).
     Relu(Relu),
     /// A standalone table activation ([`Lookup`]).
@@ -264,7 +268,7 @@ pub enum OpKind {
     /// A concatenation, free ([`Concat`]).
     Concat(Concat),
     /// A scaled sum over axes ([`ReduceSum`]).
-    ReduceSum(ReduceSum),
+    ReduceSum(ReduceSum<T>),
     /// A selection of elements, free ([`Gather`]).
     Gather(Gather),
     /// Zero padding, free but for the shared zero cell ([`Pad`]).

@@ -1,6 +1,7 @@
 //! `Multiply`: elementwise `y = rescale(a·b)` of two computed tensors of the same size (ONNX Mul of two
 //! activations, e.g. gating). Each element is a product row (`chips::multiply`) and a rescale row.
 
+use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -43,6 +44,26 @@ impl Op for Multiply {
     fn lower(&self, input_shapes: &[&[usize]], _lanes: usize) -> Lowering {
         let n: usize = input_shapes[0].iter().product();
         Lowering::Multiply((0..n).map(|i| ((0, i), (1, i))).collect())
+    }
+}
+
+impl RealOp for Multiply {
+    fn name(&self) -> &'static str {
+        "Multiply"
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
+        let v: Vec<f64> = inputs[0]
+            .iter()
+            .zip(inputs[1])
+            .map(|(a, b)| a * b)
+            .collect();
+        let s = span(&v);
+        (v, s)
+    }
+
+    fn quantize(&self, _q: &Quantizer) -> super::OpKind {
+        super::OpKind::Multiply(Multiply)
     }
 }
 

@@ -1,6 +1,7 @@
 //! `Pad` with zeros (ONNX Pad, constant mode, value 0): the operand's cells are reused and the padding
 //! points at the circuit's one shared zero cell (a MAC row with no inputs, whose gate forces it to 0).
 
+use super::real::{Quantizer, RealOp, RealOutput};
 use super::{ravel, strides, unravel, EvalCtx, Lowering, Op, ZERO_OPERAND};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -78,6 +79,24 @@ impl Op for Pad {
                 .map(|i| i.map_or((ZERO_OPERAND, 0), |i| (0, i)))
                 .collect(),
         )
+    }
+}
+
+impl RealOp for Pad {
+    fn name(&self) -> &'static str {
+        Op::name(self)
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], shapes: &[&[usize]]) -> RealOutput {
+        let v = self.gather(shapes[0]);
+        (
+            v.iter().map(|i| i.map_or(0.0, |i| inputs[0][i])).collect(),
+            (0.0, 0.0),
+        )
+    }
+
+    fn quantize(&self, _q: &Quantizer) -> super::OpKind {
+        super::OpKind::Pad(self.clone())
     }
 }
 

@@ -5,6 +5,7 @@
 //! quantizer gives the pool `e` extra bits to make that small (the requant chip's wide rescale).
 
 use super::geometry::{nchw, Window};
+use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{is_zero, sparse_groups, Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -129,6 +130,62 @@ impl Op for Pool {
                 taps.into_iter().map(|i| (i, weight)).collect()
             },
         ))
+    }
+}
+
+impl Pool {
+    /// The in-bounds taps of each output position (row-major over `oh x ow`) of one plane of `shape`.
+    fn plane_taps(&self, shape: &[usize]) -> Vec<Vec<usize>> {
+        let (h, w) = (shape[2], shape[3]);
+        let [oh, ow] = self.window.output_hw(h, w).unwrap_or([0, 0]);
+        (0..oh * ow)
+            .map(|i| {
+                self.window
+                    .field(i / ow, i % ow, h, w)
+                    .map(|(_, _, iy, ix)| iy * w + ix)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+impl RealOp for Pool {
+    fn name(&self) -> &'static str {
+        "Pool"
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], shapes: &[&[usize]]) -> RealOutput {
+        let (x, shape) = (inputs[0], shapes[0]);
+        let taps = self.plane_taps(shape);
+        let plane = shape[2] * shape[3];
+        let v: Vec<f64> = (0..shape[0] * shape[1])
+            .flat_map(|p| {
+                taps.iter().map(move |t| {
+                    let sum: f64 = t.iter().map(|i| x[p * plane + i]).sum();
+                    sum / self.divisor_of(t.len()) as f64
+                })
+            })
+            .collect();
+        let s = span(&v);
+        (v, s)
+    }
+
+    fn quantize(&self, q: &Quantizer) -> super::OpKind {
+        super::OpKind::Pool(Pool {
+            scale: q.scale,
+            extra: q.extra,
+            ..self.clone()
+        })
+    }
+
+    fn coefficients(&self, shapes: &[&[usize]]) -> Vec<f64> {
+        let mut counts: Vec<usize> = self.plane_taps(shapes[0]).iter().map(Vec::len).collect();
+        counts.sort_unstable();
+        counts.dedup();
+        counts
+            .iter()
+            .map(|t| 1.0 / self.divisor_of(*t) as f64)
+            .collect()
     }
 }
 

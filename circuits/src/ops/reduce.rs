@@ -4,6 +4,7 @@
 //! into `c`. A coefficient the activation scale holds coarsely (a mean's `1/n`) gets `e` extra bits
 //! (the requant chip's wide rescale), so the mean is not off by the rounding of `1/n`.
 
+use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{is_zero, ravel, sparse_groups, strides, unravel, Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -11,17 +12,18 @@ use serde::{Deserialize, Serialize};
 
 /// A scaled sum over a set of axes (module docs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ReduceSum {
+pub struct ReduceSum<T = i64> {
     /// The distinct axes summed over (non-empty); each is kept with size 1.
     pub axes: Vec<usize>,
-    /// The weight of every summed element, at scale `2^(s+extra)` (`2^s` for a plain sum).
-    pub weight: i64,
-    /// Extra fractional bits of `weight` (0, or the graph's coefficient bits).
+    /// The factor on every summed element: real (1 for a plain sum, `1/n` for a mean), or at scale
+    /// `2^(s+extra)`.
+    pub weight: T,
+    /// Extra fractional bits of `weight` (0, or the graph's coefficient bits; 0 in a real graph).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub extra: u32,
 }
 
-impl ReduceSum {
+impl<T> ReduceSum<T> {
     /// The input indices summed into each output element.
     pub fn taps(&self, shape: &[usize]) -> Vec<Vec<usize>> {
         let out: Vec<usize> = shape
@@ -95,6 +97,35 @@ impl Op for ReduceSum {
         Lowering::Affine(sparse_groups(taps.len(), lanes, self.extra, |o| {
             taps[o].iter().map(|i| (*i, self.weight)).collect()
         }))
+    }
+}
+
+impl RealOp for ReduceSum<f64> {
+    fn name(&self) -> &'static str {
+        "ReduceSum"
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], shapes: &[&[usize]]) -> RealOutput {
+        let x = inputs[0];
+        let v: Vec<f64> = self
+            .taps(shapes[0])
+            .iter()
+            .map(|t| self.weight * t.iter().map(|i| x[*i]).sum::<f64>())
+            .collect();
+        let s = span(&v);
+        (v, s)
+    }
+
+    fn quantize(&self, q: &Quantizer) -> super::OpKind {
+        super::OpKind::ReduceSum(ReduceSum {
+            axes: self.axes.clone(),
+            weight: crate::fixed_point::quantize(self.weight, q.scale + q.extra),
+            extra: q.extra,
+        })
+    }
+
+    fn coefficients(&self, _shapes: &[&[usize]]) -> Vec<f64> {
+        vec![self.weight]
     }
 }
 

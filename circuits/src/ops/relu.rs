@@ -1,6 +1,7 @@
 //! `Relu`: `y = max(x, 0)`. When it follows a Dense the importer fuses it into the Dense's requant; on its
 //! own it is lowered as the identity affine map with the Relu activation, checked by the same lookup.
 
+use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{identity_groups, Activation, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -43,6 +44,21 @@ impl Op for Relu {
 
     fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
         identity_groups(input_shapes, lanes, self.scale, Activation::Relu)
+    }
+}
+
+impl RealOp for Relu {
+    fn name(&self) -> &'static str {
+        "Relu"
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
+        let x = inputs[0];
+        (x.iter().map(|v| v.max(0.0)).collect(), span(x))
+    }
+
+    fn quantize(&self, q: &Quantizer) -> super::OpKind {
+        super::OpKind::Relu(Relu { scale: q.scale })
     }
 }
 

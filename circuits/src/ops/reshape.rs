@@ -1,6 +1,7 @@
 //! `Reshape` (also Flatten, Identity): the same elements in the same row-major order under a new shape.
 //! Costs no rows: the output reuses the operand's cells.
 
+use super::real::{Quantizer, RealOp, RealOutput};
 use super::{EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -47,5 +48,19 @@ impl Op for Reshape {
 
     fn lower(&self, _input_shapes: &[&[usize]], _lanes: usize) -> Lowering {
         Lowering::Alias
+    }
+}
+
+impl RealOp for Reshape {
+    fn name(&self) -> &'static str {
+        Op::name(self)
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
+        (inputs[0].to_vec(), (0.0, 0.0))
+    }
+
+    fn quantize(&self, _q: &Quantizer) -> super::OpKind {
+        super::OpKind::Reshape(self.clone())
     }
 }

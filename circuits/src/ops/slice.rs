@@ -1,5 +1,6 @@
 //! `Slice`: elements `start..end` (step 1) along one axis. Costs no rows: the output reuses the cells.
 
+use super::real::{gathered, Quantizer, RealOp, RealOutput};
 use super::{ravel, strides, unravel, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -71,6 +72,20 @@ impl Op for Slice {
                 .map(|i| (0, i))
                 .collect(),
         )
+    }
+}
+
+impl RealOp for Slice {
+    fn name(&self) -> &'static str {
+        Op::name(self)
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], shapes: &[&[usize]]) -> RealOutput {
+        gathered(inputs, self.gather(shapes[0]).into_iter().map(|i| (0, i)))
+    }
+
+    fn quantize(&self, _q: &Quantizer) -> super::OpKind {
+        super::OpKind::Slice(self.clone())
     }
 }
 

@@ -1,6 +1,7 @@
 //! `Transpose`: permute axes (ONNX Transpose semantics: output axis `i` is input axis `perm[i]`).
 //! Costs no rows: the output reuses the operand's cells in the permuted order.
 
+use super::real::{gathered, Quantizer, RealOp, RealOutput};
 use super::{ravel, strides, unravel, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
@@ -69,6 +70,20 @@ impl Op for Transpose {
                 .map(|i| (0, i))
                 .collect(),
         )
+    }
+}
+
+impl RealOp for Transpose {
+    fn name(&self) -> &'static str {
+        Op::name(self)
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], shapes: &[&[usize]]) -> RealOutput {
+        gathered(inputs, self.gather(shapes[0]).into_iter().map(|i| (0, i)))
+    }
+
+    fn quantize(&self, _q: &Quantizer) -> super::OpKind {
+        super::OpKind::Transpose(self.clone())
     }
 }
 

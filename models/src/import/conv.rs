@@ -9,6 +9,7 @@ use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PoolSpec, SumPool};
 use tract_onnx::tract_core::ops::nn::DataFormat;
 use zkinfer_circuits::ops::geometry::Window;
 use zkinfer_circuits::ops::PoolDivisor;
+use zkinfer_circuits::ops::{Conv as ConvOp, Pool};
 use zkinfer_circuits::Activation;
 
 /// The 2-D window of a pool spec over an NCHW input, checked against tract's output shape.
@@ -86,7 +87,7 @@ pub(super) fn import_conv(im: &mut Importer, node: &TypedNode, op: &Conv) -> Res
             ))
         }
     };
-    let fop = FloatOp::Conv {
+    let fop = FloatOp::Conv(ConvOp {
         c_in: input[1],
         c_out,
         group: op.group,
@@ -94,7 +95,7 @@ pub(super) fn import_conv(im: &mut Importer, node: &TypedNode, op: &Conv) -> Res
         weights,
         bias,
         act: Activation::None,
-    };
+    });
     im.push(node.id, &node.name, fop, vec![x], output);
     Ok(())
 }
@@ -113,7 +114,12 @@ pub(super) fn import_sum_pool(im: &mut Importer, node: &TypedNode, op: &SumPool)
     im.push(
         node.id,
         &node.name,
-        FloatOp::Pool { window, divisor },
+        FloatOp::Pool(Pool {
+            window,
+            divisor,
+            scale: 0,
+            extra: 0,
+        }),
         vec![x],
         output,
     );

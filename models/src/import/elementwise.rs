@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::float_graph::FloatOp;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
+use zkinfer_circuits::ops::{Affine, Conv, Dense, Divide, Gather, Multiply, ReduceSum, Relu};
 use zkinfer_circuits::Activation;
 
 pub(super) fn import_binary(im: &mut Importer, node: &TypedNode, op: &TypedBinOp) -> Result<()> {
@@ -74,11 +75,12 @@ pub(super) fn import_binary(im: &mut Importer, node: &TypedNode, op: &TypedBinOp
     if coefficient.iter().any(|v| !v.is_finite()) {
         return Err(im.node_err(node, "division by zero in a constant"));
     }
-    let op = FloatOp::Affine {
+    let op = FloatOp::Affine(Affine {
         coefficients: vec![coefficient],
         bias,
         act: Activation::None,
-    };
+        extra: 0,
+    });
     im.push(node.id, &node.name, op, vec![x], shape);
     Ok(())
 }
@@ -111,9 +113,10 @@ fn two_tensors(
         };
         *operand = im.push_anonymous(
             &format!("{}.broadcast{slot}", node.name),
-            FloatOp::Gather {
+            FloatOp::Gather(Gather {
+                shape: out_shape.clone(),
                 indices: indices.iter().map(|i| *i as usize).collect(),
-            },
+            }),
             vec![*operand],
             out_shape.clone(),
         );
@@ -126,14 +129,20 @@ fn two_tensors(
             return super::nonlinear::import_extreme(im, node, x, Some(y), None, name == "Max")
         }
         "Div" => {
-            im.push(node.id, &node.name, FloatOp::Divide, vec![x, y], out_shape);
+            im.push(
+                node.id,
+                &node.name,
+                FloatOp::Divide(Divide),
+                vec![x, y],
+                out_shape,
+            );
             return Ok(());
         }
         "Mul" => {
             im.push(
                 node.id,
                 &node.name,
-                FloatOp::Multiply,
+                FloatOp::Multiply(Multiply),
                 vec![x, y],
                 out_shape,
             );
@@ -141,11 +150,12 @@ fn two_tensors(
         }
         _ => return Err(im.unsupported(node, "this op on two computed tensors")),
     };
-    let op = FloatOp::Affine {
+    let op = FloatOp::Affine(Affine {
         coefficients: vec![vec![1.0; numel], vec![sign; numel]],
         bias: vec![0.0; numel],
         act: Activation::None,
-    };
+        extra: 0,
+    });
     im.push(node.id, &node.name, op, vec![x, y], out_shape);
     Ok(())
 }
@@ -162,23 +172,24 @@ fn add_constant(
     if im.single_use(x_tract) {
         let x_shape = im.graph.nodes[x].shape.clone();
         let folded = match &mut im.graph.nodes[x].op {
-            FloatOp::Dense {
+            FloatOp::Dense(Dense {
                 n_out,
                 bias,
                 act: Activation::None,
                 ..
-            } => fold_per_channel(bias, &c, 1, *n_out),
-            FloatOp::Conv {
+            }) => fold_per_channel(bias, &c, 1, *n_out),
+            FloatOp::Conv(Conv {
                 c_out,
                 bias,
                 act: Activation::None,
                 ..
-            } => fold_per_channel(bias, &c, x_shape[2..].iter().product(), *c_out),
-            FloatOp::Affine {
+            }) => fold_per_channel(bias, &c, x_shape[2..].iter().product(), *c_out),
+            FloatOp::Affine(Affine {
                 coefficients,
                 bias,
                 act: Activation::None,
-            } if coefficients.len() == 1 => {
+                ..
+            }) if coefficients.len() == 1 => {
                 bias.iter_mut().zip(&c).for_each(|(b, v)| *b += v);
                 true
             }
@@ -190,11 +201,12 @@ fn add_constant(
         }
     }
     let n = c.len();
-    let op = FloatOp::Affine {
+    let op = FloatOp::Affine(Affine {
         coefficients: vec![vec![1.0; n]],
         bias: c,
         act: Activation::None,
-    };
+        extra: 0,
+    });
     im.push(node.id, &node.name, op, vec![x], shape);
     Ok(())
 }
@@ -231,7 +243,14 @@ fn scale_reduce(
         .filter(|v| c.iter().all(|w| w == *v) && **v != 0.0)
         .copied();
     match (uniform, im.single_use(x_tract), &mut im.graph.nodes[x].op) {
-        (Some(v), true, FloatOp::ReduceSum { coefficient, .. }) => {
+        (
+            Some(v),
+            true,
+            FloatOp::ReduceSum(ReduceSum {
+                weight: coefficient,
+                ..
+            }),
+        ) => {
             *coefficient = if divide {
                 *coefficient / v
             } else {
@@ -253,7 +272,13 @@ fn relu(
     shape: Vec<usize>,
 ) -> Result<()> {
     if !fuse_activation(im, node, x, x_tract, Activation::Relu) {
-        im.push(node.id, &node.name, FloatOp::Relu, vec![x], shape);
+        im.push(
+            node.id,
+            &node.name,
+            FloatOp::Relu(Relu { scale: 0 }),
+            vec![x],
+            shape,
+        );
     }
     Ok(())
 }
@@ -270,9 +295,9 @@ pub(crate) fn fuse_activation(
     if !im.single_use(x_tract) {
         return false;
     }
-    if let FloatOp::Dense { act: a, .. }
-    | FloatOp::Conv { act: a, .. }
-    | FloatOp::Affine { act: a, .. } = &mut im.graph.nodes[x].op
+    if let FloatOp::Dense(Dense { act: a, .. })
+    | FloatOp::Conv(Conv { act: a, .. })
+    | FloatOp::Affine(Affine { act: a, .. }) = &mut im.graph.nodes[x].op
     {
         if *a == Activation::None {
             *a = act;

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::float_graph::FloatOp;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::einsum::EinSum;
+use zkinfer_circuits::ops::{Dense, Reshape, Transpose};
 use zkinfer_circuits::Activation;
 
 struct AxisInfo {
@@ -125,7 +126,7 @@ pub(super) fn import_einsum(im: &mut Importer, node: &TypedNode, op: &EinSum) ->
         let name = format!("{}.input_transpose", node.name);
         im.push_anonymous(
             &name,
-            FloatOp::Transpose { perm: x_perm },
+            FloatOp::Transpose(Transpose { perm: x_perm }),
             vec![x_index],
             shape,
         )
@@ -148,13 +149,13 @@ pub(super) fn import_einsum(im: &mut Importer, node: &TypedNode, op: &EinSum) ->
         }
     }
     let rows: usize = batch.iter().map(|a| a.size).product();
-    let op = FloatOp::Dense {
+    let op = FloatOp::Dense(Dense {
         n_in,
         n_out,
         weights,
         bias: vec![0.0; n_out],
         act: Activation::None,
-    };
+    });
     // Natural order of the result: batch axes (activation order), then output axes (output order).
     let natural: Vec<&AxisInfo> = batch.iter().chain(&outs).copied().collect();
     let mut target: Vec<(usize, usize)> = natural
@@ -172,25 +173,25 @@ pub(super) fn import_einsum(im: &mut Importer, node: &TypedNode, op: &EinSum) ->
     let dims: Vec<usize> = natural.iter().map(|a| a.size).collect();
     let reshaped = im.push_anonymous(
         &format!("{}.split", node.name),
-        FloatOp::Reshape {
+        FloatOp::Reshape(Reshape {
             shape: dims.clone(),
-        },
+        }),
         vec![dense],
         dims.clone(),
     );
     let shape: Vec<usize> = perm.iter().map(|p| dims[*p]).collect();
     let moved = im.push_anonymous(
         &format!("{}.output_transpose", node.name),
-        FloatOp::Transpose { perm },
+        FloatOp::Transpose(Transpose { perm }),
         vec![reshaped],
         shape,
     );
     im.push(
         node.id,
         &format!("{}.output_shape", node.name),
-        FloatOp::Reshape {
+        FloatOp::Reshape(Reshape {
             shape: out_shape.clone(),
-        },
+        }),
         vec![moved],
         out_shape,
     );

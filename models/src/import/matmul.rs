@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::float_graph::FloatOp;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::einsum::EinSum;
+use zkinfer_circuits::ops::{Gather, MatMul};
 
 /// A non-unit axis: its size and its position in the first operand, the second and the output.
 struct Axis {
@@ -101,19 +102,25 @@ pub(super) fn import_matmul(
     let name = &node.name;
     let ga = im.push_anonymous(
         &format!("{name}.lhs"),
-        FloatOp::Gather { indices: a_idx },
+        FloatOp::Gather(Gather {
+            shape: vec![nb, m, k],
+            indices: a_idx,
+        }),
         vec![a],
         vec![nb, m, k],
     );
     let gb = im.push_anonymous(
         &format!("{name}.rhs"),
-        FloatOp::Gather { indices: b_idx },
+        FloatOp::Gather(Gather {
+            shape: vec![nb, k, n],
+            indices: b_idx,
+        }),
         vec![b],
         vec![nb, k, n],
     );
     let product = im.push_anonymous(
         &format!("{name}.product"),
-        FloatOp::MatMul { batch: nb, m, k, n },
+        FloatOp::MatMul(MatMul { batch: nb, m, k, n }),
         vec![ga, gb],
         vec![nb, m, n],
     );
@@ -129,7 +136,10 @@ pub(super) fn import_matmul(
     im.push(
         node.id,
         name,
-        FloatOp::Gather { indices: back },
+        FloatOp::Gather(Gather {
+            shape: out_shape.clone(),
+            indices: back,
+        }),
         vec![product],
         out_shape,
     );

@@ -33,6 +33,7 @@ use std::path::Path;
 use std::sync::Arc;
 use tract_onnx::prelude::*;
 use zkinfer_circuits::guard::catch_panic;
+use zkinfer_circuits::ops::{Input, Reshape};
 
 /// A loaded ONNX model: its hash, its tract form (for float reference runs) and its [`FloatGraph`].
 #[derive(Clone)]
@@ -278,9 +279,9 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
         im.push(
             node.id,
             &node.name,
-            FloatOp::Input {
+            FloatOp::Input(Input {
                 shape: shape.clone(),
-            },
+            }),
             vec![],
             shape,
         );
@@ -305,9 +306,9 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
             im.push(
                 id,
                 &node.name,
-                FloatOp::Input {
+                FloatOp::Input(Input {
                     shape: shape.clone(),
-                },
+                }),
                 vec![],
                 shape,
             );
@@ -375,9 +376,9 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
                 let (i, tract_shape) = (*i, im.output_shape(node)?);
                 let out = if im.graph.nodes[i].shape != tract_shape {
                     let name = format!("{}.output_shape", node.name);
-                    let op = FloatOp::Reshape {
+                    let op = FloatOp::Reshape(Reshape {
                         shape: tract_shape.clone(),
-                    };
+                    });
                     im.graph.nodes.push(FloatNode {
                         name,
                         op,
@@ -412,7 +413,7 @@ impl OnnxModel {
             .nodes
             .iter()
             .filter_map(|n| match &n.op {
-                FloatOp::Input { shape } => Some(shape.clone()),
+                FloatOp::Input(Input { shape }) => Some(shape.clone()),
                 _ => None,
             })
             .collect();

@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::float_graph::{function_activation, FloatOp};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::cnn::MaxPool;
+use zkinfer_circuits::ops::{Affine, Gather, Lookup};
 use zkinfer_circuits::{Activation, Function};
 
 fn affine(
@@ -23,11 +24,12 @@ fn affine(
     let shape = im.graph.nodes[inputs[0]].shape.clone();
     im.push_anonymous(
         name,
-        FloatOp::Affine {
+        FloatOp::Affine(Affine {
             coefficients,
             bias,
             act,
-        },
+            extra: 0,
+        }),
         inputs,
         shape,
     )
@@ -155,7 +157,10 @@ pub(super) fn max_over_taps(
         let indices = taps.iter().map(|t| *t.get(j).unwrap_or(&t[0])).collect();
         im.push_anonymous(
             &format!("{name}.tap{j}"),
-            FloatOp::Gather { indices },
+            FloatOp::Gather(Gather {
+                shape: shape.clone(),
+                indices,
+            }),
             vec![x],
             shape.clone(),
         )
@@ -219,7 +224,7 @@ pub(super) fn import_element_wise(
             im.push(
                 node.id,
                 &node.name,
-                FloatOp::Lookup { function },
+                FloatOp::Lookup(Lookup::real(function)),
                 vec![x],
                 shape,
             );

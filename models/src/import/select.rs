@@ -9,6 +9,7 @@ use super::{Importer, Value};
 use crate::error::Result;
 use crate::float_graph::FloatOp;
 use tract_onnx::prelude::*;
+use zkinfer_circuits::ops::{Affine, Relu};
 use zkinfer_circuits::Activation;
 
 /// A comparison of a tensor with zero: record which sign makes it true.
@@ -49,11 +50,12 @@ pub(super) fn import_iff(im: &mut Importer, node: &TypedNode) -> Result<()> {
         }
         match (&im.graph.nodes[i].op, im.graph.nodes[i].inputs.as_slice()) {
             (
-                FloatOp::Affine {
+                FloatOp::Affine(Affine {
                     coefficients,
                     bias,
                     act: Activation::None,
-                },
+                    extra: 0,
+                }),
                 [input],
             ) if *input == x && coefficients.len() == 1 && bias.iter().all(|b| *b == 0.0) => {
                 Some(coefficients[0].clone())
@@ -75,7 +77,7 @@ pub(super) fn import_iff(im: &mut Importer, node: &TypedNode) -> Result<()> {
     let shape = im.graph.nodes[x].shape.clone();
     let r = im.push_anonymous(
         &format!("{}.relu", node.name),
-        FloatOp::Relu,
+        FloatOp::Relu(Relu { scale: 0 }),
         vec![x],
         shape.clone(),
     );
@@ -83,11 +85,12 @@ pub(super) fn import_iff(im: &mut Importer, node: &TypedNode) -> Result<()> {
     im.push(
         node.id,
         &node.name,
-        FloatOp::Affine {
+        FloatOp::Affine(Affine {
             coefficients: vec![neg, diff],
             bias: vec![0.0; n],
             act: Activation::None,
-        },
+            extra: 0,
+        }),
         vec![x, r],
         shape,
     );

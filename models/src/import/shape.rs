@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::float_graph::FloatOp;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::change_axes::AxisOp;
+use zkinfer_circuits::ops::{Affine, Concat, Pad, ReduceSum, Reshape, Slice, Transpose};
 
 pub(super) fn import_axis_op(im: &mut Importer, node: &TypedNode, op: &AxisOp) -> Result<()> {
     let in_shape = im.input_shape(node, 0)?;
@@ -28,9 +29,9 @@ pub(super) fn import_axis_op(im: &mut Importer, node: &TypedNode, op: &AxisOp) -
             im.push(
                 node.id,
                 &node.name,
-                FloatOp::Reshape {
+                FloatOp::Reshape(Reshape {
                     shape: shape.clone(),
-                },
+                }),
                 vec![x],
                 shape,
             );
@@ -55,7 +56,7 @@ fn transpose(
             im.push(
                 node.id,
                 &node.name,
-                FloatOp::Transpose { perm },
+                FloatOp::Transpose(Transpose { perm }),
                 vec![x],
                 shape,
             );
@@ -81,11 +82,11 @@ pub(super) fn import_slice(
     };
     im.push_unary(
         node,
-        FloatOp::Slice {
+        FloatOp::Slice(Slice {
             axis: op.axis,
             start,
             end,
-        },
+        }),
         "slice",
     )?;
     Ok(())
@@ -110,7 +111,7 @@ pub(super) fn import_concat(
     im.push(
         node.id,
         &node.name,
-        FloatOp::Concat { axis: op.axis },
+        FloatOp::Concat(Concat { axis: op.axis }),
         inputs,
         shape,
     );
@@ -135,10 +136,11 @@ pub(super) fn import_reduce(
     }
     im.push_unary(
         node,
-        FloatOp::ReduceSum {
+        FloatOp::ReduceSum(ReduceSum {
             axes: op.axes.to_vec(),
-            coefficient: 1.0,
-        },
+            weight: 1.0,
+            extra: 0,
+        }),
         "reduction",
     )?;
     Ok(())
@@ -164,9 +166,9 @@ pub(super) fn import_pad(
             format!("padding mode {:?} (only a constant)", op.mode),
         ));
     };
-    let pad = FloatOp::Pad {
+    let pad = FloatOp::Pad(Pad {
         pads: op.pads.clone(),
-    };
+    });
     if value == 0.0 {
         im.push_unary(node, pad, "padding")?;
         return Ok(());
@@ -198,11 +200,12 @@ pub(super) fn import_pad(
     im.push(
         node.id,
         &node.name,
-        FloatOp::Affine {
+        FloatOp::Affine(Affine {
             coefficients: vec![vec![1.0; n]],
             bias,
             act: zkinfer_circuits::Activation::None,
-        },
+            extra: 0,
+        }),
         vec![zero_padded],
         shape,
     );

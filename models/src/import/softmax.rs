@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::float_graph::{function_activation, FloatOp};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::nn::{Softmax, SoftmaxKind};
+use zkinfer_circuits::ops::{Affine, Divide, Gather, ReduceSum};
 use zkinfer_circuits::Function;
 
 pub(super) fn import_softmax(im: &mut Importer, node: &TypedNode, op: &Softmax) -> Result<()> {
@@ -49,9 +50,10 @@ pub(super) fn import_softmax(im: &mut Importer, node: &TypedNode, op: &Softmax) 
     let broadcast = |im: &mut Importer, what: &str, v: usize| {
         im.push_anonymous(
             &format!("{name}.{what}"),
-            FloatOp::Gather {
+            FloatOp::Gather(Gather {
+                shape: shape.clone(),
                 indices: group.clone(),
-            },
+            }),
             vec![v],
             shape.clone(),
         )
@@ -59,25 +61,33 @@ pub(super) fn import_softmax(im: &mut Importer, node: &TypedNode, op: &Softmax) 
     let mb = broadcast(im, "max_b", m);
     let e = im.push_anonymous(
         &format!("{name}.exp"),
-        FloatOp::Affine {
+        FloatOp::Affine(Affine {
             coefficients: vec![vec![1.0; numel], vec![-1.0; numel]],
             bias: vec![0.0; numel],
             act: function_activation(Function::Exp),
-        },
+            extra: 0,
+        }),
         vec![x, mb],
         shape.clone(),
     );
     let s = im.push_anonymous(
         &format!("{name}.sum"),
-        FloatOp::ReduceSum {
+        FloatOp::ReduceSum(ReduceSum {
             axes: op.axes.to_vec(),
-            coefficient: 1.0,
-        },
+            weight: 1.0,
+            extra: 0,
+        }),
         vec![e],
         reduced,
     );
     let sb = broadcast(im, "sum_b", s);
     let out_shape = im.output_shape(node)?;
-    im.push(node.id, name, FloatOp::Divide, vec![e, sb], out_shape);
+    im.push(
+        node.id,
+        name,
+        FloatOp::Divide(Divide),
+        vec![e, sb],
+        out_shape,
+    );
     Ok(())
 }
