@@ -1,4 +1,6 @@
-//! Smooth activations (Sigmoid, Tanh, Exp, Erf, Gelu, Silu) as lookup tables over a bounded domain.
+//! Pointwise functions (the smooth activations, their ONNX relatives Softplus, Elu, Selu, Celu,
+//! HardSigmoid, HardSwish, Mish, Softsign, and the elementwise math Sqrt, Rsqrt, Reciprocal, Log, Sin,
+//! Cos) as lookup tables over a bounded domain.
 //!
 //! A [`FnTable`] tabulates one [`Function`] at the graph scale `2^s` for every quantized input
 //! `q ∈ [lo, hi)`: `table(q) = quantize(f(q / 2^s), s)`. The circuit proves `y = table(q)` with one
@@ -13,8 +15,34 @@
 use crate::fixed_point::{dequantize, quantize};
 use serde::{Deserialize, Serialize};
 
-/// A pointwise nonlinear function.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// A constant parameter of a function (ONNX's f32 attributes such as Elu's `alpha`), held as its bits
+/// so that functions stay `Eq`, `Ord` and `Hash` (they name tables).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Param(u32);
+
+impl Param {
+    /// The parameter's value.
+    pub fn get(self) -> f64 {
+        f64::from(f32::from_bits(self.0))
+    }
+}
+
+impl From<f32> for Param {
+    fn from(v: f32) -> Self {
+        Self(v.to_bits())
+    }
+}
+
+impl From<Param> for f32 {
+    fn from(p: Param) -> Self {
+        f32::from_bits(p.0)
+    }
+}
+
+/// A pointwise nonlinear function. Written in files as a string (it is also a map key there): the
+/// variant's name, with its parameters as f32 in parentheses (`"Sigmoid"`, `"Elu(0.5)"`,
+/// `"HardSigmoid(0.2,0.5)"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Function {
     /// `1 / (1 + e^(-x))`.
     Sigmoid,
@@ -30,10 +58,38 @@ pub enum Function {
     GeluTanh,
     /// `x·sigmoid(x)` (also called swish).
     Silu,
+    /// `ln(1 + e^x)`.
+    Softplus,
+    /// `x / (1 + |x|)`.
+    Softsign,
+    /// `x` for `x > 0`, else `α·(e^x - 1)`.
+    Elu(Param),
+    /// `γ·x` for `x > 0`, else `γ·(α·e^x - α)` (parameters `α`, `γ`).
+    Selu(Param, Param),
+    /// `max(0, x) + min(0, α·(e^(x/α) - 1))`.
+    Celu(Param),
+    /// `max(0, min(1, α·x + β))` (parameters `α`, `β`).
+    HardSigmoid(Param, Param),
+    /// `x·max(0, min(1, x/6 + 1/2))`.
+    HardSwish,
+    /// `x·tanh(ln(1 + e^x))`.
+    Mish,
+    /// `sin(x)`.
+    Sin,
+    /// `cos(x)`.
+    Cos,
+    /// `√x` (no table entry below 0).
+    Sqrt,
+    /// `1/√x` (no table entry at or below 0).
+    Rsqrt,
+    /// `1/x` (no table entry at 0).
+    Reciprocal,
+    /// `ln(x)` (no table entry at or below 0).
+    Log,
 }
 
-/// Every function, for tables and tests.
-pub const FUNCTIONS: [Function; 7] = [
+/// Every parameterless function, for tables and tests.
+pub const FUNCTIONS: [Function; 17] = [
     Function::Sigmoid,
     Function::Tanh,
     Function::Exp,
@@ -41,7 +97,76 @@ pub const FUNCTIONS: [Function; 7] = [
     Function::Gelu,
     Function::GeluTanh,
     Function::Silu,
+    Function::Softplus,
+    Function::Softsign,
+    Function::HardSwish,
+    Function::Mish,
+    Function::Sin,
+    Function::Cos,
+    Function::Sqrt,
+    Function::Rsqrt,
+    Function::Reciprocal,
+    Function::Log,
 ];
+
+impl Function {
+    /// The name a parameterless function is written under, or `None` for one with parameters.
+    fn unit_name(self) -> Option<&'static str> {
+        Some(match self {
+            Function::GeluTanh => "GeluTanh",
+            Function::Elu(_)
+            | Function::Selu(..)
+            | Function::Celu(_)
+            | Function::HardSigmoid(..) => return None,
+            other => other.name(),
+        })
+    }
+
+    /// The function's written form (type docs).
+    pub fn tag(self) -> String {
+        let p = |v: Param| f32::from(v).to_string();
+        match self {
+            Function::Elu(a) => format!("Elu({})", p(a)),
+            Function::Celu(a) => format!("Celu({})", p(a)),
+            Function::Selu(a, g) => format!("Selu({},{})", p(a), p(g)),
+            Function::HardSigmoid(a, b) => format!("HardSigmoid({},{})", p(a), p(b)),
+            other => other.unit_name().unwrap_or("?").to_string(),
+        }
+    }
+
+    /// The function written as `tag` ([`Function::tag`]).
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        if let Some(f) = FUNCTIONS.iter().find(|f| f.unit_name() == Some(tag)) {
+            return Some(*f);
+        }
+        let (name, args) = tag.strip_suffix(')')?.split_once('(')?;
+        let args: Vec<Param> = args
+            .split(',')
+            .map(|a| a.trim().parse::<f32>().ok().map(Param::from))
+            .collect::<Option<_>>()?;
+        match (name, args.as_slice()) {
+            ("Elu", [a]) => Some(Function::Elu(*a)),
+            ("Celu", [a]) => Some(Function::Celu(*a)),
+            ("Selu", [a, g]) => Some(Function::Selu(*a, *g)),
+            ("HardSigmoid", [a, b]) => Some(Function::HardSigmoid(*a, *b)),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Function {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.tag())
+    }
+}
+
+impl<'de> Deserialize<'de> for Function {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let tag = String::deserialize(d)?;
+        Function::from_tag(&tag)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown function '{tag}'")))
+    }
+}
 
 /// Outputs beyond this magnitude (quantized) are refused: they would overflow the MACs downstream.
 pub const MAX_TABLE_VALUE: i64 = 1 << 40;
@@ -57,12 +182,35 @@ impl Function {
             Function::Gelu => "Gelu",
             Function::GeluTanh => "Gelu(tanh)",
             Function::Silu => "Silu",
+            Function::Softplus => "Softplus",
+            Function::Softsign => "Softsign",
+            Function::Elu(_) => "Elu",
+            Function::Selu(..) => "Selu",
+            Function::Celu(_) => "Celu",
+            Function::HardSigmoid(..) => "HardSigmoid",
+            Function::HardSwish => "HardSwish",
+            Function::Mish => "Mish",
+            Function::Sin => "Sin",
+            Function::Cos => "Cos",
+            Function::Sqrt => "Sqrt",
+            Function::Rsqrt => "Rsqrt",
+            Function::Reciprocal => "Reciprocal",
+            Function::Log => "Log",
         }
     }
 
-    /// The real function.
+    /// The real function (NaN or infinite outside its domain: such inputs get no table entry).
     pub fn eval(self, x: f64) -> f64 {
         let sigmoid = |x: f64| 1.0 / (1.0 + libm::exp(-x));
+        // ln(1 + e^x) without overflow for large x.
+        let softplus = |x: f64| {
+            if x > 30.0 {
+                x
+            } else {
+                libm::log1p(libm::exp(x))
+            }
+        };
+        let hard_sigmoid = |x: f64, a: f64, b: f64| (a * x + b).clamp(0.0, 1.0);
         match self {
             Function::Sigmoid => sigmoid(x),
             Function::Tanh => libm::tanh(x),
@@ -74,6 +222,25 @@ impl Function {
                 0.5 * x * (1.0 + libm::tanh(c * (x + 0.044715 * x * x * x)))
             }
             Function::Silu => x * sigmoid(x),
+            Function::Softplus => softplus(x),
+            Function::Softsign => x / (1.0 + x.abs()),
+            Function::Elu(a) if x <= 0.0 => a.get() * libm::expm1(x),
+            Function::Selu(a, g) if x <= 0.0 => g.get() * a.get() * libm::expm1(x),
+            Function::Elu(_) => x,
+            Function::Selu(_, g) => g.get() * x,
+            Function::Celu(a) => {
+                let a = a.get();
+                x.max(0.0) + (a * libm::expm1(x / a)).min(0.0)
+            }
+            Function::HardSigmoid(a, b) => hard_sigmoid(x, a.get(), b.get()),
+            Function::HardSwish => x * hard_sigmoid(x, 1.0 / 6.0, 0.5),
+            Function::Mish => x * libm::tanh(softplus(x)),
+            Function::Sin => libm::sin(x),
+            Function::Cos => libm::cos(x),
+            Function::Sqrt => libm::sqrt(x),
+            Function::Rsqrt => 1.0 / libm::sqrt(x),
+            Function::Reciprocal => 1.0 / x,
+            Function::Log => libm::log(x),
         }
     }
 }
@@ -95,7 +262,11 @@ impl FnTable {
         if q < self.lo || q >= self.hi {
             return None;
         }
-        let y = quantize(self.function.eval(dequantize(q, scale)), scale);
+        let real = self.function.eval(dequantize(q, scale));
+        if !real.is_finite() {
+            return None;
+        }
+        let y = quantize(real, scale);
         (y.abs() <= MAX_TABLE_VALUE).then_some(y)
     }
 
@@ -147,6 +318,101 @@ mod tests {
         assert!(close(Function::Gelu.eval(1.0), 0.8413447460685429));
         assert!((Function::GeluTanh.eval(1.0) - 0.8411919906082768).abs() < 1e-12);
         assert!(close(Function::Silu.eval(2.0), 2.0 / (1.0 + (-2f64).exp())));
+        // The ONNX definitions, from their closed forms with std's math.
+        let p = |v: f32| Param::from(v);
+        assert!(close(Function::Softplus.eval(0.0), 2f64.ln()));
+        assert!(close(Function::Softplus.eval(50.0), 50.0));
+        assert!(close(Function::Softsign.eval(-3.0), -0.75));
+        assert!(close(
+            Function::Elu(p(2.0)).eval(-1.0),
+            2.0 * ((-1f64).exp() - 1.0)
+        ));
+        assert!(close(Function::Elu(p(2.0)).eval(1.5), 1.5));
+        let (a, g) = (1.673_263_2f32, 1.050_701f32);
+        let selu = Function::Selu(p(a), p(g));
+        let (a64, g64) = (f64::from(a), f64::from(g));
+        assert!(close(selu.eval(-1.0), g64 * (a64 * (-1f64).exp() - a64)));
+        assert!(close(selu.eval(2.0), 2.0 * g64));
+        assert!(close(
+            Function::Celu(p(0.5)).eval(-1.0),
+            0.5 * ((-2f64).exp() - 1.0)
+        ));
+        assert!(close(Function::Celu(p(0.5)).eval(1.0), 1.0));
+        let hs = Function::HardSigmoid(p(0.2), p(0.5));
+        assert!((hs.eval(1.0) - 0.7).abs() < 1e-7 && hs.eval(-3.0) == 0.0 && hs.eval(3.0) == 1.0);
+        assert!(close(
+            Function::HardSwish.eval(1.0),
+            1.0 * (1.0 / 6.0 + 0.5)
+        ));
+        assert!(close(Function::HardSwish.eval(4.0), 4.0));
+        let mish = 1.0 * (1.0 + 1f64.exp()).ln().tanh();
+        assert!(close(Function::Mish.eval(1.0), mish));
+        assert!(close(Function::Sin.eval(0.5), 0.5f64.sin()));
+        assert!(close(Function::Cos.eval(0.5), 0.5f64.cos()));
+        assert!(close(Function::Sqrt.eval(2.25), 1.5));
+        assert!(close(Function::Rsqrt.eval(4.0), 0.5));
+        assert!(close(Function::Reciprocal.eval(-4.0), -0.25));
+        assert!(close(Function::Log.eval(std::f64::consts::E), 1.0));
+    }
+
+    #[test]
+    fn functions_are_written_as_strings_that_read_back() {
+        // Parameterless ones as before (their serde variant names), so existing graphs hash the same.
+        assert_eq!(
+            serde_json::to_string(&Function::GeluTanh).unwrap(),
+            r#""GeluTanh""#
+        );
+        assert_eq!(
+            serde_json::to_string(&Function::Sigmoid).unwrap(),
+            r#""Sigmoid""#
+        );
+        let p = |v: f32| Param::from(v);
+        let selu = Function::Selu(p(1.673_263_2), p(1.050_701));
+        assert_eq!(
+            serde_json::to_string(&selu).unwrap(),
+            r#""Selu(1.6732632,1.050701)""#
+        );
+        let all = FUNCTIONS.iter().copied().chain([
+            selu,
+            Function::Elu(p(0.1)),
+            Function::Celu(p(3.0)),
+            Function::HardSigmoid(p(0.2), p(-0.5)),
+        ]);
+        for f in all {
+            let json = serde_json::to_string(&f).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Function>(&json).unwrap(),
+                f,
+                "{json}"
+            );
+        }
+        // A map keyed by functions (the settings' table domains) is valid JSON.
+        let map = std::collections::BTreeMap::from([(Function::Elu(p(0.5)), 1)]);
+        assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"Elu(0.5)":1}"#);
+        for bad in ["Nope", "Elu(x)", "Elu(1,2)", "Selu(1)"] {
+            let json = format!("\"{bad}\"");
+            assert!(serde_json::from_str::<Function>(&json).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn inputs_outside_a_functions_domain_get_no_entry() {
+        let table = |function| FnTable {
+            function,
+            lo: -4,
+            hi: 4,
+        };
+        for f in [Function::Sqrt, Function::Rsqrt, Function::Log] {
+            assert_eq!(table(f).value(-1, 2), None, "{f:?}");
+            assert!(table(f).value(2, 2).is_some(), "{f:?}");
+        }
+        assert_eq!(table(Function::Sqrt).value(0, 2), Some(0));
+        for f in [Function::Rsqrt, Function::Log, Function::Reciprocal] {
+            assert_eq!(table(f).value(0, 2), None, "{f:?}");
+        }
+        assert_eq!(table(Function::Log).entries(2).count(), 3);
+        // 1/x is defined below 0: -1/(1/4) = -4 is -16 at 2^2.
+        assert_eq!(table(Function::Reciprocal).value(-1, 2), Some(-16));
     }
 
     #[test]

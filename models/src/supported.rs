@@ -77,6 +77,30 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         notes: "one lookup per element into the function's table over the calibrated domain (2x the calibration peak); fused into the preceding Dense/Conv/Affine when possible; an input outside the domain is an error naming the layer",
     },
     SupportedOp {
+        ops: &["Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Mish", "Sin", "Cos"],
+        onnx: "Softplus, Softsign, Elu, Selu, Celu, HardSigmoid, HardSwish, Mish, Sin, Cos",
+        zkinfer: "`Lookup` (or the activation of the preceding layer)",
+        notes: "as Sigmoid: one lookup per element, one table per function and parameters (`alpha`, `beta`, `gamma`); kept as one op, not tract's chain of `exp`/`ln`/selects",
+    },
+    SupportedOp {
+        ops: &["Sqrt", "Reciprocal", "Log"],
+        onnx: "Sqrt, Reciprocal, Log (and tract's Rsqrt)",
+        zkinfer: "`Lookup`",
+        notes: "one lookup per element; the table has no entry where the function is undefined (below 0 for Sqrt, at 0 for Reciprocal and Rsqrt, at and below 0 for Log): such an input is an error naming the layer; near 0 the steep slope costs precision, which the accuracy guard judges",
+    },
+    SupportedOp {
+        ops: &["LayerNormalization"],
+        onnx: "LayerNormalization (and tract's RmsNorm, Square)",
+        zkinfer: "`ReduceSum` + `Affine` + `Multiply` + `Lookup` (Rsqrt)",
+        notes: "`d = x - mean(x)`, `y = d·rsqrt(mean(d²) + ε)·γ + β`: two means (their `1/n` with coefficient bits), a product row pair per element for `d²` and for `d·r`, one Rsqrt lookup per normalized row; only the `Y` output",
+    },
+    SupportedOp {
+        ops: &["Abs", "Neg"],
+        onnx: "Abs, Neg",
+        zkinfer: "`Relu` + `Affine` / `Affine`",
+        notes: "`|x| = 2·relu(x) - x`, `-x`: exact, no table",
+    },
+    SupportedOp {
         ops: &["Softmax"],
         onnx: "Softmax (any axes)",
         zkinfer: "max chain + `Affine`/Exp + `ReduceSum` + `Divide`",

@@ -418,11 +418,11 @@ save("attention", graph, x, cal, attention(x.astype(np.float64)))
 
 # ---------------------------------------------------------------- testdata (bad inputs for the CLI tests)
 os.makedirs(os.path.join(HERE, "testdata"), exist_ok=True)
-# A model with an op zkinfer does not support: Sin after a MatMul.
+# A model with an op zkinfer does not support: Sign after a MatMul.
 graph = helper.make_graph(
     [
         helper.make_node("MatMul", ["input", "W"], ["mm"], name="matmul"),
-        helper.make_node("Sin", ["mm"], ["output"], name="act"),
+        helper.make_node("Sign", ["mm"], ["output"], name="act"),
     ],
     "unsupported",
     [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4])],

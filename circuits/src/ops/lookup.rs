@@ -112,6 +112,17 @@ mod tests {
     /// plus the output rounding.
     fn case(function: Function, width: f64, slope: f64) -> OpCase {
         let x: Vec<f64> = (0..12).map(|i| (i as f64 - 5.5) / 6.0 * width).collect();
+        case_over(function, x, width, slope)
+    }
+
+    /// Inputs in `[lo, hi)` of a function defined on positive inputs (where its slope is at most
+    /// `slope`); the table spans `[0, hi]`.
+    fn positive_case(function: Function, lo: f64, hi: f64, slope: f64) -> OpCase {
+        let x: Vec<f64> = (0..12).map(|i| lo + (hi - lo) * i as f64 / 12.0).collect();
+        case_over(function, x, hi, slope)
+    }
+
+    fn case_over(function: Function, x: Vec<f64>, width: f64, slope: f64) -> OpCase {
         OpCase {
             inputs: vec![(vec![1, 12], x)],
             tolerance: match slope {
@@ -140,6 +151,37 @@ mod tests {
     op_suite!(gelu, case(Function::Gelu, 3.0, 1.13));
     op_suite!(gelu_tanh, case(Function::GeluTanh, 3.0, 1.13));
     op_suite!(silu, case(Function::Silu, 3.0, 1.1));
+    op_suite!(softplus, case(Function::Softplus, 3.0, 1.0));
+    op_suite!(softsign, case(Function::Softsign, 3.0, 1.0));
+    op_suite!(elu, case(Function::Elu(1.0f32.into()), 3.0, 1.0));
+    op_suite!(
+        selu,
+        case(
+            Function::Selu(1.673_263_2f32.into(), 1.050_701f32.into()),
+            2.0,
+            1.8
+        )
+    );
+    op_suite!(celu, case(Function::Celu(0.5f32.into()), 3.0, 1.0));
+    op_suite!(
+        hard_sigmoid,
+        case(
+            Function::HardSigmoid(0.2f32.into(), 0.5f32.into()),
+            4.0,
+            0.2
+        )
+    );
+    op_suite!(hard_swish, case(Function::HardSwish, 4.0, 1.2));
+    op_suite!(mish, case(Function::Mish, 3.0, 1.1));
+    op_suite!(sin, case(Function::Sin, 3.0, 1.0));
+    op_suite!(cos, case(Function::Cos, 3.0, 1.0));
+    op_suite!(sqrt, positive_case(Function::Sqrt, 0.0, 4.0, 1.0));
+    op_suite!(rsqrt, positive_case(Function::Rsqrt, 1.0, 4.0, 0.5));
+    op_suite!(
+        reciprocal,
+        positive_case(Function::Reciprocal, 1.0, 4.0, 1.0)
+    );
+    op_suite!(log, positive_case(Function::Log, 1.0, 4.0, 1.0));
 
     #[test]
     fn input_outside_the_table_is_an_error_naming_the_layer() {

@@ -18,9 +18,11 @@
 mod conv;
 pub mod dims;
 mod elementwise;
+pub mod functions;
 mod linear;
 mod matmul;
 mod nonlinear;
+mod norm;
 mod select;
 mod shape;
 mod softmax;
@@ -222,7 +224,8 @@ pub fn load_onnx_bytes_with(bytes: &[u8], label: &str, given: &dims::Dims) -> Re
     };
     // Intermediate shape annotations (`value_info`) are hints tract can infer; ignored, so a symbolic
     // batch axis written into them does not contradict the value it is resolved to.
-    let onnx = tract_onnx::onnx().with_ignore_value_info(true);
+    let mut onnx = tract_onnx::onnx().with_ignore_value_info(true);
+    functions::register(&mut onnx.op_register);
     let mut inference = catch_panic(|| onnx.model_for_read(&mut &bytes[..]))
         .map_err(guard_err)?
         .map_err(onnx_err)?;
@@ -352,6 +355,8 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
             shape::import_reduce(&mut im, node, reduce)?;
         } else if let Some(conv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Conv>() {
             conv::import_conv(&mut im, node, conv)?;
+        } else if let Some(rms) = node.op_as::<tract_onnx::tract_core::ops::nn::RmsNorm>() {
+            norm::import_rms_norm(&mut im, node, rms)?;
         } else if let Some(sm) = node.op_as::<tract_onnx::tract_core::ops::nn::Softmax>() {
             softmax::import_softmax(&mut im, node, sm)?;
         } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::MaxPool>() {

@@ -1,4 +1,5 @@
-//! The smooth activations (Sigmoid, Tanh, Exp, Erf, Gelu, Silu: one table lookup per element), and Max, Min
+//! The pointwise functions (Sigmoid, Tanh, Exp, Erf, Gelu, Silu, and those of `functions.rs`: one table
+//! lookup per element), Abs (`2·relu(x) - x`) and Neg, and Max, Min
 //! (with constants: ONNX Clip; or of two tensors), MaxPool and LeakyRelu, built from the affine ops and
 //! Relu, which the circuit already constrains, so they add no new constraints:
 //! `max(a, b) = b + relu(a - b)`, `min(a, b) = a - relu(a - b)`, and a max-pool is a chain of `max` over
@@ -10,7 +11,7 @@ use crate::error::Result;
 use crate::float_graph::{function_activation, FloatOp};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::cnn::MaxPool;
-use zkinfer_circuits::ops::{Affine, Gather, Lookup};
+use zkinfer_circuits::ops::{Affine, Gather, Lookup, Multiply};
 use zkinfer_circuits::{Activation, Function};
 
 fn affine(
@@ -196,6 +197,16 @@ fn table_function(
         Some(Function::GeluTanh)
     } else if e.downcast_ref::<nn::Silu>().is_some() {
         Some(Function::Silu)
+    } else if let Some(f) = e.downcast_ref::<super::functions::TableFn>() {
+        Some(f.0)
+    } else if e.downcast_ref::<math::Sqrt>().is_some() {
+        Some(Function::Sqrt)
+    } else if e.downcast_ref::<math::Rsqrt>().is_some() {
+        Some(Function::Rsqrt)
+    } else if e.downcast_ref::<math::Recip>().is_some() {
+        Some(Function::Reciprocal)
+    } else if e.downcast_ref::<math::Ln>().is_some() {
+        Some(Function::Log)
     } else {
         None
     }
@@ -231,6 +242,17 @@ pub(super) fn import_element_wise(
         }
         return Ok(());
     }
+    use tract_onnx::tract_core::ops::math;
+    let (abs, neg) = (
+        op.0.downcast_ref::<math::Abs>().is_some(),
+        op.0.downcast_ref::<math::Neg>().is_some(),
+    );
+    if abs || neg {
+        return abs_or_neg(im, node, abs);
+    }
+    if op.0.downcast_ref::<math::Square>().is_some() {
+        return square(im, node);
+    }
     let Some(leaky) =
         op.0.downcast_ref::<tract_onnx::tract_core::ops::nn::LeakyRelu>()
     else {
@@ -261,4 +283,58 @@ pub(super) fn import_element_wise(
         Activation::None,
     );
     finish(im, node, y)
+}
+
+/// Abs as `2·relu(x) - x` (a Relu row and an exact Affine row per element), Neg as the Affine `-x`.
+fn abs_or_neg(im: &mut Importer, node: &TypedNode, abs: bool) -> Result<()> {
+    let Value::Node(x) = im.input(node, 0)? else {
+        return Err(im.node_err(node, "a function of a constant"));
+    };
+    let n: usize = im.graph.nodes[x].shape.iter().product();
+    let y = if abs {
+        let r = affine(
+            im,
+            &format!("{}.relu", node.name),
+            vec![x],
+            vec![vec![1.0; n]],
+            vec![0.0; n],
+            Activation::Relu,
+        );
+        let coefficients = vec![vec![-1.0; n], vec![2.0; n]];
+        affine(
+            im,
+            &node.name,
+            vec![x, r],
+            coefficients,
+            vec![0.0; n],
+            Activation::None,
+        )
+    } else {
+        let coefficients = vec![vec![-1.0; n]];
+        affine(
+            im,
+            &node.name,
+            vec![x],
+            coefficients,
+            vec![0.0; n],
+            Activation::None,
+        )
+    };
+    finish(im, node, y)
+}
+
+/// Square (tract's form of `Pow(x, 2)` and of the variance's `d·d`) as the product `x·x`.
+fn square(im: &mut Importer, node: &TypedNode) -> Result<()> {
+    let Value::Node(x) = im.input(node, 0)? else {
+        return Err(im.node_err(node, "a function of a constant"));
+    };
+    let shape = im.graph.nodes[x].shape.clone();
+    im.push(
+        node.id,
+        &node.name,
+        FloatOp::Multiply(Multiply),
+        vec![x, x],
+        shape,
+    );
+    Ok(())
 }

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::float_graph::FloatOp;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::change_axes::AxisOp;
-use zkinfer_circuits::ops::{Affine, Concat, Pad, ReduceSum, Reshape, Slice, Transpose};
+use zkinfer_circuits::ops::{Affine, Concat, Multiply, Pad, ReduceSum, Reshape, Slice, Transpose};
 
 pub(super) fn import_axis_op(im: &mut Importer, node: &TypedNode, op: &AxisOp) -> Result<()> {
     let in_shape = im.input_shape(node, 0)?;
@@ -123,8 +123,13 @@ pub(super) fn import_reduce(
     node: &TypedNode,
     op: &tract_onnx::tract_core::ops::nn::Reduce,
 ) -> Result<()> {
-    if !matches!(op.reducer, tract_onnx::tract_core::ops::nn::Reducer::Sum) {
+    use tract_onnx::tract_core::ops::nn::Reducer;
+    let mean_of_squares = matches!(op.reducer, Reducer::MeanOfSquares);
+    if !matches!(op.reducer, Reducer::Sum) && !mean_of_squares {
         return Err(im.unsupported(node, format!("reducer {:?}", op.reducer)));
+    }
+    if mean_of_squares {
+        return import_mean_of_squares(im, node, &op.axes);
     }
     if op.axes.is_empty() {
         // A reduction over no axes is the identity (ONNX `noop_with_empty_axes`).
@@ -143,6 +148,33 @@ pub(super) fn import_reduce(
         }),
         "reduction",
     )?;
+    Ok(())
+}
+
+/// tract's mean of squares (a variance, LayerNormalization's): the product `x·x`, then a sum whose
+/// `1/n` gets coefficient bits.
+fn import_mean_of_squares(im: &mut Importer, node: &TypedNode, axes: &[usize]) -> Result<()> {
+    let Value::Node(x) = im.input(node, 0)? else {
+        return Err(im.node_err(node, "reduction of a constant"));
+    };
+    let shape = im.graph.nodes[x].shape.clone();
+    if axes.is_empty() || axes.iter().any(|a| *a >= shape.len()) {
+        return Err(im.node_err(node, format!("axes {axes:?} of {shape:?}")));
+    }
+    let n: usize = axes.iter().map(|a| shape[*a]).product();
+    let square = im.push_anonymous(
+        &format!("{}.square", node.name),
+        FloatOp::Multiply(Multiply),
+        vec![x, x],
+        shape,
+    );
+    let op = FloatOp::ReduceSum(ReduceSum {
+        axes: axes.to_vec(),
+        weight: 1.0 / n as f64,
+        extra: 0,
+    });
+    let shape = im.output_shape(node)?;
+    im.push(node.id, &node.name, op, vec![square], shape);
     Ok(())
 }
 

@@ -1,0 +1,81 @@
+//! RMS normalization, which is how tract represents LayerNormalization (after subtracting the mean),
+//! RMSNormalization and their relatives: `y = x · rsqrt(mean(x², axis) + ε)`. Built from ops the
+//! circuit already constrains: a product `x·x`, a mean (a `ReduceSum` whose `1/n` gets coefficient bits),
+//! `+ ε` with the `Rsqrt` table as its activation (one lookup per row), a free broadcast and a product.
+//! The table spans the calibrated mean squares (times the headroom); `rsqrt` is steep near 0, so a
+//! layer whose mean square is tiny at the chosen scale is imprecise, which the accuracy guard judges.
+
+use super::elementwise::broadcast;
+use super::{Importer, Value};
+use crate::error::Result;
+use crate::float_graph::{function_activation, FloatOp};
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::nn::RmsNorm;
+use zkinfer_circuits::ops::{Affine, Gather, Multiply, ReduceSum};
+use zkinfer_circuits::Function;
+
+/// Import tract's `RmsNorm` (module docs).
+pub(super) fn import_rms_norm(im: &mut Importer, node: &TypedNode, op: &RmsNorm) -> Result<()> {
+    let Value::Node(x) = im.input(node, 0)? else {
+        return Err(im.node_err(node, "normalization of a constant"));
+    };
+    let shape = im.graph.nodes[x].shape.clone();
+    if op.axis >= shape.len() {
+        return Err(im.node_err(node, format!("axis {} of {shape:?}", op.axis)));
+    }
+    let eps = op
+        .eps
+        .cast_to_scalar::<f32>()
+        .map_err(|e| im.node_err(node, format!("epsilon: {e}")))?;
+    let name = &node.name;
+    let square = im.push_anonymous(
+        &format!("{name}.square"),
+        FloatOp::Multiply(Multiply),
+        vec![x, x],
+        shape.clone(),
+    );
+    let mut reduced = shape.clone();
+    reduced[op.axis] = 1;
+    let mean = im.push_anonymous(
+        &format!("{name}.mean_square"),
+        FloatOp::ReduceSum(ReduceSum {
+            axes: vec![op.axis],
+            weight: 1.0 / shape[op.axis] as f64,
+            extra: 0,
+        }),
+        vec![square],
+        reduced.clone(),
+    );
+    let m: usize = reduced.iter().product();
+    let inverse = im.push_anonymous(
+        &format!("{name}.rsqrt"),
+        FloatOp::Affine(Affine {
+            coefficients: vec![vec![1.0; m]],
+            bias: vec![f64::from(eps); m],
+            act: function_activation(Function::Rsqrt),
+            extra: 0,
+        }),
+        vec![mean],
+        reduced.clone(),
+    );
+    let positions: Vec<f64> = (0..m).map(|i| i as f64).collect();
+    let indices = broadcast(&positions, &reduced, &shape)
+        .ok_or_else(|| im.node_err(node, "broadcasting the norm back"))?;
+    let spread = im.push_anonymous(
+        &format!("{name}.broadcast"),
+        FloatOp::Gather(Gather {
+            shape: shape.clone(),
+            indices: indices.iter().map(|i| *i as usize).collect(),
+        }),
+        vec![inverse],
+        shape.clone(),
+    );
+    im.push(
+        node.id,
+        name,
+        FloatOp::Multiply(Multiply),
+        vec![x, spread],
+        shape,
+    );
+    Ok(())
+}
