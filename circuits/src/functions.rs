@@ -86,6 +86,9 @@ pub enum Function {
     Reciprocal,
     /// `ln(x)` (no table entry at or below 0).
     Log,
+    /// `x^p` for a constant exponent `p` (ONNX Pow; no table entry where it is undefined, e.g. a
+    /// fractional power of a negative).
+    Pow(Param),
 }
 
 /// Every parameterless function, for tables and tests.
@@ -128,6 +131,7 @@ impl Function {
         match self {
             Function::Elu(a) => format!("Elu({})", p(a)),
             Function::Celu(a) => format!("Celu({})", p(a)),
+            Function::Pow(e) => format!("Pow({})", p(e)),
             Function::Selu(a, g) => format!("Selu({},{})", p(a), p(g)),
             Function::HardSigmoid(a, b) => format!("HardSigmoid({},{})", p(a), p(b)),
             other => other.unit_name().unwrap_or("?").to_string(),
@@ -147,6 +151,7 @@ impl Function {
         match (name, args.as_slice()) {
             ("Elu", [a]) => Some(Function::Elu(*a)),
             ("Celu", [a]) => Some(Function::Celu(*a)),
+            ("Pow", [e]) => Some(Function::Pow(*e)),
             ("Selu", [a, g]) => Some(Function::Selu(*a, *g)),
             ("HardSigmoid", [a, b]) => Some(Function::HardSigmoid(*a, *b)),
             _ => None,
@@ -196,6 +201,7 @@ impl Function {
             Function::Rsqrt => "Rsqrt",
             Function::Reciprocal => "Reciprocal",
             Function::Log => "Log",
+            Function::Pow(_) => "Pow",
         }
     }
 
@@ -241,6 +247,7 @@ impl Function {
             Function::Rsqrt => 1.0 / libm::sqrt(x),
             Function::Reciprocal => 1.0 / x,
             Function::Log => libm::log(x),
+            Function::Pow(p) => libm::pow(x, p.get()),
         }
     }
 }
@@ -353,6 +360,8 @@ mod tests {
         assert!(close(Function::Rsqrt.eval(4.0), 0.5));
         assert!(close(Function::Reciprocal.eval(-4.0), -0.25));
         assert!(close(Function::Log.eval(std::f64::consts::E), 1.0));
+        assert!(close(Function::Pow(p(3.0)).eval(-2.0), -8.0));
+        assert!(Function::Pow(p(1.5)).eval(-2.0).is_nan());
     }
 
     #[test]
@@ -377,6 +386,7 @@ mod tests {
             Function::Elu(p(0.1)),
             Function::Celu(p(3.0)),
             Function::HardSigmoid(p(0.2), p(-0.5)),
+            Function::Pow(p(3.0)),
         ]);
         for f in all {
             let json = serde_json::to_string(&f).unwrap();

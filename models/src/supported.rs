@@ -83,10 +83,10 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         notes: "as Sigmoid: one lookup per element, one table per function and parameters (`alpha`, `beta`, `gamma`); kept as one op, not tract's chain of `exp`/`ln`/selects",
     },
     SupportedOp {
-        ops: &["Sqrt", "Reciprocal", "Log"],
-        onnx: "Sqrt, Reciprocal, Log (and tract's Rsqrt)",
+        ops: &["Sqrt", "Reciprocal", "Log", "Pow"],
+        onnx: "Sqrt, Reciprocal, Log, Pow with one constant exponent (and tract's Rsqrt)",
         zkinfer: "`Lookup`",
-        notes: "one lookup per element; the table has no entry where the function is undefined (below 0 for Sqrt, at 0 for Reciprocal and Rsqrt, at and below 0 for Log): such an input is an error naming the layer; near 0 the steep slope costs precision, which the accuracy guard judges",
+        notes: "one lookup per element; the table has no entry where the function is undefined (below 0 for Sqrt, at 0 for Reciprocal and Rsqrt, at and below 0 for Log, a fractional power of a negative): such an input is an error naming the layer; near 0 the steep slope costs precision, which the accuracy guard judges",
     },
     SupportedOp {
         ops: &["LayerNormalization"],
@@ -98,7 +98,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["Abs", "Neg"],
         onnx: "Abs, Neg",
         zkinfer: "`Relu` + `Affine` / `Affine`",
-        notes: "`|x| = 2·relu(x) - x`, `-x`: exact, no table",
+        notes: "`|x| = 2·relu(x) - x`, `-x`: exact, no table; `Pow(x, 2)` is the product `x·x`",
     },
     SupportedOp {
         ops: &["Softmax"],

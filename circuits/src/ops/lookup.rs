@@ -182,6 +182,7 @@ mod tests {
         positive_case(Function::Reciprocal, 1.0, 4.0, 1.0)
     );
     op_suite!(log, positive_case(Function::Log, 1.0, 4.0, 1.0));
+    op_suite!(cube, case(Function::Pow(3.0f32.into()), 1.5, 6.8));
 
     #[test]
     fn input_outside_the_table_is_an_error_naming_the_layer() {
