@@ -207,10 +207,9 @@ fn table_function(
         Some(Function::Reciprocal)
     } else if e.downcast_ref::<math::Ln>().is_some() {
         Some(Function::Log)
-    } else if let Some(p) = e.downcast_ref::<math::PowConst>() {
-        Some(Function::Pow(p.exponent.into()))
     } else {
-        None
+        e.downcast_ref::<math::PowConst>()
+            .map(|p| Function::Pow(p.exponent.into()))
     }
 }
 
