@@ -89,8 +89,8 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         notes: "one lookup per element; the table has no entry where the function is undefined (below 0 for Sqrt, at 0 for Reciprocal and Rsqrt, at and below 0 for Log, a fractional power of a negative): such an input is an error naming the layer; near 0 the steep slope costs precision, which the accuracy guard judges",
     },
     SupportedOp {
-        ops: &["LayerNormalization"],
-        onnx: "LayerNormalization (and tract's RmsNorm, Square)",
+        ops: &["LayerNormalization", "InstanceNormalization", "GroupNormalization"],
+        onnx: "LayerNormalization, InstanceNormalization, GroupNormalization (and tract's RmsNorm, Square)",
         zkinfer: "`ReduceSum` + `Affine` + `Multiply` + `Lookup` (Rsqrt)",
         notes: "`d = x - mean(x)`, `y = d·rsqrt(mean(d²) + ε)·γ + β`: two means (their `1/n` with coefficient bits), a product row pair per element for `d²` and for `d·r`, one Rsqrt lookup per normalized row; only the `Y` output",
     },

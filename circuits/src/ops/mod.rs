@@ -294,27 +294,36 @@ impl OpKind {
 
     /// The operator behind the variant, as an [`Op`].
     pub fn as_op(&self) -> &dyn Op {
-        match self {
-            OpKind::Input(o) => o,
-            OpKind::Dense(o) => o,
-            OpKind::Conv(o) => o,
-            OpKind::Pool(o) => o,
-            OpKind::Affine(o) => o,
-            OpKind::Relu(o) => o,
-            OpKind::Lookup(o) => o,
-            OpKind::Reshape(o) => o,
-            OpKind::Transpose(o) => o,
-            OpKind::Slice(o) => o,
-            OpKind::Concat(o) => o,
-            OpKind::ReduceSum(o) => o,
-            OpKind::Gather(o) => o,
-            OpKind::Pad(o) => o,
-            OpKind::Divide(o) => o,
-            OpKind::MatMul(o) => o,
-            OpKind::Multiply(o) => o,
-        }
+        each_op!(self, o => o)
     }
 }
+
+/// `$body` with `$o` bound to the op inside whichever variant `$kind` is (the one list of variants
+/// both dispatches, [`OpKind::as_op`] and [`OpKind::as_real`], share).
+macro_rules! each_op {
+    ($kind:expr, $o:ident => $body:expr) => {
+        match $kind {
+            OpKind::Input($o) => $body,
+            OpKind::Dense($o) => $body,
+            OpKind::Conv($o) => $body,
+            OpKind::Pool($o) => $body,
+            OpKind::Affine($o) => $body,
+            OpKind::Relu($o) => $body,
+            OpKind::Lookup($o) => $body,
+            OpKind::Reshape($o) => $body,
+            OpKind::Transpose($o) => $body,
+            OpKind::Slice($o) => $body,
+            OpKind::Concat($o) => $body,
+            OpKind::ReduceSum($o) => $body,
+            OpKind::Gather($o) => $body,
+            OpKind::Pad($o) => $body,
+            OpKind::Divide($o) => $body,
+            OpKind::MatMul($o) => $body,
+            OpKind::Multiply($o) => $body,
+        }
+    };
+}
+pub(crate) use each_op;
 
 /// Groups for outputs `0..n` that each weigh their own taps: `taps(o)` gives `(input index, weight)` of
 /// output `o` in operand 0, the weights at `2^(s+extra)`. Each block of `lanes` outputs puts their taps

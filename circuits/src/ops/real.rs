@@ -95,24 +95,6 @@ pub fn function_activation(function: Function) -> Activation {
 impl OpKind<f64> {
     /// The operator behind the variant, as a [`RealOp`].
     pub fn as_real(&self) -> &dyn RealOp {
-        match self {
-            OpKind::Input(o) => o,
-            OpKind::Dense(o) => o,
-            OpKind::Conv(o) => o,
-            OpKind::Pool(o) => o,
-            OpKind::Affine(o) => o,
-            OpKind::Relu(o) => o,
-            OpKind::Lookup(o) => o,
-            OpKind::Reshape(o) => o,
-            OpKind::Transpose(o) => o,
-            OpKind::Slice(o) => o,
-            OpKind::Concat(o) => o,
-            OpKind::ReduceSum(o) => o,
-            OpKind::Gather(o) => o,
-            OpKind::Pad(o) => o,
-            OpKind::Divide(o) => o,
-            OpKind::MatMul(o) => o,
-            OpKind::Multiply(o) => o,
-        }
+        super::each_op!(self, o => o)
     }
 }
