@@ -125,9 +125,9 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         notes: "`Max` with 0 after tract; fused into the preceding Dense/Conv when possible",
     },
     SupportedOp {
-        ops: &["Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Transpose", "Slice", "Concat", "Pad"],
-        onnx: "Flatten, Reshape, Squeeze, Unsqueeze, Identity, Transpose, Slice, Concat, Pad",
-        zkinfer: "`Reshape` / `Transpose` / `Slice` / `Concat` / `Pad`",
+        ops: &["Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Transpose", "Slice", "Concat", "Pad", "Expand", "Tile"],
+        onnx: "Flatten, Reshape, Squeeze, Unsqueeze, Identity, Transpose, Slice, Concat, Pad, Expand, Tile",
+        zkinfer: "`Reshape` / `Transpose` / `Slice` / `Concat` / `Pad` / `Gather`",
         notes: "free: no rows, the cells are reused (Slice with step 1; Concat of computed tensors; Pad with zeros points at one shared cell that a MAC row forces to 0; a non-zero constant adds one exact Affine row per element)",
     },
 ];

@@ -23,6 +23,7 @@ mod linear;
 mod matmul;
 mod nonlinear;
 mod norm;
+mod repeat;
 mod select;
 mod shape;
 mod softmax;
@@ -361,6 +362,10 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
             softmax::import_softmax(&mut im, node, sm)?;
         } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::MaxPool>() {
             nonlinear::import_max_pool(&mut im, node, pool)?;
+        } else if node.op_is::<tract_onnx::tract_core::ops::array::MultiBroadcastTo>() {
+            repeat::import_broadcast(&mut im, node)?;
+        } else if node.op_is::<tract_onnx::tract_core::ops::array::Tile>() {
+            repeat::import_tile(&mut im, node)?;
         } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::SumPool>() {
             conv::import_sum_pool(&mut im, node, pool)?;
         } else if let Some(axis) = node.op_as::<tract_onnx::tract_core::ops::change_axes::AxisOp>()
