@@ -139,7 +139,7 @@ impl CircuitParams {
     /// These parameters with the function lookup exactly when `graph` needs it.
     pub fn for_graph(self, graph: &QuantizedGraph) -> Self {
         Self {
-            function_tables: !graph.tables().is_empty(),
+            function_tables: graph.needs_function_lookup(),
             products: graph.has_products(),
             matmuls: graph.multiplies(),
             coef_bits: graph.coef_bits(),
@@ -397,6 +397,7 @@ impl ModelCircuit {
         let mut input_wires = Vec::new();
         let mut zero: Option<Wire> = None;
         let tables = graph.tables();
+        let first_section = graph.sections().1;
         let synth = |e: Error| CircuitError::Synthesis(e.to_string());
         for (n, node) in graph.nodes.iter().enumerate() {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
@@ -523,6 +524,18 @@ impl ModelCircuit {
                     }
                     out
                 }
+                Lowering::TableRead(map) => {
+                    let first_tag = first_section[n]
+                        .map(|j| TAG_FIRST_FN + (tables.len() + j) as u64)
+                        .ok_or_else(|| {
+                            CircuitError::Graph(format!("node '{}' has no table", node.name))
+                        })?;
+                    let index = &wires[node.inputs[0]];
+                    let out =
+                        self.lay_out_reads(config, region, n, (&map, index), first_tag, req_row)?;
+                    req_row += map.len();
+                    out
+                }
                 Lowering::Input => {
                     let len = shapes[n].iter().product::<usize>();
                     let values = inputs.as_mut().and_then(|it| it.next());
@@ -621,6 +634,64 @@ impl ModelCircuit {
             });
         }
         Ok((public, input_wires))
+    }
+
+    /// The rows of node `n`'s table reads (`map`: index element and column per output element), from
+    /// requant row `first_row`; the section of column `c` has tag `first_tag + c`.
+    fn lay_out_reads(
+        &self,
+        config: &ModelConfig,
+        region: &mut Region<'_, Fr>,
+        n: usize,
+        (map, index): (&[(usize, usize)], &[Wire]),
+        first_tag: u64,
+        first_row: usize,
+    ) -> Result<Vec<Wire>> {
+        let node = &self.graph.nodes[n];
+        let crate::OpKind::Embedding(op) = &node.op else {
+            return Err(CircuitError::Graph(format!(
+                "node '{}' reads no table",
+                node.name
+            )));
+        };
+        let tamper = self.tamper.filter(|t| t.node == n);
+        let unit = 1i64 << self.params.scale;
+        let mut out = Vec::with_capacity(map.len());
+        for (i, (p, c)) in map.iter().enumerate() {
+            let wire = index[*p];
+            let t = tamper.filter(|t| t.index == i).map(|t| t.tamper);
+            // The value read (an honest witness reads its own entry; the tampers read another).
+            let (q, column, row_of) = match t {
+                Some(Tamper::TableIndex) => (wire.value.map(|q| q + unit), *c, 0),
+                Some(Tamper::TableColumn) => (wire.value, c + 1, 0),
+                Some(Tamper::TableRow) => (wire.value, *c, 1),
+                _ => (wire.value, *c, 0),
+            };
+            let y = match q {
+                None => None,
+                Some(q) => {
+                    let k = op.key(q).map(|k| k + row_of);
+                    let v = k
+                        .filter(|k| column < op.columns() && *k < op.data.len() / op.columns())
+                        .map(|k| *op.entry(column, k))
+                        .ok_or_else(|| {
+                            CircuitError::Graph(format!(
+                                "node '{}': index {q} is not a row of its table",
+                                node.name
+                            ))
+                        })?;
+                    Some(v + i64::from(t == Some(Tamper::Activation)))
+                }
+            };
+            let tag = first_tag + *c as u64;
+            out.push(
+                config
+                    .requant
+                    .assign_table_read(region, first_row + i, &wire, (q, y), tag)
+                    .map_err(|e| CircuitError::Synthesis(e.to_string()))?,
+            );
+        }
+        Ok(out)
     }
 
     /// A cell constrained to 0: the accumulator of a MAC row with no inputs (`acc = 0·prev + Σ ∅`).
@@ -754,7 +825,7 @@ impl Circuit<Fr> for ModelCircuit {
                 "the graph's range bits",
             ),
             (
-                !tables.is_empty() && !self.params.function_tables,
+                self.graph.needs_function_lookup() && !self.params.function_tables,
                 "the function lookup",
             ),
             (
@@ -780,6 +851,7 @@ impl Circuit<Fr> for ModelCircuit {
             self.graph.range_bits,
             self.graph.scale,
             &tables,
+            &self.graph.sections().0,
         )?;
         let (public, inputs) = layouter.assign_region(
             || "model",

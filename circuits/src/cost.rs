@@ -22,9 +22,9 @@ pub struct Cost {
     pub freivalds_rows: usize,
     /// Multiplications by a weight (including padding lanes).
     pub macs: usize,
-    /// Range lookups performed (two per requant row, one more per wide rescale row).
+    /// Range lookups performed (two per requant row but table reads, one more per wide rescale row).
     pub lookups: usize,
-    /// Function-table lookups performed (one per neuron with a table activation).
+    /// Function-table lookups performed (one per neuron with a table activation, one per table read).
     #[serde(default)]
     pub function_lookups: usize,
     /// Rows of the Poseidon chip (hashed input), beside the others in its own columns.
@@ -56,12 +56,18 @@ impl Cost {
         let shapes = graph.shapes()?;
         let mut cost = Cost {
             mac_rows: crate::circuit::MAC_FIRST_ROW,
-            table_rows: TableConfig::rows(graph.range_bits, graph.scale, &graph.tables()),
+            table_rows: TableConfig::rows(
+                graph.range_bits,
+                graph.scale,
+                &graph.tables(),
+                &graph.sections().0,
+            ),
             ..Cost::default()
         };
         let mut zero_row = false;
         let mut inputs = 0;
         let mut wide_rows = 0;
+        let mut reads = 0;
         for node in &graph.nodes {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
             match node.op.as_op().lower(&ins, params.lanes_out) {
@@ -79,6 +85,12 @@ impl Cost {
                     cost.requant_rows += shape.batch * shape.m * shape.n;
                 }
                 Lowering::Multiply(pairs) => cost.requant_rows += 2 * pairs.len(),
+                Lowering::TableRead(map) => {
+                    // One row each, with the function lookup only (no range lookups).
+                    cost.requant_rows += map.len();
+                    cost.function_lookups += map.len();
+                    reads += map.len();
+                }
                 Lowering::Divide(pairs) => {
                     cost.requant_rows += pairs.len() * crate::chips::divide::ROWS;
                 }
@@ -105,7 +117,7 @@ impl Cost {
                 }
             }
         }
-        cost.lookups = 2 * cost.requant_rows + wide_rows;
+        cost.lookups = 2 * (cost.requant_rows - reads) + wide_rows;
         if params.hashed_input {
             let hash = crate::circuit::input_hash_params();
             cost.poseidon_rows = crate::chips::poseidon::PoseidonConfig::rows(&hash, inputs);

@@ -1,5 +1,6 @@
 //! [`QuantizedGraph`]: the integer model a circuit is built from, and its exact evaluation.
 
+use crate::chips::table::Section;
 use crate::error::{CircuitError, Result};
 use crate::functions::FnTable;
 use crate::ops::{EvalCtx, OpKind};
@@ -88,6 +89,35 @@ impl QuantizedGraph {
             }
         }
         tables
+    }
+
+    /// The sections of constant data the graph reads at computed indices (every `Embedding`'s columns,
+    /// in node order), and the first one's index per such node; section `j` gets the tag after the
+    /// function tables' plus `j`.
+    pub fn sections(&self) -> (Vec<Section>, Vec<Option<usize>>) {
+        let mut sections = Vec::new();
+        let first = self
+            .nodes
+            .iter()
+            .map(|node| match &node.op {
+                OpKind::Embedding(e) => {
+                    let at = sections.len();
+                    sections.extend(e.sections());
+                    Some(at)
+                }
+                _ => None,
+            })
+            .collect();
+        (sections, first)
+    }
+
+    /// Whether the circuit needs the function lookup (function tables or data sections).
+    pub fn needs_function_lookup(&self) -> bool {
+        !self.tables().is_empty()
+            || self
+                .nodes
+                .iter()
+                .any(|n| matches!(n.op, OpKind::Embedding(_)))
     }
 
     /// Whether the graph multiplies or divides computed tensors elementwise (and so needs those gates).

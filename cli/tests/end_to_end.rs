@@ -189,6 +189,14 @@ fn smooth_activations_prelu_softmax_and_attention_end_to_end() {
     prove_verify_and_tamper(dir.path(), "attention", 0.01);
 }
 
+/// Token ids in, logits out: a token embedding (`Embedding` lookups), a causal mask before the softmax,
+/// compared with onnxruntime's logits.
+#[test]
+fn decoder_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "decoder", 0.03);
+}
+
 #[test]
 fn tiny_linear_end_to_end() {
     let dir = tempfile::tempdir().unwrap();

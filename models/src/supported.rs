@@ -130,6 +130,12 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         zkinfer: "`Reshape` / `Transpose` / `Slice` / `Concat` / `Pad` / `Gather`",
         notes: "free: no rows, the cells are reused (Slice with step 1; Concat of computed tensors; Pad with zeros points at one shared cell that a MAC row forces to 0; a non-zero constant adds one exact Affine row per element)",
     },
+    SupportedOp {
+        ops: &["Gather"],
+        onnx: "Gather",
+        zkinfer: "`Gather` / `Embedding`",
+        notes: "constant indices into a computed tensor: free (negative indices count from the end); constant data at computed indices (token embeddings): one row and one lookup per output element into the data's columns, which join the lookup table (the data's size in table rows); such indices must be integers in `[0, V)`",
+    },
 ];
 
 /// The list as the README's markdown table.

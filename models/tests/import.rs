@@ -336,3 +336,92 @@ fn attention_matches_tract_with_two_witness_products() {
         .count();
     assert_eq!(products, 2, "Q·K^T and P·V");
 }
+
+/// The decoder's logits (8 positions of 40) against tract's: close, and the same next token everywhere.
+#[test]
+fn decoder_embeds_tokens_and_masks_its_softmax() {
+    check_model("decoder", 0.03);
+    let m = load_onnx(&zoo("decoder", "network.onnx")).unwrap();
+    let nodes = &m.graph.nodes;
+    let embeddings: Vec<usize> = (0..nodes.len())
+        .filter(|i| matches!(nodes[*i].op, FloatOp::Embedding(_)))
+        .collect();
+    assert_eq!(embeddings.len(), 1, "one token embedding");
+    assert!(matches!(
+        nodes[nodes[embeddings[0]].inputs[0]].op,
+        FloatOp::Input(_)
+    ));
+    // The mask's fill (the float32 minimum) never enters the graph.
+    for n in nodes {
+        if let FloatOp::Affine(a) = &n.op {
+            assert!(
+                a.bias.iter().all(|b| b.abs() < 1e3),
+                "{}: {:?}",
+                n.name,
+                a.bias
+            );
+        }
+    }
+    let samples = read_input_file(&zoo("decoder", "cal.json"))
+        .unwrap()
+        .samples(&m.graph.input_sizes())
+        .unwrap();
+    let (graph, cal) = choose(&m.graph, &samples, &SettingsChoice::default()).unwrap();
+    // The attention probabilities: exactly 0 above the diagonal, rows summing to 1.
+    let probs = graph
+        .nodes
+        .iter()
+        .position(|n| {
+            matches!(n.op, ops::OpKind::Divide(_))
+                && graph.nodes[n.inputs[0]].name.ends_with(".exp_masked")
+        })
+        .expect("the masked softmax's division");
+    for sample in &samples {
+        let x = QTensor::from_f64(vec![8], &sample[0], cal.settings.scale).unwrap();
+        let trace = graph.eval(&[x]).unwrap();
+        let p = trace.values[probs].dequantize();
+        assert_eq!(p.len(), 2 * 8 * 8, "two heads of 8x8");
+        for (row, chunk) in p.chunks(8).enumerate() {
+            let t = row % 8;
+            assert!(
+                chunk[t + 1..].iter().all(|v| *v == 0.0),
+                "row {row}: {chunk:?}"
+            );
+            let sum: f64 = chunk.iter().sum();
+            assert!((sum - 1.0).abs() < 0.01, "row {row} sums to {sum}");
+        }
+        let logits = trace.outputs(&graph).next().unwrap().dequantize();
+        let tract = m.run_float(sample).unwrap();
+        let argmax = |v: &[f64]| (0..v.len()).max_by(|a, b| v[*a].total_cmp(&v[*b])).unwrap();
+        for (ours, theirs) in logits.chunks(40).zip(tract[0].chunks(40)) {
+            assert_eq!(argmax(ours), argmax(theirs), "next-token choice");
+        }
+    }
+}
+
+#[test]
+fn a_token_outside_the_vocabulary_is_an_error_naming_the_embedding() {
+    let m = load_onnx(&zoo("decoder", "network.onnx")).unwrap();
+    let samples = read_input_file(&zoo("decoder", "cal.json"))
+        .unwrap()
+        .samples(&m.graph.input_sizes())
+        .unwrap();
+    let (graph, cal) = choose(&m.graph, &samples, &SettingsChoice::default()).unwrap();
+    let embedding = graph
+        .nodes
+        .iter()
+        .find(|n| matches!(n.op, ops::OpKind::Embedding(_)))
+        .unwrap()
+        .name
+        .clone();
+    for bad in [40.0, -1.0, 2.5] {
+        let tokens = [1.0, 2.0, bad, 3.0, 4.0, 5.0, 6.0, 7.0];
+        let x = QTensor::from_f64(vec![8], &tokens, cal.settings.scale).unwrap();
+        match graph.eval(&[x]) {
+            Err(zkinfer_circuits::CircuitError::OutOfTable {
+                layer, function, ..
+            }) => assert_eq!((layer, function), (embedding.clone(), "Embedding")),
+            other => panic!("token {bad}: expected OutOfTable, got {:?}", other.err()),
+        }
+    }
+}

@@ -140,6 +140,15 @@ pub enum Tamper {
     /// A division's remainder `+ 1` with the quotient solved for in the field (not an integer): the
     /// quotient's range check must catch it.
     DivisionFieldQuotient,
+    /// A table read's value taken from the next row of its column (`data[k + 1]`): the function lookup
+    /// must catch it.
+    TableRow,
+    /// A table read's value taken from the next column at the same index: the function lookup must
+    /// catch it (the tag names the column).
+    TableColumn,
+    /// A table read at the next index (`q + 2^s`, with that row's value): the copy of the index cell
+    /// must catch it.
+    TableIndex,
     /// An exact matrix product `C_ij + 1` (its rescale consistent): Freivalds' check must catch it.
     Product,
     /// A corruption inside the Freivalds chip.
@@ -491,6 +500,29 @@ impl RequantConfig {
         };
         region.constrain_equal(q, wire.cell);
         Ok(())
+    }
+
+    /// Assign a table-read row: `q` (a copy of the `index` cell, whose value is `index.value` in an
+    /// honest witness) and `y`, with the fixed tag `tag` of the section read, so the function lookup
+    /// forces `(q, y)` to be an entry of that section. No selector is enabled. Returns `y`'s wire.
+    pub fn assign_table_read(
+        &self,
+        region: &mut Region<'_, Fr>,
+        row: usize,
+        index: &Wire,
+        (q, y): (Option<i64>, Option<i64>),
+        tag: u64,
+    ) -> Result<Wire, Error> {
+        // Without the tag column (or with tag 0) the row's value would be unconstrained.
+        let col = self.fn_tag.filter(|_| tag != 0).ok_or(Error::Synthesis)?;
+        region.assign_fixed(col, row, Fr::from(tag));
+        let qc = region.assign_advice(self.q, row, field_value(q));
+        region.constrain_equal(qc.cell(), index.cell);
+        let yc = region.assign_advice(self.y, row, field_value(y));
+        Ok(Wire {
+            cell: yc.cell(),
+            value: y,
+        })
     }
 
     /// Assign a range-checked input row holding `value`. Returns the input's wire.

@@ -5,7 +5,9 @@
 //! - tag `t = 2 + i` for the graph's function table `i`: `(t, t·q, t·f(q))` for `q` in its domain. Storing
 //!   `t·q` and `t·f(q)` lets the requant row look up `(t, t·q, t·y)` with `t` read from ONE fixed column:
 //!   rows without a function have `t = 0` and look up `(0, 0, 0)`, and since `t ≠ 0` is invertible, a
-//!   match of a function row forces `q` to be in the domain and `y = f(q)`.
+//!   match of a function row forces `q` to be in the domain and `y = f(q)`;
+//! - after the function tables, the sections of constant data read at computed indices (an
+//!   `Embedding`'s columns, [`crate::ops::Embedding`]): `(t, t·key, t·value)` the same way.
 //!
 //! A value `q ∈ [-2^(b-1), 2^(b-1))` is checked as `q + 2^(b-1) = hi·2^s + lo`, so the range sections hold
 //! `2^s + 2^(b-s)` rows rather than `2^b`. `(0, 0, 0)` is a row, so disabled lookups (all-zero inputs) pass.
@@ -22,6 +24,9 @@ pub const TAG_LIMB: u64 = 0;
 pub const TAG_HIGH: u64 = 1;
 /// Tag of the first function table (table `i` has tag `TAG_FIRST_FN + i`).
 pub const TAG_FIRST_FN: u64 = 2;
+
+/// A section of constant data: its `(key, value)` entries, keys distinct.
+pub type Section = Vec<(i64, i64)>;
 
 /// The three table columns of the shared lookup table (see the module docs for the sections).
 #[derive(Clone, Copy, Debug)]
@@ -44,20 +49,24 @@ impl TableConfig {
         }
     }
 
-    /// Rows the table occupies for range bits `b`, scale bits `s` (`b > s`) and the function tables.
-    pub fn rows(range_bits: u32, scale: u32, tables: &[FnTable]) -> usize {
+    /// Rows the table occupies for range bits `b`, scale bits `s` (`b > s`), the function tables and
+    /// the data sections.
+    pub fn rows(range_bits: u32, scale: u32, tables: &[FnTable], sections: &[Section]) -> usize {
         (1usize << scale)
             + (1usize << range_bits.saturating_sub(scale))
             + tables.iter().map(FnTable::rows).sum::<usize>()
+            + sections.iter().map(Vec::len).sum::<usize>()
     }
 
-    /// Fill the table; row 0 is `(0, 0, 0)`, which the padding rows repeat.
+    /// Fill the table; row 0 is `(0, 0, 0)`, which the padding rows repeat. Function table `i` gets tag
+    /// `TAG_FIRST_FN + i`, data section `j` the tag after the last function table's plus `j`.
     pub fn load(
         &self,
         layouter: &mut impl Layouter<Fr>,
         range_bits: u32,
         scale: u32,
         tables: &[FnTable],
+        sections: &[Section],
     ) -> Result<(), Error> {
         let high_bits = range_bits - scale;
         let limbs = (0..1u64 << scale).map(|v| [Fr::from(TAG_LIMB), Fr::from(v), Fr::from(v)]);
@@ -73,7 +82,14 @@ impl TableConfig {
             t.entries(scale)
                 .map(move |(q, y)| [tag, tag * to_field(q), tag * to_field(y)])
         });
-        let rows: Vec<[Fr; 3]> = limbs.chain(highs).chain(functions).collect();
+        let first_section = TAG_FIRST_FN + tables.len() as u64;
+        let data = sections.iter().enumerate().flat_map(|(j, entries)| {
+            let tag = Fr::from(first_section + j as u64);
+            entries
+                .iter()
+                .map(move |(k, v)| [tag, tag * to_field(*k), tag * to_field(*v)])
+        });
+        let rows: Vec<[Fr; 3]> = limbs.chain(highs).chain(functions).chain(data).collect();
         layouter.assign_table(
             || "limb/high-limb/function table",
             |mut table| {

@@ -14,6 +14,7 @@ mod concat;
 mod conv;
 mod dense;
 mod divide;
+mod embedding;
 mod gather;
 pub mod geometry;
 mod input;
@@ -34,6 +35,7 @@ pub use concat::Concat;
 pub use conv::Conv;
 pub use dense::Dense;
 pub use divide::Divide;
+pub use embedding::Embedding;
 pub use gather::Gather;
 pub use input::Input;
 pub use lookup::Lookup;
@@ -223,6 +225,9 @@ pub enum Lowering {
     Multiply(Vec<((usize, usize), (usize, usize))>),
     /// `rescale(A·B)` of operands 0 and 1, checked by the Freivalds chip.
     MatMul(crate::chips::freivalds::MatMulShape),
+    /// Output element `i` is the entry of column `map[i].1` of the node's constant table at the index
+    /// held by operand 0's element `map[i].0`: one requant row and one function lookup each.
+    TableRead(Vec<(usize, usize)>),
 }
 
 /// The semantics of a quantized operator.
@@ -279,6 +284,8 @@ pub enum OpKind<T = i64> {
     MatMul(MatMul),
     /// Elementwise product of two computed tensors ([`Multiply`]).
     Multiply(Multiply),
+    /// Constant data read at computed indices ([`Embedding`]).
+    Embedding(Embedding<T>),
 }
 
 impl OpKind {
@@ -320,6 +327,7 @@ macro_rules! each_op {
             OpKind::Divide($o) => $body,
             OpKind::MatMul($o) => $body,
             OpKind::Multiply($o) => $body,
+            OpKind::Embedding($o) => $body,
         }
     };
 }

@@ -81,9 +81,22 @@ impl OpCase {
         ];
         // Products of two operands have no MAC rows: their product row's gate must catch a wrong product.
         let shapes: Vec<&[usize]> = self.inputs.iter().map(|(s, _)| s.as_slice()).collect();
-        if let crate::ops::Lowering::Multiply(_) = (self.build)(7).as_op().lower(&shapes, 4) {
-            cases.retain(|(t, _)| *t != Tamper::Accumulator);
-            cases.push((Tamper::Product, "multiply"));
+        match (self.build)(7).as_op().lower(&shapes, 4) {
+            crate::ops::Lowering::Multiply(_) => {
+                cases.retain(|(t, _)| *t != Tamper::Accumulator);
+                cases.push((Tamper::Product, "multiply"));
+            }
+            // A table read has no rescale: the adversary's alternatives are another entry of the
+            // table (the next row, the next column, its own value plus one). Another index is the
+            // op's own test (a copy failure names no constraint).
+            crate::ops::Lowering::TableRead(_) => {
+                cases = vec![
+                    (Tamper::Activation, "function"),
+                    (Tamper::TableRow, "function"),
+                    (Tamper::TableColumn, "function"),
+                ];
+            }
+            _ => {}
         }
         // A wide rescale's quotient moved by one with the remainder's high limb compensating keeps the
         // remainder's identity: the high limb's own lookup must catch it; a split moved between the limbs
@@ -139,11 +152,18 @@ impl OpCase {
             cost.requant_rows,
             used.requant
         );
-        assert!(cost.lookups >= 2 * used.requant);
+        // Every requant row but a table read has the two range lookups.
+        let shapes: Vec<&[usize]> = self.inputs.iter().map(|(s, _)| s.as_slice()).collect();
+        let reads = match (self.build)(7).as_op().lower(&shapes, 4) {
+            crate::ops::Lowering::TableRead(map) => map.len(),
+            _ => 0,
+        };
+        assert!(cost.lookups >= 2 * (used.requant - reads));
         let tables = graph_tables(&self.build, 7);
+        let (graph, _) = self.graph(7);
         assert_eq!(
             cost.table_rows,
-            crate::chips::table::TableConfig::rows(RANGE_BITS, 7, &tables)
+            crate::chips::table::TableConfig::rows(RANGE_BITS, 7, &tables, &graph.sections().0)
         );
     }
 }

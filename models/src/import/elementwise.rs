@@ -105,21 +105,10 @@ fn two_tensors(
         if shape.iter().product::<usize>() == numel {
             continue;
         }
-        let positions: Vec<f64> = (0..shape.iter().product::<usize>())
-            .map(|i| i as f64)
-            .collect();
-        let Some(indices) = broadcast(&positions, &shape, &out_shape) else {
-            return Err(im.unsupported(node, format!("broadcasting {shape:?} to {out_shape:?}")));
-        };
-        *operand = im.push_anonymous(
-            &format!("{}.broadcast{slot}", node.name),
-            FloatOp::Gather(Gather {
-                shape: out_shape.clone(),
-                indices: indices.iter().map(|i| *i as usize).collect(),
-            }),
-            vec![*operand],
-            out_shape.clone(),
-        );
+        let name = format!("{}.broadcast{slot}", node.name);
+        *operand = broadcast_node(im, &name, *operand, &shape, &out_shape).ok_or_else(|| {
+            im.unsupported(node, format!("broadcasting {shape:?} to {out_shape:?}"))
+        })?;
     }
     let [x, y] = operands;
     let sign = match name {
@@ -306,6 +295,29 @@ pub(crate) fn fuse_activation(
         }
     }
     false
+}
+
+/// Node `x` (of `shape`) broadcast to `target` by a free gather; `None` if incompatible.
+pub(super) fn broadcast_node(
+    im: &mut Importer,
+    name: &str,
+    x: usize,
+    shape: &[usize],
+    target: &[usize],
+) -> Option<usize> {
+    let positions: Vec<f64> = (0..shape.iter().product::<usize>())
+        .map(|i| i as f64)
+        .collect();
+    let indices = broadcast(&positions, shape, target)?;
+    Some(im.push_anonymous(
+        name,
+        FloatOp::Gather(Gather {
+            shape: target.to_vec(),
+            indices: indices.iter().map(|i| *i as usize).collect(),
+        }),
+        vec![x],
+        target.to_vec(),
+    ))
 }
 
 /// Broadcast `values` of `shape` to `target` (numpy rules); `None` if incompatible.

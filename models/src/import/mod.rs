@@ -9,6 +9,8 @@
 //! - `matmul`: `EinSum` of two computed tensors (attention's MatMuls) into a Freivalds-checked `MatMul`;
 //! - `softmax`: Softmax over any axes from max, Exp, ReduceSum and the sound witness division;
 //! - `select`: `Where(x < 0, a·x, b·x)` (ONNX PRelu) as `a·x + (b-a)·relu(x)`;
+//! - `gather`: Gather of a computed tensor at constant indices (free) or of constant data at computed
+//!   indices (token embeddings: `Embedding`, a lookup per element into the data's table sections);
 //! - `shape`: axis changes that keep row-major element order (Reshape, Flatten, Squeeze, Unsqueeze),
 //!   and Slice / Concat as free re-indexings.
 //!
@@ -19,6 +21,7 @@ mod conv;
 pub mod dims;
 mod elementwise;
 pub mod functions;
+mod gather;
 mod linear;
 mod matmul;
 mod nonlinear;
@@ -67,6 +70,9 @@ pub(crate) struct Importer<'m> {
     /// Boolean tensors (comparisons with zero): tract node -> (float node `x`, true where `x` is negative
     /// (else positive)). Only a select may read them.
     pub signs: HashMap<usize, (usize, bool)>,
+    /// Masked Softmax inputs (`select`): tract node -> (float node `x`, true where the position is masked
+    /// out). Only the Softmax may read them.
+    pub masks: HashMap<usize, (usize, Vec<bool>)>,
 }
 
 impl Importer<'_> {
@@ -119,6 +125,9 @@ impl Importer<'_> {
         let outlet = node.inputs[i];
         if outlet.slot != 0 {
             return Err(self.unsupported(node, "reads a second output of another node"));
+        }
+        if self.masks.contains_key(&outlet.node) {
+            return Err(self.unsupported(node, "a masked tensor used other than by its Softmax"));
         }
         if self.signs.contains_key(&outlet.node) {
             return Err(self.unsupported(
@@ -270,6 +279,7 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
         graph: FloatGraph::default(),
         values: HashMap::new(),
         signs: HashMap::new(),
+        masks: HashMap::new(),
     };
     let order = model.eval_order().map_err(|e| bad(e.to_string()))?;
     // Graph inputs first, in the model's declared order (the order of input.json's lists).
@@ -364,6 +374,8 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
             nonlinear::import_max_pool(&mut im, node, pool)?;
         } else if node.op_is::<tract_onnx::tract_core::ops::array::MultiBroadcastTo>() {
             repeat::import_broadcast(&mut im, node)?;
+        } else if let Some(g) = node.op_as::<tract_onnx::tract_core::ops::array::Gather>() {
+            gather::import_gather(&mut im, node, g)?;
         } else if node.op_is::<tract_onnx::tract_core::ops::array::Tile>() {
             repeat::import_tile(&mut im, node)?;
         } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::SumPool>() {
@@ -428,14 +440,21 @@ impl OnnxModel {
             })
             .collect();
         let err = |e: TractError| ModelError::Calibration(format!("tract: {e}"));
+        // Each input in the type the model declares (token ids are integers).
+        let types: Vec<DatumType> = (0..inputs.len())
+            .map(|i| self.plan.model().input_fact(i).map(|f| f.datum_type))
+            .collect::<TractResult<_>>()
+            .map_err(err)?;
         let tensors = inputs
             .iter()
             .zip(&shapes)
-            .map(|(v, s)| {
-                let data: Vec<f32> = v.iter().map(|x| *x as f32).collect();
-                tract_ndarray::ArrayD::from_shape_vec(s.as_slice(), data)
-                    .map(|a| Tensor::from(a).into())
-                    .map_err(|e| ModelError::Calibration(e.to_string()))
+            .zip(&types)
+            .map(|((v, s), dt)| {
+                let data: Vec<f64> = v.clone();
+                let t: Tensor = tract_ndarray::ArrayD::from_shape_vec(s.as_slice(), data)
+                    .map_err(|e| ModelError::Calibration(e.to_string()))?
+                    .into();
+                Ok(t.cast_to_dt(*dt).map_err(err)?.into_owned().into())
             })
             .collect::<Result<TVec<TValue>>>()?;
         let outputs = catch_panic(|| self.plan.run(tensors))

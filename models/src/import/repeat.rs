@@ -9,7 +9,7 @@ use tract_onnx::prelude::*;
 use zkinfer_circuits::ops::Gather;
 
 /// Push the gather of `node`'s operand 0 by `indices` (one flat operand index per output element).
-fn gather(im: &mut Importer, node: &TypedNode, indices: Vec<usize>) -> Result<()> {
+pub(super) fn gather(im: &mut Importer, node: &TypedNode, indices: Vec<usize>) -> Result<()> {
     let Value::Node(x) = im.input(node, 0)? else {
         return Err(im.node_err(
             node,

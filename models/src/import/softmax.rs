@@ -3,6 +3,10 @@
 //! table as its activation, so the table only needs `(-spread, 0]` of real inputs), `S = Σ e` (ReduceSum),
 //! and `y = e / S` (the sound witness division, `chips::divide`; `S ≥ 1` because the max element
 //! contributes `exp(0) = 1`). The max and the sum are broadcast back with free gathers.
+//!
+//! A masked softmax (its input a constant-condition select of a large negative fill, `select`) takes
+//! the max and the exponentials over the unmasked positions only; the masked ones are the shared zero
+//! cell, so they add nothing to `S` and their output `0 / S` is an exact 0.
 
 use super::nonlinear::max_over_taps;
 use super::{Importer, Value};
@@ -10,15 +14,19 @@ use crate::error::Result;
 use crate::float_graph::{function_activation, FloatOp};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::nn::{Softmax, SoftmaxKind};
-use zkinfer_circuits::ops::{Affine, Divide, Gather, ReduceSum};
+use zkinfer_circuits::ops::{Affine, Divide, Gather, Pad, ReduceSum};
 use zkinfer_circuits::Function;
 
 pub(super) fn import_softmax(im: &mut Importer, node: &TypedNode, op: &Softmax) -> Result<()> {
     if op.kind != SoftmaxKind::Softmax || op.quant_output_dt.is_some() {
         return Err(im.unsupported(node, "LogSoftmax or a quantized softmax"));
     }
-    let Value::Node(x) = im.input(node, 0)? else {
-        return Err(im.node_err(node, "softmax of a constant"));
+    let (x, masked) = match im.masks.get(&node.inputs[0].node) {
+        Some((x, masked)) => (*x, Some(masked.clone())),
+        None => match im.input(node, 0)? {
+            Value::Node(x) => (x, None),
+            Value::Const { .. } => return Err(im.node_err(node, "softmax of a constant")),
+        },
     };
     let shape = im.input_shape(node, 0)?;
     if im.graph.nodes[x].shape != shape || op.axes.iter().any(|a| *a >= shape.len()) {
@@ -44,7 +52,12 @@ pub(super) fn import_softmax(im: &mut Importer, node: &TypedNode, op: &Softmax) 
         .collect();
     let mut taps = vec![Vec::new(); groups];
     for (i, g) in group.iter().enumerate() {
-        taps[*g].push(i);
+        if !masked.as_ref().is_some_and(|m| m[i]) {
+            taps[*g].push(i);
+        }
+    }
+    if taps.iter().any(Vec::is_empty) {
+        return Err(im.node_err(node, "a softmax row with every position masked out"));
     }
     let m = max_over_taps(im, &format!("{name}.max"), x, &taps, reduced.clone());
     let broadcast = |im: &mut Importer, what: &str, v: usize| {
@@ -59,17 +72,10 @@ pub(super) fn import_softmax(im: &mut Importer, node: &TypedNode, op: &Softmax) 
         )
     };
     let mb = broadcast(im, "max_b", m);
-    let e = im.push_anonymous(
-        &format!("{name}.exp"),
-        FloatOp::Affine(Affine {
-            coefficients: vec![vec![1.0; numel], vec![-1.0; numel]],
-            bias: vec![0.0; numel],
-            act: function_activation(Function::Exp),
-            extra: 0,
-        }),
-        vec![x, mb],
-        shape.clone(),
-    );
+    let e = match masked {
+        None => exp_of_difference(im, name, (x, mb), shape.clone()),
+        Some(masked) => masked_exp(im, name, (x, mb), &masked, &shape),
+    };
     let s = im.push_anonymous(
         &format!("{name}.sum"),
         FloatOp::ReduceSum(ReduceSum {
@@ -90,4 +96,76 @@ pub(super) fn import_softmax(im: &mut Importer, node: &TypedNode, op: &Softmax) 
         out_shape,
     );
     Ok(())
+}
+
+/// `exp(x - mb)`, elementwise over `shape`.
+fn exp_of_difference(
+    im: &mut Importer,
+    name: &str,
+    (x, mb): (usize, usize),
+    shape: Vec<usize>,
+) -> usize {
+    let numel = shape.iter().product();
+    im.push_anonymous(
+        &format!("{name}.exp"),
+        FloatOp::Affine(Affine {
+            coefficients: vec![vec![1.0; numel], vec![-1.0; numel]],
+            bias: vec![0.0; numel],
+            act: function_activation(Function::Exp),
+            extra: 0,
+        }),
+        vec![x, mb],
+        shape,
+    )
+}
+
+/// `exp(x - mb)` at the unmasked positions and an exact 0 at the masked ones: the exponentials of the
+/// unmasked elements (gathered), padded with the shared zero cell, gathered back into `shape`. The
+/// masked elements of `x` are never read.
+fn masked_exp(
+    im: &mut Importer,
+    name: &str,
+    (x, mb): (usize, usize),
+    masked: &[bool],
+    shape: &[usize],
+) -> usize {
+    let kept: Vec<usize> = (0..masked.len()).filter(|i| !masked[*i]).collect();
+    let n = kept.len();
+    let pick = |im: &mut Importer, what: &str, v: usize| {
+        let op = FloatOp::Gather(Gather {
+            shape: vec![n],
+            indices: kept.clone(),
+        });
+        im.push_anonymous(&format!("{name}.{what}"), op, vec![v], vec![n])
+    };
+    let (xk, mk) = (pick(im, "kept", x), pick(im, "max_kept", mb));
+    let ek = exp_of_difference(im, name, (xk, mk), vec![n]);
+    let padded = im.push_anonymous(
+        &format!("{name}.exp_zero"),
+        FloatOp::Pad(Pad { pads: vec![(0, 1)] }),
+        vec![ek],
+        vec![n + 1],
+    );
+    let mut next = 0;
+    let indices = masked
+        .iter()
+        .map(|m| {
+            if *m {
+                n
+            } else {
+                next += 1;
+                next - 1
+            }
+        })
+        .collect();
+    let op = FloatOp::Gather(Gather {
+        shape: shape.to_vec(),
+        indices,
+    });
+    im.push_anonymous(
+        &format!("{name}.exp_masked"),
+        op,
+        vec![padded],
+        shape.to_vec(),
+    )
 }
