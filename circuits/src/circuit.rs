@@ -71,6 +71,10 @@ pub struct CircuitParams {
     /// chip's wide rescale: one more advice column and lookup); 0 when the graph has none.
     #[serde(default, skip_serializing_if = "crate::ops::is_zero")]
     pub coef_bits: u32,
+    /// Whether the requant chip has the step gate (comparisons as exact 0/1); not written when false,
+    /// so circuits without comparisons keep their settings and keys.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub steps: bool,
 }
 
 /// State width of the Poseidon permutation committing to hashed inputs: circom's `Poseidon(4)`, three
@@ -94,6 +98,7 @@ impl Default for CircuitParams {
             matmuls: false,
             hashed_input: false,
             coef_bits: 0,
+            steps: false,
         }
     }
 }
@@ -143,6 +148,7 @@ impl CircuitParams {
             products: graph.has_products(),
             matmuls: graph.multiplies(),
             coef_bits: graph.coef_bits(),
+            steps: graph.has_steps(),
             ..self
         }
     }
@@ -590,8 +596,11 @@ impl ModelCircuit {
                         for (m, acc) in accs.iter().enumerate() {
                             let index = g.outputs[m];
                             let t = tamper.filter(|t| t.index == index).map(|t| t.tamper);
+                            // A strict step's row rescales `q - 1` (requant's module docs).
+                            let strict = i64::from(g.act == Activation::Step { strict: true })
+                                << (self.params.scale + g.extra);
                             let off = g.bias[m]
-                                .checked_add(half(self.params.scale + g.extra))
+                                .checked_add(half(self.params.scale + g.extra) - strict)
                                 .ok_or_else(|| CircuitError::Overflow {
                                     layer: node.name.clone(),
                                 })?;
@@ -839,6 +848,10 @@ impl Circuit<Fr> for ModelCircuit {
             (
                 self.graph.coef_bits() != self.params.coef_bits,
                 "the graph's coefficient bits",
+            ),
+            (
+                self.graph.has_steps() && !self.params.steps,
+                "the step gate",
             ),
         ];
         if let Some((_, what)) = missing.iter().find(|(missing, _)| *missing) {

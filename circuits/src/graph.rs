@@ -111,6 +111,13 @@ impl QuantizedGraph {
         (sections, first)
     }
 
+    /// Whether the graph compares (step activations: the requant chip's step gate).
+    pub fn has_steps(&self) -> bool {
+        self.nodes
+            .iter()
+            .any(|n| matches!(n.op.as_op().activation(), crate::Activation::Step { .. }))
+    }
+
     /// Whether the circuit needs the function lookup (function tables or data sections).
     pub fn needs_function_lookup(&self) -> bool {
         !self.tables().is_empty()

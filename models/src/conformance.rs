@@ -114,10 +114,11 @@ fn read_tensor(path: &Path) -> Result<TensorProto> {
     tract_onnx::tensor::proto_from_reader(file).map_err(|e| err(format!("{}: {e}", path.display())))
 }
 
-/// A float tensor's values, or why it is not one.
+/// A float (or bool as 0/1, or 32/64-bit integer) tensor's values, or why it is not one.
 fn float_values(proto: &TensorProto) -> std::result::Result<Vec<f64>, String> {
-    // TensorProto.DataType: 1 FLOAT, 10 FLOAT16, 11 DOUBLE.
-    if ![1, 10, 11].contains(&proto.data_type) {
+    // TensorProto.DataType: 1 FLOAT, 10 FLOAT16, 11 DOUBLE; 9 BOOL (comparisons' and logic's 0/1);
+    // 6 INT32, 7 INT64 (indices, ArgMax's output).
+    if ![1, 6, 7, 9, 10, 11].contains(&proto.data_type) {
         return Err(format!("non-float tensor (ONNX type {})", proto.data_type));
     }
     let resolver = tract_onnx::data_resolver::default();
@@ -248,10 +249,15 @@ fn skip(why: &str) -> Outcome {
     Outcome::Skipped(why.to_string())
 }
 
-/// An import error: a refusal of an unsupported variant is a skip, anything else a failure.
+/// An import error: a refusal of an unsupported variant (by zkinfer or by tract) is a skip, anything
+/// else a failure.
 fn refusal(e: &ModelError, first: Option<&ModelError>) -> Outcome {
     match (e, first) {
         (ModelError::Unsupported { .. }, _) => Outcome::Skipped(e.to_string()),
+        // A variant tract (the parser) does not implement, e.g. Pad's `wrap` mode.
+        (ModelError::Onnx { msg, .. }, _) if msg.contains("Unsupported") => {
+            Outcome::Skipped(format!("tract: {msg}"))
+        }
         (_, Some(ModelError::Unsupported { .. })) => Outcome::Skipped(format!(
             "{} (with constant operands: {e})",
             first.map(ToString::to_string).unwrap_or_default()

@@ -35,6 +35,12 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         notes: "2-D, NCHW, OIHW kernels; strides, pads, dilations, groups (depthwise); bias and a following Relu are fused",
     },
     SupportedOp {
+        ops: &["ConvTranspose"],
+        onnx: "ConvTranspose",
+        zkinfer: "`Gather` + `Conv`",
+        notes: "2-D, NCHW; strides, explicit pads, dilations, groups, output padding: a stride-1 `Conv` with the kernel flipped over the input spread `stride` apart with zeros (a free gather), so its MAC slots are those of the spread grid (`stride²` × the input's positions)",
+    },
+    SupportedOp {
         ops: &["AveragePool"],
         onnx: "AveragePool (and tract's SumPool)",
         zkinfer: "`Pool`",
@@ -107,6 +113,18 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         notes: "`e = exp(x - max)`, `y = e / Σe` with the sound rounded division `2·e·2^s + S = 2·y·S + r`, `0 ≤ r < 2S` (four requant rows per element)",
     },
     SupportedOp {
+        ops: &["LogSoftmax"],
+        onnx: "LogSoftmax (any axes)",
+        zkinfer: "max chain + `Affine`/Exp + `ReduceSum` + `Lookup` (Log) + `Affine`",
+        notes: "`x - max - log(Σ exp(x - max))`: the log one table lookup per group (`Σ ∈ [1, n]`), no division",
+    },
+    SupportedOp {
+        ops: &["ReduceMax", "ReduceMin", "ReduceProd", "ArgMax", "ArgMin"],
+        onnx: "ReduceMax, ReduceMin, ReduceProd, ArgMax, ArgMin",
+        zkinfer: "max chain / `Multiply` chain / steps",
+        notes: "over any axes; max and min are chains of `b + relu(a - b)` (two rows per member); a product is a chain of product row pairs (bounded by the range check); ArgMax/ArgMin mark the members equal to the extreme with a step, keep a running 'seen' bit (one step row per member) and output the count before the first: ties go to the first index, or the last with `select_last_index`",
+    },
+    SupportedOp {
         ops: &["Div"],
         onnx: "Div of two tensors",
         zkinfer: "`Divide`",
@@ -129,6 +147,18 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         onnx: "Flatten, Reshape, Squeeze, Unsqueeze, Identity, Transpose, Slice, Concat, Pad, Expand, Tile",
         zkinfer: "`Reshape` / `Transpose` / `Slice` / `Concat` / `Pad` / `Gather`",
         notes: "free: no rows, the cells are reused (Slice with step 1; Concat of computed tensors; Pad with zeros points at one shared cell that a MAC row forces to 0; a non-zero constant adds one exact Affine row per element)",
+    },
+    SupportedOp {
+        ops: &["Greater", "Less", "GreaterOrEqual", "LessOrEqual", "Equal", "Not", "And", "Or", "Xor"],
+        onnx: "Greater, Less, GreaterOrEqual, LessOrEqual, Equal, Not, And, Or, Xor",
+        zkinfer: "`Affine` with a `Step` activation",
+        notes: "exact 0/1: `a ≥ b` is the sign bit of `a - b` that the range check already proves, output as `sgn·2^s` by one gate (one row per element; `>` shifts the row by one unit); Equal is `[a ≥ b] + [b ≥ a] - 1` (three rows); on 0/1 operands And/Or are steps at `a + b - 1.5` / `- 0.5`, Xor their difference, Not `1 - a`; compares the quantized operands (values within `2^-s` may compare equal)",
+    },
+    SupportedOp {
+        ops: &["Where", "Cast"],
+        onnx: "Where, Cast",
+        zkinfer: "`Affine` / `Multiply`",
+        notes: "a computed condition: `b + c·(a - b)` (a product row pair per element, constant branches fold into coefficients); a constant condition: one exact Affine row per element; a large negative fill (at most -10⁴, e.g. `-inf`) chosen into a Softmax's input is a mask: those positions are left out of its max and sum and output an exact 0. Cast to a float type, or of a 0/1 value, is free; to bool it is `x ≠ 0`; a float's truncation to an integer is refused",
     },
     SupportedOp {
         ops: &["Gather"],

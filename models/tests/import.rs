@@ -425,3 +425,42 @@ fn a_token_outside_the_vocabulary_is_an_error_naming_the_embedding() {
         }
     }
 }
+
+#[test]
+fn gan_generator_matches_tract_through_transposed_convolutions() {
+    check_model("gan", 0.02);
+    let m = load_onnx(&zoo("gan", "network.onnx")).unwrap();
+    let convs = m
+        .graph
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, FloatOp::Conv(_)))
+        .count();
+    assert_eq!(
+        convs, 2,
+        "each ConvTranspose is one Conv over its spread input"
+    );
+}
+
+/// The forest's probabilities and its label (ArgMax, the second output) on one flower of each class
+/// and one near the versicolor/virginica border.
+#[test]
+fn forest_tensor_program_matches_tract_and_its_labels() {
+    check_model("forest", 0.01);
+    let m = load_onnx(&zoo("forest", "network.onnx")).unwrap();
+    let samples = read_input_file(&zoo("forest", "cal.json"))
+        .unwrap()
+        .samples(&m.graph.input_sizes())
+        .unwrap();
+    let (graph, cal) = choose(&m.graph, &samples, &SettingsChoice::default()).unwrap();
+    let mut labels = vec![];
+    for sample in &samples {
+        let x = QTensor::from_f64(vec![4], &sample[0], cal.settings.scale).unwrap();
+        let trace = graph.eval(&[x]).unwrap();
+        let outputs: Vec<Vec<f64>> = trace.outputs(&graph).map(|t| t.dequantize()).collect();
+        let tract = m.run_float(sample).unwrap();
+        assert_eq!(outputs[1], tract[1], "label");
+        labels.push(outputs[1][0]);
+    }
+    assert_eq!(labels[..3], [0.0, 1.0, 2.0], "one flower of each class");
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate the model families of issue 16 (ops real models use), deterministically (fixed seeds).
 
-    python3 -m venv /tmp/zoo-venv && /tmp/zoo-venv/bin/pip install onnx==1.17.0 numpy onnxruntime
+    python3 -m venv /tmp/zoo-venv && /tmp/zoo-venv/bin/pip install onnx==1.17.0 numpy onnxruntime scikit-learn
     /tmp/zoo-venv/bin/python models/zoo/make_families.py
 
 Each model has a dynamic batch axis ("batch") and is written like make_zoo.py's: network.onnx, input.json,
@@ -11,6 +11,12 @@ cal.json and expected_output.json, the expected output computed by onnxruntime.
             vocabulary 40, width 16) + positional embedding, pre-LayerNorm attention with 2 heads and a
             causal mask (Where(mask, scores, float32 min), as Hugging Face's GPT-2 writes it), exact-Gelu
             MLP, final LayerNorm, logits [batch, 8, 40]
+  gan/      a DCGAN-style generator: latent [batch, 8] -> Gemm -> [8, 4, 4] -> Elu -> ConvTranspose (8->4,
+            4x4, stride 2, pad 1) -> Elu -> ConvTranspose (4->1) -> Tanh: an image [batch, 1, 16, 16]
+  forest/   a random forest (scikit-learn, 5 trees of depth 3, on iris) written as a tensor program in
+            Hummingbird's GEMM form: feature selection (MatMul), node tests (LessOrEqual), path
+            matching (MatMul, Equal), leaf values (MatMul) averaged; outputs the class probabilities
+            [batch, 3] and the label (ArgMax, [batch])
 """
 import json
 import os
@@ -106,3 +112,86 @@ graph = helper.make_graph(nodes, "decoder", [helper.make_tensor_value_info("toke
 tokens = rng.integers(0, V, (1, T))
 cal = [rng.integers(0, V, (1, T)) for _ in range(3)]
 save("decoder", graph, tokens, [tokens] + cal, 17)
+
+
+# ---------------------------------------------------------------- gan
+rng = np.random.default_rng(17)
+f32 = lambda name, arr: numpy_helper.from_array(np.asarray(arr, np.float32), name)
+Z = 8
+inits = [
+    f32("fc.w", rng.normal(0, np.sqrt(1.0 / Z), (Z, 128))), f32("fc.b", rng.normal(0, 0.1, 128)),
+    numpy_helper.from_array(np.array([0, 8, 4, 4], np.int64), "shape"),
+    f32("up1.w", rng.normal(0, np.sqrt(2.0 / (8 * 16)), (8, 4, 4, 4))), f32("up1.b", rng.normal(0, 0.05, 4)),
+    f32("up2.w", rng.normal(0, np.sqrt(2.0 / (4 * 16)), (4, 1, 4, 4))), f32("up2.b", rng.normal(0, 0.05, 1)),
+]
+nodes = [
+    helper.make_node("Gemm", ["z", "fc.w", "fc.b"], ["h"]),
+    helper.make_node("Reshape", ["h", "shape"], ["h4"]),
+    helper.make_node("Elu", ["h4"], ["a1"], alpha=1.0),
+    helper.make_node("ConvTranspose", ["a1", "up1.w", "up1.b"], ["u1"], kernel_shape=[4, 4], strides=[2, 2], pads=[1, 1, 1, 1]),
+    helper.make_node("Elu", ["u1"], ["a2"], alpha=1.0),
+    helper.make_node("ConvTranspose", ["a2", "up2.w", "up2.b"], ["u2"], kernel_shape=[4, 4], strides=[2, 2], pads=[1, 1, 1, 1]),
+    helper.make_node("Tanh", ["u2"], ["image"]),
+]
+graph = helper.make_graph(nodes, "gan", [helper.make_tensor_value_info("z", TensorProto.FLOAT, ["batch", Z])],
+                          [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 1, 16, 16])], inits)
+z = rng.normal(0, 1, (1, Z))
+save("gan", graph, z.round(4), [z.round(4)] + [rng.normal(0, 1, (1, Z)).round(4) for _ in range(3)], 13)
+
+
+# ---------------------------------------------------------------- forest
+from sklearn.datasets import load_iris
+from sklearn.ensemble import RandomForestClassifier
+
+iris = load_iris()
+forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=3).fit(iris.data, iris.target)
+K, F = 3, 4
+A, B, C, D, E = [], [], [], [], []  # per internal node: feature one-hot, threshold; per leaf: path, depth, value
+for est in forest.estimators_:
+    t = est.tree_
+    internal = [i for i in range(t.node_count) if t.children_left[i] != -1]
+    leaves = [i for i in range(t.node_count) if t.children_left[i] == -1]
+    base_i, base_l = len(B), len(D)
+    col = {n: base_i + j for j, n in enumerate(internal)}
+    for n in internal:
+        A.append(np.eye(F)[t.feature[n]])
+        B.append(t.threshold[n])
+    paths = {0: []}  # node -> [(internal node, went left)]
+    for n in range(t.node_count):
+        if t.children_left[n] != -1:
+            paths[t.children_left[n]] = paths[n] + [(n, True)]
+            paths[t.children_right[n]] = paths[n] + [(n, False)]
+    for leaf in leaves:
+        C.append({col[n]: (1.0 if left else -1.0) for n, left in paths[leaf]})
+        D.append(sum(1 for _, left in paths[leaf] if left))
+        v = t.value[leaf][0]
+        E.append(v / v.sum() / len(forest.estimators_))
+I, L = len(B), len(D)
+Cm = np.zeros((I, L))
+for l, entries in enumerate(C):
+    for i, c in entries.items():
+        Cm[i, l] = c
+inits = [f32("select", np.array(A).T), f32("thresholds", B), f32("paths", Cm), f32("depths", D),
+         f32("leaf_values", np.array(E))]
+nodes = [
+    helper.make_node("MatMul", ["x", "select"], ["xf"]),
+    helper.make_node("LessOrEqual", ["xf", "thresholds"], ["went_left"]),
+    helper.make_node("Cast", ["went_left"], ["wl"], to=TensorProto.FLOAT),
+    helper.make_node("MatMul", ["wl", "paths"], ["score"]),
+    helper.make_node("Equal", ["score", "depths"], ["at_leaf"]),
+    helper.make_node("Cast", ["at_leaf"], ["leaf"], to=TensorProto.FLOAT),
+    helper.make_node("MatMul", ["leaf", "leaf_values"], ["probabilities"]),
+    helper.make_node("ArgMax", ["probabilities"], ["label"], axis=1, keepdims=0),
+]
+graph = helper.make_graph(nodes, "forest", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", F])],
+                          [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", K]),
+                           helper.make_tensor_value_info("label", TensorProto.INT64, ["batch"])], inits)
+picks = [0, 60, 120, 75]  # one of each class, and one near the versicolor/virginica border
+x = iris.data[picks[:1]]
+p = forest.predict_proba(iris.data[picks])
+save("forest", graph, x, [iris.data[[i]] for i in picks], 13)
+# The tensor program is the forest: its probabilities are scikit-learn's.
+session = ort.InferenceSession(os.path.join(HERE, "forest", "network.onnx"), providers=["CPUExecutionProvider"])
+got = session.run(None, {"x": iris.data[picks].astype(np.float32)})
+assert np.allclose(got[0], p, atol=1e-5), (got[0], p)
+assert (got[1] == p.argmax(1)).all()

@@ -4,6 +4,9 @@
 //! - range: `(0, q + 2^(b-1) - hi·2^s)` is a tag-0 row and `(1, hi, sgn)` a tag-1 row, i.e.
 //!   `q ∈ [-2^(b-1), 2^(b-1))` and `sgn = [q ≥ 0]`;
 //! - relu (when enabled): `y = sgn·q`;
+//! - step (when the circuit has comparisons and the row's `step` selector is on): `y = sgn·2^s`, the
+//!   exact 0/1 of `[q ≥ 0]` (a strict comparison's row gets `-2^(s+e)` more offset, so its `q` is one
+//!   less and `sgn = [q > 0]` of the unshifted quotient);
 //! - function (when the circuit has function tables): `(t, t·q, t·y)` is a table row, `t` read from the
 //!   fixed column `fn_tag`: `y = f_t(q)` for a row of function table `t`, nothing for `t = 0`.
 //! - wide rescale (when the circuit has coefficient bits `e > 0`, for constant coefficients held at
@@ -59,6 +62,8 @@ pub struct RequantConfig {
     pub relu: Selector,
     /// Enables `sgn = 1`: with the rescale and range lookups, `z + off ∈ [0, 2^(b-1+s))`.
     pub nonneg: Selector,
+    /// Enables `y = sgn·2^s` (comparisons); present when the circuit has step activations.
+    pub step: Option<Selector>,
     /// The function-table tag of each row (0: none); present when the circuit has function tables.
     pub fn_tag: Option<Column<Fixed>>,
     /// The wide rescale (module docs); present when the circuit has coefficient bits.
@@ -179,6 +184,7 @@ impl RequantWitness {
         let y = match act {
             Activation::Table(t) => t.value(q, scale).unwrap_or(0),
             Activation::None | Activation::Relu => sgn * q,
+            Activation::Step { .. } => sgn << scale,
         };
         Self {
             q,
@@ -233,6 +239,7 @@ impl RequantWitness {
                 // Keep the activation consistent with the flipped sign, so only the sign's lookup fails.
                 y: match act {
                     Activation::Table(_) => self.y,
+                    Activation::Step { .. } => (1 - self.sgn) << scale,
                     _ => (1 - self.sgn) * self.q,
                 },
                 ..self
@@ -339,6 +346,16 @@ impl RequantConfig {
             );
             vec![s * (y - sgn * q)]
         });
+        let step = params.steps.then(|| {
+            let step = meta.selector();
+            meta.create_gate("step", |meta| {
+                let s = meta.query_selector(step);
+                let y = meta.query_advice(y, Rotation::cur());
+                let sgn = meta.query_advice(sgn, Rotation::cur());
+                vec![s * (y - sgn * two_s.clone())]
+            });
+            step
+        });
         meta.create_gate("nonneg", |meta| {
             let s = meta.query_selector(nonneg);
             let sgn = meta.query_advice(sgn, Rotation::cur());
@@ -369,6 +386,7 @@ impl RequantConfig {
             range,
             relu,
             nonneg,
+            step,
             fn_tag,
             wide,
             scale,
@@ -435,6 +453,10 @@ impl RequantConfig {
         match (act, self.fn_tag) {
             (Activation::None, _) => {}
             (Activation::Relu, _) => self.relu.enable(region, at)?,
+            // Without the step gate the row's output would be unconstrained.
+            (Activation::Step { .. }, _) => {
+                self.step.ok_or(Error::Synthesis)?.enable(region, at)?
+            }
             (Activation::Table(_), Some(col)) if fn_tag != 0 => {
                 region.assign_fixed(col, at, Fr::from(fn_tag));
             }

@@ -155,6 +155,7 @@ impl RealOp for Affine<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chips::requant::Tamper;
     use crate::fixed_point::quantize;
     use crate::ops::test_suite::{op_suite, OpCase};
 
@@ -231,6 +232,36 @@ mod tests {
         mul_by_constants_then_relu,
         case(|i| 1.5 - i as f64 * 0.3, None, |_| 0.125, Activation::Relu)
     );
+    // Comparisons as exact 0/1: `x ≥ 0` and `x > 0` (element 5 is exactly 0: the two differ there),
+    // and `a > b` of two values.
+    op_suite!(
+        step_at_least_zero,
+        case(|_| 1.0, None, |_| 0.0, Activation::Step { strict: false })
+    );
+    op_suite!(
+        step_above_zero,
+        case(|_| 1.0, None, |_| 0.0, Activation::Step { strict: true })
+    );
+    op_suite!(
+        step_greater,
+        case(
+            |_| 1.0,
+            Some(|_| -1.0),
+            |_| 0.0,
+            Activation::Step { strict: true }
+        )
+    );
+    /// At `x = 0` (element 5) `x ≥ 0` is 1 and `x > 0` is 0: claiming the other answer (the sign flipped,
+    /// the output consistent with it) is caught by the sign's lookup; a wrong output by the step gate.
+    #[test]
+    fn a_comparison_at_its_boundary_admits_one_answer() {
+        for strict in [false, true] {
+            let c = case(|_| 1.0, None, |_| 0.0, Activation::Step { strict });
+            c.check_tamper_at(5, Tamper::Sign, "high limb");
+            c.check_tamper_at(5, Tamper::Activation, "step");
+        }
+    }
+
     op_suite!(
         div_by_three,
         case(|_| 1.0 / 3.0, None, |_| 0.0, Activation::None)

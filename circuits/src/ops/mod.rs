@@ -67,6 +67,12 @@ pub enum Activation {
     Relu,
     /// `table(q)`, a lookup into the function table (an error outside its domain).
     Table(FnTable),
+    /// A comparison's exact 0/1: `[q ≥ 0]·2^s` (`[q > 0]·2^s` when `strict`), as `y = sgn·2^s` (the
+    /// requant chip's step gate; a strict step's row rescales `q - 1`, so `sgn = [q > 0]`).
+    Step {
+        /// `q > 0` rather than `q ≥ 0`.
+        strict: bool,
+    },
 }
 
 impl Activation {
@@ -77,6 +83,9 @@ impl Activation {
             Activation::None => Some(q),
             Activation::Relu => Some(q.max(0)),
             Activation::Table(t) => t.value(q, scale),
+            Activation::Step { strict } => {
+                Some(i64::from(if strict { q > 0 } else { q >= 0 }) << scale)
+            }
         }
     }
 
@@ -86,6 +95,9 @@ impl Activation {
             Activation::None => x,
             Activation::Relu => x.max(0.0),
             Activation::Table(t) => t.function.eval(x),
+            Activation::Step { strict } => {
+                f64::from(u8::from(if strict { x > 0.0 } else { x >= 0.0 }))
+            }
         }
     }
 
@@ -140,6 +152,10 @@ impl EvalCtx<'_> {
 
     /// Apply `act` to the range-checked `q`, naming the layer when `q` is outside a table's domain.
     pub fn activate(&self, q: i64, act: Activation) -> Result<i64> {
+        if act == (Activation::Step { strict: true }) {
+            // The circuit's row holds `q - 1` (its sign is `[q > 0]`): it must be in range too.
+            self.check_range(q - 1)?;
+        }
         act.apply(q, self.scale).ok_or_else(|| {
             let (function, lo, hi) = act
                 .table()

@@ -112,6 +112,7 @@ impl OpCase {
             Activation::None => {}
             Activation::Relu => cases.push((Tamper::Activation, "relu")),
             Activation::Table(_) => cases.push((Tamper::Activation, "function")),
+            Activation::Step { .. } => cases.push((Tamper::Activation, "step")),
         }
         for (tamper, expect) in cases {
             let (graph, inputs) = self.graph(7);
@@ -127,6 +128,23 @@ impl OpCase {
                 "{tamper:?} should fail '{expect}', got {failures:?}"
             );
         }
+    }
+
+    /// `tamper` at output element `index` must fail a constraint whose name contains `expect` (for the
+    /// adversary's best alternative at a chosen element, e.g. a comparison at its boundary).
+    pub fn check_tamper_at(&self, index: usize, tamper: Tamper, expect: &str) {
+        let (graph, inputs) = self.graph(7);
+        let at = TamperAt {
+            node: self.inputs.len(),
+            index,
+            tamper,
+        };
+        let params = params(&graph);
+        let (failures, _, _) = mock_run(graph, inputs, params, false, Some(at));
+        assert!(
+            failures.iter().any(|f| f.contains(expect)),
+            "{tamper:?} at {index} should fail '{expect}', got {failures:?}"
+        );
     }
 
     pub fn check_cost(&self) {

@@ -4,6 +4,7 @@
 //! - `elementwise`: `Add` (two values, or a constant, folded into a preceding Dense's bias when it can)
 //!   and `Max` with a zero constant (ONNX Relu, fused into a preceding Dense when it can);
 //! - `conv`: `Conv` (ONNX Conv) and `SumPool` (ONNX AveragePool / GlobalAveragePool), 2-D NCHW;
+//! - `deconv`: `Deconv` (ONNX ConvTranspose) as a `Conv` over the input spread with zeros;
 //! - `nonlinear`: the smooth activations (Sigmoid, Tanh, Exp, Erf, Gelu, Silu) as table lookups, and
 //!   Max / Min (ONNX Clip, or of two tensors), MaxPool and LeakyRelu, built from affine ops and Relu;
 //! - `matmul`: `EinSum` of two computed tensors (attention's MatMuls) into a Freivalds-checked `MatMul`;
@@ -17,9 +18,12 @@
 //! Anything else is an error naming the node and its op type. Nodes that end up unused (a fold or a
 //! pattern superseded them) are pruned.
 
+mod compare;
 mod conv;
+mod deconv;
 pub mod dims;
 mod elementwise;
+mod extremes;
 pub mod functions;
 mod gather;
 mod linear;
@@ -128,12 +132,6 @@ impl Importer<'_> {
         }
         if self.masks.contains_key(&outlet.node) {
             return Err(self.unsupported(node, "a masked tensor used other than by its Softmax"));
-        }
-        if self.signs.contains_key(&outlet.node) {
-            return Err(self.unsupported(
-                node,
-                "a comparison result used as a number (only a select on it, as in PRelu, is supported)",
-            ));
         }
         self.values
             .get(&outlet.node)
@@ -346,7 +344,13 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
             linear::import_einsum(&mut im, node, einsum)?;
         } else if let Some(bin) = node.op_as::<tract_onnx::tract_core::ops::binary::TypedBinOp>() {
             match bin.0.name() {
-                c @ ("LT" | "LTE" | "GT" | "GTE") => select::import_sign_test(&mut im, node, c)?,
+                c @ ("LT" | "LTE" | "GT" | "GTE") => {
+                    // A sign test may be PRelu's (`select` reads it); it is a 0/1 value as well.
+                    select::import_sign_test(&mut im, node, c)?;
+                    compare::import_comparison(&mut im, node, c)?;
+                }
+                c @ ("Eq" | "NE") => compare::import_comparison(&mut im, node, c)?,
+                c @ ("And" | "Or" | "Xor") => compare::import_logic(&mut im, node, c)?,
                 _ => elementwise::import_binary(&mut im, node, bin)?,
             }
         } else if node.op_is::<tract_onnx::tract_core::ops::logic::Iff>() {
@@ -358,6 +362,13 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
         } else if let Some(concat) = node.op_as::<tract_onnx::tract_core::ops::array::TypedConcat>()
         {
             shape::import_concat(&mut im, node, concat)?;
+        } else if let Some(cast) = node.op_as::<tract_onnx::tract_core::ops::cast::Cast>() {
+            compare::import_cast(&mut im, node, cast.to)?;
+        } else if node
+            .op_as::<tract_onnx::tract_core::ops::element_wise::ElementWiseOp>()
+            .is_some_and(|ew| ew.0.is::<tract_onnx::tract_core::ops::logic::Not>())
+        {
+            compare::import_not(&mut im, node)?;
         } else if let Some(ew) =
             node.op_as::<tract_onnx::tract_core::ops::element_wise::ElementWiseOp>()
         {
@@ -366,6 +377,8 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
             shape::import_reduce(&mut im, node, reduce)?;
         } else if let Some(conv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Conv>() {
             conv::import_conv(&mut im, node, conv)?;
+        } else if let Some(deconv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Deconv>() {
+            deconv::import_deconv(&mut im, node, deconv)?;
         } else if let Some(rms) = node.op_as::<tract_onnx::tract_core::ops::nn::RmsNorm>() {
             norm::import_rms_norm(&mut im, node, rms)?;
         } else if let Some(sm) = node.op_as::<tract_onnx::tract_core::ops::nn::Softmax>() {

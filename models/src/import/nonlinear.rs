@@ -139,39 +139,52 @@ pub(super) fn import_max_pool(im: &mut Importer, node: &TypedNode, op: &MaxPool)
     if taps.iter().any(|t| t.is_empty()) {
         return Err(im.unsupported(node, "a window entirely in the padding"));
     }
-    let best = max_over_taps(im, &node.name, x, &taps, output);
+    let best = extreme_over_taps(im, &node.name, x, &taps, output, true);
     finish(im, node, best)
 }
 
-/// Element `o` of the result (of `shape`) is the max of `x`'s elements `taps[o]` (each non-empty): a free
-/// `Gather` per tap position and a chain of `max`; returns the result's node.
-pub(super) fn max_over_taps(
+/// Element `o` of the result (of `shape`) is the max (`max`, else the min) of `x`'s elements `taps[o]`
+/// (each non-empty): a free `Gather` per tap position and a chain of `max`; returns the result's node.
+pub(super) fn extreme_over_taps(
     im: &mut Importer,
     name: &str,
     x: usize,
     taps: &[Vec<usize>],
     shape: Vec<usize>,
+    max: bool,
 ) -> usize {
     let k = taps.iter().map(Vec::len).max().unwrap_or(1);
     let gather = |im: &mut Importer, j: usize| {
         // Tap j of every window; windows with fewer taps repeat their first (max(x, x) = x).
-        let indices = taps.iter().map(|t| *t.get(j).unwrap_or(&t[0])).collect();
-        im.push_anonymous(
-            &format!("{name}.tap{j}"),
-            FloatOp::Gather(Gather {
-                shape: shape.clone(),
-                indices,
-            }),
-            vec![x],
-            shape.clone(),
-        )
+        tap_of(im, name, x, taps, &shape, j)
     };
     let mut best = gather(im, 0);
     for j in 1..k {
         let tap = gather(im, j);
-        best = extreme_of_two(im, &format!("{name}.max{j}"), best, tap, true);
+        best = extreme_of_two(im, &format!("{name}.max{j}"), best, tap, max);
     }
     best
+}
+
+/// Tap `j` of every window of `x` (a free gather of `shape`); a window with fewer taps repeats its first.
+pub(super) fn tap_of(
+    im: &mut Importer,
+    name: &str,
+    x: usize,
+    taps: &[Vec<usize>],
+    shape: &[usize],
+    j: usize,
+) -> usize {
+    let indices = taps.iter().map(|t| *t.get(j).unwrap_or(&t[0])).collect();
+    im.push_anonymous(
+        &format!("{name}.tap{j}"),
+        FloatOp::Gather(Gather {
+            shape: shape.to_vec(),
+            indices,
+        }),
+        vec![x],
+        shape.to_vec(),
+    )
 }
 
 /// The tabulated function a tract element-wise op computes, if it is one.

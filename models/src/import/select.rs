@@ -36,12 +36,8 @@ pub(super) fn import_sign_test(
     let (x, x_on_left) = match (&a, &b) {
         (Value::Node(x), z) if is_zero(z) => (*x, true),
         (z, Value::Node(x)) if is_zero(z) => (*x, false),
-        _ => {
-            return Err(im.unsupported(
-                node,
-                "comparisons other than a tensor against 0 (as in PRelu)",
-            ))
-        }
+        // Not a sign test: only its 0/1 value (`compare`) is used.
+        _ => return Ok(()),
     };
     let less = matches!(comparison, "LT" | "LTE");
     im.signs.insert(node.id, (x, less == x_on_left));
@@ -55,11 +51,12 @@ pub(super) fn import_iff(im: &mut Importer, node: &TypedNode) -> Result<()> {
             return import_constant_select(im, node, &values);
         }
     }
+    let computed = |im: &mut Importer| match im.input(node, 0)? {
+        Value::Node(c) => super::compare::import_computed_select(im, node, c),
+        Value::Const { .. } => Err(im.node_err(node, "condition")),
+    };
     let Some((x, negative)) = im.signs.get(&node.inputs[0].node).copied() else {
-        return Err(im.unsupported(
-            node,
-            "a select whose condition is computed (other than the sign of a tensor, as in PRelu)",
-        ));
+        return computed(im);
     };
     let n: usize = im.graph.nodes[x].shape.iter().product();
     let coefficients = |v: Value| -> Option<Vec<f64>> {
@@ -87,10 +84,8 @@ pub(super) fn import_iff(im: &mut Importer, node: &TypedNode) -> Result<()> {
         coefficients(im.input(node, 2)?),
     );
     let (Some(t), Some(f)) = (when_true, when_false) else {
-        return Err(im.unsupported(
-            node,
-            "a select between values other than multiples of the tested tensor",
-        ));
+        // Not PRelu's form: the general select on the comparison's 0/1 value.
+        return computed(im);
     };
     let (neg, pos) = if negative { (t, f) } else { (f, t) };
     let shape = im.graph.nodes[x].shape.clone();

@@ -125,8 +125,16 @@ pub(super) fn import_reduce(
 ) -> Result<()> {
     use tract_onnx::tract_core::ops::nn::Reducer;
     let mean_of_squares = matches!(op.reducer, Reducer::MeanOfSquares);
-    if !matches!(op.reducer, Reducer::Sum) && !mean_of_squares {
-        return Err(im.unsupported(node, format!("reducer {:?}", op.reducer)));
+    match op.reducer {
+        Reducer::Sum | Reducer::MeanOfSquares => {}
+        Reducer::Max | Reducer::Min | Reducer::Prod => {
+            return super::extremes::import_extreme_reduce(im, node, &op.axes, op.reducer)
+        }
+        Reducer::ArgMax(last) | Reducer::ArgMin(last) => {
+            let max = matches!(op.reducer, Reducer::ArgMax(_));
+            return super::extremes::import_arg_extreme(im, node, &op.axes, max, last);
+        }
+        _ => return Err(im.unsupported(node, format!("reducer {:?}", op.reducer))),
     }
     if mean_of_squares {
         return import_mean_of_squares(im, node, &op.axes);
@@ -242,4 +250,41 @@ pub(super) fn import_pad(
         shape,
     );
     Ok(())
+}
+
+/// The groups a reduction over `axes` of `shape` makes: the reduced shape (axes kept as 1), each
+/// element's group (flat index in the reduced shape), and each group's members in row-major order.
+pub(super) struct Groups {
+    pub reduced: Vec<usize>,
+    pub group: Vec<usize>,
+    pub taps: Vec<Vec<usize>>,
+}
+
+impl Groups {
+    pub fn of(shape: &[usize], axes: &[usize]) -> Self {
+        let reduced: Vec<usize> = (0..shape.len())
+            .map(|d| if axes.contains(&d) { 1 } else { shape[d] })
+            .collect();
+        let strides = |s: &[usize]| -> Vec<usize> {
+            (0..s.len()).map(|i| s[i + 1..].iter().product()).collect()
+        };
+        let (in_strides, red_strides) = (strides(shape), strides(&reduced));
+        let group: Vec<usize> = (0..shape.iter().product())
+            .map(|i| {
+                (0..shape.len())
+                    .filter(|d| !axes.contains(d))
+                    .map(|d| (i / in_strides[d]) % shape[d] * red_strides[d])
+                    .sum()
+            })
+            .collect();
+        let mut taps = vec![Vec::new(); reduced.iter().product()];
+        for (i, g) in group.iter().enumerate() {
+            taps[*g].push(i);
+        }
+        Self {
+            reduced,
+            group,
+            taps,
+        }
+    }
 }

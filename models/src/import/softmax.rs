@@ -2,24 +2,31 @@
 //! `m = max` over each group (a chain of `max`, as in MaxPool), `e = exp(x - m)` (an Affine with the Exp
 //! table as its activation, so the table only needs `(-spread, 0]` of real inputs), `S = Σ e` (ReduceSum),
 //! and `y = e / S` (the sound witness division, `chips::divide`; `S ≥ 1` because the max element
-//! contributes `exp(0) = 1`). The max and the sum are broadcast back with free gathers.
+//! contributes `exp(0) = 1`). The max and the sum are broadcast back with free gathers. LogSoftmax is
+//! `x - m - log(S)`, the log a table lookup per group (`S ∈ [1, n]`).
 //!
 //! A masked softmax (its input a constant-condition select of a large negative fill, `select`) takes
 //! the max and the exponentials over the unmasked positions only; the masked ones are the shared zero
 //! cell, so they add nothing to `S` and their output `0 / S` is an exact 0.
 
-use super::nonlinear::max_over_taps;
+use super::nonlinear::extreme_over_taps;
+use super::shape::Groups;
 use super::{Importer, Value};
 use crate::error::Result;
 use crate::float_graph::{function_activation, FloatOp};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::nn::{Softmax, SoftmaxKind};
-use zkinfer_circuits::ops::{Affine, Divide, Gather, Pad, ReduceSum};
+use zkinfer_circuits::ops::{Affine, Divide, Gather, Lookup, Pad, ReduceSum};
+use zkinfer_circuits::Activation;
 use zkinfer_circuits::Function;
 
 pub(super) fn import_softmax(im: &mut Importer, node: &TypedNode, op: &Softmax) -> Result<()> {
-    if op.kind != SoftmaxKind::Softmax || op.quant_output_dt.is_some() {
-        return Err(im.unsupported(node, "LogSoftmax or a quantized softmax"));
+    if op.quant_output_dt.is_some() {
+        return Err(im.unsupported(node, "a quantized softmax"));
+    }
+    let log = op.kind == SoftmaxKind::LogSoftmax;
+    if log && im.masks.contains_key(&node.inputs[0].node) {
+        return Err(im.unsupported(node, "a masked LogSoftmax (its masked outputs are -inf)"));
     }
     let (x, masked) = match im.masks.get(&node.inputs[0].node) {
         Some((x, masked)) => (*x, Some(masked.clone())),
@@ -33,33 +40,26 @@ pub(super) fn import_softmax(im: &mut Importer, node: &TypedNode, op: &Softmax) 
         return Err(im.node_err(node, "operand shape differs from tract's"));
     }
     let name = &node.name;
-    let reduced: Vec<usize> = (0..shape.len())
-        .map(|d| if op.axes.contains(&d) { 1 } else { shape[d] })
-        .collect();
-    let groups: usize = reduced.iter().product();
-    let numel: usize = shape.iter().product();
-    // group[i]: the group (flat index in `reduced`) of element i; taps[g]: the members of group g.
-    let strides =
-        |s: &[usize]| -> Vec<usize> { (0..s.len()).map(|i| s[i + 1..].iter().product()).collect() };
-    let (in_strides, red_strides) = (strides(&shape), strides(&reduced));
-    let group: Vec<usize> = (0..numel)
-        .map(|i| {
-            (0..shape.len())
-                .filter(|d| !op.axes.contains(d))
-                .map(|d| (i / in_strides[d]) % shape[d] * red_strides[d])
-                .sum()
+    let Groups {
+        reduced,
+        group,
+        taps: all,
+    } = Groups::of(&shape, &op.axes);
+    let groups = all.len();
+    let taps: Vec<Vec<usize>> = all
+        .iter()
+        .map(|t| {
+            t.iter()
+                .copied()
+                .filter(|i| !masked.as_ref().is_some_and(|m| m[*i]))
+                .collect()
         })
         .collect();
-    let mut taps = vec![Vec::new(); groups];
-    for (i, g) in group.iter().enumerate() {
-        if !masked.as_ref().is_some_and(|m| m[i]) {
-            taps[*g].push(i);
-        }
-    }
+    debug_assert_eq!(taps.len(), groups);
     if taps.iter().any(Vec::is_empty) {
         return Err(im.node_err(node, "a softmax row with every position masked out"));
     }
-    let m = max_over_taps(im, &format!("{name}.max"), x, &taps, reduced.clone());
+    let m = extreme_over_taps(im, &format!("{name}.max"), x, &taps, reduced.clone(), true);
     let broadcast = |im: &mut Importer, what: &str, v: usize| {
         im.push_anonymous(
             &format!("{name}.{what}"),
@@ -84,8 +84,24 @@ pub(super) fn import_softmax(im: &mut Importer, node: &TypedNode, op: &Softmax) 
             extra: 0,
         }),
         vec![e],
-        reduced,
+        reduced.clone(),
     );
+    if log {
+        // log softmax: x - m - log(S), S ≥ 1 (the max contributes exp(0)).
+        let lookup = FloatOp::Lookup(Lookup::real(Function::Log));
+        let l = im.push_anonymous(&format!("{name}.log"), lookup, vec![s], reduced.clone());
+        let lb = broadcast(im, "log_b", l);
+        let n: usize = shape.iter().product();
+        let op = FloatOp::Affine(Affine {
+            coefficients: vec![vec![1.0; n], vec![-1.0; n], vec![-1.0; n]],
+            bias: vec![0.0; n],
+            act: Activation::None,
+            extra: 0,
+        });
+        let out_shape = im.output_shape(node)?;
+        im.push(node.id, name, op, vec![x, mb, lb], out_shape);
+        return Ok(());
+    }
     let sb = broadcast(im, "sum_b", s);
     let out_shape = im.output_shape(node)?;
     im.push(

@@ -1,0 +1,174 @@
+//! ReduceMax, ReduceMin and ReduceProd over any axes, and ArgMax / ArgMin with ONNX's tie rule, from ops
+//! the circuit constrains exactly:
+//! - max / min: a chain of `max(a, b) = b + relu(a - b)` over the group's members (free gathers), as in
+//!   MaxPool: one Relu row and one Affine row per member;
+//! - product: a chain of `Multiply` (a product row pair per member after the first), rounded at each
+//!   step and bounded by the range check;
+//! - ArgMax: with `m` the max, `g_j = [x_j ≥ m]` (a step: exactly the members equal to the max), the
+//!   running "seen" bit `s_0 = g_0`, `s_j = [s_(j-1) + g_j ≥ 0.5]` (steps on 0/1 values), and the index
+//!   `k - Σ s_j`, the number of members before the first maximum. `select_last_index` walks the
+//!   members backwards. Every value is forced: the max by the chain, each step by the sign bit the
+//!   range check proves, so the index is unique, ties included (the first, or the last).
+
+use super::nonlinear::{extreme_over_taps, tap_of};
+use super::shape::Groups;
+use super::{Importer, Value};
+use crate::error::Result;
+use crate::float_graph::FloatOp;
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::nn::Reducer;
+use zkinfer_circuits::ops::{Affine, Gather, Multiply};
+use zkinfer_circuits::Activation;
+
+fn operand(im: &Importer, node: &TypedNode, axes: &[usize]) -> Result<(usize, Groups)> {
+    let fact = im
+        .model
+        .outlet_fact(node.inputs[0])
+        .map_err(|e| im.node_err(node, e.to_string()))?;
+    if fact.datum_type == DatumType::Bool {
+        // tract (the float reference) cannot run these reducers on bool tensors.
+        return Err(im.unsupported(node, "a max, min or product of a bool tensor"));
+    }
+    let Value::Node(x) = im.input(node, 0)? else {
+        return Err(im.node_err(node, "reduction of a constant"));
+    };
+    let shape = im.graph.nodes[x].shape.clone();
+    if shape != im.input_shape(node, 0)? || axes.iter().any(|a| *a >= shape.len()) {
+        return Err(im.node_err(node, format!("axes {axes:?} of {shape:?}")));
+    }
+    Ok((x, Groups::of(&shape, axes)))
+}
+
+/// tract's Max, Min and Prod reducers.
+pub(super) fn import_extreme_reduce(
+    im: &mut Importer,
+    node: &TypedNode,
+    axes: &[usize],
+    reducer: Reducer,
+) -> Result<()> {
+    let (x, g) = operand(im, node, axes)?;
+    let name = node.name.clone();
+    let value = match reducer {
+        Reducer::Max | Reducer::Min => {
+            let max = reducer == Reducer::Max;
+            extreme_over_taps(im, &name, x, &g.taps, g.reduced.clone(), max)
+        }
+        _ => {
+            let k = g.taps.iter().map(Vec::len).max().unwrap_or(0);
+            if g.taps.iter().any(|t| t.len() != k) || k == 0 {
+                return Err(im.node_err(node, "uneven groups"));
+            }
+            let mut acc = tap_of(im, &name, x, &g.taps, &g.reduced, 0);
+            for j in 1..k {
+                let t = tap_of(im, &name, x, &g.taps, &g.reduced, j);
+                let op = FloatOp::Multiply(Multiply);
+                let label = format!("{name}.product{j}");
+                acc = im.push_anonymous(&label, op, vec![acc, t], g.reduced.clone());
+            }
+            acc
+        }
+    };
+    im.values.insert(node.id, Value::Node(value));
+    Ok(())
+}
+
+/// `Σ c·operand + bias` elementwise over `shape`, then `act`.
+fn affine(
+    im: &mut Importer,
+    name: &str,
+    terms: &[(usize, f64)],
+    bias: f64,
+    act: Activation,
+    shape: &[usize],
+) -> usize {
+    let n: usize = shape.iter().product();
+    let op = FloatOp::Affine(Affine {
+        coefficients: terms.iter().map(|(_, c)| vec![*c; n]).collect(),
+        bias: vec![bias; n],
+        act,
+        extra: 0,
+    });
+    let operands = terms.iter().map(|(x, _)| *x).collect();
+    im.push_anonymous(name, op, operands, shape.to_vec())
+}
+
+/// tract's ArgMax / ArgMin reducers (module docs); `last`: ONNX `select_last_index`.
+pub(super) fn import_arg_extreme(
+    im: &mut Importer,
+    node: &TypedNode,
+    axes: &[usize],
+    max: bool,
+    last: bool,
+) -> Result<()> {
+    let (x, g) = operand(im, node, axes)?;
+    let name = node.name.clone();
+    let shape = im.graph.nodes[x].shape.clone();
+    let step = Activation::Step { strict: false };
+    let m = extreme_over_taps(
+        im,
+        &format!("{name}.extreme"),
+        x,
+        &g.taps,
+        g.reduced.clone(),
+        max,
+    );
+    let broadcast = FloatOp::Gather(Gather {
+        shape: shape.clone(),
+        indices: g.group.clone(),
+    });
+    let mb = im.push_anonymous(
+        &format!("{name}.extreme_b"),
+        broadcast,
+        vec![m],
+        shape.clone(),
+    );
+    // [x ≥ m] for the max, [x ≤ m] for the min: 1 exactly at the extreme members.
+    let sign = if max { 1.0 } else { -1.0 };
+    let hit = affine(
+        im,
+        &format!("{name}.hit"),
+        &[(x, sign), (mb, -sign)],
+        0.0,
+        step,
+        &shape,
+    );
+    let k = g.taps.iter().map(Vec::len).max().unwrap_or(0);
+    if g.taps.iter().any(|t| t.len() != k) || k == 0 {
+        return Err(im.node_err(node, "uneven groups"));
+    }
+    let order: Vec<usize> = if last {
+        (0..k).rev().collect()
+    } else {
+        (0..k).collect()
+    };
+    let mut seen = Vec::with_capacity(k);
+    for (n, j) in order.iter().enumerate() {
+        let h = tap_of(im, &format!("{name}.hit"), hit, &g.taps, &g.reduced, *j);
+        let s = match seen.last() {
+            None => h,
+            Some(prev) => {
+                let label = format!("{name}.seen{n}");
+                affine(
+                    im,
+                    &label,
+                    &[(*prev, 1.0), (h, 1.0)],
+                    -0.5,
+                    step,
+                    &g.reduced,
+                )
+            }
+        };
+        seen.push(s);
+    }
+    // The first extreme (in walking order) is at position Σ (1 - s_j) = k - Σ s_j of the walk.
+    let terms: Vec<(usize, f64)> = seen.iter().map(|s| (*s, -1.0)).collect();
+    let (terms, bias) = if last {
+        // Walking backwards, position p of the walk is index k - 1 - p.
+        (seen.iter().map(|s| (*s, 1.0)).collect::<Vec<_>>(), -1.0)
+    } else {
+        (terms, k as f64)
+    };
+    let index = affine(im, &name, &terms, bias, Activation::None, &g.reduced);
+    im.values.insert(node.id, Value::Node(index));
+    Ok(())
+}
