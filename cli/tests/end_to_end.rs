@@ -211,6 +211,15 @@ fn gan_and_forest_end_to_end() {
     prove_verify_and_tamper(dir.path(), "forest", 0.01);
 }
 
+/// LSTM and GRU sequence classifiers (unrolled recurrences), compared with onnxruntime.
+#[test]
+fn lstm_and_gru_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "lstm", 0.01);
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "gru", 0.01);
+}
+
 #[test]
 fn tiny_linear_end_to_end() {
     let dir = tempfile::tempdir().unwrap();

@@ -161,6 +161,12 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         notes: "a computed condition: `b + c·(a - b)` (a product row pair per element, constant branches fold into coefficients); a constant condition: one exact Affine row per element; a large negative fill (at most -10⁴, e.g. `-inf`) chosen into a Softmax's input is a mask: those positions are left out of its max and sum and output an exact 0. Cast to a float type, or of a 0/1 value, is free; to bool it is `x ≠ 0`; a float's truncation to an integer is refused",
     },
     SupportedOp {
+        ops: &["LSTM", "GRU", "RNN"],
+        onnx: "LSTM, GRU, RNN (tract's Scan)",
+        zkinfer: "unrolled: `Dense` + `Lookup` (σ, tanh) + `Multiply` + `Affine` per step",
+        notes: "tract's `Scan` (its body imported once per step of the fixed sequence length, states passed from step to step, scanned inputs and outputs free gathers and concatenations) with its fused cells (`LstmEpilogue`: 5 lookups, 3 product row pairs and an Affine row per hidden unit and step; `GruEpilogue` and `GruSeq`: 3 Affine/lookup rows, 2 product row pairs, 2 Affine rows), or the decomposed cell; both directions; a constant initial state enters as coefficients",
+    },
+    SupportedOp {
         ops: &["Gather"],
         onnx: "Gather",
         zkinfer: "`Gather` / `Embedding`",

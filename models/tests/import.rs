@@ -464,3 +464,11 @@ fn forest_tensor_program_matches_tract_and_its_labels() {
     }
     assert_eq!(labels[..3], [0.0, 1.0, 2.0], "one flower of each class");
 }
+
+/// Recurrent classifiers as PyTorch exports them (batch first, a Transpose before the ONNX op): an LSTM
+/// (tract's Scan with its fused cell) and a GRU (tract's whole-sequence GruSeq), unrolled over 6 steps.
+#[test]
+fn lstm_and_gru_classifiers_match_tract() {
+    check_model("lstm", 0.01);
+    check_model("gru", 0.01);
+}

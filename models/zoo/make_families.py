@@ -17,6 +17,9 @@ cal.json and expected_output.json, the expected output computed by onnxruntime.
             Hummingbird's GEMM form: feature selection (MatMul), node tests (LessOrEqual), path
             matching (MatMul, Equal), leaf values (MatMul) averaged; outputs the class probabilities
             [batch, 3] and the label (ArgMax, [batch])
+  lstm/     a sequence classifier as PyTorch exports `nn.LSTM(batch_first=True)`: x [batch, 6, 4] ->
+            Transpose -> LSTM (hidden 8) -> last hidden state -> Gemm -> logits [batch, 3]
+  gru/      the same with `nn.GRU` (linear_before_reset=1, as PyTorch writes it)
 """
 import json
 import os
@@ -195,3 +198,27 @@ session = ort.InferenceSession(os.path.join(HERE, "forest", "network.onnx"), pro
 got = session.run(None, {"x": iris.data[picks].astype(np.float32)})
 assert np.allclose(got[0], p, atol=1e-5), (got[0], p)
 assert (got[1] == p.argmax(1)).all()
+
+
+# ---------------------------------------------------------------- lstm, gru
+for kind, gates, seed in (("lstm", 4, 18), ("gru", 3, 19)):
+    rng = np.random.default_rng(seed)
+    T, I, H, K = 6, 4, 8, 3
+    inits = [
+        f32("W", rng.normal(0, 0.5, (1, gates * H, I))), f32("R", rng.normal(0, 0.4, (1, gates * H, H))),
+        f32("B", rng.normal(0, 0.1, (1, 2 * gates * H))),
+        f32("head.w", rng.normal(0, 0.5, (K, H))), f32("head.b", rng.normal(0, 0.1, K)),
+        numpy_helper.from_array(np.array([-1, H], np.int64), "flat"),
+    ]
+    extra = {"linear_before_reset": 1} if kind == "gru" else {}
+    outs = ["Y", "Y_h"] + (["Y_c"] if kind == "lstm" else [])
+    nodes = [
+        helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+        helper.make_node(kind.upper(), ["xt", "W", "R", "B"], outs, hidden_size=H, **extra),
+        helper.make_node("Reshape", ["Y_h", "flat"], ["h"]),
+        helper.make_node("Gemm", ["h", "head.w", "head.b"], ["logits"], transB=1),
+    ]
+    graph = helper.make_graph(nodes, kind, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", T, I])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", K])], inits)
+    xs = [rng.normal(0, 1, (1, T, I)).round(4) for _ in range(4)]
+    save(kind, graph, xs[0], xs, 14)

@@ -9,6 +9,8 @@
 //!   Max / Min (ONNX Clip, or of two tensors), MaxPool and LeakyRelu, built from affine ops and Relu;
 //! - `matmul`: `EinSum` of two computed tensors (attention's MatMuls) into a Freivalds-checked `MatMul`;
 //! - `softmax`: Softmax over any axes from max, Exp, ReduceSum and the sound witness division;
+//! - `rec`, `cells`: recurrent nets (tract's `Scan` with `LstmEpilogue` / `GruEpilogue` cells, and
+//!   `GruSeq`), unrolled over the sequence;
 //! - `select`: `Where(x < 0, a·x, b·x)` (ONNX PRelu) as `a·x + (b-a)·relu(x)`;
 //! - `gather`: Gather of a computed tensor at constant indices (free) or of constant data at computed
 //!   indices (token embeddings: `Embedding`, a lookup per element into the data's table sections);
@@ -18,10 +20,12 @@
 //! Anything else is an error naming the node and its op type. Nodes that end up unused (a fold or a
 //! pattern superseded them) are pruned.
 
+mod cells;
 mod compare;
 mod conv;
 mod deconv;
 pub mod dims;
+mod dispatch;
 mod elementwise;
 mod extremes;
 pub mod functions;
@@ -30,6 +34,7 @@ mod linear;
 mod matmul;
 mod nonlinear;
 mod norm;
+mod rec;
 mod repeat;
 mod select;
 mod shape;
@@ -37,6 +42,7 @@ mod softmax;
 
 use crate::error::{ModelError, Result};
 use crate::float_graph::{FloatGraph, FloatNode, FloatOp};
+use dispatch::import_node;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
@@ -71,6 +77,8 @@ pub(crate) struct Importer<'m> {
     pub model: &'m TypedModel,
     pub graph: FloatGraph,
     pub values: HashMap<usize, Value>,
+    /// The values of a node's outputs after its first (`(node, slot)`; a recurrent cell's state).
+    pub slots: HashMap<(usize, usize), Value>,
     /// Boolean tensors (comparisons with zero): tract node -> (float node `x`, true where `x` is negative
     /// (else positive)). Only a select may read them.
     pub signs: HashMap<usize, (usize, bool)>,
@@ -113,6 +121,27 @@ impl Importer<'_> {
             .ok_or_else(|| self.node_err(node, "symbolic input shape"))
     }
 
+    /// The concrete shape of output `slot` of `node`.
+    pub fn output_shape_of(&self, node: &TypedNode, slot: usize) -> Result<Vec<usize>> {
+        let fact = self
+            .model
+            .outlet_fact(OutletId::new(node.id, slot))
+            .map_err(|e| self.node_err(node, e.to_string()))?;
+        fact.shape
+            .as_concrete()
+            .map(|s| s.to_vec())
+            .ok_or_else(|| self.node_err(node, "symbolic output shape"))
+    }
+
+    /// Record `value` as output `slot` of `node`.
+    pub fn set_output(&mut self, node: &TypedNode, slot: usize, value: Value) {
+        if slot == 0 {
+            self.values.insert(node.id, value);
+        } else {
+            self.slots.insert((node.id, slot), value);
+        }
+    }
+
     pub fn output_shape(&self, node: &TypedNode) -> Result<Vec<usize>> {
         let fact = self
             .model
@@ -128,7 +157,11 @@ impl Importer<'_> {
     pub fn input(&self, node: &TypedNode, i: usize) -> Result<Value> {
         let outlet = node.inputs[i];
         if outlet.slot != 0 {
-            return Err(self.unsupported(node, "reads a second output of another node"));
+            return self
+                .slots
+                .get(&(outlet.node, outlet.slot))
+                .cloned()
+                .ok_or_else(|| self.unsupported(node, "reads a second output of another node"));
         }
         if self.masks.contains_key(&outlet.node) {
             return Err(self.unsupported(node, "a masked tensor used other than by its Softmax"));
@@ -276,6 +309,7 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
         model,
         graph: FloatGraph::default(),
         values: HashMap::new(),
+        slots: HashMap::new(),
         signs: HashMap::new(),
         masks: HashMap::new(),
     };
@@ -299,105 +333,8 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
         );
     }
     for id in order {
-        let node = model.node(id);
-        if inputs.iter().any(|o| o.node == id) {
-            continue;
-        }
-        let empty = model
-            .outlet_fact(OutletId::new(id, 0))
-            .ok()
-            .and_then(|f| f.shape.as_concrete().map(|s| s.contains(&0)));
-        if empty == Some(true) {
-            return Err(im.unsupported(node, "an empty tensor (a dimension of size 0)"));
-        }
-        if node
-            .op_as::<tract_onnx::tract_core::ops::source::TypedSource>()
-            .is_some()
-        {
-            let shape = im.output_shape(node)?;
-            im.push(
-                id,
-                &node.name,
-                FloatOp::Input(Input {
-                    shape: shape.clone(),
-                }),
-                vec![],
-                shape,
-            );
-        } else if let Some(c) = node.op_as::<tract_onnx::tract_core::ops::konst::Const>() {
-            let t = c.val();
-            let values = t
-                .cast_to::<f64>()
-                .and_then(|t| {
-                    t.to_plain_array_view::<f64>()
-                        .map(|v| v.iter().copied().collect::<Vec<_>>())
-                })
-                .map_err(|e| im.node_err(node, format!("constant is not numeric: {e}")))?;
-            im.values.insert(
-                id,
-                Value::Const {
-                    shape: t.shape().to_vec(),
-                    values,
-                },
-            );
-        } else if let Some(einsum) = node.op_as::<tract_onnx::tract_core::ops::einsum::EinSum>() {
-            linear::import_einsum(&mut im, node, einsum)?;
-        } else if let Some(bin) = node.op_as::<tract_onnx::tract_core::ops::binary::TypedBinOp>() {
-            match bin.0.name() {
-                c @ ("LT" | "LTE" | "GT" | "GTE") => {
-                    // A sign test may be PRelu's (`select` reads it); it is a 0/1 value as well.
-                    select::import_sign_test(&mut im, node, c)?;
-                    compare::import_comparison(&mut im, node, c)?;
-                }
-                c @ ("Eq" | "NE") => compare::import_comparison(&mut im, node, c)?,
-                c @ ("And" | "Or" | "Xor") => compare::import_logic(&mut im, node, c)?,
-                _ => elementwise::import_binary(&mut im, node, bin)?,
-            }
-        } else if node.op_is::<tract_onnx::tract_core::ops::logic::Iff>() {
-            select::import_iff(&mut im, node)?;
-        } else if let Some(slice) = node.op_as::<tract_onnx::tract_core::ops::array::Slice>() {
-            shape::import_slice(&mut im, node, slice)?;
-        } else if let Some(pad) = node.op_as::<tract_onnx::tract_core::ops::array::Pad>() {
-            shape::import_pad(&mut im, node, pad)?;
-        } else if let Some(concat) = node.op_as::<tract_onnx::tract_core::ops::array::TypedConcat>()
-        {
-            shape::import_concat(&mut im, node, concat)?;
-        } else if let Some(cast) = node.op_as::<tract_onnx::tract_core::ops::cast::Cast>() {
-            compare::import_cast(&mut im, node, cast.to)?;
-        } else if node
-            .op_as::<tract_onnx::tract_core::ops::element_wise::ElementWiseOp>()
-            .is_some_and(|ew| ew.0.is::<tract_onnx::tract_core::ops::logic::Not>())
-        {
-            compare::import_not(&mut im, node)?;
-        } else if let Some(ew) =
-            node.op_as::<tract_onnx::tract_core::ops::element_wise::ElementWiseOp>()
-        {
-            nonlinear::import_element_wise(&mut im, node, ew)?;
-        } else if let Some(reduce) = node.op_as::<tract_onnx::tract_core::ops::nn::Reduce>() {
-            shape::import_reduce(&mut im, node, reduce)?;
-        } else if let Some(conv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Conv>() {
-            conv::import_conv(&mut im, node, conv)?;
-        } else if let Some(deconv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Deconv>() {
-            deconv::import_deconv(&mut im, node, deconv)?;
-        } else if let Some(rms) = node.op_as::<tract_onnx::tract_core::ops::nn::RmsNorm>() {
-            norm::import_rms_norm(&mut im, node, rms)?;
-        } else if let Some(sm) = node.op_as::<tract_onnx::tract_core::ops::nn::Softmax>() {
-            softmax::import_softmax(&mut im, node, sm)?;
-        } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::MaxPool>() {
-            nonlinear::import_max_pool(&mut im, node, pool)?;
-        } else if node.op_is::<tract_onnx::tract_core::ops::array::MultiBroadcastTo>() {
-            repeat::import_broadcast(&mut im, node)?;
-        } else if let Some(g) = node.op_as::<tract_onnx::tract_core::ops::array::Gather>() {
-            gather::import_gather(&mut im, node, g)?;
-        } else if node.op_is::<tract_onnx::tract_core::ops::array::Tile>() {
-            repeat::import_tile(&mut im, node)?;
-        } else if let Some(pool) = node.op_as::<tract_onnx::tract_core::ops::cnn::SumPool>() {
-            conv::import_sum_pool(&mut im, node, pool)?;
-        } else if let Some(axis) = node.op_as::<tract_onnx::tract_core::ops::change_axes::AxisOp>()
-        {
-            shape::import_axis_op(&mut im, node, axis)?;
-        } else {
-            return Err(im.unsupported(node, ""));
+        if !inputs.iter().any(|o| o.node == id) {
+            import_node(&mut im, id)?;
         }
     }
     let outlets = model
@@ -406,9 +343,14 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
         .to_vec();
     for outlet in outlets {
         let node = model.node(outlet.node);
-        match im.values.get(&outlet.node) {
+        let value = if outlet.slot == 0 {
+            im.values.get(&outlet.node)
+        } else {
+            im.slots.get(&(outlet.node, outlet.slot))
+        };
+        match value {
             Some(Value::Node(i)) => {
-                let (i, tract_shape) = (*i, im.output_shape(node)?);
+                let (i, tract_shape) = (*i, im.output_shape_of(node, outlet.slot)?);
                 let out = if im.graph.nodes[i].shape != tract_shape {
                     let name = format!("{}.output_shape", node.name);
                     let op = FloatOp::Reshape(Reshape {
