@@ -118,6 +118,39 @@ impl QuantizedGraph {
             .any(|n| matches!(n.op.as_op().activation(), crate::Activation::Step { .. }))
     }
 
+    /// Every `Embedding` reads keys `k·2^s` at the graph's scale (distinct, so each index has one
+    /// entry) and holds only values in the range check's bounds: the circuit does not range-check a
+    /// value it reads, so a value outside them is refused here, whether or not an input reads it.
+    fn check_tables(&self) -> Result<()> {
+        let bound = self.bound();
+        for n in &self.nodes {
+            let OpKind::Embedding(e) = &n.op else {
+                continue;
+            };
+            let rows = e.data_shape.get(e.axis).copied().unwrap_or(0);
+            let keys_fit = i64::try_from(rows)
+                .ok()
+                .and_then(|r| r.checked_mul(1i64 << self.scale.min(62)))
+                .is_some();
+            if e.scale != self.scale || !keys_fit {
+                return Err(CircuitError::Graph(format!(
+                    "node '{}': table keys at scale {} in a graph at scale {}",
+                    n.name, e.scale, self.scale
+                )));
+            }
+            if let Some(v) = e.data.iter().find(|v| **v < -bound || **v >= bound) {
+                return Err(CircuitError::OutOfRange {
+                    layer: n.name.clone(),
+                    value: *v,
+                    real: crate::fixed_point::dequantize(*v, self.scale),
+                    scale: self.scale,
+                    bound,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the circuit needs the function lookup (function tables or data sections).
     pub fn needs_function_lookup(&self) -> bool {
         !self.tables().is_empty()
@@ -183,6 +216,7 @@ impl QuantizedGraph {
                 "outputs missing or out of range".into(),
             ));
         }
+        self.check_tables()?;
         let coef_bits = self.coef_bits();
         if let Some(n) = self
             .nodes

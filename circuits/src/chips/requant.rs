@@ -117,6 +117,8 @@ impl RescaleRow {
 pub enum Tamper {
     /// `q + 1` (limbs and relu kept consistent with it): the remainder lookup must catch it.
     Quotient,
+    /// `q - 1` (limbs and activation consistent with it): the remainder lookup must catch it.
+    QuotientDown,
     /// On a wide row, `q + 1` with `t - 2^s` (the remainder's identity kept): the `wide limb` lookup
     /// must catch it.
     WideQuotientUp,
@@ -223,6 +225,7 @@ impl RequantWitness {
         };
         match tamper {
             Tamper::Quotient => requotient(1, 0),
+            Tamper::QuotientDown => requotient(-1, 0),
             Tamper::WideQuotientUp => requotient(1, -(1i64 << scale)),
             Tamper::WideQuotientDown => requotient(-1, 1i64 << scale),
             Tamper::WideBorrow => requotient(-1, (1i64 << scale) - 1 - self.t),

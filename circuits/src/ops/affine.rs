@@ -253,13 +253,70 @@ mod tests {
     );
     /// At `x = 0` (element 5) `x ≥ 0` is 1 and `x > 0` is 0: claiming the other answer (the sign flipped,
     /// the output consistent with it) is caught by the sign's lookup; a wrong output by the step gate.
+    /// The best alternatives there move the row's quotient across 0 with everything else consistent
+    /// (`q + 1` for the strict row, which holds `x - 1 unit = -1`; `q - 1` for the other, at 0).
     #[test]
     fn a_comparison_at_its_boundary_admits_one_answer() {
         for strict in [false, true] {
             let c = case(|_| 1.0, None, |_| 0.0, Activation::Step { strict });
             c.check_tamper_at(5, Tamper::Sign, "high limb");
             c.check_tamper_at(5, Tamper::Activation, "step");
+            let across = if strict {
+                Tamper::Quotient
+            } else {
+                Tamper::QuotientDown
+            };
+            c.check_tamper_at(5, across, "remainder");
         }
+    }
+
+    // A comparison with a finely held coefficient: a step on a wide row.
+    op_suite!(
+        step_wide,
+        wide_case(
+            5,
+            |_| 1.0 / 3.0,
+            None,
+            |_| 0.0,
+            Activation::Step { strict: true }
+        )
+    );
+
+    #[test]
+    fn a_wide_comparison_at_its_boundary_admits_one_answer() {
+        let c = wide_case(
+            5,
+            |_| 1.0 / 3.0,
+            None,
+            |_| 0.0,
+            Activation::Step { strict: true },
+        );
+        for tamper in [Tamper::WideQuotientUp, Tamper::WideQuotientDown] {
+            c.check_tamper_at(5, tamper, "wide limb");
+        }
+    }
+
+    #[test]
+    fn a_comparison_without_the_step_gate_does_not_synthesize() {
+        let op = crate::OpKind::Affine(Affine {
+            coefficients: vec![vec![1 << 5; 2]],
+            bias: vec![0; 2],
+            act: Activation::Step { strict: false },
+            extra: 0,
+        });
+        let graph = crate::testing::single_op_graph(op, &[vec![2]], 5, 12);
+        let params = crate::CircuitParams {
+            scale: 5,
+            range_bits: 12,
+            steps: false,
+            ..crate::CircuitParams::default()
+        };
+        let x = QTensor::new(vec![2], vec![10, -3], 5).expect("shape");
+        let why = crate::testing::fails_to_synthesize(graph, vec![x], params);
+        assert!(
+            why.as_deref().is_some_and(|w| w.contains("the step gate")),
+            "synthesized without the step gate, or for another reason: {why:?}"
+        );
     }
 
     op_suite!(

@@ -169,7 +169,8 @@ impl RealOp for Embedding<f64> {
                 }
             })
             .collect();
-        let s = span(&out);
+        // The range must hold every entry of the table, read or not (the graph refuses one outside).
+        let s = span(&self.data);
         (out, s)
     }
 
@@ -298,6 +299,33 @@ mod tests {
                     .iter()
                     .all(|f| f.starts_with("Equality constraint") && f.contains("Column('Advice'")),
             "reading another index must fail only the index cell's copy: {failures:?}"
+        );
+    }
+
+    /// The circuit does not range-check what it reads, so the graph refuses a table holding a value
+    /// outside the range (read or not), or keys at another scale than the graph's.
+    #[test]
+    fn a_table_outside_the_range_or_at_another_scale_is_refused() {
+        let graph = |data: Vec<i64>, scale: u32| {
+            let op = crate::OpKind::Embedding(Embedding {
+                data_shape: vec![4, 2],
+                axis: 0,
+                data,
+                scale,
+            });
+            single_op_graph(op, &[vec![1]], 5, 12)
+        };
+        let mut data: Vec<i64> = (0..8).collect();
+        assert!(graph(data.clone(), 5).shapes().is_ok());
+        data[7] = 1 << 11;
+        assert!(matches!(
+            graph(data, 5).shapes(),
+            Err(CircuitError::OutOfRange { value: 2048, .. })
+        ));
+        let other = graph((0..8).collect(), 6).shapes();
+        assert!(
+            matches!(&other, Err(CircuitError::Graph(m)) if m.contains("scale 6")),
+            "{other:?}"
         );
     }
 
