@@ -167,6 +167,12 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         notes: "tract's `Scan` (its body imported once per step of the fixed sequence length, states passed from step to step, scanned inputs and outputs free gathers and concatenations) with its fused cells (`LstmEpilogue`: 5 lookups, 3 product row pairs and an Affine row per hidden unit and step; `GruEpilogue` and `GruSeq`: 3 Affine/lookup rows, 2 product row pairs, 2 Affine rows), or the decomposed cell; both directions; a constant initial state enters as coefficients",
     },
     SupportedOp {
+        ops: &["LinearClassifier", "LinearRegressor", "Normalizer"],
+        onnx: "LinearClassifier, LinearRegressor, Normalizer (`ai.onnx.ml`, as skl2onnx writes them with `zipmap=False`)",
+        zkinfer: "`Dense` + the ops above + `Embedding`",
+        notes: "tract expands them into a matrix product, the post-transform (softmax, logistic, L1/L2/max normalization) and an ArgMax; the label is an `Embedding` of the class labels at the winning index (numeric labels only). TreeEnsembleClassifier/Regressor are refused: export a forest as a tensor program (Hummingbird's GEMM form: comparisons, Equal, matrix products), which proves",
+    },
+    SupportedOp {
         ops: &["Gather"],
         onnx: "Gather",
         zkinfer: "`Gather` / `Embedding`",

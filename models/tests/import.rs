@@ -472,3 +472,29 @@ fn lstm_and_gru_classifiers_match_tract() {
     check_model("lstm", 0.01);
     check_model("gru", 0.01);
 }
+
+/// scikit-learn models as skl2onnx writes them (`ai.onnx.ml`): the logistic regression's label (an
+/// `Embedding` of the class labels at the ArgMax) and probabilities, and a linear regression.
+#[test]
+fn skl2onnx_linear_models_match_tract() {
+    check_model("logreg", 1e-9);
+    check_model("linreg", 0.01);
+    let m = load_onnx(&zoo("logreg", "network.onnx")).unwrap();
+    let samples = read_input_file(&zoo("logreg", "cal.json"))
+        .unwrap()
+        .samples(&m.graph.input_sizes())
+        .unwrap();
+    let (graph, cal) = choose(&m.graph, &samples, &SettingsChoice::default()).unwrap();
+    let mut labels = vec![];
+    for sample in &samples {
+        let x = QTensor::from_f64(vec![4], &sample[0], cal.settings.scale).unwrap();
+        let trace = graph.eval(&[x]).unwrap();
+        let outputs: Vec<Vec<f64>> = trace.outputs(&graph).map(|t| t.dequantize()).collect();
+        let tract = m.run_float(sample).unwrap();
+        for (q, t) in outputs[1].iter().zip(&tract[1]) {
+            assert!((q - t).abs() < 0.01, "probability {q} vs {t}");
+        }
+        labels.push(outputs[0][0]);
+    }
+    assert_eq!(labels[..3], [0.0, 1.0, 2.0], "one flower of each class");
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate the model families of issue 16 (ops real models use), deterministically (fixed seeds).
 
-    python3 -m venv /tmp/zoo-venv && /tmp/zoo-venv/bin/pip install onnx==1.17.0 numpy onnxruntime scikit-learn
+    python3 -m venv /tmp/zoo-venv && /tmp/zoo-venv/bin/pip install onnx==1.17.0 numpy onnxruntime scikit-learn skl2onnx
     /tmp/zoo-venv/bin/python models/zoo/make_families.py
 
 Each model has a dynamic batch axis ("batch") and is written like make_zoo.py's: network.onnx, input.json,
@@ -20,6 +20,11 @@ cal.json and expected_output.json, the expected output computed by onnxruntime.
   lstm/     a sequence classifier as PyTorch exports `nn.LSTM(batch_first=True)`: x [batch, 6, 4] ->
             Transpose -> LSTM (hidden 8) -> last hidden state -> Gemm -> logits [batch, 3]
   gru/      the same with `nn.GRU` (linear_before_reset=1, as PyTorch writes it)
+  logreg/   scikit-learn's LogisticRegression on iris, exported by skl2onnx (zipmap=False): the
+            ai.onnx.ml LinearClassifier and Normalizer; outputs the label [batch] and the
+            probabilities [batch, 3]
+  linreg/   scikit-learn's LinearRegression (petal width from the other three measures), by skl2onnx:
+            the ai.onnx.ml LinearRegressor
 """
 import json
 import os
@@ -222,3 +227,38 @@ for kind, gates, seed in (("lstm", 4, 18), ("gru", 3, 19)):
                               [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", K])], inits)
     xs = [rng.normal(0, 1, (1, T, I)).round(4) for _ in range(4)]
     save(kind, graph, xs[0], xs, 14)
+
+
+# ---------------------------------------------------------------- logreg (the real exporter)
+from skl2onnx import to_onnx
+from sklearn.linear_model import LogisticRegression
+
+X = iris.data.astype(np.float32)
+logreg = LogisticRegression(max_iter=500).fit(X, iris.target)
+model = to_onnx(logreg, X[:1], options={"zipmap": False}, target_opset={"": 13, "ai.onnx.ml": 3})
+os.makedirs(os.path.join(HERE, "logreg"), exist_ok=True)
+path = os.path.join(HERE, "logreg", "network.onnx")
+onnx.save(model, path)
+session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+picks = [0, 60, 120, 70]
+label, probabilities = session.run(None, {"X": X[picks]})
+assert (label == logreg.predict(X[picks])).all()
+dump = lambda file, obj: json.dump(obj, open(os.path.join(HERE, "logreg", file), "w"))
+dump("input.json", {"input_data": [iris.data[picks[0]].tolist()]})
+dump("cal.json", {"input_data": [iris.data[i].tolist() for i in picks]})
+dump("expected_output.json", {"output_data": [[float(label[0])]]})
+
+from sklearn.linear_model import LinearRegression
+
+linreg = LinearRegression().fit(iris.data[:, :3], iris.data[:, 3])
+model = to_onnx(linreg, X[:1, :3], target_opset={"": 13, "ai.onnx.ml": 3})
+os.makedirs(os.path.join(HERE, "linreg"), exist_ok=True)
+path = os.path.join(HERE, "linreg", "network.onnx")
+onnx.save(model, path)
+session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+(width,) = session.run(None, {"X": X[picks, :3]})
+assert np.allclose(width.ravel(), linreg.predict(iris.data[picks, :3]), atol=1e-4)
+dump = lambda file, obj: json.dump(obj, open(os.path.join(HERE, "linreg", file), "w"))
+dump("input.json", {"input_data": [iris.data[picks[0], :3].tolist()]})
+dump("cal.json", {"input_data": [iris.data[i, :3].tolist() for i in picks]})
+dump("expected_output.json", {"output_data": [[float(width[0, 0])]]})

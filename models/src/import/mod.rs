@@ -11,6 +11,7 @@
 //! - `softmax`: Softmax over any axes from max, Exp, ReduceSum and the sound witness division;
 //! - `rec`, `cells`: recurrent nets (tract's `Scan` with `LstmEpilogue` / `GruEpilogue` cells, and
 //!   `GruSeq`), unrolled over the sequence;
+//! - `ml`: scikit-learn classifiers' label lookup (`DirectLookup`) as an `Embedding`;
 //! - `select`: `Where(x < 0, a·x, b·x)` (ONNX PRelu) as `a·x + (b-a)·relu(x)`;
 //! - `gather`: Gather of a computed tensor at constant indices (free) or of constant data at computed
 //!   indices (token embeddings: `Embedding`, a lookup per element into the data's table sections);
@@ -32,6 +33,7 @@ pub mod functions;
 mod gather;
 mod linear;
 mod matmul;
+mod ml;
 mod nonlinear;
 mod norm;
 mod rec;
