@@ -442,25 +442,39 @@ fn gan_generator_matches_tract_through_transposed_convolutions() {
     );
 }
 
+/// A model's outputs, each flattened.
+type Outputs = Vec<Vec<f64>>;
+
+/// Every output of the quantized model (dequantized) and of tract, on each of the model's `cal.json`
+/// samples (inputs of one flat operand).
+fn outputs_per_sample(model: &str) -> Vec<(Outputs, Outputs)> {
+    let m = load_onnx(&zoo(model, "network.onnx")).unwrap();
+    let samples = read_input_file(&zoo(model, "cal.json"))
+        .unwrap()
+        .samples(&m.graph.input_sizes())
+        .unwrap();
+    let (graph, cal) = choose(&m.graph, &samples, &SettingsChoice::default()).unwrap();
+    samples
+        .iter()
+        .map(|sample| {
+            let x =
+                QTensor::from_f64(vec![sample[0].len()], &sample[0], cal.settings.scale).unwrap();
+            let trace = graph.eval(&[x]).unwrap();
+            let ours = trace.outputs(&graph).map(|t| t.dequantize()).collect();
+            (ours, m.run_float(sample).unwrap())
+        })
+        .collect()
+}
+
 /// The forest's probabilities and its label (ArgMax, the second output) on one flower of each class
 /// and one near the versicolor/virginica border.
 #[test]
 fn forest_tensor_program_matches_tract_and_its_labels() {
     check_model("forest", 0.01);
-    let m = load_onnx(&zoo("forest", "network.onnx")).unwrap();
-    let samples = read_input_file(&zoo("forest", "cal.json"))
-        .unwrap()
-        .samples(&m.graph.input_sizes())
-        .unwrap();
-    let (graph, cal) = choose(&m.graph, &samples, &SettingsChoice::default()).unwrap();
     let mut labels = vec![];
-    for sample in &samples {
-        let x = QTensor::from_f64(vec![4], &sample[0], cal.settings.scale).unwrap();
-        let trace = graph.eval(&[x]).unwrap();
-        let outputs: Vec<Vec<f64>> = trace.outputs(&graph).map(|t| t.dequantize()).collect();
-        let tract = m.run_float(sample).unwrap();
-        assert_eq!(outputs[1], tract[1], "label");
-        labels.push(outputs[1][0]);
+    for (ours, tract) in outputs_per_sample("forest") {
+        assert_eq!(ours[1], tract[1], "label");
+        labels.push(ours[1][0]);
     }
     assert_eq!(labels[..3], [0.0, 1.0, 2.0], "one flower of each class");
 }
@@ -479,22 +493,12 @@ fn lstm_and_gru_classifiers_match_tract() {
 fn skl2onnx_linear_models_match_tract() {
     check_model("logreg", 1e-9);
     check_model("linreg", 0.01);
-    let m = load_onnx(&zoo("logreg", "network.onnx")).unwrap();
-    let samples = read_input_file(&zoo("logreg", "cal.json"))
-        .unwrap()
-        .samples(&m.graph.input_sizes())
-        .unwrap();
-    let (graph, cal) = choose(&m.graph, &samples, &SettingsChoice::default()).unwrap();
     let mut labels = vec![];
-    for sample in &samples {
-        let x = QTensor::from_f64(vec![4], &sample[0], cal.settings.scale).unwrap();
-        let trace = graph.eval(&[x]).unwrap();
-        let outputs: Vec<Vec<f64>> = trace.outputs(&graph).map(|t| t.dequantize()).collect();
-        let tract = m.run_float(sample).unwrap();
-        for (q, t) in outputs[1].iter().zip(&tract[1]) {
+    for (ours, tract) in outputs_per_sample("logreg") {
+        for (q, t) in ours[1].iter().zip(&tract[1]) {
             assert!((q - t).abs() < 0.01, "probability {q} vs {t}");
         }
-        labels.push(outputs[0][0]);
+        labels.push(ours[0][0]);
     }
     assert_eq!(labels[..3], [0.0, 1.0, 2.0], "one flower of each class");
 }

@@ -10,6 +10,8 @@
 //! A state that is still a constant (the first step's `H'` or `C'`, zeros without `initial_h`) enters
 //! as coefficients and biases, not as a node.
 
+// A cell operand of `[rows, width]`: a node, or constant values.
+use super::compare::Term as Operand;
 use super::{Importer, Value};
 use crate::error::Result;
 use crate::float_graph::{function_activation, FloatOp};
@@ -17,13 +19,6 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::gru_seq::GruSeq;
 use zkinfer_circuits::ops::{Affine, Dense, Gather, Lookup, Multiply, Reshape};
 use zkinfer_circuits::{Activation, Function};
-
-/// A cell operand of `[rows, width]`: a node, or constant values.
-#[derive(Clone)]
-enum Operand {
-    Node(usize),
-    Const(Vec<f64>),
-}
 
 struct Cell<'a, 'm> {
     im: &'a mut Importer<'m>,
@@ -56,25 +51,8 @@ impl Cell<'_, '_> {
 
     /// `act(Σ c·term)` elementwise: node terms are operands, constant ones fold into the bias.
     fn affine(&mut self, what: &str, terms: &[(&Operand, f64)], act: Activation) -> usize {
-        let n = self.rows * self.h;
-        let (mut operands, mut coefficients, mut bias) = (vec![], vec![], vec![0.0; n]);
-        for (t, c) in terms {
-            match t {
-                Operand::Node(x) => {
-                    operands.push(*x);
-                    coefficients.push(vec![*c; n]);
-                }
-                Operand::Const(v) => bias.iter_mut().zip(v).for_each(|(b, v)| *b += c * v),
-            }
-        }
-        let op = FloatOp::Affine(Affine {
-            coefficients,
-            bias,
-            act,
-            extra: 0,
-        });
-        let name = format!("{}.{what}", self.name);
-        self.im.push_anonymous(&name, op, operands, self.shape())
+        let (name, shape) = (format!("{}.{what}", self.name), self.shape());
+        super::compare::affine(self.im, &name, terms, 0.0, act, &shape)
     }
 
     /// `a·b` elementwise: a product row pair, or an Affine when `b` is constant.

@@ -25,7 +25,8 @@ use zkinfer_circuits::ops::{Affine, Multiply};
 use zkinfer_circuits::Activation;
 
 /// An operand brought to the output's shape: a node (broadcast by a free gather) or constant values.
-enum Term {
+#[derive(Clone)]
+pub(super) enum Term {
     Node(usize),
     Const(Vec<f64>),
 }
@@ -48,7 +49,7 @@ fn term(im: &mut Importer, node: &TypedNode, slot: usize, out: &[usize]) -> Resu
 }
 
 /// `act(Σ c·term + bias)` over `out` as one Affine (constant terms fold into the bias).
-fn affine(
+pub(super) fn affine(
     im: &mut Importer,
     name: &str,
     terms: &[(&Term, f64)],
