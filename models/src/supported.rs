@@ -32,7 +32,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["Conv"],
         onnx: "Conv",
         zkinfer: "`Conv`",
-        notes: "2-D, NCHW, OIHW kernels; strides, pads, dilations, groups (depthwise); bias and a following Relu are fused",
+        notes: "2-D (and 1-D, as 2-D of unit height), NCHW, OIHW kernels; strides, pads, dilations, groups (depthwise); bias and a following Relu are fused",
     },
     SupportedOp {
         ops: &["ConvTranspose"],
@@ -44,7 +44,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["AveragePool"],
         onnx: "AveragePool (and tract's SumPool)",
         zkinfer: "`Pool`",
-        notes: "2-D, NCHW; `count_include_pad` either way; divisor exact when a power of two, else its reciprocal gets up to `s` extra bits (within 2^-10 relative: the wide rescale)",
+        notes: "2-D and 1-D, NCHW; `count_include_pad` either way; divisor exact when a power of two, else its reciprocal gets up to `s` extra bits (within 2^-10 relative: the wide rescale)",
     },
     SupportedOp {
         ops: &["Add", "Sub"],
@@ -171,6 +171,12 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         onnx: "LinearClassifier, LinearRegressor, Normalizer (`ai.onnx.ml`, as skl2onnx writes them with `zipmap=False`)",
         zkinfer: "`Dense` + the ops above + `Embedding`",
         notes: "tract expands them into a matrix product, the post-transform (softmax, logistic, L1/L2/max normalization) and an ArgMax; the label is an `Embedding` of the class labels at the winning index (numeric labels only). TreeEnsembleClassifier/Regressor are refused: export a forest as a tensor program (Hummingbird's GEMM form: comparisons, Equal, matrix products), which proves",
+    },
+    SupportedOp {
+        ops: &["Resize"],
+        onnx: "Resize (nearest)",
+        zkinfer: "`Gather`",
+        notes: "free: each output element is a copy of one input element, the map read by running tract's op on tagged positions (any coordinate transform and rounding mode); linear and cubic modes mix values and are refused",
     },
     SupportedOp {
         ops: &["Gather"],

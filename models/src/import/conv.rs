@@ -1,5 +1,6 @@
 //! Convolutions and pools over NCHW: tract's `Conv` (ONNX Conv, its bias included) into a `Conv`, and
-//! `SumPool` (ONNX AveragePool, GlobalAveragePool after tract) into a `Pool`. Only 2-D, NCHW, OIHW kernels.
+//! `SumPool` (ONNX AveragePool, GlobalAveragePool after tract) into a `Pool`. 2-D (and 1-D, as 2-D of
+//! unit height), NCHW, OIHW kernels.
 
 use super::{Importer, Value};
 use crate::error::Result;
@@ -9,7 +10,7 @@ use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PoolSpec, SumPool};
 use tract_onnx::tract_core::ops::nn::DataFormat;
 use zkinfer_circuits::ops::geometry::Window;
 use zkinfer_circuits::ops::PoolDivisor;
-use zkinfer_circuits::ops::{Conv as ConvOp, Pool};
+use zkinfer_circuits::ops::{Conv as ConvOp, Pool, Reshape};
 use zkinfer_circuits::Activation;
 
 /// The 2-D window of a pool spec over an NCHW input, checked against tract's output shape.
@@ -20,7 +21,9 @@ pub(super) fn window(
     input: &[usize],
     output: &[usize],
 ) -> Result<Window> {
-    if spec.data_format != DataFormat::NCHW || spec.rank() != 2 || input.len() != 4 {
+    // A 1-D window arrives on shapes given a unit height (`as_2d`).
+    let one_d = spec.rank() == 1 && input.len() == 4 && input[2] == 1;
+    if spec.data_format != DataFormat::NCHW || !(spec.rank() == 2 || one_d) || input.len() != 4 {
         return Err(im.unsupported(
             node,
             format!(
@@ -29,8 +32,24 @@ pub(super) fn window(
             ),
         ));
     }
-    let padding = spec.computed_padding(&input[2..]);
+    let padding = spec.computed_padding(&input[4 - spec.rank()..]);
     let (strides, dilations) = (spec.strides(), spec.dilations());
+    if one_d {
+        let window = Window {
+            kernel: [1, spec.kernel_shape[0]],
+            strides: [1, strides[0]],
+            pads: [0, padding[0].pad_before, 0, padding[0].pad_after],
+            dilations: [1, dilations[0]],
+        };
+        let hw = window
+            .output_hw(1, input[3])
+            .map_err(|m| im.node_err(node, m))?;
+        return if hw[..] == output[2..] {
+            Ok(window)
+        } else {
+            Err(im.unsupported(node, format!("padding mode {:?}", spec.padding)))
+        };
+    }
     let window = Window {
         kernel: [spec.kernel_shape[0], spec.kernel_shape[1]],
         strides: [strides[0], strides[1]],
@@ -74,7 +93,8 @@ pub(super) fn import_conv(im: &mut Importer, node: &TypedNode, op: &Conv) -> Res
     else {
         return Err(im.unsupported(node, "kernel or bias computed at run time"));
     };
-    let (input, output) = (im.input_shape(node, 0)?, im.output_shape(node)?);
+    let shapes = (im.input_shape(node, 0)?, im.output_shape(node)?);
+    let (x, input, output) = as_2d(im, node, x, shapes);
     let window = window(im, node, &op.pool_spec, &input, &output)?;
     let c_out = output[1];
     let bias = match bias.len() {
@@ -96,32 +116,68 @@ pub(super) fn import_conv(im: &mut Importer, node: &TypedNode, op: &Conv) -> Res
         bias,
         act: Activation::None,
     });
-    im.push(node.id, &node.name, fop, vec![x], output);
-    Ok(())
+    push_as_tract(im, node, fop, x, output)
 }
 
 pub(super) fn import_sum_pool(im: &mut Importer, node: &TypedNode, op: &SumPool) -> Result<()> {
     let Value::Node(x) = im.input(node, 0)? else {
         return Err(im.node_err(node, "pooling a constant"));
     };
-    let (input, output) = (im.input_shape(node, 0)?, im.output_shape(node)?);
+    let shapes = (im.input_shape(node, 0)?, im.output_shape(node)?);
+    let (x, input, output) = as_2d(im, node, x, shapes);
     let window = window(im, node, &op.pool_spec, &input, &output)?;
     let divisor = match (op.normalize, op.count_include_pad) {
         (false, _) => PoolDivisor::One,
         (true, true) => PoolDivisor::KernelArea,
         (true, false) => PoolDivisor::InBounds,
     };
-    im.push(
-        node.id,
-        &node.name,
-        FloatOp::Pool(Pool {
-            window,
-            divisor,
-            scale: 0,
-            extra: 0,
-        }),
-        vec![x],
-        output,
-    );
+    let op = FloatOp::Pool(Pool {
+        window,
+        divisor,
+        scale: 0,
+        extra: 0,
+    });
+    push_as_tract(im, node, op, x, output)
+}
+
+/// A 1-D op's operand and shapes as 2-D ones of unit height (`[N, C, L]` as `[N, C, 1, L]`, a free
+/// reshape); 2-D ones unchanged. Returns the operand, its shape and the output shape.
+fn as_2d(
+    im: &mut Importer,
+    node: &TypedNode,
+    x: usize,
+    (input, output): (Vec<usize>, Vec<usize>),
+) -> (usize, Vec<usize>, Vec<usize>) {
+    if input.len() != 3 || output.len() != 3 {
+        return (x, input, output);
+    }
+    let lift = |s: &[usize]| vec![s[0], s[1], 1, s[2]];
+    let (input, output) = (lift(&input), lift(&output));
+    let op = FloatOp::Reshape(Reshape {
+        shape: input.clone(),
+    });
+    let x = im.push_anonymous(&format!("{}.as_2d", node.name), op, vec![x], input.clone());
+    (x, input, output)
+}
+
+/// Push `op` on `x` for tract node `node`, with its 2-D `output` shape brought back to tract's.
+fn push_as_tract(
+    im: &mut Importer,
+    node: &TypedNode,
+    op: FloatOp,
+    x: usize,
+    output: Vec<usize>,
+) -> Result<()> {
+    let tract = im.output_shape(node)?;
+    if tract == output {
+        im.push(node.id, &node.name, op, vec![x], output);
+    } else {
+        let label = format!("{}.2d", node.name);
+        let y = im.push_anonymous(&label, op, vec![x], output);
+        let back = FloatOp::Reshape(Reshape {
+            shape: tract.clone(),
+        });
+        im.push(node.id, &node.name, back, vec![y], tract);
+    }
     Ok(())
 }

@@ -133,6 +133,8 @@ pub(crate) fn import_node(im: &mut Importer, id: usize) -> Result<()> {
         conv::import_conv(im, node, conv)?;
     } else if let Some(deconv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Deconv>() {
         deconv::import_deconv(im, node, deconv)?;
+    } else if matches!(node.op.name().as_ref(), "Resize" | "NearestUpsample") {
+        repeat::import_by_probe(im, node, "resize")?;
     } else if node.op.name() == "DirectLookup" {
         ml::import_direct_lookup(im, node)?;
     } else if let Some(seq) = node.op_as::<tract_onnx::tract_core::ops::gru_seq::GruSeq>() {

@@ -55,3 +55,68 @@ pub(super) fn import_tile(im: &mut Importer, node: &TypedNode) -> Result<()> {
         .collect();
     gather(im, node, indices)
 }
+
+/// An op that only re-indexes its first operand (ONNX Resize in `nearest` mode, whatever its
+/// coordinate transform and rounding): a free gather, its map read by running tract's op on the
+/// operand's positions, each tagged with a distinct value (`3i + 1`), and confirmed with scattered tags
+/// (a mode that mixes values, linear or cubic, outputs a value that is no operand's: refused).
+pub(super) fn import_by_probe(im: &mut Importer, node: &TypedNode, what: &str) -> Result<()> {
+    let n: usize = im.input_shape(node, 0)?.iter().product();
+    // Both tag sets are exact in f32 for fewer than 2^22 elements.
+    let scattered = |i: usize| ((i as u64 * 2_654_435_761) % 16_777_213) as f64;
+    let spaced = probe(im, node, &|i| (3 * i + 1) as f64)?;
+    let check = probe(im, node, &scattered)?;
+    let indices = spaced
+        .iter()
+        .zip(&check)
+        .map(|(v, c)| {
+            let i = ((v - 1.0) / 3.0).round();
+            (n < 1 << 22 && i >= 0.0 && (i as usize) < n && scattered(i as usize) == *c)
+                .then_some(i as usize)
+        })
+        .collect::<Option<Vec<usize>>>()
+        .ok_or_else(|| {
+            im.unsupported(node, format!("a {what} that mixes values (only nearest)"))
+        })?;
+    gather(im, node, indices)
+}
+
+/// `node`'s output when its operand 0 (a graph value) holds `tag(i)` at position `i` and its other
+/// operands their constants.
+fn probe(im: &Importer, node: &TypedNode, tag: &dyn Fn(usize) -> f64) -> Result<Vec<f64>> {
+    let mut inputs = tvec![];
+    for i in 0..node.inputs.len() {
+        let (shape, values) = match im.input(node, i)? {
+            Value::Const { shape, values } => (shape, values),
+            Value::Node(x) if i == 0 => {
+                let shape = im.graph.nodes[x].shape.clone();
+                let n = shape.iter().product();
+                (shape, (0..n).map(tag).collect())
+            }
+            Value::Node(_) => return Err(im.unsupported(node, "computed scales or sizes")),
+        };
+        let dt = im
+            .model
+            .outlet_fact(node.inputs[i])
+            .map_err(|e| im.node_err(node, e.to_string()))?
+            .datum_type;
+        let t: Tensor = tract_ndarray::ArrayD::from_shape_vec(shape, values)
+            .map_err(|e| im.node_err(node, e.to_string()))?
+            .into();
+        let t = t
+            .cast_to_dt(dt)
+            .map_err(|e| im.node_err(node, e.to_string()))?;
+        inputs.push(t.into_owned().into_tvalue());
+    }
+    let out = zkinfer_circuits::guard::catch_panic(|| node.op.eval_out_of_plan(inputs))
+        .map_err(|m| im.node_err(node, m))?
+        .map_err(|e| im.node_err(node, e.to_string()))?
+        .and_then(|o| o.into_iter().next())
+        .ok_or_else(|| im.node_err(node, "could not be evaluated"))?;
+    out.cast_to::<f64>()
+        .and_then(|t| {
+            t.to_plain_array_view::<f64>()
+                .map(|v| v.iter().copied().collect())
+        })
+        .map_err(|e| im.node_err(node, e.to_string()))
+}
