@@ -11,42 +11,17 @@ fn fold_constants(im: &mut Importer, node: &TypedNode) -> Result<bool> {
         return Ok(false);
     }
     let mut tensors = TVec::new();
-    for (i, outlet) in node.inputs.iter().enumerate() {
+    for i in 0..node.inputs.len() {
         let Ok(Value::Const { shape, values }) = im.input(node, i) else {
             return Ok(false);
         };
-        let dt = im
-            .model
-            .outlet_fact(*outlet)
-            .map_err(|e| im.node_err(node, e.to_string()))?
-            .datum_type;
-        let t: Tensor = tract_ndarray::ArrayD::from_shape_vec(shape, values)
-            .map_err(|e| im.node_err(node, e.to_string()))?
-            .into();
-        let t = t
-            .cast_to_dt(dt)
-            .map_err(|e| im.node_err(node, e.to_string()))?;
-        tensors.push(t.into_owned().into_tvalue());
+        tensors.push(im.operand_tensor(node, i, (shape, values))?);
     }
-    let folded = catch_panic(|| node.op.eval_out_of_plan(tensors))
-        .map_err(|m| im.node_err(node, m))?
-        .map_err(|e| im.node_err(node, format!("folding constants: {e}")))?;
-    let Some(outputs) = folded else {
+    let Some(outputs) = im.run_op(node, tensors)? else {
         return Ok(false);
     };
-    for (slot, t) in outputs.iter().enumerate() {
-        let values = t
-            .cast_to::<f64>()
-            .and_then(|t| {
-                t.to_plain_array_view::<f64>()
-                    .map(|v| v.iter().copied().collect())
-            })
-            .map_err(|e| im.node_err(node, format!("constant is not numeric: {e}")))?;
-        let value = Value::Const {
-            shape: t.shape().to_vec(),
-            values,
-        };
-        im.set_output(node, slot, value);
+    for (slot, (shape, values)) in outputs.into_iter().enumerate() {
+        im.set_output(node, slot, Value::Const { shape, values });
     }
     Ok(true)
 }

@@ -10,7 +10,6 @@ use crate::error::Result;
 use crate::float_graph::FloatOp;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::nn::{Reduce, Reducer};
-use zkinfer_circuits::guard::catch_panic;
 use zkinfer_circuits::ops::Embedding;
 
 /// The number of classes `K` of the ArgMax (or ArgMin) feeding `node`, through casts and axis changes.
@@ -53,18 +52,11 @@ pub(super) fn import_direct_lookup(im: &mut Importer, node: &TypedNode) -> Resul
         return Err(im.unsupported(node, "a label lookup whose index is not an ArgMax"));
     };
     let probe: Tensor = tract_ndarray::Array1::from_iter(0..k as i32).into();
-    let labels = catch_panic(|| node.op.eval_out_of_plan(tvec!(probe.into_tvalue())))
-        .map_err(|m| im.node_err(node, m))?
-        .map_err(|e| im.node_err(node, e.to_string()))?
-        .and_then(|out| out.into_iter().next())
+    let data = im
+        .run_op(node, tvec!(probe.into_tvalue()))?
+        .and_then(|o| o.into_iter().next())
+        .map(|(_, values)| values)
         .ok_or_else(|| im.node_err(node, "the label table could not be read"))?;
-    let data: Vec<f64> = labels
-        .cast_to::<f64>()
-        .and_then(|t| {
-            t.to_plain_array_view::<f64>()
-                .map(|v| v.iter().copied().collect())
-        })
-        .map_err(|_| im.unsupported(node, "class labels that are not numbers"))?;
     let shape = im.output_shape(node)?;
     let op = FloatOp::Embedding(Embedding {
         data_shape: vec![k],

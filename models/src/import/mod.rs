@@ -67,6 +67,9 @@ pub struct OnnxModel {
     plan: Arc<TypedSimplePlan>,
 }
 
+/// An output of tract's op run on constants: its shape and values.
+pub(crate) type Evaluated = (Vec<usize>, Vec<f64>);
+
 /// What a tract outlet became while importing.
 #[derive(Clone)]
 pub(crate) enum Value {
@@ -183,6 +186,52 @@ impl Importer<'_> {
             .unwrap_or_default();
         self.model.node(tract_node).outputs[0].successors.len() == 1
             && !outputs.iter().any(|o| o.node == tract_node)
+    }
+
+    /// `values` of `shape` as a tensor of the type tract has for input `i` of `node`.
+    pub fn operand_tensor(
+        &self,
+        node: &TypedNode,
+        i: usize,
+        (shape, values): (Vec<usize>, Vec<f64>),
+    ) -> Result<TValue> {
+        let err = |e: TractError| self.node_err(node, e.to_string());
+        let dt = self
+            .model
+            .outlet_fact(node.inputs[i])
+            .map_err(err)?
+            .datum_type;
+        let t: Tensor = tract_ndarray::ArrayD::from_shape_vec(shape, values)
+            .map_err(|e| self.node_err(node, e.to_string()))?
+            .into();
+        Ok(t.cast_to_dt(dt).map_err(err)?.into_owned().into_tvalue())
+    }
+
+    /// Run tract's op of `node` on `inputs` alone: each output's shape and values, or `None` for an op
+    /// that needs a plan around it.
+    pub fn run_op(&self, node: &TypedNode, inputs: TVec<TValue>) -> Result<Option<Vec<Evaluated>>> {
+        let outputs = catch_panic(|| node.op.eval_out_of_plan(inputs))
+            .map_err(|m| self.node_err(node, m))?
+            .map_err(|e| self.node_err(node, format!("evaluating: {e}")))?;
+        let Some(outputs) = outputs else {
+            return Ok(None);
+        };
+        outputs
+            .iter()
+            .map(|t| {
+                let values = t
+                    .cast_to::<f64>()
+                    .and_then(|t| {
+                        t.to_plain_array_view::<f64>()
+                            .map(|v| v.iter().copied().collect())
+                    })
+                    .map_err(|e| {
+                        self.unsupported(node, format!("a value that is not a number: {e}"))
+                    })?;
+                Ok((t.shape().to_vec(), values))
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
     }
 
     /// Append a node that no tract node maps to (an intermediate step of an import); returns its index.

@@ -95,28 +95,10 @@ fn probe(im: &Importer, node: &TypedNode, tag: &dyn Fn(usize) -> f64) -> Result<
             }
             Value::Node(_) => return Err(im.unsupported(node, "computed scales or sizes")),
         };
-        let dt = im
-            .model
-            .outlet_fact(node.inputs[i])
-            .map_err(|e| im.node_err(node, e.to_string()))?
-            .datum_type;
-        let t: Tensor = tract_ndarray::ArrayD::from_shape_vec(shape, values)
-            .map_err(|e| im.node_err(node, e.to_string()))?
-            .into();
-        let t = t
-            .cast_to_dt(dt)
-            .map_err(|e| im.node_err(node, e.to_string()))?;
-        inputs.push(t.into_owned().into_tvalue());
+        inputs.push(im.operand_tensor(node, i, (shape, values))?);
     }
-    let out = zkinfer_circuits::guard::catch_panic(|| node.op.eval_out_of_plan(inputs))
-        .map_err(|m| im.node_err(node, m))?
-        .map_err(|e| im.node_err(node, e.to_string()))?
+    im.run_op(node, inputs)?
         .and_then(|o| o.into_iter().next())
-        .ok_or_else(|| im.node_err(node, "could not be evaluated"))?;
-    out.cast_to::<f64>()
-        .and_then(|t| {
-            t.to_plain_array_view::<f64>()
-                .map(|v| v.iter().copied().collect())
-        })
-        .map_err(|e| im.node_err(node, e.to_string()))
+        .map(|(_, values)| values)
+        .ok_or_else(|| im.node_err(node, "could not be evaluated"))
 }
