@@ -89,10 +89,16 @@ pub enum Function {
     /// `x^p` for a constant exponent `p` (ONNX Pow; no table entry where it is undefined, e.g. a
     /// fractional power of a negative).
     Pow(Param),
+    /// `⌊x⌋` (ONNX Floor): exact on quantized inputs (every integer is on the grid).
+    Floor,
+    /// `⌈x⌉` (ONNX Ceil): exact on quantized inputs.
+    Ceil,
+    /// `x` rounded to the nearest integer, ties to even (ONNX Round): exact on quantized inputs.
+    Round,
 }
 
 /// Every parameterless function, for tables and tests.
-pub const FUNCTIONS: [Function; 17] = [
+pub const FUNCTIONS: [Function; 20] = [
     Function::Sigmoid,
     Function::Tanh,
     Function::Exp,
@@ -110,6 +116,9 @@ pub const FUNCTIONS: [Function; 17] = [
     Function::Rsqrt,
     Function::Reciprocal,
     Function::Log,
+    Function::Floor,
+    Function::Ceil,
+    Function::Round,
 ];
 
 impl Function {
@@ -202,6 +211,9 @@ impl Function {
             Function::Reciprocal => "Reciprocal",
             Function::Log => "Log",
             Function::Pow(_) => "Pow",
+            Function::Floor => "Floor",
+            Function::Ceil => "Ceil",
+            Function::Round => "Round",
         }
     }
 
@@ -248,6 +260,9 @@ impl Function {
             Function::Reciprocal => 1.0 / x,
             Function::Log => libm::log(x),
             Function::Pow(p) => libm::pow(x, p.get()),
+            Function::Floor => x.floor(),
+            Function::Ceil => x.ceil(),
+            Function::Round => x.round_ties_even(),
         }
     }
 }
@@ -362,6 +377,18 @@ mod tests {
         assert!(close(Function::Log.eval(std::f64::consts::E), 1.0));
         assert!(close(Function::Pow(p(3.0)).eval(-2.0), -8.0));
         assert!(Function::Pow(p(1.5)).eval(-2.0).is_nan());
+        let rounding = [
+            (-1.5, -2.0, -1.0, -2.0),
+            (0.5, 0.0, 1.0, 0.0),
+            (2.5, 2.0, 3.0, 2.0),
+        ];
+        for (x, floor, ceil, round) in rounding {
+            assert_eq!(Function::Floor.eval(x), floor, "floor {x}");
+            assert_eq!(Function::Ceil.eval(x), ceil, "ceil {x}");
+            assert_eq!(Function::Round.eval(x), round, "round {x}");
+        }
+        assert_eq!(Function::Round.eval(-2.5), -2.0);
+        assert_eq!(Function::Round.eval(1.75), 2.0);
     }
 
     #[test]

@@ -229,6 +229,20 @@ fn skl2onnx_models_end_to_end() {
     prove_verify_and_tamper(dir.path(), "linreg", 0.01);
 }
 
+/// skl2onnx's random forest and gradient boosting, classifiers (TreeEnsembleClassifier: labels exact)
+/// and regressors (TreeEnsembleRegressor), against onnxruntime.
+#[test]
+fn skl2onnx_tree_ensembles_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "skforest", 1e-9);
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "boosted", 1e-9);
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "forestreg", 0.01);
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "boostreg", 0.01);
+}
+
 #[test]
 fn tiny_linear_end_to_end() {
     let dir = tempfile::tempdir().unwrap();

@@ -502,3 +502,32 @@ fn skl2onnx_linear_models_match_tract() {
     }
     assert_eq!(labels[..3], [0.0, 1.0, 2.0], "one flower of each class");
 }
+
+/// skl2onnx's tree ensembles (`ai.onnx.ml` TreeEnsembleClassifier): a random forest (averaged leaf
+/// probabilities) and gradient boosting (summed leaf scores, base values, softmax); labels exact.
+#[test]
+fn skl2onnx_tree_ensembles_match_tract() {
+    for (model, tolerance) in [("skforest", 0.01), ("boosted", 0.01)] {
+        check_model(model, 1e-9);
+        let mut labels = vec![];
+        for (ours, tract) in outputs_per_sample(model) {
+            for (q, t) in ours[1].iter().zip(&tract[1]) {
+                assert!((q - t).abs() < tolerance, "{model}: probability {q} vs {t}");
+            }
+            labels.push(ours[0][0]);
+        }
+        assert_eq!(
+            labels,
+            [1.0, 0.0, 2.0, 0.0],
+            "{model}: labels (scikit-learn's predictions)"
+        );
+    }
+}
+
+/// skl2onnx's tree regressors (`ai.onnx.ml` TreeEnsembleRegressor, which zkinfer parses for tract): a
+/// random forest (AVERAGE) and gradient boosting (SUM and a base value).
+#[test]
+fn skl2onnx_tree_regressors_match_tract() {
+    check_model("forestreg", 0.01);
+    check_model("boostreg", 0.01);
+}

@@ -25,6 +25,15 @@ cal.json and expected_output.json, the expected output computed by onnxruntime.
             probabilities [batch, 3]
   linreg/   scikit-learn's LinearRegression (petal width from the other three measures), by skl2onnx:
             the ai.onnx.ml LinearRegressor
+  skforest/ scikit-learn's RandomForestClassifier (10 trees of depth 4, 6 continuous features, 3
+            classes), by skl2onnx (zipmap=False): the ai.onnx.ml TreeEnsembleClassifier; outputs the
+            label [batch] and the probabilities [batch, 3]
+  boosted/  GradientBoostingClassifier (10 rounds of depth-2 trees per class) on the same data: a
+            TreeEnsembleClassifier with base values and a SOFTMAX post-transform
+  forestreg/ RandomForestRegressor (8 trees of depth 4, 5 features): a TreeEnsembleRegressor with the
+            AVERAGE aggregate
+  boostreg/ GradientBoostingRegressor (8 rounds of depth 3): a TreeEnsembleRegressor with SUM and a base
+            value
 """
 import json
 import os
@@ -262,3 +271,49 @@ dump = lambda file, obj: json.dump(obj, open(os.path.join(HERE, "linreg", file),
 dump("input.json", {"input_data": [iris.data[picks[0], :3].tolist()]})
 dump("cal.json", {"input_data": [iris.data[i, :3].tolist() for i in picks]})
 dump("expected_output.json", {"output_data": [[float(width[0, 0])]]})
+
+# ---------------------------------------------------------------- tree ensembles (the real exporter)
+# Continuous features (no test point sits on a threshold: a tree test is decided on the quantized input,
+# so an input within 2^-s of a threshold may take the other branch).
+from sklearn.datasets import make_classification
+from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+
+TX, ty = make_classification(n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=0)
+TX = TX.astype(np.float32)
+for folder, clf in [("skforest", RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0)),
+                    ("boosted", GradientBoostingClassifier(n_estimators=10, max_depth=2, random_state=0))]:
+    clf.fit(TX, ty)
+    model = to_onnx(clf, TX[:1], options={"zipmap": False}, target_opset={"": 13, "ai.onnx.ml": 3})
+    os.makedirs(os.path.join(HERE, folder), exist_ok=True)
+    path = os.path.join(HERE, folder, "network.onnx")
+    onnx.save(model, path)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    picks = [0, 1, 2, 3]
+    label, probabilities = session.run(None, {"X": TX[picks]})
+    assert (label == clf.predict(TX[picks])).all()
+    dump = lambda file, obj: json.dump(obj, open(os.path.join(HERE, folder, file), "w"))
+    dump("input.json", {"input_data": [TX[picks[0]].astype(float).tolist()]})
+    dump("cal.json", {"input_data": [TX[i].astype(float).tolist() for i in picks]})
+    dump("expected_output.json", {"output_data": [[float(label[0])]]})
+
+# Regressors: ai.onnx.ml TreeEnsembleRegressor (AVERAGE for the forest; SUM and base values for boosting).
+from sklearn.datasets import make_regression
+from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
+
+RX, ry = make_regression(n_samples=300, n_features=5, n_informative=4, noise=0.1, random_state=0)
+RX, ry = RX.astype(np.float32), ry / 100.0
+for folder, reg in [("forestreg", RandomForestRegressor(n_estimators=8, max_depth=4, random_state=0)),
+                    ("boostreg", GradientBoostingRegressor(n_estimators=8, max_depth=3, random_state=0))]:
+    reg.fit(RX, ry)
+    model = to_onnx(reg, RX[:1], target_opset={"": 13, "ai.onnx.ml": 3})
+    os.makedirs(os.path.join(HERE, folder), exist_ok=True)
+    path = os.path.join(HERE, folder, "network.onnx")
+    onnx.save(model, path)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    picks = [0, 1, 2, 3]
+    (y,) = session.run(None, {"X": RX[picks]})
+    assert np.allclose(y.ravel(), reg.predict(RX[picks]), atol=1e-4)
+    dump = lambda file, obj: json.dump(obj, open(os.path.join(HERE, folder, file), "w"))
+    dump("input.json", {"input_data": [RX[picks[0]].astype(float).tolist()]})
+    dump("cal.json", {"input_data": [RX[i].astype(float).tolist() for i in picks]})
+    dump("expected_output.json", {"output_data": [[float(y[0, 0])]]})

@@ -302,6 +302,101 @@ mod tests {
         );
     }
 
+    /// Two embeddings (three data sections) after a function table, in one circuit: the honest witness
+    /// passes with every section at its own tag, and each table tamper on each read, and a wrong
+    /// function output, is rejected (no section's rows can stand in for another's).
+    #[test]
+    fn several_sections_and_a_function_table_each_reject_their_tampers() {
+        use crate::chips::requant::Tamper;
+        use crate::graph::{Node, QuantizedGraph};
+        let embedding = |data_shape: Vec<usize>, data: Vec<i64>| {
+            crate::OpKind::Embedding(Embedding {
+                data_shape,
+                axis: 0,
+                data,
+                scale: 5,
+            })
+        };
+        let node = |name: &str, op, inputs| Node {
+            name: name.into(),
+            op,
+            inputs,
+        };
+        let tanh = crate::functions::FnTable {
+            function: crate::functions::Function::Tanh,
+            lo: -64,
+            hi: 64,
+        };
+        // Section values overlap across sections and rows (the same value under another tag or key).
+        let graph = QuantizedGraph {
+            scale: 5,
+            range_bits: 12,
+            nodes: vec![
+                node(
+                    "x",
+                    crate::OpKind::Input(crate::ops::Input { shape: vec![2] }),
+                    vec![],
+                ),
+                node(
+                    "a",
+                    embedding(vec![4, 2], vec![3, 7, 7, 9, 9, 3, 1, 1]),
+                    vec![0],
+                ),
+                node("b", embedding(vec![4], vec![9, 3, 7, 3]), vec![0]),
+                node(
+                    "t",
+                    crate::OpKind::Lookup(crate::ops::Lookup {
+                        table: tanh,
+                        scale: 5,
+                    }),
+                    vec![1],
+                ),
+            ],
+            outputs: vec![1, 2, 3],
+        };
+        let x = QTensor::from_f64(vec![2], &[1.0, 2.0], 5).expect("shape");
+        let params = crate::CircuitParams {
+            scale: 5,
+            range_bits: 12,
+            ..crate::CircuitParams::default()
+        }
+        .for_graph(&graph);
+        let run =
+            |at| crate::testing::mock_run(graph.clone(), vec![x.clone()], params, false, at).0;
+        assert!(run(None).is_empty(), "honest witness rejected");
+        let table_tampers = [Tamper::TableRow, Tamper::TableIndex, Tamper::Activation];
+        let reads = [(1, 0), (1, 1), (1, 2), (1, 3), (2, 0), (2, 1)];
+        for (node, index) in reads {
+            let column = if node == 1 && index % 2 == 0 {
+                [Tamper::TableColumn].as_slice()
+            } else {
+                &[]
+            };
+            for &tamper in table_tampers.iter().chain(column) {
+                let at = crate::circuit::TamperAt {
+                    node,
+                    index,
+                    tamper,
+                };
+                assert!(
+                    !run(Some(at)).is_empty(),
+                    "{tamper:?} at node {node} element {index} accepted"
+                );
+            }
+        }
+        for index in 0..4 {
+            let at = crate::circuit::TamperAt {
+                node: 3,
+                index,
+                tamper: Tamper::Activation,
+            };
+            assert!(
+                !run(Some(at)).is_empty(),
+                "a wrong tanh at element {index} accepted"
+            );
+        }
+    }
+
     /// The circuit does not range-check what it reads, so the graph refuses a table holding a value
     /// outside the range (read or not), or keys at another scale than the graph's.
     #[test]

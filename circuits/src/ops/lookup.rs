@@ -184,6 +184,20 @@ mod tests {
     op_suite!(log, positive_case(Function::Log, 1.0, 4.0, 1.0));
     op_suite!(cube, case(Function::Pow(3.0f32.into()), 1.5, 6.8));
 
+    /// Inputs on the quantized grid, ties and near-ties included: the output is exact there.
+    fn rounding_case(function: Function) -> OpCase {
+        let x = [
+            -2.5, -1.5, -1.25, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.5, 2.5, 2.75,
+        ];
+        OpCase {
+            tolerance: |_| 0.0,
+            ..case_over(function, x.to_vec(), 3.0, 0.0)
+        }
+    }
+    op_suite!(floor, rounding_case(Function::Floor));
+    op_suite!(ceil, rounding_case(Function::Ceil));
+    op_suite!(round, rounding_case(Function::Round));
+
     #[test]
     fn input_outside_the_table_is_an_error_naming_the_layer() {
         let op = crate::OpKind::Lookup(Lookup {

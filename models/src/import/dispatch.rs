@@ -2,6 +2,7 @@
 //! are all constants.
 
 use super::*;
+use tract_onnx::tract_core::ops::array::ScatterReduction;
 
 /// Evaluate `node` with tract when all its inputs are constants (a recurrent net's first step reads its
 /// constant initial state: tract could not fold what only unrolling makes constant); its outputs
@@ -26,11 +27,23 @@ fn fold_constants(im: &mut Importer, node: &TypedNode) -> Result<bool> {
     Ok(true)
 }
 
+/// The reduction of a ScatterElements or ScatterND node.
+fn scatter_reduction(node: &TypedNode) -> Option<ScatterReduction> {
+    use tract_onnx::tract_core::ops::array::{ScatterElements, ScatterNd};
+    node.op_as::<ScatterElements>()
+        .map(|s| s.reduction)
+        .or_else(|| node.op_as::<ScatterNd>().map(|s| s.reduction))
+}
+
 /// Import tract node `id` of `im.model` (anything but the graph's declared inputs).
 pub(crate) fn import_node(im: &mut Importer, id: usize) -> Result<()> {
     let model = im.model;
     let node = model.node(id);
-    if fold_constants(im, node)? {
+    // Already imported as a step of a chain that started earlier (LogSumExp).
+    if im.values.contains_key(&id) {
+        return Ok(());
+    }
+    if fold_constants(im, node)? || logsumexp::try_import(im, node)? {
         return Ok(());
     }
     let empty = model
@@ -109,7 +122,22 @@ pub(crate) fn import_node(im: &mut Importer, id: usize) -> Result<()> {
     } else if let Some(deconv) = node.op_as::<tract_onnx::tract_core::ops::cnn::Deconv>() {
         deconv::import_deconv(im, node, deconv)?;
     } else if matches!(node.op.name().as_ref(), "Resize" | "NearestUpsample") {
-        repeat::import_by_probe(im, node, "resize")?;
+        resize::import_resize(im, node)?;
+    } else if node.op.name() == "GatherElements" {
+        repeat::import_by_probe(im, node, "GatherElements", &[0])?;
+    } else if let Some(ensemble) =
+        node.op_as::<tract_onnx_opl::ml::tree_ensemble_classifier::TreeEnsembleClassifier>()
+    {
+        trees::import_tree_ensemble(im, node, ensemble)?;
+    } else if let Some(top) = node.op_as::<tract_onnx::tract_core::ops::array::Topk>() {
+        topk::import_topk(im, node, top)?;
+    } else if let Some(reduction) = scatter_reduction(node) {
+        // A max or min reduction would output one of the tags: the probe cannot tell it from a copy.
+        if reduction != ScatterReduction::None {
+            let why = format!("a scatter with reduction '{}'", reduction.as_str());
+            return Err(im.unsupported(node, why));
+        }
+        repeat::import_by_probe(im, node, "scatter", &[0, 2])?;
     } else if node.op.name() == "DirectLookup" {
         ml::import_direct_lookup(im, node)?;
     } else if let Some(seq) = node.op_as::<tract_onnx::tract_core::ops::gru_seq::GruSeq>() {

@@ -20,7 +20,7 @@ use tract_onnx::tract_core::ops::nn::Reducer;
 use zkinfer_circuits::ops::{Affine, Gather, Multiply};
 use zkinfer_circuits::Activation;
 
-fn operand(im: &Importer, node: &TypedNode, axes: &[usize]) -> Result<(usize, Groups)> {
+pub(super) fn operand(im: &Importer, node: &TypedNode, axes: &[usize]) -> Result<(usize, Groups)> {
     let fact = im
         .model
         .outlet_fact(node.inputs[0])
@@ -73,7 +73,7 @@ pub(super) fn import_extreme_reduce(
 }
 
 /// `Σ c·operand + bias` elementwise over `shape`, then `act`.
-fn affine(
+pub(super) fn affine(
     im: &mut Importer,
     name: &str,
     terms: &[(usize, f64)],
@@ -101,17 +101,39 @@ pub(super) fn import_arg_extreme(
     last: bool,
 ) -> Result<()> {
     let (x, g) = operand(im, node, axes)?;
-    let name = node.name.clone();
+    let found = first_extreme(im, &node.name, x, &g, (max, last))
+        .ok_or_else(|| im.node_err(node, "uneven groups"))?;
+    im.values.insert(node.id, Value::Node(found.index));
+    Ok(())
+}
+
+/// The extreme of each group and where it first is (module docs).
+pub(super) struct Extreme {
+    /// The max (or min) of each group (the reduced shape).
+    pub value: usize,
+    /// The running "seen" bit of each member in walking order (the reduced shape each).
+    pub seen: Vec<usize>,
+    /// The index of the first extreme member in walking order (the reduced shape).
+    pub index: usize,
+}
+
+/// The max (`max`, else the min) of `x`'s groups `g` and the index of its first member in walking
+/// order (backwards when `last`); `None` for groups of uneven or no size.
+pub(super) fn first_extreme(
+    im: &mut Importer,
+    name: &str,
+    x: usize,
+    g: &Groups,
+    (max, last): (bool, bool),
+) -> Option<Extreme> {
+    let k = g.taps.iter().map(Vec::len).max().unwrap_or(0);
+    if g.taps.iter().any(|t| t.len() != k) || k == 0 {
+        return None;
+    }
     let shape = im.graph.nodes[x].shape.clone();
     let step = Activation::Step { strict: false };
-    let m = extreme_over_taps(
-        im,
-        &format!("{name}.extreme"),
-        x,
-        &g.taps,
-        g.reduced.clone(),
-        max,
-    );
+    let label = format!("{name}.extreme");
+    let m = extreme_over_taps(im, &label, x, &g.taps, g.reduced.clone(), max);
     let broadcast = FloatOp::Gather(Gather {
         shape: shape.clone(),
         indices: g.group.clone(),
@@ -132,26 +154,22 @@ pub(super) fn import_arg_extreme(
         step,
         &shape,
     );
-    let k = g.taps.iter().map(Vec::len).max().unwrap_or(0);
-    if g.taps.iter().any(|t| t.len() != k) || k == 0 {
-        return Err(im.node_err(node, "uneven groups"));
-    }
     let order: Vec<usize> = if last {
         (0..k).rev().collect()
     } else {
         (0..k).collect()
     };
-    let mut seen = Vec::with_capacity(k);
+    let mut seen: Vec<usize> = Vec::with_capacity(k);
     for (n, j) in order.iter().enumerate() {
         let h = tap_of(im, &format!("{name}.hit"), hit, &g.taps, &g.reduced, *j);
         let s = match seen.last() {
             None => h,
             Some(prev) => {
-                let label = format!("{name}.seen{n}");
+                let terms = [(*prev, 1.0), (h, 1.0)];
                 affine(
                     im,
-                    &label,
-                    &[(*prev, 1.0), (h, 1.0)],
+                    &format!("{name}.seen{n}"),
+                    &terms,
                     -0.5,
                     step,
                     &g.reduced,
@@ -161,14 +179,16 @@ pub(super) fn import_arg_extreme(
         seen.push(s);
     }
     // The first extreme (in walking order) is at position Σ (1 - s_j) = k - Σ s_j of the walk.
-    let terms: Vec<(usize, f64)> = seen.iter().map(|s| (*s, -1.0)).collect();
     let (terms, bias) = if last {
         // Walking backwards, position p of the walk is index k - 1 - p.
         (seen.iter().map(|s| (*s, 1.0)).collect::<Vec<_>>(), -1.0)
     } else {
-        (terms, k as f64)
+        (seen.iter().map(|s| (*s, -1.0)).collect(), k as f64)
     };
-    let index = affine(im, &name, &terms, bias, Activation::None, &g.reduced);
-    im.values.insert(node.id, Value::Node(index));
-    Ok(())
+    let index = affine(im, name, &terms, bias, Activation::None, &g.reduced);
+    Some(Extreme {
+        value: m,
+        seen,
+        index,
+    })
 }

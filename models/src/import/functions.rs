@@ -1,7 +1,7 @@
 //! Pointwise ONNX functions as one tract op each. tract expands Softplus, Softsign, Elu, Selu, Celu,
 //! HardSigmoid and Mish into chains of primitive ops (`exp`, `ln`, comparisons and selects) that would
 //! each need a table or a gate; zkinfer registers its own parser for them (and for HardSwish, Sqrt,
-//! Reciprocal, Log, Sin and Cos), which keeps each as a single element-wise op carrying its
+//! Reciprocal, Log, Sin, Cos, Floor, Ceil and Round), which keeps each as a single element-wise op carrying its
 //! [`Function`]. tract evaluates that op with the same [`Function::eval`] the table is built from, so
 //! the float reference and the circuit's table have one definition; the ONNX node tests check it
 //! against onnxruntime's values.
@@ -43,6 +43,11 @@ impl ElementWiseMiniOp for TableFn {
 
 fn op(function: Function) -> Box<dyn InferenceOp> {
     ElementWiseOp(Box::new(TableFn(function)), None).into_hir()
+}
+
+/// The typed element-wise op applying `function` (for expansions that wire it into a typed model).
+pub(super) fn table_op(function: Function) -> ElementWiseOp {
+    ElementWiseOp(Box::new(TableFn(function)), None)
 }
 
 /// The f32 attribute `name` of `node`, or `default` (ONNX's default for it).
@@ -87,6 +92,9 @@ pub fn register(reg: &mut OnnxOpRegister) {
     reg.insert("Log", |_, _| plain(Function::Log));
     reg.insert("Sin", |_, _| plain(Function::Sin));
     reg.insert("Cos", |_, _| plain(Function::Cos));
+    reg.insert("Floor", |_, _| plain(Function::Floor));
+    reg.insert("Ceil", |_, _| plain(Function::Ceil));
+    reg.insert("Round", |_, _| plain(Function::Round));
     reg.insert("Elu", elu);
     reg.insert("Celu", celu);
     reg.insert("Selu", selu);

@@ -12,6 +12,15 @@
 //! - `rec`, `cells`: recurrent nets (tract's `Scan` with `LstmEpilogue` / `GruEpilogue` cells, and
 //!   `GruSeq`), unrolled over the sequence;
 //! - `ml`: scikit-learn classifiers' label lookup (`DirectLookup`) as an `Embedding`;
+//! - `trees`: `ai.onnx.ml` tree ensembles (tract's `TreeEnsembleClassifier`) as branch steps, leaf
+//!   steps and a vote matrix (Hummingbird's GEMM form);
+//! - `extremes`, `topk`: ReduceMax/Min/Prod, ArgMax/ArgMin and TopK from max chains and steps;
+//! - `logsumexp`: tract's `exp → sum → ln` (ReduceLogSumExp) shifted by the max, as in Softmax;
+//! - `repeat`, `resize`: Expand, Tile, and ops whose re-indexing is read by running them (nearest
+//!   Resize, GatherElements, ScatterElements/ScatterND); linear and cubic Resize as a separable map;
+//! - `lppool`, `functions`, `tree_parsers`: zkinfer's own parsers (LpPool's expansion; one op per
+//!   tabulated function; the tree ensembles, checked or read where tract does not);
+//! - `outputs`: the model's outputs, constants passed through;
 //! - `select`: `Where(x < 0, a·x, b·x)` (ONNX PRelu) as `a·x + (b-a)·relu(x)`;
 //! - `gather`: Gather of a computed tensor at constant indices (free) or of constant data at computed
 //!   indices (token embeddings: `Embedding`, a lookup per element into the data's table sections);
@@ -32,15 +41,22 @@ mod extremes;
 pub mod functions;
 mod gather;
 mod linear;
+mod logsumexp;
+mod lppool;
 mod matmul;
 mod ml;
 mod nonlinear;
 mod norm;
+mod outputs;
 mod rec;
 mod repeat;
+mod resize;
 mod select;
 mod shape;
 mod softmax;
+mod topk;
+mod tree_parsers;
+mod trees;
 
 use crate::error::{ModelError, Result};
 use crate::float_graph::{FloatGraph, FloatNode, FloatOp};
@@ -51,7 +67,7 @@ use std::path::Path;
 use std::sync::Arc;
 use tract_onnx::prelude::*;
 use zkinfer_circuits::guard::catch_panic;
-use zkinfer_circuits::ops::{Input, Reshape};
+use zkinfer_circuits::ops::Input;
 
 /// A loaded ONNX model: its hash, its tract form (for float reference runs) and its [`FloatGraph`].
 #[derive(Clone)]
@@ -318,6 +334,8 @@ pub fn load_onnx_bytes_with(bytes: &[u8], label: &str, given: &dims::Dims) -> Re
     // batch axis written into them does not contradict the value it is resolved to.
     let mut onnx = tract_onnx::onnx().with_ignore_value_info(true);
     functions::register(&mut onnx.op_register);
+    lppool::register(&mut onnx.op_register);
+    tree_parsers::register(&mut onnx.op_register);
     let mut inference = catch_panic(|| onnx.model_for_read(&mut &bytes[..]))
         .map_err(guard_err)?
         .map_err(onnx_err)?;
@@ -388,44 +406,10 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
             import_node(&mut im, id)?;
         }
     }
-    let outlets = model
-        .output_outlets()
-        .map_err(|e| bad(e.to_string()))?
-        .to_vec();
-    for outlet in outlets {
-        let node = model.node(outlet.node);
-        let value = if outlet.slot == 0 {
-            im.values.get(&outlet.node)
-        } else {
-            im.slots.get(&(outlet.node, outlet.slot))
-        };
-        match value {
-            Some(Value::Node(i)) => {
-                let (i, tract_shape) = (*i, im.output_shape_of(node, outlet.slot)?);
-                let out = if im.graph.nodes[i].shape != tract_shape {
-                    let name = format!("{}.output_shape", node.name);
-                    let op = FloatOp::Reshape(Reshape {
-                        shape: tract_shape.clone(),
-                    });
-                    im.graph.nodes.push(FloatNode {
-                        name,
-                        op,
-                        inputs: vec![i],
-                        shape: tract_shape,
-                    });
-                    im.graph.nodes.len() - 1
-                } else {
-                    i
-                };
-                im.graph.outputs.push(out);
-            }
-            _ => {
-                return Err(
-                    im.unsupported(node, "a model output that is a constant (nothing to prove)")
-                )
-            }
-        }
-    }
+    outputs::attach(&mut im, model).map_err(|e| match e {
+        ModelError::Onnx { msg, .. } => bad(msg),
+        other => other,
+    })?;
     if im.graph.input_sizes().is_empty() {
         return Err(bad("the model has no inputs".into()));
     }

@@ -123,9 +123,15 @@ pub(super) fn import_max_pool(im: &mut Importer, node: &TypedNode, op: &MaxPool)
         return Err(im.node_err(node, "pooling a constant"));
     };
     let (input, output) = (im.input_shape(node, 0)?, im.output_shape(node)?);
-    let window = super::conv::window(im, node, &op.pool_spec, &input, &output)?;
-    let [h, w] = [input[2], input[3]];
-    let (planes, oh, ow) = (output[0] * output[1], output[2], output[3]);
+    // A 1-D pool ([N, C, L]) is a 2-D one of unit height: the flat layout is the same.
+    let lift = |s: &[usize]| match s {
+        [n, c, l] => vec![*n, *c, 1, *l],
+        s => s.to_vec(),
+    };
+    let (input2, output2) = (lift(&input), lift(&output));
+    let window = super::conv::window(im, node, &op.pool_spec, &input2, &output2)?;
+    let [h, w] = [input2[2], input2[3]];
+    let (planes, oh, ow) = (output2[0] * output2[1], output2[2], output2[3]);
     // taps[o] = the in-bounds input indices of output o (at least one: windows overlap the input).
     let taps: Vec<Vec<usize>> = (0..planes * oh * ow)
         .map(|o| {

@@ -115,7 +115,7 @@ pub(super) fn import_softmax(im: &mut Importer, node: &TypedNode, op: &Softmax) 
 }
 
 /// `exp(x - mb)`, elementwise over `shape`.
-fn exp_of_difference(
+pub(super) fn exp_of_difference(
     im: &mut Importer,
     name: &str,
     (x, mb): (usize, usize),

@@ -41,6 +41,27 @@ pub fn float_tensor(name: &str, dims: &[i64], data: Vec<f32>) -> tract_onnx::pb:
     }
 }
 
+/// An int64 tensor (an initializer).
+pub fn int_tensor(name: &str, dims: &[i64], data: Vec<i64>) -> tract_onnx::pb::TensorProto {
+    tract_onnx::pb::TensorProto {
+        name: name.into(),
+        dims: dims.to_vec(),
+        data_type: 7,
+        int64_data: data,
+        ..Default::default()
+    }
+}
+
+/// An integer attribute.
+pub fn int(name: &str, value: i64) -> tract_onnx::pb::AttributeProto {
+    tract_onnx::pb::AttributeProto {
+        name: name.into(),
+        r#type: tract_onnx::pb::attribute_proto::AttributeType::Int as i32,
+        i: value,
+        ..Default::default()
+    }
+}
+
 /// An integer-list attribute.
 pub fn ints(name: &str, values: &[i64]) -> tract_onnx::pb::AttributeProto {
     tract_onnx::pb::AttributeProto {
@@ -52,6 +73,11 @@ pub fn ints(name: &str, values: &[i64]) -> tract_onnx::pb::AttributeProto {
 }
 
 fn value_info(name: &str, shape: &[i64]) -> tract_onnx::pb::ValueInfoProto {
+    typed_value_info(name, 1, shape)
+}
+
+/// A graph input or output of ONNX element type `elem` (1: float, 7: int64) and `shape`.
+pub fn typed_value_info(name: &str, elem: i32, shape: &[i64]) -> tract_onnx::pb::ValueInfoProto {
     use tract_onnx::pb::tensor_shape_proto::Dimension;
     let dim = shape
         .iter()
@@ -61,7 +87,7 @@ fn value_info(name: &str, shape: &[i64]) -> tract_onnx::pb::ValueInfoProto {
         })
         .collect();
     let tensor = type_proto::Tensor {
-        elem_type: 1,
+        elem_type: elem,
         shape: Some(tract_onnx::pb::TensorShapeProto { dim }),
     };
     tract_onnx::pb::ValueInfoProto {
