@@ -3,10 +3,9 @@
 
 mod common;
 
-use common::onnx_edit::{float_tensor, typed_value_info};
-use prost::Message;
+use common::onnx_edit::{float_tensor, model_bytes, typed_value_info};
 use tract_onnx::pb::attribute_proto::AttributeType;
-use tract_onnx::pb::{AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto};
+use tract_onnx::pb::{AttributeProto, GraphProto, NodeProto};
 use zkinfer_circuits::QTensor;
 use zkinfer_models::load_onnx_bytes;
 use zkinfer_models::settings::{choose, SettingsChoice};
@@ -46,16 +45,7 @@ fn crop_resize() -> Vec<u8> {
         ],
         ..Default::default()
     };
-    ModelProto {
-        ir_version: 8,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: 13,
-        }],
-        graph: Some(graph),
-        ..Default::default()
-    }
-    .encode_to_vec()
+    model_bytes(graph, &[("", 13)])
 }
 
 #[test]

@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::onnx_edit::{int, int_tensor, typed_value_info};
-use prost::Message;
-use tract_onnx::pb::{GraphProto, ModelProto, NodeProto, OperatorSetIdProto};
+use common::onnx_edit::{int, int_tensor, model_bytes, typed_value_info};
+use tract_onnx::pb::{GraphProto, NodeProto};
 use zkinfer_circuits::chips::requant::Tamper;
 use zkinfer_circuits::circuit::TamperAt;
 use zkinfer_circuits::{Activation, CircuitParams, QTensor, QuantizedGraph};
@@ -34,16 +33,7 @@ fn topk(n: i64, k: i64, largest: bool) -> Vec<u8> {
         initializer: vec![int_tensor("k", &[1], vec![k])],
         ..Default::default()
     };
-    ModelProto {
-        ir_version: 8,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: 13,
-        }],
-        graph: Some(graph),
-        ..Default::default()
-    }
-    .encode_to_vec()
+    model_bytes(graph, &[("", 13)])
 }
 
 /// The model's float and quantized outputs on `x`, with the quantized graph.
@@ -208,17 +198,7 @@ fn strict_tree_with_ids(ids: [i64; 5]) -> Vec<u8> {
         ],
         ..Default::default()
     };
-    let opset = |domain: &str, version| OperatorSetIdProto {
-        domain: domain.into(),
-        version,
-    };
-    ModelProto {
-        ir_version: 8,
-        opset_import: vec![opset("", 13), opset("ai.onnx.ml", 3)],
-        graph: Some(graph),
-        ..Default::default()
-    }
-    .encode_to_vec()
+    model_bytes(graph, &[("", 13), ("ai.onnx.ml", 3)])
 }
 
 /// Strict tests at their thresholds: `0.5 < 0.5` and `-0.25 > -0.25` are false, exactly, and every
@@ -278,16 +258,7 @@ fn a_constant_output_passes_through_and_is_bound() {
         ],
         ..Default::default()
     };
-    let bytes = ModelProto {
-        ir_version: 8,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: 13,
-        }],
-        graph: Some(graph),
-        ..Default::default()
-    }
-    .encode_to_vec();
+    let bytes = model_bytes(graph, &[("", 13)]);
     let x = [-1.0, 1.5];
     let (floats, quantized, graph) = run(&bytes, &x);
     let expected = vec![vec![0.0, 1.5], vec![0.5, -1.25, 2.0]];

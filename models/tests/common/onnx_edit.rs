@@ -127,12 +127,21 @@ pub fn one_node(
         initializer: initializers,
         ..Default::default()
     };
+    model_bytes(graph, &[("", 13)])
+}
+
+/// A model (IR 8) of `graph` importing the opsets `(domain, version)`, encoded.
+pub fn model_bytes(graph: tract_onnx::pb::GraphProto, opsets: &[(&str, i64)]) -> Vec<u8> {
+    let opset_import = opsets
+        .iter()
+        .map(|(domain, version)| tract_onnx::pb::OperatorSetIdProto {
+            domain: domain.to_string(),
+            version: *version,
+        })
+        .collect();
     ModelProto {
         ir_version: 8,
-        opset_import: vec![tract_onnx::pb::OperatorSetIdProto {
-            domain: String::new(),
-            version: 13,
-        }],
+        opset_import,
         graph: Some(graph),
         ..Default::default()
     }
