@@ -220,13 +220,16 @@ fn lstm_and_gru_end_to_end() {
     prove_verify_and_tamper(dir.path(), "gru", 0.01);
 }
 
-/// skl2onnx's logistic regression (its label) and linear regression, compared with onnxruntime.
+/// skl2onnx's logistic regression (its label), linear regression and LinearSVC (its label), compared
+/// with onnxruntime.
 #[test]
 fn skl2onnx_models_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "logreg", 1e-9);
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "linreg", 0.01);
+    let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "linsvc", 1e-9);
 }
 
 /// skl2onnx's random forest and gradient boosting, classifiers (TreeEnsembleClassifier: labels exact)

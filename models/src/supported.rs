@@ -192,7 +192,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
     },
     SupportedOp {
         ops: &["LinearClassifier", "LinearRegressor", "Normalizer"],
-        onnx: "LinearClassifier, LinearRegressor, Normalizer (`ai.onnx.ml`, as skl2onnx writes them with `zipmap=False`)",
+        onnx: "LinearClassifier, LinearRegressor, Normalizer (`ai.onnx.ml`, as skl2onnx writes LogisticRegression, LinearSVC and LinearRegression with `zipmap=False`)",
         zkinfer: "`Dense` + the ops above + `Embedding`",
         notes: "tract expands them into a matrix product, the post-transform (softmax, logistic, L1/L2/max normalization) and an ArgMax; the label is an `Embedding` of the class labels at the winning index (numeric labels only); costs as the ops they become (a `Dense`, the post-transform's tables, the ArgMax's steps, one table read per label)",
     },

@@ -503,6 +503,21 @@ fn skl2onnx_linear_models_match_tract() {
     assert_eq!(labels[..3], [0.0, 1.0, 2.0], "one flower of each class");
 }
 
+/// skl2onnx's LinearSVC: raw margins, where the f64 max chain can miss the max by an ulp (the real
+/// graph's equality test allows for it); labels exact, one flower of each class.
+#[test]
+fn skl2onnx_linear_svc_matches_tract() {
+    check_model("linsvc", 1e-9);
+    let mut labels = vec![];
+    for (ours, tract) in outputs_per_sample("linsvc") {
+        for (q, t) in ours[1].iter().zip(&tract[1]) {
+            assert!((q - t).abs() < 0.01, "margin {q} vs {t}");
+        }
+        labels.push(ours[0][0]);
+    }
+    assert_eq!(labels[..3], [0.0, 1.0, 2.0], "one flower of each class");
+}
+
 /// skl2onnx's tree ensembles (`ai.onnx.ml` TreeEnsembleClassifier): a random forest (averaged leaf
 /// probabilities) and gradient boosting (summed leaf scores, base values, softmax); labels exact.
 #[test]

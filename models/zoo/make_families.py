@@ -23,6 +23,8 @@ cal.json and expected_output.json, the expected output computed by onnxruntime.
   logreg/   scikit-learn's LogisticRegression on iris, exported by skl2onnx (zipmap=False): the
             ai.onnx.ml LinearClassifier and Normalizer; outputs the label [batch] and the
             probabilities [batch, 3]
+  linsvc/   scikit-learn's LinearSVC on iris, by skl2onnx: a LinearClassifier with raw margins (no
+            post-transform); outputs the label [batch] and the margins [batch, 3]
   linreg/   scikit-learn's LinearRegression (petal width from the other three measures), by skl2onnx:
             the ai.onnx.ml LinearRegressor
   skforest/ scikit-learn's RandomForestClassifier (10 trees of depth 4, 6 continuous features, 3
@@ -253,6 +255,22 @@ picks = [0, 60, 120, 70]
 label, probabilities = session.run(None, {"X": X[picks]})
 assert (label == logreg.predict(X[picks])).all()
 dump = lambda file, obj: json.dump(obj, open(os.path.join(HERE, "logreg", file), "w"))
+dump("input.json", {"input_data": [iris.data[picks[0]].tolist()]})
+dump("cal.json", {"input_data": [iris.data[i].tolist() for i in picks]})
+dump("expected_output.json", {"output_data": [[float(label[0])]]})
+
+# LinearSVC: a LinearClassifier without a post-transform (raw margins), its label by the ArgMax.
+from sklearn.svm import LinearSVC
+
+svc = LinearSVC(random_state=0, max_iter=5000).fit(X, iris.target)
+model = to_onnx(svc, X[:1], target_opset={"": 13, "ai.onnx.ml": 3})
+os.makedirs(os.path.join(HERE, "linsvc"), exist_ok=True)
+path = os.path.join(HERE, "linsvc", "network.onnx")
+onnx.save(model, path)
+session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+label, margins = session.run(None, {"X": X[picks]})
+assert (label == svc.predict(X[picks])).all()
+dump = lambda file, obj: json.dump(obj, open(os.path.join(HERE, "linsvc", file), "w"))
 dump("input.json", {"input_data": [iris.data[picks[0]].tolist()]})
 dump("cal.json", {"input_data": [iris.data[i].tolist() for i in picks]})
 dump("expected_output.json", {"output_data": [[float(label[0])]]})

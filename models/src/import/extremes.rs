@@ -107,6 +107,9 @@ pub(super) fn import_arg_extreme(
     Ok(())
 }
 
+/// Slack for f64 rounding in the real graph's equality-to-the-max test (see [`first_extreme`]).
+const REAL_NOISE: f64 = 1e-12;
+
 /// The extreme of each group and where it first is (module docs).
 pub(super) struct Extreme {
     /// The max (or min) of each group (the reduced shape).
@@ -144,13 +147,15 @@ pub(super) fn first_extreme(
         vec![m],
         shape.clone(),
     );
-    // [x ≥ m] for the max, [x ≤ m] for the min: 1 exactly at the extreme members.
+    // [x ≥ m] for the max, [x ≤ m] for the min: 1 exactly at the extreme members. In f64 the max
+    // chain's `b + (a - b)` can miss `a` by an ulp, so the real graph allows `REAL_NOISE`; the bias
+    // quantizes to 0 (below 2^-32), so the circuit's test is exact.
     let sign = if max { 1.0 } else { -1.0 };
     let hit = affine(
         im,
         &format!("{name}.hit"),
         &[(x, sign), (mb, -sign)],
-        0.0,
+        REAL_NOISE,
         step,
         &shape,
     );
