@@ -241,6 +241,8 @@ fn skl2onnx_tree_ensembles_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "boosted", 1e-9);
     let dir = tempfile::tempdir().unwrap();
+    prove_verify_and_tamper(dir.path(), "binforest", 1e-9);
+    let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "forestreg", 0.01);
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "boostreg", 0.01);

@@ -539,6 +539,24 @@ fn skl2onnx_tree_ensembles_match_tract() {
     }
 }
 
+/// A binary forest as skl2onnx writes it (class 0's votes only): onnxruntime's label, `[p > 1/2]`,
+/// on inputs of both classes (the model's script asserts onnxruntime's labels are 0, 1, 1, 0 here).
+#[test]
+fn skl2onnx_binary_forest_gets_onnxruntimes_label() {
+    let mut labels = vec![];
+    for (ours, _) in outputs_per_sample("binforest") {
+        let p = ours[1][1];
+        assert!(
+            (ours[1][0] + p - 1.0).abs() < 0.01,
+            "probabilities {:?}",
+            ours[1]
+        );
+        assert_eq!(ours[0][0], f64::from(u8::from(p > 0.5)), "label at p = {p}");
+        labels.push(ours[0][0]);
+    }
+    assert_eq!(labels, [0.0, 1.0, 1.0, 0.0]);
+}
+
 /// skl2onnx's tree regressors (`ai.onnx.ml` TreeEnsembleRegressor, which zkinfer parses for tract): a
 /// random forest (AVERAGE) and gradient boosting (SUM and a base value).
 #[test]

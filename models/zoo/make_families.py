@@ -32,6 +32,9 @@ cal.json and expected_output.json, the expected output computed by onnxruntime.
             label [batch] and the probabilities [batch, 3]
   boosted/  GradientBoostingClassifier (10 rounds of depth-2 trees per class) on the same data: a
             TreeEnsembleClassifier with base values and a SOFTMAX post-transform
+  binforest/ a binary RandomForestClassifier (8 trees of depth 4): skl2onnx writes class 0's votes only
+            and onnxruntime's label is [p > 1/2] (not tract's ArgMax of [p, 0]); outputs the label
+            [batch] and the probabilities [batch, 2]
   forestreg/ RandomForestRegressor (8 trees of depth 4, 5 features): a TreeEnsembleRegressor with the
             AVERAGE aggregate
   boostreg/ GradientBoostingRegressor (8 rounds of depth 3): a TreeEnsembleRegressor with SUM and a base
@@ -313,6 +316,25 @@ for folder, clf in [("skforest", RandomForestClassifier(n_estimators=10, max_dep
     dump("input.json", {"input_data": [TX[picks[0]].astype(float).tolist()]})
     dump("cal.json", {"input_data": [TX[i].astype(float).tolist() for i in picks]})
     dump("expected_output.json", {"output_data": [[float(label[0])]]})
+
+# A binary forest: skl2onnx writes only class 0's votes (the probability of class 1) and onnxruntime's
+# label is [p > 1/2]; inputs on both sides of the border.
+BX, by = make_classification(n_samples=300, n_features=5, n_informative=3, random_state=1)
+BX = BX.astype(np.float32)
+binary = RandomForestClassifier(n_estimators=8, max_depth=4, random_state=0).fit(BX, by)
+model = to_onnx(binary, BX[:1], options={"zipmap": False}, target_opset={"": 13, "ai.onnx.ml": 3})
+os.makedirs(os.path.join(HERE, "binforest"), exist_ok=True)
+path = os.path.join(HERE, "binforest", "network.onnx")
+onnx.save(model, path)
+session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+p1 = binary.predict_proba(BX)[:, 1]
+picks = [int(np.argmin(p1)), int(np.argmax(p1)), int(np.argmin(np.abs(p1 - 0.6))), int(np.argmin(np.abs(p1 - 0.4)))]
+label, probabilities = session.run(None, {"X": BX[picks]})
+assert (label == binary.predict(BX[picks])).all() and sorted(label.tolist()) == [0, 0, 1, 1]
+dump = lambda file, obj: json.dump(obj, open(os.path.join(HERE, "binforest", file), "w"))
+dump("input.json", {"input_data": [BX[picks[1]].astype(float).tolist()]})
+dump("cal.json", {"input_data": [BX[i].astype(float).tolist() for i in picks]})
+dump("expected_output.json", {"output_data": [[float(label[1])]]})
 
 # Regressors: ai.onnx.ml TreeEnsembleRegressor (AVERAGE for the forest; SUM and base values for boosting).
 from sklearn.datasets import make_regression

@@ -42,7 +42,9 @@ pub fn run(args: Args) -> Result<()> {
         .phase("witness", || zkinfer::proving::witness(&prep, &input))
         .with_context(|| args.input.display().to_string())?;
     prep.check_memory(args.force)?;
-    let float = prep.model.run_float(&input)?;
+    // The reference the accuracy guard uses: zkinfer's f64 graph (tract's float run where tract's
+    // wiring agrees with onnxruntime; a binary tree classifier's label is where it does not).
+    let float = prep.model.graph.outputs(&input)?;
     let srs = t.phase("srs", || prep.srs())?;
     say_srs(&srs); // after the spinner, not through it
     let prover = Prover::load_with_progress(prep, srs, t.clone())?;

@@ -17,8 +17,9 @@
 //!
 //! A single-leaf tree's votes join the scores' bias. Every value is forced by the step rows' range
 //! checks, so the reached leaf and the scores are unique. Equality tests, `MAX`/`MIN` aggregation,
-//! averages over uneven votes, shared subtrees, non-finite constants and a binary classifier voting
-//! for one class only (tract's label differs from onnxruntime's there) are refused.
+//! averages over uneven votes, shared subtrees and non-finite constants are refused. A binary
+//! classifier voting for class 0 only (skl2onnx's binary forests) gets onnxruntime's label, not
+//! tract's ([`binary_wiring`]); with negative votes, base values or a post-transform it is refused.
 
 use super::{Importer, Value};
 use crate::error::Result;
@@ -133,10 +134,11 @@ pub(super) fn import_tree_ensemble(
     let classes = ensemble.n_classes;
     let trees = trees(&ensemble.data).map_err(|why| im.unsupported(node, why))?;
     let votes = || trees.iter().flat_map(|t| &t.leaves).flat_map(|(_, v)| v);
-    if classes == 2 && votes().all(|(c, _)| *c == 0) {
-        // tract's wiring takes the ArgMax of [s, 0] where onnxruntime thresholds s: it would prove
-        // tract's label, not the model's.
-        return Err(im.unsupported(node, "a binary classifier voting for one class only"));
+    let binary = classes == 2 && votes().all(|(c, _)| *c == 0);
+    if binary && (votes().any(|(_, w)| *w < 0.0) || !binary_wiring(im, node)) {
+        // onnxruntime's label is then [s > 0] with scores [-s, s], or comes after a transform.
+        let why = "a binary classifier with negative votes, base values or a post-transform";
+        return Err(im.unsupported(node, why));
     }
     let divisor = match ensemble.aggregate_fn {
         Aggregate::Sum => 1.0,
@@ -192,6 +194,13 @@ pub(super) fn import_tree_ensemble(
             *cell += w / divisor;
         }
     }
+    if binary {
+        // Column 1 is 2s - 1/2, read only by tract's ArgMax: it wins exactly when s > 1/2.
+        for l in 0..leaves {
+            weights[l * 2 + 1] = 2.0 * weights[l * 2];
+        }
+        bias[1] = 2.0 * bias[0] - 0.5;
+    }
     let scores = FloatOp::Dense(Dense {
         n_in: leaves,
         n_out: classes,
@@ -201,6 +210,29 @@ pub(super) fn import_tree_ensemble(
     });
     im.push(node.id, &node.name, scores, vec![all], vec![rows, classes]);
     Ok(())
+}
+
+/// Whether `node`'s scores feed tract's binary wiring directly: the probability `s` (column 0, sliced
+/// out and complemented into `[1 - s, s]`) and an ArgMax over both columns, with no base values or
+/// post-transform between. tract's column 1 is 0, so its ArgMax says class 0 for any `s ≥ 0`, where
+/// onnxruntime says class 1 when `s > 1/2`: the importer makes column 1 `2s - 1/2`.
+fn binary_wiring(im: &Importer, node: &TypedNode) -> bool {
+    use tract_onnx::tract_core::ops::array::Slice;
+    use tract_onnx::tract_core::ops::nn::{Reduce, Reducer};
+    let readers: Vec<&TypedNode> = node.outputs[0]
+        .successors
+        .iter()
+        .map(|i| im.model.node(i.node))
+        .collect();
+    let slice = |n: &TypedNode| {
+        n.op_as::<Slice>()
+            .is_some_and(|s| s.axis == 1 && s.start == 0.to_dim() && s.end == 1.to_dim())
+    };
+    let argmax = |n: &TypedNode| {
+        n.op_as::<Reduce>()
+            .is_some_and(|r| r.reducer == Reducer::ArgMax(false) && r.axes[..] == [1])
+    };
+    readers.len() == 2 && readers.iter().any(|n| slice(n)) && readers.iter().any(|n| argmax(n))
 }
 
 /// Whether every leaf votes once for every class (an average is then a sum over the trees).
