@@ -487,35 +487,28 @@ fn lstm_and_gru_classifiers_match_tract() {
     check_model("gru", 0.01);
 }
 
-/// scikit-learn models as skl2onnx writes them (`ai.onnx.ml`): the logistic regression's label (an
-/// `Embedding` of the class labels at the ArgMax) and probabilities, and a linear regression.
+/// scikit-learn models as skl2onnx writes them (`ai.onnx.ml`): the labels (an `Embedding` of the class
+/// labels at the ArgMax) and scores of a logistic regression (probabilities) and a LinearSVC (raw
+/// margins, where the f64 max chain can miss the max by an ulp: the real graph's equality test allows
+/// for it), one flower of each class; and a linear regression.
 #[test]
 fn skl2onnx_linear_models_match_tract() {
-    check_model("logreg", 1e-9);
     check_model("linreg", 0.01);
-    let mut labels = vec![];
-    for (ours, tract) in outputs_per_sample("logreg") {
-        for (q, t) in ours[1].iter().zip(&tract[1]) {
-            assert!((q - t).abs() < 0.01, "probability {q} vs {t}");
+    for model in ["logreg", "linsvc"] {
+        check_model(model, 1e-9);
+        let mut labels = vec![];
+        for (ours, tract) in outputs_per_sample(model) {
+            for (q, t) in ours[1].iter().zip(&tract[1]) {
+                assert!((q - t).abs() < 0.01, "{model}: score {q} vs {t}");
+            }
+            labels.push(ours[0][0]);
         }
-        labels.push(ours[0][0]);
+        assert_eq!(
+            labels[..3],
+            [0.0, 1.0, 2.0],
+            "{model}: one flower of each class"
+        );
     }
-    assert_eq!(labels[..3], [0.0, 1.0, 2.0], "one flower of each class");
-}
-
-/// skl2onnx's LinearSVC: raw margins, where the f64 max chain can miss the max by an ulp (the real
-/// graph's equality test allows for it); labels exact, one flower of each class.
-#[test]
-fn skl2onnx_linear_svc_matches_tract() {
-    check_model("linsvc", 1e-9);
-    let mut labels = vec![];
-    for (ours, tract) in outputs_per_sample("linsvc") {
-        for (q, t) in ours[1].iter().zip(&tract[1]) {
-            assert!((q - t).abs() < 0.01, "margin {q} vs {t}");
-        }
-        labels.push(ours[0][0]);
-    }
-    assert_eq!(labels[..3], [0.0, 1.0, 2.0], "one flower of each class");
 }
 
 /// skl2onnx's tree ensembles (`ai.onnx.ml` TreeEnsembleClassifier): a random forest (averaged leaf
