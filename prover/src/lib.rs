@@ -2,7 +2,7 @@
 //!
 //! Owns everything between a [`zkinfer_circuits::ModelCircuit`] and a checked proof:
 //! - `srs`: the KZG structured reference string: local development setup (insecure: whoever ran it can
-//!   forge proofs), cached once per `k`;
+//!   forge proofs; made fast by `dev_setup`), cached once per `k`;
 //! - `commit`: the KZG commitment keygen and proving use, halo2's own with small signed values
 //!   committed in few MSM windows (same points, so keys and proofs are unchanged);
 //! - `cpu`: the check that this CPU can run the build's assembly field arithmetic;
@@ -23,6 +23,7 @@ pub mod cache;
 pub mod commit;
 pub mod container;
 pub mod cpu;
+pub mod dev_setup;
 pub mod error;
 pub mod keys;
 pub mod msm;

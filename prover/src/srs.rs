@@ -333,7 +333,10 @@ pub fn load_cached(k: u32) -> Result<Option<Srs>> {
 pub fn load_or_setup(k: u32) -> Result<Srs> {
     match load_cached(k)? {
         Some(srs) => Ok(srs),
-        None => store(k, ParamsKZG::<Bn256>::setup(k, OsRng), SrsKind::LocalDev),
+        None => {
+            let tau = zkinfer_circuits::halo2_proofs::halo2curves::ff::Field::random(OsRng);
+            store(k, crate::dev_setup::setup(k, tau), SrsKind::LocalDev)
+        }
     }
 }
 
