@@ -19,24 +19,26 @@
 
 use crate::chips::divide::{self, DivideConfig};
 use crate::chips::freivalds::FreivaldsConfig;
-use crate::chips::mac::{MacConfig, MacWitness};
+use crate::chips::mac::{MacBlock, MacConfig, MacTamper, MacWitness};
 use crate::chips::multiply::MultiplyConfig;
+use crate::chips::packing::{Packing, MAX_PACK};
 use crate::chips::poseidon::{PoseidonConfig, PoseidonTamper};
 use crate::chips::requant::{RequantConfig, RescaleRow, Tamper};
 use crate::chips::table::{TableConfig, TAG_FIRST_FN};
 use crate::chips::Wire;
 use crate::cost::Cost;
 use crate::error::{CircuitError, Result};
-use crate::fixed_point::{half, to_field};
+use crate::fixed_point::to_field;
 use crate::graph::{GraphTrace, QuantizedGraph};
 use crate::ops::{Activation, AffineGroup, Lowering, ZERO_OPERAND};
 use crate::tensor::QTensor;
 use crate::Fr;
 use halo2_proofs::circuit::{Cell, Layouter, Region, SimpleFloorPlanner, Value};
 use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
+
+mod affine;
 
 /// The first row of the MAC chip (row 0 is left empty, see `lay_out`).
 pub const MAC_FIRST_ROW: usize = 1;
@@ -75,6 +77,18 @@ pub struct CircuitParams {
     /// so circuits without comparisons keep their settings and keys.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub steps: bool,
+    /// The most neurons one MAC accumulator column holds ([`crate::chips::packing`]); 1 (not written,
+    /// so earlier settings and keys are unchanged) is one neuron per column.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub pack: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(v: &usize) -> bool {
+    *v == 1
 }
 
 /// State width of the Poseidon permutation committing to hashed inputs: circom's `Poseidon(4)`, three
@@ -99,6 +113,7 @@ impl Default for CircuitParams {
             hashed_input: false,
             coef_bits: 0,
             steps: false,
+            pack: 1,
         }
     }
 }
@@ -132,6 +147,12 @@ impl CircuitParams {
                 self.scale + 1
             ));
         }
+        if !(1..=MAX_PACK).contains(&self.pack) {
+            return Err(format!(
+                "{} neurons per accumulator outside 1..={MAX_PACK}",
+                self.pack
+            ));
+        }
         if self.coef_bits > self.scale {
             return Err(format!(
                 "coefficient bits {} more than the scale {}",
@@ -151,6 +172,11 @@ impl CircuitParams {
             steps: graph.has_steps(),
             ..self
         }
+    }
+
+    /// The most neurons an affine group holds: `lanes_out` accumulator columns of up to `pack` each.
+    pub fn group_neurons(&self) -> usize {
+        self.lanes_out * self.pack
     }
 
     /// Rows halo2 reserves at the bottom of every column for blinding, for these parameters.
@@ -407,7 +433,7 @@ impl ModelCircuit {
         let synth = |e: Error| CircuitError::Synthesis(e.to_string());
         for (n, node) in graph.nodes.iter().enumerate() {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
-            let out = match node.op.as_op().lower(&ins, self.params.lanes_out) {
+            let out = match node.op.as_op().lower(&ins, self.params.group_neurons()) {
                 Lowering::Alias => wires[node.inputs[0]].clone(),
                 Lowering::Gather(map) => {
                     let mut out = Vec::with_capacity(map.len());
@@ -566,70 +592,12 @@ impl ModelCircuit {
                     let operands: Vec<&[Wire]> =
                         node.inputs.iter().map(|j| wires[*j].as_slice()).collect();
                     let len = shapes[n].iter().product::<usize>();
-                    let tamper = self.tamper.filter(|t| t.node == n);
-                    let mut out = vec![None; len];
-                    let witnesses = self.group_witnesses(&groups, &operands, &node.name)?;
-                    for (g, witness) in groups.iter().zip(&witnesses) {
-                        let fn_tag = match g.act.table() {
-                            None => 0,
-                            Some(t) => tables
-                                .iter()
-                                .position(|u| *u == t)
-                                .map(|i| TAG_FIRST_FN + i as u64)
-                                .ok_or_else(|| {
-                                    CircuitError::Graph(format!(
-                                        "node '{}': function table not registered",
-                                        node.name
-                                    ))
-                                })?,
-                        };
-                        let slots: Vec<Wire> =
-                            g.slots.iter().map(|(op, i)| operands[*op][*i]).collect();
-                        let corrupt_acc = tamper
-                            .filter(|t| t.tamper == Tamper::Accumulator)
-                            .and_then(|t| g.outputs.iter().position(|o| *o == t.index));
-                        let accs = config
-                            .mac
-                            .assign(region, mac_row, &slots, g, witness.as_ref(), corrupt_acc)
-                            .map_err(synth)?;
-                        mac_row += MacConfig::rows_for(slots.len(), self.params.lanes_in);
-                        for (m, acc) in accs.iter().enumerate() {
-                            let index = g.outputs[m];
-                            let t = tamper.filter(|t| t.index == index).map(|t| t.tamper);
-                            // A strict step's row rescales `q - 1` (requant's module docs).
-                            let strict = i64::from(g.act == Activation::Step { strict: true })
-                                << (self.params.scale + g.extra);
-                            let off = g.bias[m]
-                                .checked_add(half(self.params.scale + g.extra) - strict)
-                                .ok_or_else(|| CircuitError::Overflow {
-                                    layer: node.name.clone(),
-                                })?;
-                            let row = RescaleRow {
-                                off,
-                                act: g.act,
-                                fn_tag,
-                                extra: g.extra,
-                            };
-                            out[index] = Some(
-                                config
-                                    .requant
-                                    .assign_rescale(region, req_row, acc, row, t)
-                                    .map_err(synth)?,
-                            );
-                            req_row += 1;
-                        }
-                    }
-                    out.into_iter()
-                        .enumerate()
-                        .map(|(i, w)| {
-                            w.ok_or_else(|| {
-                                CircuitError::Graph(format!(
-                                    "node '{}': output {i} not laid out",
-                                    node.name
-                                ))
-                            })
-                        })
-                        .collect::<Result<Vec<_>>>()?
+                    let mut rows = affine::Rows {
+                        mac: &mut mac_row,
+                        requant: &mut req_row,
+                        zero: &mut zero,
+                    };
+                    self.lay_out_affine(config, region, (n, &groups, len), &operands, &mut rows)?
                 }
             };
             wires.push(out);
@@ -722,43 +690,19 @@ impl ModelCircuit {
         let witness = self.inputs.as_ref().map(|_| MacWitness {
             rows: vec![vec![value]],
         });
-        let accs = config
-            .mac
-            .assign(region, *mac_row, &[], &empty, witness.as_ref(), None)?;
-        *mac_row += 1;
+        let block = MacBlock {
+            group: &empty,
+            first: 0,
+            count: 1,
+            packing: Packing::NONE,
+            tamper: MacTamper::None,
+        };
+        let (accs, rows) =
+            config
+                .mac
+                .assign(region, *mac_row, &[], block, witness.as_ref(), None)?;
+        *mac_row += rows;
         Ok(accs[0])
-    }
-
-    /// The MAC witnesses of every group, in parallel (none during keygen).
-    fn group_witnesses(
-        &self,
-        groups: &[AffineGroup],
-        operands: &[&[Wire]],
-        layer: &str,
-    ) -> Result<Vec<Option<MacWitness>>> {
-        if self.inputs.is_none() {
-            return Ok(groups.iter().map(|_| None).collect());
-        }
-        groups
-            .par_iter()
-            .map(|g| {
-                let values: Option<Vec<i64>> = g
-                    .slots
-                    .iter()
-                    .map(|(op, i)| operands[*op][*i].value)
-                    .collect();
-                let values = values.ok_or_else(|| {
-                    CircuitError::Graph(format!("layer '{layer}': operand not computed"))
-                })?;
-                MacConfig::witness(self.params.lanes_in, g.neurons(), &values, |m, s| {
-                    g.weight(m, s)
-                })
-                .map(Some)
-                .ok_or_else(|| CircuitError::Overflow {
-                    layer: layer.to_string(),
-                })
-            })
-            .collect()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Sizing a circuit before any keygen: rows per chip, the table, and the smallest `k` that fits.
 
 use crate::chips::mac::MacConfig;
+use crate::chips::packing::Packing;
 use crate::chips::table::TableConfig;
 use crate::circuit::CircuitParams;
 use crate::error::Result;
@@ -65,12 +66,19 @@ impl Cost {
             ..Cost::default()
         };
         let mut zero_row = false;
+        // Lane widths only matter with packing; the bound reads every table entry.
+        let x_bound = if params.pack > 1 {
+            graph.activation_bound()
+        } else {
+            0
+        };
+        let scales = (graph.scale, graph.range_bits);
         let mut inputs = 0;
         let mut wide_rows = 0;
         let mut reads = 0;
         for node in &graph.nodes {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
-            match node.op.as_op().lower(&ins, params.lanes_out) {
+            match node.op.as_op().lower(&ins, params.group_neurons()) {
                 Lowering::Alias => {}
                 Lowering::Gather(map) => {
                     // The shared zero cell takes one MAC row, once per circuit.
@@ -103,9 +111,16 @@ impl Cost {
                 }
                 Lowering::Affine(groups) => {
                     for g in &groups {
-                        let rows = MacConfig::rows_for(g.slots.len(), params.lanes_in);
-                        cost.mac_rows += rows;
-                        cost.macs += rows * params.lanes_in * g.neurons();
+                        let packing = Packing::for_group(g, params.pack, x_bound, scales);
+                        // A packed block's unpacking ends on the shared zero cell.
+                        if !zero_row && packing.packs_any(g.neurons(), params.lanes_out) {
+                            zero_row = true;
+                            cost.mac_rows += 1;
+                        }
+                        let lanes = (params.lanes_in, params.lanes_out);
+                        cost.mac_rows += packing.rows(g.slots.len(), g.neurons(), lanes);
+                        let pass = MacConfig::rows_for(g.slots.len(), params.lanes_in);
+                        cost.macs += pass * params.lanes_in * g.neurons();
                         cost.requant_rows += g.neurons();
                         if g.extra > 0 {
                             wide_rows += g.neurons();

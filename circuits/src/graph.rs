@@ -77,6 +77,27 @@ impl QuantizedGraph {
         1i64 << (self.range_bits - 1)
     }
 
+    /// The largest magnitude any cell a MAC row reads can hold: range-checked values (inputs, quotients,
+    /// relu outputs, quotients of divisions) are below `2^(b-1)`, step outputs are `0` or `2^s`, and a
+    /// table activation or table read outputs one of its table's entries. Packing's lane widths rest on
+    /// it ([`crate::chips::packing`]).
+    pub fn activation_bound(&self) -> u128 {
+        let mut bound = (1u128 << (self.range_bits - 1)).max(1u128 << self.scale);
+        for table in self.tables() {
+            for (_, y) in table.entries(self.scale) {
+                bound = bound.max(u128::from(y.unsigned_abs()));
+            }
+        }
+        for section in self.sections().0 {
+            for (key, value) in section {
+                bound = bound
+                    .max(u128::from(key.unsigned_abs()))
+                    .max(u128::from(value.unsigned_abs()));
+            }
+        }
+        bound
+    }
+
     /// The distinct function tables the graph's activations read, in first-use order. Table `i` gets tag
     /// `TAG_FIRST_FN + i` in the circuit's lookup table.
     pub fn tables(&self) -> Vec<FnTable> {

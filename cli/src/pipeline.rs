@@ -74,9 +74,10 @@ pub struct SettingsArgs {
     /// Fix the fixed-point scale to 2^SCALE instead of choosing it.
     #[arg(long)]
     pub scale: Option<u32>,
-    /// Fix the MAC layout to IN activations x OUT neurons per row (e.g. 8,2) instead of choosing it.
+    /// Fix the MAC layout to IN activations x OUT accumulators per row, each holding up to PACK
+    /// neurons (e.g. 8,2 or 16,1,7; PACK defaults to 1) instead of choosing it.
     #[arg(long, value_parser = parse_lanes)]
-    pub lanes: Option<(usize, usize)>,
+    pub lanes: Option<(usize, usize, usize)>,
     /// Give a symbolic dimension of the model's inputs a value (repeatable); a symbolic leading
     /// (batch) dimension is 1 without one.
     #[arg(long = "dim", value_name = "NAME=VALUE", value_parser = parse_dim)]
@@ -132,18 +133,28 @@ pub fn parse_dim(s: &str) -> std::result::Result<(String, usize), String> {
     Ok((name.trim().to_string(), value))
 }
 
-/// Parse `--lanes IN,OUT`.
-pub fn parse_lanes(s: &str) -> std::result::Result<(usize, usize), String> {
-    let (a, b) = s.split_once(',').ok_or("expected IN,OUT, e.g. 8,2")?;
+/// Parse `--lanes IN,OUT[,PACK]`.
+pub fn parse_lanes(s: &str) -> std::result::Result<(usize, usize, usize), String> {
+    let parts: Vec<&str> = s.split(',').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return Err("expected IN,OUT or IN,OUT,PACK, e.g. 8,2 or 16,1,7".into());
+    }
     let parse = |v: &str| v.trim().parse::<usize>().map_err(|e| format!("{v}: {e}"));
-    let (a, b) = (parse(a)?, parse(b)?);
+    let (a, b) = (parse(parts[0])?, parse(parts[1])?);
+    let pack = parts.get(2).map_or(Ok(1), |p| parse(p))?;
     let (max_in, max_out) = zkinfer_circuits::circuit::MAX_LANES;
     if !(1..=max_in).contains(&a) || !(1..=max_out).contains(&b) {
         return Err(format!(
-            "lanes must be 1 to {max_in} activations by 1 to {max_out} neurons"
+            "lanes must be 1 to {max_in} activations by 1 to {max_out} accumulators"
         ));
     }
-    Ok((a, b))
+    let max_pack = zkinfer_circuits::chips::packing::MAX_PACK;
+    if !(1..=max_pack).contains(&pack) {
+        return Err(format!(
+            "PACK must be 1 to {max_pack} neurons per accumulator"
+        ));
+    }
+    Ok((a, b, pack))
 }
 
 #[cfg(test)]
@@ -155,14 +166,18 @@ mod tests {
         let (max_in, max_out) = zkinfer_circuits::circuit::MAX_LANES;
         assert_eq!(
             parse_lanes(&format!("{max_in},{max_out}")),
-            Ok((max_in, max_out))
+            Ok((max_in, max_out, 1))
         );
-        assert_eq!(parse_lanes("8, 2"), Ok((8, 2)));
+        assert_eq!(parse_lanes("8, 2"), Ok((8, 2, 1)));
+        assert_eq!(parse_lanes("16,1,7"), Ok((16, 1, 7)));
         for bad in [
             format!("{max_in},{}", max_out + 1),
             format!("{},1", max_in + 1),
             "0,1".to_string(),
             "4".to_string(),
+            "8,2,0".to_string(),
+            "8,2,9".to_string(),
+            "8,2,1,1".to_string(),
         ] {
             assert!(parse_lanes(&bad).is_err(), "{bad} accepted");
         }

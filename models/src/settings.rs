@@ -18,13 +18,35 @@ pub struct Settings {
     pub range_bits: u32,
     /// Activations per MAC row.
     pub lanes_in: usize,
-    /// Neurons accumulated side by side per MAC row.
+    /// Accumulator columns per MAC row.
     pub lanes_out: usize,
+    /// The most neurons one accumulator holds (lane packing); 1, not written, is one per accumulator.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub pack: usize,
     /// Whether the input's elements are public instances of the proof (else a private witness).
     pub public_input: bool,
 }
 
+fn one() -> usize {
+    1
+}
+
+fn is_one(v: &usize) -> bool {
+    *v == 1
+}
+
 impl Settings {
+    /// The MAC layout in words: `IN x OUT`, and the packing when there is one.
+    pub fn lanes_label(&self) -> String {
+        match self.pack {
+            1 => format!("{}x{}", self.lanes_in, self.lanes_out),
+            p => format!(
+                "{}x{} ({p} neurons/accumulator)",
+                self.lanes_in, self.lanes_out
+            ),
+        }
+    }
+
     /// The circuit parameters for `graph` (quantized with these settings).
     pub fn circuit_params(&self, graph: &QuantizedGraph) -> CircuitParams {
         self.base_params().for_graph(graph)
@@ -35,6 +57,7 @@ impl Settings {
         CircuitParams {
             lanes_in: self.lanes_in,
             lanes_out: self.lanes_out,
+            pack: self.pack,
             scale: self.scale,
             range_bits: self.range_bits,
             ..CircuitParams::default()
@@ -47,8 +70,9 @@ impl Settings {
 pub struct SettingsChoice {
     /// Fixed scale bits, or `None` to choose in [`SCALES`].
     pub scale: Option<u32>,
-    /// Fixed MAC shape `(lanes_in, lanes_out)`, or `None` to choose in [`LANES`].
-    pub lanes: Option<(usize, usize)>,
+    /// Fixed MAC shape `(lanes_in, lanes_out, pack)`, or `None` to choose in [`LANES`] and
+    /// [`PACKED_LANES`].
+    pub lanes: Option<(usize, usize, usize)>,
     /// Headroom factor over the largest calibrated magnitude.
     pub headroom: f64,
     /// Whether the input is public: copied into the chosen [`Settings`].
@@ -82,6 +106,23 @@ impl Default for SettingsChoice {
 /// prove a little faster still but every weight column costs the on-chain verifier about 8k gas and 370
 /// bytes, so they are only used when asked for (`--lanes`).
 pub const LANES: [(usize, usize); 6] = [(2, 1), (4, 1), (4, 2), (8, 2), (8, 4), (16, 4)];
+
+/// Packed MAC shapes considered by default: `(activations per row, accumulators per row, neurons per
+/// accumulator)`. A packed row does `in x out x pack` multiplications with `in x out` weight columns
+/// (at most 64, as the widest plain shape); each group then needs unpack rows, so few-input layers are
+/// better off plain, which the search weighs by the proving work.
+pub const PACKED_LANES: [(usize, usize, usize); 10] = [
+    (8, 1, 4),
+    (8, 1, 7),
+    (16, 1, 4),
+    (16, 1, 7),
+    (8, 2, 7),
+    (16, 2, 4),
+    (16, 2, 7),
+    (32, 1, 7),
+    (32, 2, 7),
+    (16, 4, 7),
+];
 
 pub use zkinfer_circuits::estimate::proving_work;
 
@@ -189,13 +230,20 @@ pub fn choose_for_peak(
             continue;
         }
         let q = graph.quantize(scale, range_bits, &table_domains);
-        let lanes: Vec<(usize, usize)> = choice.lanes.map_or(LANES.to_vec(), |l| vec![l]);
-        for (lanes_in, lanes_out) in lanes {
+        let lanes: Vec<(usize, usize, usize)> = choice.lanes.map_or_else(
+            || {
+                let plain = LANES.iter().map(|(i, o)| (*i, *o, 1));
+                plain.chain(PACKED_LANES).collect()
+            },
+            |l| vec![l],
+        );
+        for (lanes_in, lanes_out, pack) in lanes {
             let settings = Settings {
                 scale,
                 range_bits,
                 lanes_in,
                 lanes_out,
+                pack,
                 public_input: choice.public_input,
             };
             let params = settings.circuit_params(&q);

@@ -74,7 +74,7 @@ pub fn onnx(data: &[u8]) -> Outcome {
     // nothing.
     let overrides = zkinfer::Overrides {
         scale: Some(10),
-        lanes: Some((2, 1)),
+        lanes: Some((2, 1, 1)),
         measure_only: true,
         ..zkinfer::Overrides::default()
     };

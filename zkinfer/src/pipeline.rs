@@ -110,8 +110,9 @@ pub struct Overrides {
     pub srs: Option<PathBuf>,
     /// A fixed-point scale of `2^scale` instead of the chosen one.
     pub scale: Option<u32>,
-    /// A MAC layout of (activations, neurons) per row instead of the chosen one.
-    pub lanes: Option<(usize, usize)>,
+    /// A MAC layout of (activations, accumulators, neurons per accumulator) per row instead of the
+    /// chosen one.
+    pub lanes: Option<(usize, usize, usize)>,
     /// A run that only measures or predicts (`bench`, `inspect`): the settings it chooses are not cached
     /// as the model's (a `--lanes` benchmark must not change what a later plain `prove` uses).
     pub measure_only: bool,

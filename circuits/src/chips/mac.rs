@@ -3,11 +3,13 @@
 //! with `x_c` advice (copies of activations), `w_{m,c}` and `chain` fixed. One row does
 //! `lanes_in x lanes_out` multiplications; a dot product of length `n` takes `ceil(n / lanes_in)` rows.
 
+use super::packing::Packing;
 use super::Wire;
 use crate::fixed_point::to_field;
 use crate::ops::AffineGroup;
 use crate::Fr;
-use halo2_proofs::circuit::{Region, Value};
+use halo2_proofs::circuit::{Cell, Region, Value};
+use halo2_proofs::halo2curves::ff::Field;
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Expression, Fixed, Selector};
 use halo2_proofs::poly::Rotation;
 
@@ -116,23 +118,35 @@ impl MacConfig {
         Some(MacWitness { rows })
     }
 
-    /// Assign one block of `group` starting at `row`: copies of `inputs` (the group's slots), the weights,
-    /// the accumulators.
-    /// Returns the final accumulator wire of every neuron. `tamper` (tests only) adds 1 to one neuron's
-    /// final accumulator.
+    /// Assign one block of a group from `row`: copies of `inputs` (the group's slots), the (packed)
+    /// weights, the accumulators, and with packing the unpack rows (see [`super::packing`]).
+    /// Returns the block's neuron wires and the rows it took; a packed block's last accumulators are
+    /// copy-constrained to `zero`, which it needs.
     pub fn assign(
         &self,
         region: &mut Region<'_, Fr>,
         row: usize,
         inputs: &[Wire],
-        group: &AffineGroup,
+        block: MacBlock<'_>,
         witness: Option<&MacWitness>,
-        tamper: Option<usize>,
-    ) -> Result<Vec<Wire>, halo2_proofs::plonk::Error> {
+        zero: Option<Cell>,
+    ) -> Result<(Vec<Wire>, usize), halo2_proofs::plonk::Error> {
+        let MacBlock {
+            group,
+            first,
+            count,
+            packing,
+            tamper,
+        } = block;
         let lanes_in = self.lanes_in();
-        let neurons = group.neurons();
+        let per = packing.lanes_of_block(count, self.acc.len());
+        let shift = Fr::from(2).pow([u64::from(packing.bits)]);
+        let powers: Vec<Fr> = std::iter::successors(Some(Fr::one()), |p| Some(*p * shift))
+            .take(per)
+            .collect();
+        let columns = count.div_ceil(per);
+        let lanes = |m: usize| m * per..((m + 1) * per).min(count);
         let n_rows = Self::rows_for(inputs.len(), lanes_in);
-        let mut last = Vec::new();
         for t in 0..n_rows {
             let r = row + t;
             self.enable.enable(region, r)?;
@@ -144,28 +158,171 @@ impl MacConfig {
                 let Some(input) = inputs.get(slot) else { break };
                 let cell = region.assign_advice(self.x[c], r, input.field());
                 region.constrain_equal(cell.cell(), input.cell);
-                for m in 0..neurons {
-                    let w = group.weight(m, slot);
-                    if w != 0 {
-                        region.assign_fixed(self.w[m][c], r, to_field(w));
+                for m in 0..columns {
+                    let w = lanes(m).fold(Fr::zero(), |sum, i| {
+                        sum + to_field(group.weight(first + i, slot)) * powers[i - m * per]
+                    });
+                    if w != Fr::zero() {
+                        region.assign_fixed(self.w[m][c], r, w);
                     }
                 }
             }
-            last.clear();
-            for m in 0..neurons {
-                let corrupt = i64::from(tamper == Some(m) && t + 1 == n_rows);
-                let value = witness.map(|w| w.rows[t][m] + corrupt);
-                let v = match value {
-                    Some(v) => Value::known(to_field(v)),
-                    None => Value::unknown(),
-                };
-                let cell = region.assign_advice(self.acc[m], r, v);
-                last.push(Wire {
+        }
+        // The neurons' values: the last row's accumulators, with a test's corruption.
+        let finals: Option<Vec<i64>> = witness.map(|w| {
+            let mut v = w.rows[n_rows - 1][first..first + count].to_vec();
+            tamper.apply(&mut v, per, packing.bits);
+            v
+        });
+        let acc_value = |t: usize, m: usize| -> Value<Fr> {
+            match witness {
+                Some(w) if per == 1 => Value::known(to_field(if t + 1 == n_rows {
+                    finals.as_ref().map_or(0, |f| f[m])
+                } else {
+                    w.rows[t][first + m]
+                })),
+                Some(w) => Value::known(lanes(m).fold(Fr::zero(), |sum, i| {
+                    sum + to_field(w.rows[t][first + i]) * powers[i - m * per]
+                })),
+                None => Value::unknown(),
+            }
+        };
+        let mut last = Vec::with_capacity(count);
+        for t in 0..n_rows {
+            for m in 0..columns {
+                let cell = region.assign_advice(self.acc[m], row + t, acc_value(t, m));
+                if per == 1 && t + 1 == n_rows {
+                    last.push(Wire {
+                        cell: cell.cell(),
+                        value: finals.as_ref().map(|f| f[m]),
+                    });
+                }
+            }
+        }
+        if per == 1 {
+            return Ok((last, n_rows));
+        }
+        let zero = zero.ok_or(halo2_proofs::plonk::Error::Synthesis)?;
+        let unpack = UnpackRows {
+            first_row: row + n_rows,
+            count,
+            per,
+            powers: &powers,
+        };
+        let packed: Vec<Value<Fr>> = (0..columns).map(|m| acc_value(n_rows - 1, m)).collect();
+        let wires = self.unpack(region, unpack, &packed, finals.as_deref(), zero)?;
+        Ok((wires, n_rows + count.div_ceil(lanes_in)))
+    }
+
+    /// The unpack rows of a packed block: lane `i` (column `i / per`, lane `i % per`) in `x` column
+    /// `i mod lanes_in` of row `i / lanes_in`, with the fixed coefficient `-2^(B·lane)`; each row's
+    /// accumulators are the previous row's minus the lanes it holds, and the last row's are copied to
+    /// `zero`. `packed` holds the accumulators the unpacking starts from.
+    fn unpack(
+        &self,
+        region: &mut Region<'_, Fr>,
+        rows: UnpackRows<'_>,
+        packed: &[Value<Fr>],
+        finals: Option<&[i64]>,
+        zero: Cell,
+    ) -> Result<Vec<Wire>, halo2_proofs::plonk::Error> {
+        let UnpackRows {
+            first_row,
+            count,
+            per,
+            powers,
+        } = rows;
+        let lanes_in = self.lanes_in();
+        let mut remaining = packed.to_vec();
+        let mut wires = Vec::with_capacity(count);
+        let n_rows = count.div_ceil(lanes_in);
+        for u in 0..n_rows {
+            let r = first_row + u;
+            self.enable.enable(region, r)?;
+            region.assign_fixed(self.chain, r, Fr::one());
+            for (c, i) in (u * lanes_in..((u + 1) * lanes_in).min(count)).enumerate() {
+                let (m, j) = (i / per, i % per);
+                let value = finals.map(|f| f[i]);
+                let cell = region.assign_advice(self.x[c], r, super::field_value(value));
+                region.assign_fixed(self.w[m][c], r, -powers[j]);
+                remaining[m] = remaining[m] - super::field_value(value) * Value::known(powers[j]);
+                wires.push(Wire {
                     cell: cell.cell(),
                     value,
                 });
             }
+            for (m, v) in remaining.iter().enumerate() {
+                let cell = region.assign_advice(self.acc[m], r, *v);
+                if u + 1 == n_rows {
+                    region.constrain_equal(cell.cell(), zero);
+                }
+            }
         }
-        Ok(last)
+        Ok(wires)
+    }
+}
+
+/// Where a packed block's unpack rows go and how its lanes are spaced.
+struct UnpackRows<'a> {
+    first_row: usize,
+    count: usize,
+    per: usize,
+    powers: &'a [Fr],
+}
+
+/// The neurons `first..first + count` of `group`, laid out as one MAC block with `packing`.
+#[derive(Clone, Copy, Debug)]
+pub struct MacBlock<'a> {
+    /// The group the neurons belong to.
+    pub group: &'a AffineGroup,
+    /// The block's first neuron.
+    pub first: usize,
+    /// Neurons in the block.
+    pub count: usize,
+    /// How the block shares accumulators.
+    pub packing: Packing,
+    /// A corruption for soundness tests ([`MacTamper::None`] otherwise).
+    pub tamper: MacTamper,
+}
+
+/// Deliberate corruption of a block's neuron values (tests): each must make the circuit unsatisfied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MacTamper {
+    /// Honest.
+    None,
+    /// The block's neuron `i` (local index) gets `+1`: the MAC gate (on the last MAC row, or on the unpack
+    /// row holding its lane) must catch it.
+    Accumulator(usize),
+    /// A carry between lanes: neuron `i`'s lane gets `+2^B` and the next lane of its column `-1` (or, on
+    /// a column's last lane, the lane below gets `+2^B` and neuron `i`'s `-1`), so the packed sum is
+    /// unchanged: the requant row of the `+2^B` lane must catch it. Nothing on an unpacked block or a
+    /// column of one lane.
+    LaneCarry(usize),
+}
+
+impl MacTamper {
+    fn apply(self, values: &mut [i64], per: usize, bits: u32) {
+        match self {
+            MacTamper::None => {}
+            MacTamper::Accumulator(i) => {
+                if let Some(v) = values.get_mut(i) {
+                    *v += 1;
+                }
+            }
+            MacTamper::LaneCarry(i) if per > 1 && i < values.len() && bits < 62 => {
+                // The lanes of neuron `i`'s column; a column of one lane has no neighbour.
+                let (start, end) = (i / per * per, (i / per * per + per).min(values.len()));
+                let (up, down) = if i + 1 < end {
+                    (i, i + 1)
+                } else if i > start {
+                    (i - 1, i)
+                } else {
+                    return;
+                };
+                values[up] += 1i64 << bits;
+                values[down] -= 1;
+            }
+            MacTamper::LaneCarry(_) => {}
+        }
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! - `mac`: packed multiply-accumulate rows: `lanes_in` activations times a `lanes_out x lanes_in` block
 //!   of fixed weights, accumulated down the rows into `lanes_out` accumulators.
+//! - `packing`: several neurons per accumulator, `B` bits apart, unpacked by the MAC gate itself.
 //! - `requant`: one row per neuron: `z + off = q·2^s + r` with `r` and the limbs of `q` checked by
 //!   lookups into the shared [`table`] (whose high-limb rows also give `q`'s sign, for `relu(q) = sgn·q`),
 //!   and a function-table lookup for table activations.
@@ -18,6 +19,7 @@ pub mod divide;
 pub mod freivalds;
 pub mod mac;
 pub mod multiply;
+pub mod packing;
 pub mod poseidon;
 pub mod requant;
 pub mod table;

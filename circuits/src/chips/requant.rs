@@ -138,6 +138,9 @@ pub enum Tamper {
     Activation,
     /// The neuron's final MAC accumulator `+ 1` (and this row consistent with it): the MAC gate must.
     Accumulator,
+    /// On a packed MAC block, a carry between the neuron's lane and its neighbour (the packed sum kept):
+    /// the requant row of the lane that gained `2^B` must catch it (see `chips::packing`).
+    LaneCarry,
     /// The shared zero cell (padding) set to 1: the MAC gate must catch it.
     ZeroCell,
     /// A division's quotient `+ 1` (remainder consistent): the remainder's non-negativity must catch it.

@@ -32,6 +32,53 @@ fn params(graph: &QuantizedGraph) -> CircuitParams {
     .for_graph(graph)
 }
 
+/// Every check runs on the plain layout and on a packed one (three neurons per accumulator, so groups
+/// are split over columns and lanes both).
+fn layouts(graph: &QuantizedGraph) -> [CircuitParams; 2] {
+    let plain = params(graph);
+    [plain, CircuitParams { pack: 3, ..plain }]
+}
+
+/// Whether output element `index` of the op (node `node`) is a lane of a packed MAC block with `params`.
+fn packed_output(
+    graph: &QuantizedGraph,
+    node: usize,
+    index: usize,
+    params: &CircuitParams,
+) -> bool {
+    let shapes = graph.shapes().expect("shapes");
+    let ins: Vec<&[usize]> = graph.nodes[node]
+        .inputs
+        .iter()
+        .map(|j| shapes[*j].as_slice())
+        .collect();
+    let crate::ops::Lowering::Affine(groups) = graph.nodes[node]
+        .op
+        .as_op()
+        .lower(&ins, params.group_neurons())
+    else {
+        return false;
+    };
+    groups.iter().any(|g| {
+        let packing = crate::chips::packing::Packing::for_group(
+            g,
+            params.pack,
+            graph.activation_bound(),
+            (graph.scale, graph.range_bits),
+        );
+        let Some(m) = g.outputs.iter().position(|o| *o == index) else {
+            return false;
+        };
+        packing
+            .blocks(g.neurons(), params.lanes_out)
+            .into_iter()
+            .any(|(first, count)| {
+                (first..first + count).contains(&m)
+                    && packing.lanes_of_block(count, params.lanes_out) > 1
+            })
+    })
+}
+
 impl OpCase {
     fn graph(&self, scale: u32) -> (QuantizedGraph, Vec<QTensor>) {
         let shapes: Vec<Vec<usize>> = self.inputs.iter().map(|(s, _)| s.clone()).collect();
@@ -65,9 +112,15 @@ impl OpCase {
     pub fn check_mock(&self) {
         for public_input in [false, true] {
             let (graph, inputs) = self.graph(7);
-            let params = params(&graph);
-            let (failures, _, _) = mock_run(graph, inputs, params, public_input, None);
-            assert!(failures.is_empty(), "honest witness rejected: {failures:?}");
+            for params in layouts(&graph) {
+                let (failures, _, _) =
+                    mock_run(graph.clone(), inputs.clone(), params, public_input, None);
+                assert!(
+                    failures.is_empty(),
+                    "honest witness rejected (pack {}): {failures:?}",
+                    params.pack
+                );
+            }
         }
     }
 
@@ -114,19 +167,33 @@ impl OpCase {
             Activation::Table(_) => cases.push((Tamper::Activation, "function")),
             Activation::Step { .. } => cases.push((Tamper::Activation, "step")),
         }
-        for (tamper, expect) in cases {
-            let (graph, inputs) = self.graph(7);
-            let at = TamperAt {
-                node,
-                index: 1,
-                tamper,
-            };
-            let params = params(&graph);
-            let (failures, _, _) = mock_run(graph, inputs, params, false, Some(at));
-            assert!(
-                failures.iter().any(|f| f.contains(expect)),
-                "{tamper:?} should fail '{expect}', got {failures:?}"
-            );
+        let (graph, inputs) = self.graph(7);
+        for params in layouts(&graph) {
+            let mut cases = cases.clone();
+            // A carry between two packed lanes keeps the packed sum: the requant row of the lane that
+            // gained 2^B must reject it (its quotient leaves the range table).
+            // A wrong lane value keeps the unpack rows' own gates (their accumulators follow it) but
+            // leaves a non-zero remainder: the copy to the zero cell must reject it.
+            if packed_output(&graph, node, 1, &params) {
+                cases.push((Tamper::LaneCarry, "limb"));
+                for case in cases.iter_mut().filter(|(t, _)| *t == Tamper::Accumulator) {
+                    case.1 = "Equality constraint";
+                }
+            }
+            for (tamper, expect) in cases {
+                let at = TamperAt {
+                    node,
+                    index: 1,
+                    tamper,
+                };
+                let (failures, _, _) =
+                    mock_run(graph.clone(), inputs.clone(), params, false, Some(at));
+                assert!(
+                    failures.iter().any(|f| f.contains(expect)),
+                    "{tamper:?} (pack {}) should fail '{expect}', got {failures:?}",
+                    params.pack
+                );
+            }
         }
     }
 
@@ -148,8 +215,14 @@ impl OpCase {
     }
 
     pub fn check_cost(&self) {
+        let (graph, _) = self.graph(7);
+        for params in layouts(&graph) {
+            self.check_cost_with(params);
+        }
+    }
+
+    fn check_cost_with(&self, params: CircuitParams) {
         let (graph, inputs) = self.graph(7);
-        let params = params(&graph);
         let cost = Cost::of(&graph, &params).expect("cost");
         let (failures, circuit, _) = mock_run(graph, inputs, params, false, None);
         assert!(failures.is_empty(), "{failures:?}");

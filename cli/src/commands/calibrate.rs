@@ -25,7 +25,7 @@ pub struct Args {
     scale: Option<u32>,
     /// Fix the MAC layout to IN activations x OUT neurons per row (e.g. 8,2).
     #[arg(long, value_parser = crate::pipeline::parse_lanes)]
-    lanes: Option<(usize, usize)>,
+    lanes: Option<(usize, usize, usize)>,
     /// Give a symbolic dimension of the model's inputs a value (repeatable); a symbolic leading
     /// (batch) dimension is 1 without one.
     #[arg(long = "dim", value_name = "NAME=VALUE", value_parser = crate::pipeline::parse_dim)]
@@ -49,8 +49,8 @@ pub fn run(args: Args) -> Result<()> {
     let s = prep.stored.settings;
     let domain = (1i64 << (s.range_bits - 1)) as f64 / (1i64 << s.scale) as f64;
     println!(
-        "settings: scale 2^{}, range bits {} (values in [-{domain}, {domain})), lanes {}x{}, k={}, {} samples, peak |x| {:.4}",
-        s.scale, s.range_bits, s.lanes_in, s.lanes_out, prep.k, samples.len(), prep.stored.peak
+        "settings: scale 2^{}, range bits {} (values in [-{domain}, {domain})), lanes {}, k={}, {} samples, peak |x| {:.4}",
+        s.scale, s.range_bits, s.lanes_label(), prep.k, samples.len(), prep.stored.peak
     );
     println!(
         "{:<36} {:<9} {:>10} {:>10} {:>24} {:>14} {:>8} {:>6}",

@@ -45,11 +45,10 @@ pub fn run(args: Args) -> Result<()> {
     let (s, c, e) = (i.settings, i.cost, i.estimate);
     println!("model       {}", i.model);
     println!(
-        "settings    scale 2^{}, range ±2^{}, lanes {}x{}, calibrated on {}",
+        "settings    scale 2^{}, range ±2^{}, lanes {}, calibrated on {}",
         s.scale,
         s.range_bits - 1,
-        s.lanes_in,
-        s.lanes_out,
+        s.lanes_label(),
         i.calibrated_on
     );
     println!(

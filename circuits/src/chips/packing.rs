@@ -1,0 +1,203 @@
+//! Lane packing: several neurons share one MAC accumulator, `B` bits apart.
+//!
+//! A packed weight is the field element `W = Σ_j w_j·2^(B·j)` of the weights of the `P` neurons sharing
+//! an accumulator column, so the MAC gate's one product `x·W` does `P` multiplications and the running
+//! accumulator holds `acc = Σ_j y_j·2^(B·j)`, with `y_j` neuron `j`'s dot product. Unpack rows then put
+//! the lanes `y'_j` in the `x` columns with the fixed coefficients `-2^(B·j)` and `chain = 1`, so the
+//! same gate subtracts them, and the last unpack row's accumulator is copy-constrained to the circuit's
+//! zero cell: `Σ_j y'_j·2^(B·j) = acc` in the field. Each `y'_j` is then copied into its neuron's
+//! requant row.
+//!
+//! Why the lanes are the dot products, and not another split of the same field element:
+//! - the true `y_j` satisfy `|y_j| ≤ S_j = X·Σ_c |w_(j,c)|`, with `X` the largest magnitude any cell a
+//!   MAC row reads can hold ([`crate::QuantizedGraph::activation_bound`]: range-checked values, step
+//!   outputs, table entries);
+//! - every `y'_j` is the `z` of a requant row, which proves `z + off = q·2^s + r` with `q` and `r`
+//!   range-checked, so `|y'_j| ≤ R_j = 2^(b-1+s) + |off_j|` (only groups rescaled by `2^s` are packed:
+//!   a wide rescale's `z` is not pinned to an integer the same way);
+//! - `B` is chosen with `2^B > S_j + R_j` for every lane, so each difference `d_j = y_j - y'_j` has
+//!   `|d_j| < 2^B`, and `P·B ≤ 252`, so `|Σ_j d_j·2^(B·j)| < 2^252 < p`: the field identity
+//!   `Σ_j d_j·2^(B·j) = 0` holds over the integers, and then `d_0 ≡ 0 (mod 2^B)` forces `d_0 = 0`,
+//!   and so on up the lanes. A carry between lanes moves some `y'_j` by `2^B > R_j + |y_j|`, outside
+//!   what its requant row accepts (tested).
+
+use crate::ops::AffineGroup;
+
+/// The most neurons one accumulator column may hold.
+pub const MAX_PACK: usize = 8;
+
+/// Lanes times lane bits stay within this many bits (the BN254 scalar field has more than `2^253`
+/// elements, so any sum of lanes with smaller differences than `2^B` is below `p` in magnitude).
+pub const LANE_FIELD_BITS: u32 = 252;
+
+/// How one affine group's neurons share accumulators: up to `per_column` neurons per accumulator
+/// column, `bits` apart; `per_column == 1` is the plain layout (one neuron per column, no unpack rows).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Packing {
+    /// The most neurons one accumulator column holds.
+    pub per_column: usize,
+    /// Lane width `B` in bits (0 when unpacked).
+    pub bits: u32,
+}
+
+impl Packing {
+    /// One neuron per accumulator column.
+    pub const NONE: Self = Self {
+        per_column: 1,
+        bits: 0,
+    };
+
+    /// The packing of `group` in a circuit packing up to `pack` neurons per column, with activations of
+    /// magnitude at most `x_bound`, scale `s` and range bits `b` (module docs). Groups of one neuron,
+    /// wide rescales, and groups whose lanes would not fit twice in the field are not packed.
+    pub fn for_group(
+        group: &AffineGroup,
+        pack: usize,
+        x_bound: u128,
+        (scale, range_bits): (u32, u32),
+    ) -> Self {
+        if pack < 2 || group.neurons() < 2 || group.extra != 0 {
+            return Self::NONE;
+        }
+        let slots = group.slots.len();
+        let mut widest = 0u32;
+        for (m, bias) in group.bias.iter().enumerate() {
+            let weights = &group.weights[m * slots..(m + 1) * slots];
+            let Some(lane) = lane_bound(weights, *bias, x_bound, (scale, range_bits)) else {
+                return Self::NONE;
+            };
+            // `2^bits > lane`.
+            widest = widest.max(u128::BITS - lane.leading_zeros());
+        }
+        let per_column = pack
+            .min((LANE_FIELD_BITS / widest.max(1)) as usize)
+            .min(group.neurons());
+        if per_column < 2 {
+            return Self::NONE;
+        }
+        Self {
+            per_column,
+            bits: widest,
+        }
+    }
+
+    /// The neuron ranges `(first, count)` of `neurons` laid out as separate MAC blocks with `lanes_out`
+    /// accumulator columns (one block unless the group has more neurons than the columns hold).
+    pub fn blocks(&self, neurons: usize, lanes_out: usize) -> Vec<(usize, usize)> {
+        let size = (self.per_column * lanes_out).max(1);
+        (0..neurons)
+            .step_by(size)
+            .map(|first| (first, size.min(neurons - first)))
+            .collect()
+    }
+
+    /// Neurons per accumulator column in a block of `count` neurons (balanced over the columns); 1 when
+    /// the block's neurons fit one per column, which then needs no unpacking.
+    pub fn lanes_of_block(&self, count: usize, lanes_out: usize) -> usize {
+        count.div_ceil(lanes_out.max(1)).clamp(1, self.per_column)
+    }
+
+    /// Whether some block of a group of `neurons` shares accumulators (and so ends on the zero cell).
+    pub fn packs_any(&self, neurons: usize, lanes_out: usize) -> bool {
+        self.blocks(neurons, lanes_out)
+            .iter()
+            .any(|(_, count)| self.lanes_of_block(*count, lanes_out) > 1)
+    }
+
+    /// Unpack rows after a block of `count` neurons (`lanes_in` lanes per row; none when unpacked).
+    pub fn unpack_rows(&self, count: usize, (lanes_in, lanes_out): (usize, usize)) -> usize {
+        if self.lanes_of_block(count, lanes_out) < 2 {
+            0
+        } else {
+            count.div_ceil(lanes_in.max(1))
+        }
+    }
+
+    /// MAC rows of a group with `slots` inputs and `neurons` neurons, unpack rows included.
+    pub fn rows(&self, slots: usize, neurons: usize, lanes: (usize, usize)) -> usize {
+        let pass = slots.div_ceil(lanes.0.max(1)).max(1);
+        self.blocks(neurons, lanes.1)
+            .iter()
+            .map(|(_, count)| pass + self.unpack_rows(*count, lanes))
+            .sum()
+    }
+}
+
+/// `S + R` of one neuron (module docs), or `None` if it does not fit in 126 bits (no packing then).
+fn lane_bound(
+    weights: &[i64],
+    bias: i64,
+    x_bound: u128,
+    (scale, range_bits): (u32, u32),
+) -> Option<u128> {
+    let weight_sum = weights
+        .iter()
+        .try_fold(0u128, |s, w| s.checked_add(u128::from(w.unsigned_abs())))?;
+    let dot = weight_sum.checked_mul(x_bound)?;
+    // `|off| ≤ |bias| + 2^(s-1) + 2^s` (the rounding half and a strict step's shift).
+    let requant = (1u128 << (range_bits - 1 + scale))
+        + u128::from(bias.unsigned_abs())
+        + (1u128 << (scale + 1));
+    dot.checked_add(requant).filter(|v| *v < 1u128 << 126)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Activation;
+
+    fn group(weights: Vec<i64>, bias: Vec<i64>, extra: u32) -> AffineGroup {
+        let n = bias.len();
+        let slots = weights.len() / n;
+        AffineGroup {
+            slots: (0..slots).map(|i| (0, i)).collect(),
+            weights,
+            bias,
+            extra,
+            act: Activation::None,
+            outputs: (0..n).collect(),
+        }
+    }
+
+    #[test]
+    fn lane_bits_cover_the_dot_product_and_the_requant_range() {
+        // Weights summing to 6 in magnitude, |x| ≤ 2^13: S = 6·2^13; R = 2^(13+7) + 5 + 2^8.
+        let g = group(vec![1, -2, 3, 0, 0, 0], vec![5, -5], 0);
+        let p = Packing::for_group(&g, 8, 1 << 13, (7, 14));
+        let lane = 6u128 * (1 << 13) + (1 << 20) + 5 + (1 << 8);
+        assert_eq!(p.bits, u128::BITS - lane.leading_zeros());
+        assert!(1u128 << p.bits > lane && 1u128 << (p.bits - 1) <= lane);
+        assert_eq!(p.per_column, 2, "two neurons: two lanes");
+    }
+
+    #[test]
+    fn lanes_never_overflow_the_field() {
+        // Huge weights: 2^60-ish lanes, four fit in 252 bits, not eight.
+        let g = group(vec![1 << 40; 8 * 4], vec![0; 8], 0);
+        let p = Packing::for_group(&g, 8, 1 << 16, (10, 17));
+        assert!(p.per_column as u32 * p.bits <= LANE_FIELD_BITS);
+        assert_eq!(p.per_column, 4);
+        assert_eq!(p.blocks(8, 1), vec![(0, 4), (4, 4)]);
+        assert_eq!(p.rows(4, 8, (2, 1)), 2 * (2 + 2));
+    }
+
+    #[test]
+    fn unpackable_groups_stay_plain() {
+        let wide = group(vec![1; 4], vec![0, 0], 3);
+        assert_eq!(
+            Packing::for_group(&wide, 8, 1 << 10, (7, 12)),
+            Packing::NONE
+        );
+        let single = group(vec![1; 4], vec![0], 0);
+        assert_eq!(
+            Packing::for_group(&single, 8, 1 << 10, (7, 12)),
+            Packing::NONE
+        );
+        let unbounded = group(vec![i64::MAX; 4], vec![0, 0], 0);
+        assert_eq!(
+            Packing::for_group(&unbounded, 8, u128::from(u64::MAX), (7, 12)),
+            Packing::NONE
+        );
+        assert_eq!(Packing::NONE.rows(10, 3, (4, 1)), 3 * 3);
+    }
+}
