@@ -24,6 +24,7 @@ use crate::chips::multiply::MultiplyConfig;
 use crate::chips::packing::{Packing, MAX_PACK};
 use crate::chips::poseidon::{PoseidonConfig, PoseidonTamper};
 use crate::chips::requant::{RequantConfig, RescaleRow, Tamper};
+use crate::chips::requant_rows::RequantRows;
 use crate::chips::table::{TableConfig, TAG_FIRST_FN};
 use crate::chips::Wire;
 use crate::cost::Cost;
@@ -81,6 +82,10 @@ pub struct CircuitParams {
     /// so earlier settings and keys are unchanged) is one neuron per column.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub pack: usize,
+    /// Requant column sets, 1 or 2 ([`crate::chips::requant_rows`]): a second set of the requant
+    /// chip's columns and lookups halves the height of requant-bound circuits. 1 is not written.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub requant_sets: usize,
 }
 
 fn one() -> usize {
@@ -114,6 +119,7 @@ impl Default for CircuitParams {
             coef_bits: 0,
             steps: false,
             pack: 1,
+            requant_sets: 1,
         }
     }
 }
@@ -153,6 +159,12 @@ impl CircuitParams {
                 self.pack
             ));
         }
+        if !(1..=2).contains(&self.requant_sets) {
+            return Err(format!(
+                "{} requant column sets, not 1 or 2",
+                self.requant_sets
+            ));
+        }
         if self.coef_bits > self.scale {
             return Err(format!(
                 "coefficient bits {} more than the scale {}",
@@ -177,6 +189,27 @@ impl CircuitParams {
     /// The most neurons an affine group holds: `lanes_out` accumulator columns of up to `pack` each.
     pub fn group_neurons(&self) -> usize {
         self.lanes_out * self.pack
+    }
+
+    /// How `group` shares accumulators in this circuit, for activations of magnitude at most `x_bound`
+    /// ([`QuantizedGraph::activation_bound`]; unused without packing).
+    pub fn packing_of(&self, group: &AffineGroup, x_bound: u128) -> Packing {
+        Packing::for_group(
+            group,
+            (self.pack, (self.lanes_in, self.lanes_out)),
+            x_bound,
+            (self.scale, self.range_bits),
+        )
+    }
+
+    /// The largest activation magnitude packing must allow for in `graph`, or 0 without packing (the
+    /// bound reads every table entry).
+    pub fn activation_bound(&self, graph: &QuantizedGraph) -> u128 {
+        if self.pack > 1 {
+            graph.activation_bound()
+        } else {
+            0
+        }
     }
 
     /// Rows halo2 reserves at the bottom of every column for blinding, for these parameters.
@@ -205,6 +238,9 @@ pub struct ModelConfig {
     pub mac: MacConfig,
     /// The requant chip: rescales, activations and range checks (inputs, quotients).
     pub requant: RequantConfig,
+    /// The second set of requant columns, with `params.requant_sets == 2`: rescales and range checks
+    /// only (the division, product and table-read rows stay on the first set).
+    pub requant2: Option<RequantConfig>,
     /// The divide gate on the requant columns; present with `params.products`.
     pub divide: Option<DivideConfig>,
     /// The multiply gate on the requant columns; present with `params.products`.
@@ -218,6 +254,16 @@ pub struct ModelConfig {
     pub table: TableConfig,
     /// The one instance column (equality-enabled): inputs or their commitment, outputs, binding word.
     pub instance: Column<Instance>,
+}
+
+impl ModelConfig {
+    /// Requant column set `set` (0, or 1 with a second set; a missing second set is the first).
+    pub fn requant_set(&self, set: usize) -> &RequantConfig {
+        match (set, &self.requant2) {
+            (1, Some(second)) => second,
+            _ => &self.requant,
+        }
+    }
 }
 
 /// A witness corruption for soundness tests: `tamper` applied to the requant row of output element
@@ -256,6 +302,9 @@ pub struct ModelCircuit {
     /// Why the last synthesis failed, in this crate's words (halo2's `Error::Synthesis` carries none):
     /// see [`ModelCircuit::synthesis_error`].
     failure: Arc<Mutex<Option<String>>>,
+    /// [`CircuitParams::activation_bound`] of the graph, computed on first use (it reads every table
+    /// entry) and shared by the clones keygen and proving synthesize.
+    x_bound: Arc<std::sync::OnceLock<u128>>,
 }
 
 /// Rows a synthesis actually used, per chip.
@@ -282,6 +331,7 @@ impl ModelCircuit {
             poseidon_tamper: None,
             rows_used: Arc::default(),
             failure: Arc::default(),
+            x_bound: Arc::default(),
         }
     }
 
@@ -423,7 +473,8 @@ impl ModelCircuit {
         let shapes = graph.shapes()?;
         let mut inputs = self.inputs.as_ref().map(|v| v.iter());
         // The MAC gate queries the previous row; starting at row 1 keeps that query inside the used rows.
-        let (mut mac_row, mut req_row, mut fv_row) = (MAC_FIRST_ROW, 0usize, 1usize);
+        let (mut mac_row, mut fv_row) = (MAC_FIRST_ROW, 1usize);
+        let mut req = RequantRows::new(self.params.requant_sets);
         let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
         let mut public = Vec::new();
         let mut input_wires = Vec::new();
@@ -494,19 +545,19 @@ impl ModelCircuit {
                     let mut out = Vec::with_capacity(len);
                     for (i, cw) in c_wires.iter().enumerate() {
                         let t = tamper.filter(|t| t.index == i).map(|t| t.tamper);
+                        let (set, row) = req.single();
                         out.push(
                             config
-                                .requant
+                                .requant_set(set)
                                 .assign_rescale(
                                     region,
-                                    req_row,
+                                    row,
                                     cw,
                                     RescaleRow::product(self.params.scale),
                                     t,
                                 )
                                 .map_err(synth)?,
                         );
-                        req_row += 1;
                     }
                     out
                 }
@@ -520,6 +571,7 @@ impl ModelCircuit {
                         let (x, y) = (wires[node.inputs[*a]][*ai], wires[node.inputs[*b]][*bi]);
                         let t = tamper.filter(|t| t.index == i).map(|t| t.tamper);
                         let corrupt = t == Some(Tamper::Product);
+                        let req_row = req.first_set(2);
                         let product = mul
                             .assign(region, &config.requant, req_row, (&x, &y), corrupt)
                             .map_err(synth)?;
@@ -535,7 +587,6 @@ impl ModelCircuit {
                                 )
                                 .map_err(synth)?,
                         );
-                        req_row += 2;
                     }
                     out
                 }
@@ -548,11 +599,11 @@ impl ModelCircuit {
                     for (i, ((a, ai), (b, bi))) in pairs.iter().enumerate() {
                         let (num, den) = (wires[node.inputs[*a]][*ai], wires[node.inputs[*b]][*bi]);
                         let t = tamper.filter(|t| t.index == i).map(|t| t.tamper);
+                        let req_row = req.first_set(divide::ROWS);
                         out.push(
                             div.assign(region, &config.requant, req_row, (&num, &den), t)
                                 .map_err(synth)?,
                         );
-                        req_row += divide::ROWS;
                     }
                     out
                 }
@@ -563,10 +614,8 @@ impl ModelCircuit {
                             CircuitError::Graph(format!("node '{}' has no table", node.name))
                         })?;
                     let index = &wires[node.inputs[0]];
-                    let out =
-                        self.lay_out_reads(config, region, n, (&map, index), first_tag, req_row)?;
-                    req_row += map.len();
-                    out
+                    let first = req.first_set(map.len());
+                    self.lay_out_reads(config, region, n, (&map, index), first_tag, first)?
                 }
                 Lowering::Input => {
                     let len = shapes[n].iter().product::<usize>();
@@ -574,13 +623,13 @@ impl ModelCircuit {
                     let mut out = Vec::with_capacity(len);
                     for i in 0..len {
                         let v = values.map(|t| t.data.get(i).copied()).unwrap_or(None);
+                        let (set, row) = req.single();
                         out.push(
                             config
-                                .requant
-                                .assign_input(region, req_row, v)
+                                .requant_set(set)
+                                .assign_input(region, row, v)
                                 .map_err(synth)?,
                         );
-                        req_row += 1;
                     }
                     if self.public_input && !self.params.hashed_input {
                         public.extend(out.iter().copied());
@@ -594,7 +643,7 @@ impl ModelCircuit {
                     let len = shapes[n].iter().product::<usize>();
                     let mut rows = affine::Rows {
                         mac: &mut mac_row,
-                        requant: &mut req_row,
+                        requant: &mut req,
                         zero: &mut zero,
                     };
                     self.lay_out_affine(config, region, (n, &groups, len), &operands, &mut rows)?
@@ -606,7 +655,7 @@ impl ModelCircuit {
         if let Ok(mut used) = self.rows_used.lock() {
             *used = Some(RowsUsed {
                 mac: mac_row,
-                requant: req_row,
+                requant: req.height(),
                 freivalds: fv_row,
             });
         }
@@ -694,6 +743,7 @@ impl ModelCircuit {
             group: &empty,
             first: 0,
             count: 1,
+            slots: &[],
             packing: Packing::NONE,
             tamper: MacTamper::None,
         };
@@ -749,9 +799,13 @@ impl Circuit<Fr> for ModelCircuit {
         });
         let instance = meta.instance_column();
         meta.enable_equality(instance);
+        // Configured last, so circuits with one set keep their column indices (and keys).
+        let requant2 =
+            (params.requant_sets == 2).then(|| RequantConfig::configure(meta, &table, &params));
         ModelConfig {
             mac,
             requant,
+            requant2,
             divide,
             multiply,
             freivalds,

@@ -1,7 +1,7 @@
 //! Sizing a circuit before any keygen: rows per chip, the table, and the smallest `k` that fits.
 
 use crate::chips::mac::MacConfig;
-use crate::chips::packing::Packing;
+use crate::chips::requant_rows::RequantRows;
 use crate::chips::table::TableConfig;
 use crate::circuit::CircuitParams;
 use crate::error::Result;
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub struct Cost {
     /// Rows of the MAC chip.
     pub mac_rows: usize,
-    /// Rows of the requant chip (one per neuron and per input element).
+    /// Rows of the requant chip (one per neuron and per input element), in its taller column set.
     pub requant_rows: usize,
     /// Rows of the lookup table.
     pub table_rows: usize,
@@ -66,13 +66,10 @@ impl Cost {
             ..Cost::default()
         };
         let mut zero_row = false;
-        // Lane widths only matter with packing; the bound reads every table entry.
-        let x_bound = if params.pack > 1 {
-            graph.activation_bound()
-        } else {
-            0
-        };
-        let scales = (graph.scale, graph.range_bits);
+        // Requant rows as the layout places them (one or two sets), and their total.
+        let mut req = RequantRows::new(params.requant_sets);
+        let mut total = 0;
+        let x_bound = params.activation_bound(graph);
         let mut inputs = 0;
         let mut wide_rows = 0;
         let mut reads = 0;
@@ -90,38 +87,59 @@ impl Cost {
                 Lowering::MatMul(shape) => {
                     // The chip's first row is left empty (its gates query the previous row).
                     cost.freivalds_rows += shape.rows() + usize::from(cost.freivalds_rows == 0);
-                    cost.requant_rows += shape.batch * shape.m * shape.n;
+                    for _ in 0..shape.batch * shape.m * shape.n {
+                        req.single();
+                    }
+                    total += shape.batch * shape.m * shape.n;
                 }
-                Lowering::Multiply(pairs) => cost.requant_rows += 2 * pairs.len(),
+                Lowering::Multiply(pairs) => {
+                    for _ in &pairs {
+                        req.first_set(2);
+                    }
+                    total += 2 * pairs.len();
+                }
                 Lowering::TableRead(map) => {
                     // One row each, with the function lookup only (no range lookups).
-                    cost.requant_rows += map.len();
+                    req.first_set(map.len());
+                    total += map.len();
                     cost.function_lookups += map.len();
                     reads += map.len();
                 }
                 Lowering::Divide(pairs) => {
-                    cost.requant_rows += pairs.len() * crate::chips::divide::ROWS;
+                    for _ in &pairs {
+                        req.first_set(crate::chips::divide::ROWS);
+                    }
+                    total += pairs.len() * crate::chips::divide::ROWS;
                 }
                 Lowering::Input => {
                     if let crate::OpKind::Input(i) = &node.op {
                         let n = i.shape.iter().product::<usize>();
-                        cost.requant_rows += n;
+                        for _ in 0..n {
+                            req.single();
+                        }
+                        total += n;
                         inputs += n;
                     }
                 }
                 Lowering::Affine(groups) => {
                     for g in &groups {
-                        let packing = Packing::for_group(g, params.pack, x_bound, scales);
+                        let packing = params.packing_of(g, x_bound);
+                        let lanes = (params.lanes_in, params.lanes_out);
+                        let (rows, ends_on_zero) = packing.layout_rows(g, params.pack, lanes);
                         // A packed block's unpacking ends on the shared zero cell.
-                        if !zero_row && packing.packs_any(g.neurons(), params.lanes_out) {
+                        if ends_on_zero && !zero_row {
                             zero_row = true;
                             cost.mac_rows += 1;
                         }
-                        let lanes = (params.lanes_in, params.lanes_out);
-                        cost.mac_rows += packing.rows(g.slots.len(), g.neurons(), lanes);
-                        let pass = MacConfig::rows_for(g.slots.len(), params.lanes_in);
-                        cost.macs += pass * params.lanes_in * g.neurons();
-                        cost.requant_rows += g.neurons();
+                        cost.mac_rows += rows;
+                        for b in packing.blocks(g, params.pack, params.lanes_out) {
+                            let pass = MacConfig::rows_for(b.slots.len(), params.lanes_in);
+                            cost.macs += pass * params.lanes_in * b.count;
+                        }
+                        for _ in 0..g.neurons() {
+                            req.single();
+                        }
+                        total += g.neurons();
                         if g.extra > 0 {
                             wide_rows += g.neurons();
                         }
@@ -132,7 +150,8 @@ impl Cost {
                 }
             }
         }
-        cost.lookups = 2 * (cost.requant_rows - reads) + wide_rows;
+        cost.requant_rows = req.height();
+        cost.lookups = 2 * (total - reads) + wide_rows;
         if params.hashed_input {
             let hash = crate::circuit::input_hash_params();
             cost.poseidon_rows = crate::chips::poseidon::PoseidonConfig::rows(&hash, inputs);

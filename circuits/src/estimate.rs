@@ -7,18 +7,22 @@
 //!   Lagrange polynomials (mlp_digits, mlp_wide, LeNet: within 2%);
 //! - peak memory: `24 MiB + 3.8 x proving key` (the key, the advice polynomials and their extended
 //!   evaluations while proving; refitted 2026-12-03 to be at or above the measured peak: it gates `prove`);
-//! - proving time: `29 ns x work + 0.15 s` with `work = 2^k · (16 + advice + 0.83·fixed) · 100` (refitted
-//!   2026-12-03 after the assembly field arithmetic and zkinfer's own MSM: 0.33 / 0.33 / 1.32 / 3.18 s
-//!   predicted against 0.28-0.45 / 0.28-0.45 / 1.05-1.39 / 2.9-3.5 s measured on the bench models; a
-//!   2-core machine's small proofs vary that much run to run; it scales with cores).
+//! - proving time: `29 ns x work + 0.15 s` with `work = 2^k · (7 + 3·lookups + advice + 0.83·fixed) · 100`
+//!   (refitted 2026-12-03 after the assembly field arithmetic and zkinfer's own MSM: 0.33 / 0.33 / 1.32 /
+//!   3.18 s predicted against 0.28-0.45 / 0.28-0.45 / 1.05-1.39 / 2.9-3.5 s measured on the bench models;
+//!   a 2-core machine's small proofs vary that much run to run; it scales with cores). Each lookup
+//!   argument counts as three advice columns (its two permuted columns and its product are committed and
+//!   extended like them); the bench models have three, for which the formula is the one fitted with a
+//!   constant 16.
 
 use crate::circuit::CircuitParams;
 use crate::cost::Cost;
 use serde::{Deserialize, Serialize};
 
-/// Relative proving work of a circuit with `2^k` rows: `2^k · (1600 + 100·advice + 83·fixed)`.
-pub fn proving_work(k: u32, advice: usize, fixed: usize) -> u64 {
-    (1u64 << k) * (1600 + 100 * advice as u64 + 83 * fixed as u64)
+/// Relative proving work of a circuit with `2^k` rows:
+/// `2^k · (700 + 300·lookups + 100·advice + 83·fixed)`.
+pub fn proving_work(k: u32, (advice, fixed, lookups): (usize, usize, usize)) -> u64 {
+    (1u64 << k) * (700 + 300 * lookups as u64 + 100 * advice as u64 + 83 * fixed as u64)
 }
 
 /// The predicted cost of proving one circuit.
@@ -51,7 +55,7 @@ impl Estimate {
         // The bench models measured 31 / 31 / 103 / 244 MiB; the SRS (halo2's two bases plus the
         // commitment code's copy of the Lagrange basis, 192 bytes a row) is small next to the key.
         let peak_ram_bytes = (24u64 << 20) + (3.8 * pk_bytes as f64) as u64;
-        let prove_seconds = 29e-9 * proving_work(k, advice, fixed) as f64 + 0.15;
+        let prove_seconds = 29e-9 * proving_work(k, (advice, fixed, lookups)) as f64 + 0.15;
         Self {
             k,
             rows: cost.rows(),

@@ -23,6 +23,10 @@ pub struct Settings {
     /// The most neurons one accumulator holds (lane packing); 1, not written, is one per accumulator.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub pack: usize,
+    /// Requant column sets (1 or 2): a second set halves the height of a requant-bound circuit; 1 is not
+    /// written.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub requant_sets: usize,
     /// Whether the input's elements are public instances of the proof (else a private witness).
     pub public_input: bool,
 }
@@ -38,12 +42,16 @@ fn is_one(v: &usize) -> bool {
 impl Settings {
     /// The MAC layout in words: `IN x OUT`, and the packing when there is one.
     pub fn lanes_label(&self) -> String {
-        match self.pack {
+        let lanes = match self.pack {
             1 => format!("{}x{}", self.lanes_in, self.lanes_out),
             p => format!(
                 "{}x{} ({p} neurons/accumulator)",
                 self.lanes_in, self.lanes_out
             ),
+        };
+        match self.requant_sets {
+            1 => lanes,
+            n => format!("{lanes}, {n} requant sets"),
         }
     }
 
@@ -58,6 +66,7 @@ impl Settings {
             lanes_in: self.lanes_in,
             lanes_out: self.lanes_out,
             pack: self.pack,
+            requant_sets: self.requant_sets,
             scale: self.scale,
             range_bits: self.range_bits,
             ..CircuitParams::default()
@@ -238,34 +247,51 @@ pub fn choose_for_peak(
             |l| vec![l],
         );
         for (lanes_in, lanes_out, pack) in lanes {
-            let settings = Settings {
+            let plain = Settings {
                 scale,
                 range_bits,
                 lanes_in,
                 lanes_out,
                 pack,
+                requant_sets: 1,
                 public_input: choice.public_input,
             };
-            let params = settings.circuit_params(&q);
-            let k = Cost::of(&q, &params)?.min_k(params.blinding_rows());
-            let (advice, fixed, _) = params.columns();
-            let rank = (
-                proving_work(k, advice, fixed),
-                advice + fixed,
-                -i64::from(scale),
-            );
-            if best.as_ref().is_none_or(|(_, _, r)| rank < *r) {
-                best = Some((
-                    q.clone(),
-                    Calibration {
-                        peak,
-                        table_domains: table_domains.clone(),
-                        samples,
-                        settings,
-                        k,
-                    },
-                    rank,
-                ));
+            // A second requant set is weighed when the requant rows are the tallest (not with --lanes).
+            let mut candidates = vec![plain];
+            let mut i = 0;
+            while let Some(settings) = candidates.get(i).copied() {
+                i += 1;
+                let params = settings.circuit_params(&q);
+                let cost = Cost::of(&q, &params)?;
+                let k = cost.min_k(params.blinding_rows());
+                if settings.requant_sets == 1
+                    && choice.lanes.is_none()
+                    && cost.requant_rows == cost.rows()
+                {
+                    candidates.push(Settings {
+                        requant_sets: 2,
+                        ..settings
+                    });
+                }
+                let columns = params.columns();
+                let rank = (
+                    proving_work(k, columns),
+                    columns.0 + columns.1,
+                    -i64::from(scale),
+                );
+                if best.as_ref().is_none_or(|(_, _, r)| rank < *r) {
+                    best = Some((
+                        q.clone(),
+                        Calibration {
+                            peak,
+                            table_domains: table_domains.clone(),
+                            samples,
+                            settings,
+                            k,
+                        },
+                        rank,
+                    ));
+                }
             }
         }
     }

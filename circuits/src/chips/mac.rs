@@ -118,7 +118,7 @@ impl MacConfig {
         Some(MacWitness { rows })
     }
 
-    /// Assign one block of a group from `row`: copies of `inputs` (the group's slots), the (packed)
+    /// Assign one block of a group from `row`: copies of `inputs` (the block's slots), the (packed)
     /// weights, the accumulators, and with packing the unpack rows (see [`super::packing`]).
     /// Returns the block's neuron wires and the rows it took; a packed block's last accumulators are
     /// copy-constrained to `zero`, which it needs.
@@ -135,6 +135,7 @@ impl MacConfig {
             group,
             first,
             count,
+            slots,
             packing,
             tamper,
         } = block;
@@ -160,7 +161,7 @@ impl MacConfig {
                 region.constrain_equal(cell.cell(), input.cell);
                 for m in 0..columns {
                     let w = lanes(m).fold(Fr::zero(), |sum, i| {
-                        sum + to_field(group.weight(first + i, slot)) * powers[i - m * per]
+                        sum + to_field(group.weight(first + i, slots[slot])) * powers[i - m * per]
                     });
                     if w != Fr::zero() {
                         region.assign_fixed(self.w[m][c], r, w);
@@ -170,7 +171,7 @@ impl MacConfig {
         }
         // The neurons' values: the last row's accumulators, with a test's corruption.
         let finals: Option<Vec<i64>> = witness.map(|w| {
-            let mut v = w.rows[n_rows - 1][first..first + count].to_vec();
+            let mut v = w.rows[n_rows - 1].clone();
             tamper.apply(&mut v, per, packing.bits);
             v
         });
@@ -179,10 +180,10 @@ impl MacConfig {
                 Some(w) if per == 1 => Value::known(to_field(if t + 1 == n_rows {
                     finals.as_ref().map_or(0, |f| f[m])
                 } else {
-                    w.rows[t][first + m]
+                    w.rows[t][m]
                 })),
                 Some(w) => Value::known(lanes(m).fold(Fr::zero(), |sum, i| {
-                    sum + to_field(w.rows[t][first + i]) * powers[i - m * per]
+                    sum + to_field(w.rows[t][i]) * powers[i - m * per]
                 })),
                 None => Value::unknown(),
             }
@@ -279,6 +280,8 @@ pub struct MacBlock<'a> {
     pub first: usize,
     /// Neurons in the block.
     pub count: usize,
+    /// The group slot of each of the block's inputs (`inputs[k]` is slot `slots[k]` of the group).
+    pub slots: &'a [usize],
     /// How the block shares accumulators.
     pub packing: Packing,
     /// A corruption for soundness tests ([`MacTamper::None`] otherwise).

@@ -6,6 +6,7 @@
 //! - `requant`: one row per neuron: `z + off = q·2^s + r` with `r` and the limbs of `q` checked by
 //!   lookups into the shared [`table`] (whose high-limb rows also give `q`'s sign, for `relu(q) = sgn·q`),
 //!   and a function-table lookup for table activations.
+//! - `requant_rows`: which of the (one or two) requant column sets each requant row goes to.
 //! - `freivalds`: `C = A·B` of two witness matrices checked as `A·(B·r) = C·r` with a second-phase
 //!   challenge `r`;
 //! - `divide`: `y = round(n·2^s / d)` of two witnesses, on four rows of the requant chip's columns;
@@ -22,6 +23,7 @@ pub mod multiply;
 pub mod packing;
 pub mod poseidon;
 pub mod requant;
+pub mod requant_rows;
 pub mod table;
 
 use halo2_proofs::circuit::{Cell, Value};

@@ -40,6 +40,19 @@ pub struct Packing {
     pub bits: u32,
 }
 
+/// One MAC block: neurons `first..first + count` of a group, reading the group's slots `slots` (indices
+/// into the group's slot list, in order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// The block's first neuron.
+    pub first: usize,
+    /// Neurons in the block.
+    pub count: usize,
+    /// The group slots the block reads: all of them in a circuit without packing (the layout earlier
+    /// keys were made with), else those some neuron of the block weighs.
+    pub slots: Vec<usize>,
+}
+
 impl Packing {
     /// One neuron per accumulator column.
     pub const NONE: Self = Self {
@@ -48,11 +61,13 @@ impl Packing {
     };
 
     /// The packing of `group` in a circuit packing up to `pack` neurons per column, with activations of
-    /// magnitude at most `x_bound`, scale `s` and range bits `b` (module docs). Groups of one neuron,
-    /// wide rescales, and groups whose lanes would not fit twice in the field are not packed.
+    /// magnitude at most `x_bound`, scale `s` and range bits `b` (module docs), on `lanes` =
+    /// `(lanes_in, lanes_out)`. Groups of one neuron, wide rescales, groups whose lanes would not fit
+    /// twice in the field, and groups that would take no fewer rows packed (neurons reading different
+    /// inputs, as in elementwise ops) are not packed.
     pub fn for_group(
         group: &AffineGroup,
-        pack: usize,
+        (pack, lanes): (usize, (usize, usize)),
         x_bound: u128,
         (scale, range_bits): (u32, u32),
     ) -> Self {
@@ -72,22 +87,40 @@ impl Packing {
         let per_column = pack
             .min((LANE_FIELD_BITS / widest.max(1)) as usize)
             .min(group.neurons());
-        if per_column < 2 {
-            return Self::NONE;
-        }
-        Self {
+        let packed = Self {
             per_column,
             bits: widest,
+        };
+        if per_column < 2 || packed.rows(group, pack, lanes) >= Self::NONE.rows(group, pack, lanes)
+        {
+            return Self::NONE;
         }
+        packed
     }
 
-    /// The neuron ranges `(first, count)` of `neurons` laid out as separate MAC blocks with `lanes_out`
+    /// The MAC blocks of `group` in a circuit packing up to `pack` neurons per column, with `lanes_out`
     /// accumulator columns (one block unless the group has more neurons than the columns hold).
-    pub fn blocks(&self, neurons: usize, lanes_out: usize) -> Vec<(usize, usize)> {
+    pub fn blocks(&self, group: &AffineGroup, pack: usize, lanes_out: usize) -> Vec<Block> {
+        let neurons = group.neurons();
         let size = (self.per_column * lanes_out).max(1);
+        let n_slots = group.slots.len();
         (0..neurons)
             .step_by(size)
-            .map(|first| (first, size.min(neurons - first)))
+            .map(|first| {
+                let count = size.min(neurons - first);
+                let slots = if pack < 2 {
+                    (0..n_slots).collect()
+                } else {
+                    (0..n_slots)
+                        .filter(|s| (first..first + count).any(|m| group.weight(m, *s) != 0))
+                        .collect()
+                };
+                Block {
+                    first,
+                    count,
+                    slots,
+                }
+            })
             .collect()
     }
 
@@ -95,13 +128,6 @@ impl Packing {
     /// the block's neurons fit one per column, which then needs no unpacking.
     pub fn lanes_of_block(&self, count: usize, lanes_out: usize) -> usize {
         count.div_ceil(lanes_out.max(1)).clamp(1, self.per_column)
-    }
-
-    /// Whether some block of a group of `neurons` shares accumulators (and so ends on the zero cell).
-    pub fn packs_any(&self, neurons: usize, lanes_out: usize) -> bool {
-        self.blocks(neurons, lanes_out)
-            .iter()
-            .any(|(_, count)| self.lanes_of_block(*count, lanes_out) > 1)
     }
 
     /// Unpack rows after a block of `count` neurons (`lanes_in` lanes per row; none when unpacked).
@@ -113,13 +139,26 @@ impl Packing {
         }
     }
 
-    /// MAC rows of a group with `slots` inputs and `neurons` neurons, unpack rows included.
-    pub fn rows(&self, slots: usize, neurons: usize, lanes: (usize, usize)) -> usize {
-        let pass = slots.div_ceil(lanes.0.max(1)).max(1);
-        self.blocks(neurons, lanes.1)
+    /// MAC rows of `group`'s blocks, unpack rows included, and whether one of them ends on the zero
+    /// cell.
+    pub fn layout_rows(
+        &self,
+        group: &AffineGroup,
+        pack: usize,
+        lanes: (usize, usize),
+    ) -> (usize, bool) {
+        self.blocks(group, pack, lanes.1)
             .iter()
-            .map(|(_, count)| pass + self.unpack_rows(*count, lanes))
-            .sum()
+            .fold((0, false), |(rows, zero), b| {
+                let unpack = self.unpack_rows(b.count, lanes);
+                let pass = b.slots.len().div_ceil(lanes.0.max(1)).max(1);
+                (rows + pass + unpack, zero || unpack > 0)
+            })
+    }
+
+    /// MAC rows of `group`'s blocks, unpack rows included.
+    pub fn rows(&self, group: &AffineGroup, pack: usize, lanes: (usize, usize)) -> usize {
+        self.layout_rows(group, pack, lanes).0
     }
 }
 
@@ -161,9 +200,10 @@ mod tests {
 
     #[test]
     fn lane_bits_cover_the_dot_product_and_the_requant_range() {
-        // Weights summing to 6 in magnitude, |x| ≤ 2^13: S = 6·2^13; R = 2^(13+7) + 5 + 2^8.
-        let g = group(vec![1, -2, 3, 0, 0, 0], vec![5, -5], 0);
-        let p = Packing::for_group(&g, 8, 1 << 13, (7, 14));
+        // Weights summing to 6 (and 4) in magnitude, |x| ≤ 2^13: S = 6·2^13; R = 2^(13+7) + 5 + 2^8.
+        // One input per row: three rows and two unpack rows instead of six rows.
+        let g = group(vec![1, -2, 3, 2, 1, -1], vec![5, -5], 0);
+        let p = Packing::for_group(&g, (8, (1, 1)), 1 << 13, (7, 14));
         let lane = 6u128 * (1 << 13) + (1 << 20) + 5 + (1 << 8);
         assert_eq!(p.bits, u128::BITS - lane.leading_zeros());
         assert!(1u128 << p.bits > lane && 1u128 << (p.bits - 1) <= lane);
@@ -174,30 +214,56 @@ mod tests {
     fn lanes_never_overflow_the_field() {
         // Huge weights: 2^60-ish lanes, four fit in 252 bits, not eight.
         let g = group(vec![1 << 40; 8 * 4], vec![0; 8], 0);
-        let p = Packing::for_group(&g, 8, 1 << 16, (10, 17));
+        let p = Packing::for_group(&g, (8, (2, 1)), 1 << 16, (10, 17));
         assert!(p.per_column as u32 * p.bits <= LANE_FIELD_BITS);
         assert_eq!(p.per_column, 4);
-        assert_eq!(p.blocks(8, 1), vec![(0, 4), (4, 4)]);
-        assert_eq!(p.rows(4, 8, (2, 1)), 2 * (2 + 2));
+        let spans: Vec<_> = p
+            .blocks(&g, 8, 1)
+            .iter()
+            .map(|b| (b.first, b.count))
+            .collect();
+        assert_eq!(spans, vec![(0, 4), (4, 4)]);
+        // Two blocks, each two rows of inputs and two unpack rows; plain: eight blocks of two rows.
+        assert_eq!(p.rows(&g, 8, (2, 1)), 2 * (2 + 2));
+        assert_eq!(Packing::NONE.rows(&g, 8, (2, 1)), 8 * 2);
     }
 
     #[test]
     fn unpackable_groups_stay_plain() {
+        let lanes = (8, (1, 1));
         let wide = group(vec![1; 4], vec![0, 0], 3);
         assert_eq!(
-            Packing::for_group(&wide, 8, 1 << 10, (7, 12)),
+            Packing::for_group(&wide, lanes, 1 << 10, (7, 12)),
             Packing::NONE
         );
         let single = group(vec![1; 4], vec![0], 0);
         assert_eq!(
-            Packing::for_group(&single, 8, 1 << 10, (7, 12)),
+            Packing::for_group(&single, lanes, 1 << 10, (7, 12)),
             Packing::NONE
         );
         let unbounded = group(vec![i64::MAX; 4], vec![0, 0], 0);
         assert_eq!(
-            Packing::for_group(&unbounded, 8, u128::from(u64::MAX), (7, 12)),
+            Packing::for_group(&unbounded, lanes, u128::from(u64::MAX), (7, 12)),
             Packing::NONE
         );
-        assert_eq!(Packing::NONE.rows(10, 3, (4, 1)), 3 * 3);
+    }
+
+    #[test]
+    fn elementwise_groups_stay_plain_and_read_only_their_own_inputs() {
+        // Four neurons, each weighing only its own two of eight inputs (an elementwise Add).
+        let mut weights = vec![0; 4 * 8];
+        for m in 0..4 {
+            weights[m * 8 + 2 * m] = 1;
+            weights[m * 8 + 2 * m + 1] = 1;
+        }
+        let g = group(weights, vec![0; 4], 0);
+        let p = Packing::for_group(&g, (8, (2, 1)), 1 << 10, (7, 12));
+        assert_eq!(p, Packing::NONE, "packing saves no row here");
+        let blocks = p.blocks(&g, 8, 1);
+        assert_eq!(blocks.len(), 4);
+        assert!(blocks.iter().all(|b| b.slots.len() == 2));
+        assert_eq!(p.rows(&g, 8, (2, 1)), 4);
+        // Without packing in the circuit, a block reads every slot of its group (earlier keys).
+        assert!(p.blocks(&g, 1, 1).iter().all(|b| b.slots.len() == 8));
     }
 }

@@ -3,8 +3,9 @@
 
 use super::{ModelCircuit, ModelConfig};
 use crate::chips::mac::{MacBlock, MacConfig, MacTamper, MacWitness};
-use crate::chips::packing::Packing;
+use crate::chips::packing::{Block, Packing};
 use crate::chips::requant::{RescaleRow, Tamper};
+use crate::chips::requant_rows::RequantRows;
 use crate::chips::table::TAG_FIRST_FN;
 use crate::chips::Wire;
 use crate::error::{CircuitError, Result};
@@ -19,7 +20,7 @@ use rayon::prelude::*;
 /// cell (made on first use).
 pub(super) struct Rows<'a> {
     pub mac: &'a mut usize,
-    pub requant: &'a mut usize,
+    pub requant: &'a mut RequantRows,
     pub zero: &'a mut Option<Wire>,
 }
 
@@ -37,15 +38,12 @@ impl ModelCircuit {
         let synth = |e: Error| CircuitError::Synthesis(e.to_string());
         let tables = self.graph.tables();
         let tamper = self.tamper.filter(|t| t.node == n);
-        let x_bound = if self.params.pack > 1 {
-            self.graph.activation_bound()
-        } else {
-            0
-        };
-        let scales = (self.params.scale, self.params.range_bits);
+        let x_bound = *self
+            .x_bound
+            .get_or_init(|| self.params.activation_bound(&self.graph));
         let mut out = vec![None; len];
-        let witnesses = self.group_witnesses(groups, operands, &node.name)?;
-        for (g, witness) in groups.iter().zip(&witnesses) {
+        let plans = self.plan_groups(groups, operands, x_bound, &node.name)?;
+        for (g, (packing, blocks)) in groups.iter().zip(&plans) {
             let fn_tag = match g.act.table() {
                 None => 0,
                 Some(t) => tables
@@ -59,31 +57,40 @@ impl ModelCircuit {
                         ))
                     })?,
             };
-            let slots: Vec<Wire> = g.slots.iter().map(|(op, i)| operands[*op][*i]).collect();
-            let packing = Packing::for_group(g, self.params.pack, x_bound, scales);
-            let zero = if packing.packs_any(g.neurons(), self.params.lanes_out) {
+            let lanes = (self.params.lanes_in, self.params.lanes_out);
+            let zero = if packing.layout_rows(g, self.params.pack, lanes).1 {
                 Some(self.zero(config, region, rows)?.cell)
             } else {
                 None
             };
             // The tampered neuron, as an index into the group.
             let target = tamper.and_then(|t| g.outputs.iter().position(|o| *o == t.index));
-            for (first, count) in packing.blocks(g.neurons(), self.params.lanes_out) {
+            for (b, witness) in blocks {
+                let (first, count) = (b.first, b.count);
                 let local = target.filter(|m| (first..first + count).contains(m));
                 let block = MacBlock {
                     group: g,
                     first,
                     count,
-                    packing,
+                    slots: &b.slots,
+                    packing: *packing,
                     tamper: match (tamper.map(|t| t.tamper), local) {
                         (Some(Tamper::Accumulator), Some(m)) => MacTamper::Accumulator(m - first),
                         (Some(Tamper::LaneCarry), Some(m)) => MacTamper::LaneCarry(m - first),
                         _ => MacTamper::None,
                     },
                 };
+                let inputs: Vec<Wire> = b
+                    .slots
+                    .iter()
+                    .map(|s| {
+                        let (op, i) = g.slots[*s];
+                        operands[op][i]
+                    })
+                    .collect();
                 let (accs, used) = config
                     .mac
-                    .assign(region, *rows.mac, &slots, block, witness.as_ref(), zero)
+                    .assign(region, *rows.mac, &inputs, block, witness.as_ref(), zero)
                     .map_err(synth)?;
                 *rows.mac += used;
                 for (i, acc) in accs.iter().enumerate() {
@@ -104,13 +111,13 @@ impl ModelCircuit {
                         fn_tag,
                         extra: g.extra,
                     };
+                    let (set, at) = rows.requant.single();
                     out[index] = Some(
                         config
-                            .requant
-                            .assign_rescale(region, *rows.requant, acc, row, t)
+                            .requant_set(set)
+                            .assign_rescale(region, at, acc, row, t)
                             .map_err(synth)?,
                     );
-                    *rows.requant += 1;
                 }
             }
         }
@@ -140,37 +147,65 @@ impl ModelCircuit {
         Ok(*rows.zero.insert(z))
     }
 
-    /// The MAC witnesses of every group, in parallel (none during keygen).
-    fn group_witnesses(
+    /// Every group's packing and MAC blocks, with each block's witness (none during keygen), in parallel.
+    fn plan_groups(
         &self,
         groups: &[AffineGroup],
         operands: &[&[Wire]],
+        x_bound: u128,
         layer: &str,
-    ) -> Result<Vec<Option<MacWitness>>> {
-        if self.inputs.is_none() {
-            return Ok(groups.iter().map(|_| None).collect());
-        }
+    ) -> Result<Vec<GroupPlan>> {
+        let (pack, lanes_in, lanes_out) = (
+            self.params.pack,
+            self.params.lanes_in,
+            self.params.lanes_out,
+        );
         groups
             .par_iter()
             .map(|g| {
-                let values: Option<Vec<i64>> = g
-                    .slots
-                    .iter()
-                    .map(|(op, i)| operands[*op][*i].value)
-                    .collect();
-                let values = values.ok_or_else(|| {
-                    CircuitError::Graph(format!("layer '{layer}': operand not computed"))
-                })?;
-                MacConfig::witness(self.params.lanes_in, g.neurons(), &values, |m, s| {
-                    g.weight(m, s)
-                })
-                .map(Some)
-                .ok_or_else(|| CircuitError::Overflow {
-                    layer: layer.to_string(),
-                })
+                let packing = self.params.packing_of(g, x_bound);
+                let blocks = packing.blocks(g, pack, lanes_out);
+                let mut planned = Vec::with_capacity(blocks.len());
+                for b in blocks {
+                    let witness = match self.inputs {
+                        None => None,
+                        Some(_) => Some(block_witness(g, &b, operands, lanes_in, layer)?),
+                    };
+                    planned.push((b, witness));
+                }
+                Ok((packing, planned))
             })
             .collect()
     }
+}
+
+/// A group's packing and its blocks with their witnesses.
+type GroupPlan = (Packing, Vec<(Block, Option<MacWitness>)>);
+
+/// The running accumulators of block `b` of group `g`.
+fn block_witness(
+    g: &AffineGroup,
+    b: &Block,
+    operands: &[&[Wire]],
+    lanes_in: usize,
+    layer: &str,
+) -> Result<MacWitness> {
+    let values: Option<Vec<i64>> = b
+        .slots
+        .iter()
+        .map(|s| {
+            let (op, i) = g.slots[*s];
+            operands[op][i].value
+        })
+        .collect();
+    let values = values
+        .ok_or_else(|| CircuitError::Graph(format!("layer '{layer}': operand not computed")))?;
+    MacConfig::witness(lanes_in, b.count, &values, |m, k| {
+        g.weight(b.first + m, b.slots[k])
+    })
+    .ok_or_else(|| CircuitError::Overflow {
+        layer: layer.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -211,7 +246,7 @@ mod tests {
     fn packed_lanes_are_each_pinned() {
         let (graph, inputs) = dense();
         // One unpack row of several columns, three unpack rows of one column, uneven columns.
-        for (lanes_in, lanes_out, pack) in [(8, 2, 4), (2, 1, 4), (4, 4, 8)] {
+        for (lanes_in, lanes_out, pack) in [(8, 2, 4), (2, 1, 4), (4, 2, 8)] {
             let params = CircuitParams {
                 lanes_in,
                 lanes_out,
@@ -222,6 +257,8 @@ mod tests {
             }
             .for_graph(&graph);
             let cost = Cost::of(&graph, &params).expect("cost");
+            let plain = CircuitParams { pack: 1, ..params };
+            assert!(cost.mac_rows < Cost::of(&graph, &plain).expect("cost").mac_rows);
             let (failures, circuit, _) =
                 mock_run(graph.clone(), inputs.clone(), params, false, None);
             assert!(failures.is_empty(), "{params:?}: {failures:?}");
@@ -252,6 +289,58 @@ mod tests {
                         "{params:?}: carry at {index}: {carried:?}"
                     );
                 }
+            }
+        }
+    }
+
+    /// With two requant sets, the rows alternate between them, the height halves, and every output's
+    /// row, in either set, rejects a wrong quotient, a wrong sign and a wrong accumulator.
+    #[test]
+    fn second_requant_set_pins_every_row() {
+        let (graph, inputs) = dense();
+        let one = CircuitParams {
+            lanes_in: 8,
+            lanes_out: 2,
+            pack: 4,
+            scale: 7,
+            range_bits: 12,
+            ..CircuitParams::default()
+        }
+        .for_graph(&graph);
+        let two = CircuitParams {
+            requant_sets: 2,
+            ..one
+        };
+        let (c1, c2) = (
+            Cost::of(&graph, &one).expect("cost"),
+            Cost::of(&graph, &two).expect("cost"),
+        );
+        // 5 input rows and 7 rescale rows: 12 in one set, 6 in each of two.
+        assert_eq!((c1.requant_rows, c2.requant_rows), (12, 6));
+        let (failures, circuit, _) = mock_run(graph.clone(), inputs.clone(), two, false, None);
+        assert!(failures.is_empty(), "{failures:?}");
+        let used = circuit
+            .rows_used
+            .lock()
+            .expect("lock")
+            .expect("synthesized");
+        assert_eq!(used.requant, 6);
+        for index in 0..N_OUT {
+            for (tamper, expect) in [
+                (Tamper::Quotient, "remainder"),
+                (Tamper::Sign, "high limb"),
+                (Tamper::HighLimb, "low limb"),
+            ] {
+                let at = TamperAt {
+                    node: 1,
+                    index,
+                    tamper,
+                };
+                let failures = mock_run(graph.clone(), inputs.clone(), two, false, Some(at)).0;
+                assert!(
+                    failures.iter().any(|f| f.contains(expect)),
+                    "{tamper:?} at {index}: {failures:?}"
+                );
             }
         }
     }

@@ -32,11 +32,19 @@ fn params(graph: &QuantizedGraph) -> CircuitParams {
     .for_graph(graph)
 }
 
-/// Every check runs on the plain layout and on a packed one (three neurons per accumulator, so groups
-/// are split over columns and lanes both).
-fn layouts(graph: &QuantizedGraph) -> [CircuitParams; 2] {
+/// Every check runs on the plain layout, on a packed one (three neurons per accumulator, so groups
+/// are split over columns and lanes both), and on a packed one with two requant column sets.
+fn layouts(graph: &QuantizedGraph) -> [CircuitParams; 3] {
     let plain = params(graph);
-    [plain, CircuitParams { pack: 3, ..plain }]
+    let packed = CircuitParams { pack: 3, ..plain };
+    [
+        plain,
+        packed,
+        CircuitParams {
+            requant_sets: 2,
+            ..packed
+        },
+    ]
 }
 
 /// Whether output element `index` of the op (node `node`) is a lane of a packed MAC block with `params`.
@@ -59,22 +67,18 @@ fn packed_output(
     else {
         return false;
     };
+    let x_bound = params.activation_bound(graph);
     groups.iter().any(|g| {
-        let packing = crate::chips::packing::Packing::for_group(
-            g,
-            params.pack,
-            graph.activation_bound(),
-            (graph.scale, graph.range_bits),
-        );
+        let packing = params.packing_of(g, x_bound);
         let Some(m) = g.outputs.iter().position(|o| *o == index) else {
             return false;
         };
         packing
-            .blocks(g.neurons(), params.lanes_out)
+            .blocks(g, params.pack, params.lanes_out)
             .into_iter()
-            .any(|(first, count)| {
-                (first..first + count).contains(&m)
-                    && packing.lanes_of_block(count, params.lanes_out) > 1
+            .any(|b| {
+                (b.first..b.first + b.count).contains(&m)
+                    && packing.lanes_of_block(b.count, params.lanes_out) > 1
             })
     })
 }
@@ -180,19 +184,30 @@ impl OpCase {
                     case.1 = "Equality constraint";
                 }
             }
+            // With two requant sets, consecutive rows alternate sets: elements 0 and 1 cover both.
+            let indices: &[usize] = if params.requant_sets == 2 {
+                &[0, 1]
+            } else {
+                &[1]
+            };
             for (tamper, expect) in cases {
-                let at = TamperAt {
-                    node,
-                    index: 1,
-                    tamper,
-                };
-                let (failures, _, _) =
-                    mock_run(graph.clone(), inputs.clone(), params, false, Some(at));
-                assert!(
-                    failures.iter().any(|f| f.contains(expect)),
-                    "{tamper:?} (pack {}) should fail '{expect}', got {failures:?}",
-                    params.pack
-                );
+                for index in indices {
+                    if tamper == Tamper::LaneCarry && !packed_output(&graph, node, *index, &params)
+                    {
+                        continue;
+                    }
+                    let at = TamperAt {
+                        node,
+                        index: *index,
+                        tamper,
+                    };
+                    let (failures, _, _) =
+                        mock_run(graph.clone(), inputs.clone(), params, false, Some(at));
+                    assert!(
+                        failures.iter().any(|f| f.contains(expect)),
+                        "{tamper:?} at {index} ({params:?}) should fail '{expect}', got {failures:?}"
+                    );
+                }
             }
         }
     }

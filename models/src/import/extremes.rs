@@ -1,7 +1,7 @@
 //! ReduceMax, ReduceMin and ReduceProd over any axes, and ArgMax / ArgMin with ONNX's tie rule, from ops
 //! the circuit constrains exactly:
-//! - max / min: a chain of `max(a, b) = b + relu(a - b)` over the group's members (free gathers), as in
-//!   MaxPool: one Relu row and one Affine row per member;
+//! - max / min: over the group's members (free gathers), as in MaxPool, `m = t_0 ± Σ d_j` with one Relu
+//!   step `d_j` per member after the first and one Affine row (`nonlinear::extreme_over_taps`);
 //! - product: a chain of `Multiply` (a product row pair per member after the first), rounded at each
 //!   step and bounded by the range check;
 //! - ArgMax: with `m` the max, `g_j = [x_j ≥ m]` (a step: exactly the members equal to the max), the
