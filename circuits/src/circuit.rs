@@ -257,11 +257,13 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
-    /// Requant column set `set` (0, or 1 with a second set; a missing second set is the first).
-    pub fn requant_set(&self, set: usize) -> &RequantConfig {
+    /// Requant column set `set` (0, or 1 with a second set); a set the circuit was not configured with
+    /// is a synthesis error, never a row of another set.
+    pub fn requant_set(&self, set: usize) -> std::result::Result<&RequantConfig, Error> {
         match (set, &self.requant2) {
-            (1, Some(second)) => second,
-            _ => &self.requant,
+            (0, _) => Ok(&self.requant),
+            (1, Some(second)) => Ok(second),
+            _ => Err(Error::Synthesis),
         }
     }
 }
@@ -549,6 +551,7 @@ impl ModelCircuit {
                         out.push(
                             config
                                 .requant_set(set)
+                                .map_err(synth)?
                                 .assign_rescale(
                                     region,
                                     row,
@@ -627,6 +630,7 @@ impl ModelCircuit {
                         out.push(
                             config
                                 .requant_set(set)
+                                .map_err(synth)?
                                 .assign_input(region, row, v)
                                 .map_err(synth)?,
                         );

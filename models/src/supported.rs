@@ -80,7 +80,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["MaxPool", "Max", "Min", "Clip", "LeakyRelu"],
         onnx: "MaxPool, Max, Min, Clip, LeakyRelu",
         zkinfer: "`Gather` + `Affine` + Relu",
-        notes: "`max(a, b) = b + relu(a - b)`, `min(a, b) = a - relu(a - b)`, `leaky(x) = αx + relu((1-α)x)`; a max-pool (2-D, or 1-D as 2-D of unit height) over taps `t_0..t_(k-1)` is `t_0 + Σ d_j` with `d_j = relu(t_j - t_0 - Σ_(i<j) d_i)` (one Relu row per tap after the first, one Affine row: `k` requant rows per output); no new constraints",
+        notes: "`max(a, b) = b + relu(a - b)`, `min(a, b) = a - relu(a - b)`, `leaky(x) = αx + relu((1-α)x)`; a max-pool (2-D, or 1-D as 2-D of unit height) over taps `t_0..t_(k-1)` is `t_(k-1) + e_(k-1)` with `e_j = relu(t_(j-1) - t_j + e_(j-1))` (one Relu row of three MAC slots per tap after the first, one Affine row: `k` requant rows per output); no new constraints",
     },
     SupportedOp {
         ops: &["PRelu"],
@@ -140,7 +140,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["ReduceMax", "ReduceMin", "ReduceProd", "ArgMax", "ArgMin"],
         onnx: "ReduceMax, ReduceMin, ReduceProd, ArgMax, ArgMin",
         zkinfer: "max chain / `Multiply` chain / steps",
-        notes: "over any axes; max and min are `t_0 ± Σ d_j` with one Relu step `d_j` per member after the first and one Affine row (`k` requant rows for `k` members); a product is a chain of product row pairs (bounded by the range check); ArgMax/ArgMin mark the members equal to the extreme with a step, keep a running 'seen' bit (one step row per member) and output the count before the first: ties go to the first index, or the last with `select_last_index`",
+        notes: "over any axes; max and min are `t_(k-1) ± e_(k-1)` with one Relu step `e_j = relu(±(t_(j-1) - t_j) + e_(j-1))` per member after the first and one Affine row (`k` requant rows for `k` members); a product is a chain of product row pairs (bounded by the range check); ArgMax/ArgMin mark the members equal to the extreme with a step, keep a running 'seen' bit (one step row per member) and output the count before the first: ties go to the first index, or the last with `select_last_index`",
     },
     SupportedOp {
         ops: &["TopK"],

@@ -115,6 +115,7 @@ impl ModelCircuit {
                     out[index] = Some(
                         config
                             .requant_set(set)
+                            .map_err(synth)?
                             .assign_rescale(region, at, acc, row, t)
                             .map_err(synth)?,
                     );

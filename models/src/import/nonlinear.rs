@@ -150,12 +150,13 @@ pub(super) fn import_max_pool(im: &mut Importer, node: &TypedNode, op: &MaxPool)
 }
 
 /// Element `o` of the result (of `shape`) is the max (`max`, else the min) of `x`'s elements `taps[o]`
-/// (each non-empty): a free `Gather` per tap position, then with `m_0 = t_0` and
-/// `m_j = m_(j-1) ± d_j`, `d_j = relu(±(t_j - m_(j-1)))`, one Relu row per tap after the first, whose
-/// input `t_j - t_0 ∓ Σ_(i<j) d_i` is read straight from the taps and earlier steps, and one Affine row
-/// for `m_(k-1) = t_0 ± Σ d_j`: `k` requant rows per output instead of `2(k-1)` for a chain of
-/// two-input maxima (a 2x2 max pool: 4 instead of 6). Every step is an exact integer combination of
-/// exact integers, so the result is the same max; returns the result's node.
+/// (each non-empty): a free `Gather` per tap position, then with `σ = ±1` (max, min) the running
+/// extreme `m_j = t_j + σ·e_j` through `e_0 = 0`, `e_j = relu(σ·(t_(j-1) - t_j) + e_(j-1))` (so
+/// `e_j = relu(σ·(m_(j-1) - t_j))`, the old chain's range-checked difference): one Relu row per tap
+/// after the first, of three MAC slots, and one Affine row for `m_(k-1) = t_(k-1) + σ·e_(k-1)`. That is
+/// `k` requant rows per output instead of `2(k-1)` for a chain of two-input maxima (a 2x2 max pool:
+/// 4 instead of 6). Every step is an exact integer combination of exact integers (coefficients ±1), so
+/// the result is the same max; returns the result's node.
 pub(super) fn extreme_over_taps(
     im: &mut Importer,
     name: &str,
@@ -170,43 +171,35 @@ pub(super) fn extreme_over_taps(
         // Tap j of every window; windows with fewer taps repeat their first (max(x, x) = x).
         tap_of(im, name, x, taps, &shape, j)
     };
-    let first = gather(im, 0);
-    if k == 1 {
-        return first;
-    }
-    // max: m_j = m_(j-1) + relu(t_j - m_(j-1)); min: m_j = m_(j-1) - relu(m_(j-1) - t_j).
     let sign = if max { 1.0 } else { -1.0 };
-    let mut steps: Vec<usize> = Vec::with_capacity(k - 1);
+    let mut previous = gather(im, 0);
+    let mut excess: Option<usize> = None;
     for j in 1..k {
         let tap = gather(im, j);
-        // ±(t_j - t_0 ∓ Σ d_i) = ±t_j ∓ t_0 - Σ d_i.
-        let mut inputs = vec![tap, first];
+        let mut inputs = vec![previous, tap];
         let mut coefficients = vec![vec![sign; n], vec![-sign; n]];
-        for d in &steps {
-            inputs.push(*d);
-            coefficients.push(vec![-1.0; n]);
+        if let Some(e) = excess {
+            inputs.push(e);
+            coefficients.push(vec![1.0; n]);
         }
-        let d = affine(
+        excess = Some(affine(
             im,
             &format!("{name}.step{j}"),
             inputs,
             coefficients,
             vec![0.0; n],
             Activation::Relu,
-        );
-        steps.push(d);
+        ));
+        previous = tap;
     }
-    let mut inputs = vec![first];
-    let mut coefficients = vec![vec![1.0; n]];
-    for d in &steps {
-        inputs.push(*d);
-        coefficients.push(vec![sign; n]);
-    }
+    let Some(e) = excess else {
+        return previous;
+    };
     affine(
         im,
         name,
-        inputs,
-        coefficients,
+        vec![previous, e],
+        vec![vec![1.0; n], vec![sign; n]],
         vec![0.0; n],
         Activation::None,
     )
