@@ -5,6 +5,7 @@
 
 use crate::error::{ModelError, Result};
 use crate::float_graph::{magnitude, FloatGraph, TableDomains};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zkinfer_circuits::circuit::{MAX_RANGE_BITS, MAX_SCALE};
 use zkinfer_circuits::{CircuitParams, Cost, QuantizedGraph};
@@ -211,6 +212,41 @@ pub fn choose(
     choose_for_peak(graph, &peaks, samples.len(), choice)
 }
 
+/// A layout's rank: estimated proving work, then columns (a cheaper verifier), then the negated scale.
+type Rank = (u64, usize, i64);
+
+/// The rank and `k` of `plain`'s layout, and of the same layout with a second requant set when the
+/// requant rows are the tallest and `search` (the shape was not fixed by the user).
+fn rank_layouts(
+    q: &QuantizedGraph,
+    plain: Settings,
+    search: bool,
+) -> Result<Vec<(Rank, Settings, u32)>> {
+    let mut candidates = vec![plain];
+    let mut out = Vec::with_capacity(2);
+    let mut i = 0;
+    while let Some(settings) = candidates.get(i).copied() {
+        i += 1;
+        let params = settings.circuit_params(q);
+        let cost = Cost::of(q, &params)?;
+        let k = cost.min_k(params.blinding_rows());
+        if settings.requant_sets == 1 && search && cost.requant_rows == cost.rows() {
+            candidates.push(Settings {
+                requant_sets: 2,
+                ..settings
+            });
+        }
+        let columns = params.columns();
+        let rank = (
+            proving_work(k, columns),
+            columns.0 + columns.1,
+            -i64::from(settings.scale),
+        );
+        out.push((rank, settings, k));
+    }
+    Ok(out)
+}
+
 /// Choose settings for values reaching the calibrated `peaks`.
 pub fn choose_for_peak(
     graph: &FloatGraph,
@@ -232,7 +268,7 @@ pub fn choose_for_peak(
     };
     // Lexicographic choice: least estimated proving work, then fewest columns (a cheaper verifier), then
     // the largest scale.
-    let mut best: Option<(QuantizedGraph, Calibration, (u64, usize, i64))> = None;
+    let mut best: Option<(QuantizedGraph, Calibration, Rank)> = None;
     for scale in scales {
         let range_bits = range_bits_for(magnitude, scale);
         if range_bits > MAX_RANGE_BITS {
@@ -246,52 +282,36 @@ pub fn choose_for_peak(
             },
             |l| vec![l],
         );
-        for (lanes_in, lanes_out, pack) in lanes {
-            let plain = Settings {
-                scale,
-                range_bits,
-                lanes_in,
-                lanes_out,
-                pack,
-                requant_sets: 1,
-                public_input: choice.public_input,
-            };
-            // A second requant set is weighed when the requant rows are the tallest (not with --lanes).
-            let mut candidates = vec![plain];
-            let mut i = 0;
-            while let Some(settings) = candidates.get(i).copied() {
-                i += 1;
-                let params = settings.circuit_params(&q);
-                let cost = Cost::of(&q, &params)?;
-                let k = cost.min_k(params.blinding_rows());
-                if settings.requant_sets == 1
-                    && choice.lanes.is_none()
-                    && cost.requant_rows == cost.rows()
-                {
-                    candidates.push(Settings {
-                        requant_sets: 2,
-                        ..settings
-                    });
-                }
-                let columns = params.columns();
-                let rank = (
-                    proving_work(k, columns),
-                    columns.0 + columns.1,
-                    -i64::from(scale),
-                );
-                if best.as_ref().is_none_or(|(_, _, r)| rank < *r) {
-                    best = Some((
-                        q.clone(),
-                        Calibration {
-                            peak,
-                            table_domains: table_domains.clone(),
-                            samples,
-                            settings,
-                            k,
-                        },
-                        rank,
-                    ));
-                }
+        // Each shape's cost is computed in parallel (a big model's lowering dominates the search); the
+        // choice then walks them in order, so ties go to the earlier shape as before.
+        let ranked: Vec<Vec<(Rank, Settings, u32)>> = lanes
+            .par_iter()
+            .map(|&(lanes_in, lanes_out, pack)| {
+                let plain = Settings {
+                    scale,
+                    range_bits,
+                    lanes_in,
+                    lanes_out,
+                    pack,
+                    requant_sets: 1,
+                    public_input: choice.public_input,
+                };
+                rank_layouts(&q, plain, choice.lanes.is_none())
+            })
+            .collect::<Result<_>>()?;
+        for (rank, settings, k) in ranked.into_iter().flatten() {
+            if best.as_ref().is_none_or(|(_, _, r)| rank < *r) {
+                best = Some((
+                    q.clone(),
+                    Calibration {
+                        peak,
+                        table_domains: table_domains.clone(),
+                        samples,
+                        settings,
+                        k,
+                    },
+                    rank,
+                ));
             }
         }
     }
