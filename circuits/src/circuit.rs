@@ -219,13 +219,15 @@ impl CircuitParams {
         cs.blinding_factors() + 1
     }
 
-    /// Columns, as `(advice, fixed incl. table, lookups)`.
+    /// Columns, as `(advice, fixed incl. the table and the selectors, lookups)`. Each selector is
+    /// counted as the fixed column keygen turns it into (keygen may merge a few simple ones, so this
+    /// errs high by those).
     pub fn columns(&self) -> (usize, usize, usize) {
         let mut cs = ConstraintSystem::<Fr>::default();
         ModelCircuit::configure_with_params(&mut cs, *self);
         (
             cs.num_advice_columns(),
-            cs.num_fixed_columns(),
+            cs.num_fixed_columns() + cs.num_selectors(),
             cs.lookups().len(),
         )
     }

@@ -4,25 +4,28 @@
 //!
 //! - proving key: `32 B · 2^k · (2.55·fixed + 23)`: fixed columns (weights, selectors, the table) are
 //!   kept as values, coefficients and extended-domain evaluations; the rest is the permutation and
-//!   Lagrange polynomials (mlp_digits, mlp_wide, LeNet: within 2%);
+//!   Lagrange polynomials (mlp_digits, mlp_wide, LeNet: within 2%; with the selectors counted, the scale
+//!   suite's keys within 6%: 105.8 / 71.4 / 694 / 571 MiB predicted, 99.5 / 73.5 / 664 / 588 written);
 //! - peak memory: `24 MiB + 3.8 x proving key` (the key, the advice polynomials and their extended
-//!   evaluations while proving; refitted 2026-12-03 to be at or above the measured peak: it gates `prove`);
-//! - proving time: `29 ns x work + 0.15 s` with `work = 2^k · (7 + 3·lookups + advice + 0.83·fixed) · 100`
-//!   (refitted 2026-12-03 after the assembly field arithmetic and zkinfer's own MSM: 0.33 / 0.33 / 1.32 /
-//!   3.18 s predicted against 0.28-0.45 / 0.28-0.45 / 1.05-1.39 / 2.9-3.5 s measured on the bench models;
-//!   a 2-core machine's small proofs vary that much run to run; it scales with cores). Each lookup
-//!   argument counts as three advice columns (its two permuted columns and its product are committed and
-//!   extended like them); the bench models have three, for which the formula is the one fitted with a
-//!   constant 16.
+//!   evaluations while proving; refitted 2026-12-03 to be at or above the measured peak: it gates `prove`).
+//!   On the scale suite a cold `prove` (keygen in the same process) peaks within 10% of it (dense_4m 9%
+//!   above: its 4.2M weights are held several times over by the import), a warm one 3-30% below;
+//! - proving time: `29 ns x work + 0.15 s` with `work = 2^k · (160 + 780·lookups + 71·(advice + fixed))`
+//!   (refitted 2026-12-04 on the scale suite, eight layouts from k=14 to k=18 with 3 to 6 lookups and
+//!   32 to 99 columns: dense_4m at k=14/15/17, cifar_cnn at k=14/15/16, cifar_vgg at k=17, tiny_bert at
+//!   k=18, all within 6% of the measured prove). A lookup argument costs about eleven columns: its two
+//!   permuted columns and its product are committed and extended, its input and table expressions are
+//!   evaluated on the extended domain, and the prover sorts its input serially. Fixed columns count the
+//!   selectors, as keygen makes them. It scales with cores.
 
 use crate::circuit::CircuitParams;
 use crate::cost::Cost;
 use serde::{Deserialize, Serialize};
 
 /// Relative proving work of a circuit with `2^k` rows:
-/// `2^k · (700 + 300·lookups + 100·advice + 83·fixed)`.
+/// `2^k · (160 + 780·lookups + 71·(advice + fixed))`.
 pub fn proving_work(k: u32, (advice, fixed, lookups): (usize, usize, usize)) -> u64 {
-    (1u64 << k) * (700 + 300 * lookups as u64 + 100 * advice as u64 + 83 * fixed as u64)
+    (1u64 << k) * (160 + 780 * lookups as u64 + 71 * (advice + fixed) as u64)
 }
 
 /// The predicted cost of proving one circuit.
