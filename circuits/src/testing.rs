@@ -42,6 +42,22 @@ pub fn mock_run(
     (failures, circuit, k)
 }
 
+/// The rows an honest MockProver run of `graph` on `inputs` lays out (private input), after checking that
+/// the honest witness is accepted.
+pub fn honest_rows(
+    graph: QuantizedGraph,
+    inputs: Vec<QTensor>,
+    params: CircuitParams,
+) -> crate::circuit::RowsUsed {
+    let (failures, circuit, _) = mock_run(graph, inputs, params, false, None);
+    assert!(
+        failures.is_empty(),
+        "honest witness rejected ({params:?}): {failures:?}"
+    );
+    let used = *circuit.rows_used.lock().expect("rows lock");
+    used.expect("synthesized")
+}
+
 /// Why `graph` on `inputs` fails to synthesize with `params` (e.g. params lacking a gate the graph
 /// needs: it must refuse rather than lay out unconstrained cells), in the circuit's words; `None` if it
 /// synthesizes.
