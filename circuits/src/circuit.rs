@@ -306,9 +306,6 @@ pub struct ModelCircuit {
     /// Why the last synthesis failed, in this crate's words (halo2's `Error::Synthesis` carries none):
     /// see [`ModelCircuit::synthesis_error`].
     failure: Arc<Mutex<Option<String>>>,
-    /// [`CircuitParams::activation_bound`] of the graph, computed on first use (it reads every table
-    /// entry) and shared by the clones keygen and proving synthesize.
-    x_bound: Arc<std::sync::OnceLock<u128>>,
 }
 
 /// Rows a synthesis actually used, per chip.
@@ -335,7 +332,6 @@ impl ModelCircuit {
             poseidon_tamper: None,
             rows_used: Arc::default(),
             failure: Arc::default(),
-            x_bound: Arc::default(),
         }
     }
 
@@ -479,6 +475,8 @@ impl ModelCircuit {
         // The MAC gate queries the previous row; starting at row 1 keeps that query inside the used rows.
         let (mut mac_row, mut fv_row) = (MAC_FIRST_ROW, 1usize);
         let mut req = RequantRows::new(self.params.requant_sets);
+        // Once per synthesis (it reads every table entry), from the graph and parameters laid out now.
+        let x_bound = self.params.activation_bound(graph);
         let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
         let mut public = Vec::new();
         let mut input_wires = Vec::new();
@@ -651,6 +649,7 @@ impl ModelCircuit {
                         mac: &mut mac_row,
                         requant: &mut req,
                         zero: &mut zero,
+                        x_bound,
                     };
                     self.lay_out_affine(config, region, (n, &groups, len), &operands, &mut rows)?
                 }

@@ -22,6 +22,8 @@ pub(super) struct Rows<'a> {
     pub mac: &'a mut usize,
     pub requant: &'a mut RequantRows,
     pub zero: &'a mut Option<Wire>,
+    /// [`crate::CircuitParams::activation_bound`] of the graph being laid out.
+    pub x_bound: u128,
 }
 
 impl ModelCircuit {
@@ -38,9 +40,7 @@ impl ModelCircuit {
         let synth = |e: Error| CircuitError::Synthesis(e.to_string());
         let tables = self.graph.tables();
         let tamper = self.tamper.filter(|t| t.node == n);
-        let x_bound = *self
-            .x_bound
-            .get_or_init(|| self.params.activation_bound(&self.graph));
+        let x_bound = rows.x_bound;
         let mut out = vec![None; len];
         let plans = self.plan_groups(groups, operands, x_bound, &node.name)?;
         for (g, (packing, blocks)) in groups.iter().zip(&plans) {
