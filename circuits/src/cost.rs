@@ -66,9 +66,8 @@ impl Cost {
             ..Cost::default()
         };
         let mut zero_row = false;
-        // Requant rows as the layout places them (one or two sets), and their total.
+        // Requant rows as the layout places them (one or two sets).
         let mut req = RequantRows::new(params.requant_sets);
-        let mut total = 0;
         let x_bound = params.activation_bound(graph);
         let mut inputs = 0;
         let mut wide_rows = 0;
@@ -87,21 +86,16 @@ impl Cost {
                 Lowering::MatMul(shape) => {
                     // The chip's first row is left empty (its gates query the previous row).
                     cost.freivalds_rows += shape.rows() + usize::from(cost.freivalds_rows == 0);
-                    for _ in 0..shape.batch * shape.m * shape.n {
-                        req.single();
-                    }
-                    total += shape.batch * shape.m * shape.n;
+                    req.singles(shape.batch * shape.m * shape.n);
                 }
                 Lowering::Multiply(pairs) => {
                     for _ in &pairs {
                         req.first_set(2);
                     }
-                    total += 2 * pairs.len();
                 }
                 Lowering::TableRead(map) => {
                     // One row each, with the function lookup only (no range lookups).
                     req.first_set(map.len());
-                    total += map.len();
                     cost.function_lookups += map.len();
                     reads += map.len();
                 }
@@ -109,15 +103,11 @@ impl Cost {
                     for _ in &pairs {
                         req.first_set(crate::chips::divide::ROWS);
                     }
-                    total += pairs.len() * crate::chips::divide::ROWS;
                 }
                 Lowering::Input => {
                     if let crate::OpKind::Input(i) = &node.op {
                         let n = i.shape.iter().product::<usize>();
-                        for _ in 0..n {
-                            req.single();
-                        }
-                        total += n;
+                        req.singles(n);
                         inputs += n;
                     }
                 }
@@ -136,10 +126,7 @@ impl Cost {
                             let pass = MacConfig::rows_for(b.slots.len(), params.lanes_in);
                             cost.macs += pass * params.lanes_in * b.count;
                         }
-                        for _ in 0..g.neurons() {
-                            req.single();
-                        }
-                        total += g.neurons();
+                        req.singles(g.neurons());
                         if g.extra > 0 {
                             wide_rows += g.neurons();
                         }
@@ -151,7 +138,7 @@ impl Cost {
             }
         }
         cost.requant_rows = req.height();
-        cost.lookups = 2 * (total - reads) + wide_rows;
+        cost.lookups = 2 * (req.total() - reads) + wide_rows;
         if params.hashed_input {
             let hash = crate::circuit::input_hash_params();
             cost.poseidon_rows = crate::chips::poseidon::PoseidonConfig::rows(&hash, inputs);

@@ -222,27 +222,25 @@ fn rank_layouts(
     plain: Settings,
     search: bool,
 ) -> Result<Vec<(Rank, Settings, u32)>> {
-    let mut candidates = vec![plain];
-    let mut out = Vec::with_capacity(2);
-    let mut i = 0;
-    while let Some(settings) = candidates.get(i).copied() {
-        i += 1;
+    let rank = |settings: Settings| -> Result<((Rank, Settings, u32), Cost)> {
         let params = settings.circuit_params(q);
         let cost = Cost::of(q, &params)?;
         let k = cost.min_k(params.blinding_rows());
-        if settings.requant_sets == 1 && search && cost.requant_rows == cost.rows() {
-            candidates.push(Settings {
-                requant_sets: 2,
-                ..settings
-            });
-        }
         let columns = params.columns();
-        let rank = (
-            proving_work(k, columns),
-            columns.0 + columns.1,
-            -i64::from(settings.scale),
+        let work = proving_work(k, columns);
+        let rank = (work, columns.0 + columns.1, -i64::from(settings.scale));
+        Ok(((rank, settings, k), cost))
+    };
+    let (first, cost) = rank(plain)?;
+    let mut out = vec![first];
+    if search && cost.requant_rows == cost.rows() {
+        out.push(
+            rank(Settings {
+                requant_sets: 2,
+                ..plain
+            })?
+            .0,
         );
-        out.push((rank, settings, k));
     }
     Ok(out)
 }

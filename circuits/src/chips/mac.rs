@@ -1,7 +1,8 @@
 //! Packed multiply-accumulate: per enabled row, for every output lane `m`,
 //! `acc_m = chain · acc_m[prev] + Σ_c x_c · w_{m,c}`
 //! with `x_c` advice (copies of activations), `w_{m,c}` and `chain` fixed. One row does
-//! `lanes_in x lanes_out` multiplications; a dot product of length `n` takes `ceil(n / lanes_in)` rows.
+//! `lanes_in x lanes_out` multiplications (times the lanes per accumulator when the block is packed, see
+//! [`super::packing`]); a dot product of length `n` takes `ceil(n / lanes_in)` rows.
 
 use super::packing::Packing;
 use super::Wire;
@@ -212,7 +213,11 @@ impl MacConfig {
         };
         let packed: Vec<Value<Fr>> = (0..columns).map(|m| acc_value(n_rows - 1, m)).collect();
         let wires = self.unpack(region, unpack, &packed, finals.as_deref(), zero)?;
-        Ok((wires, n_rows + count.div_ceil(lanes_in)))
+        let lanes_out = self.acc.len();
+        Ok((
+            wires,
+            n_rows + packing.unpack_rows(count, (lanes_in, lanes_out)),
+        ))
     }
 
     /// The unpack rows of a packed block: lane `i` (column `i / per`, lane `i % per`) in `x` column
@@ -293,8 +298,9 @@ pub struct MacBlock<'a> {
 pub enum MacTamper {
     /// Honest.
     None,
-    /// The block's neuron `i` (local index) gets `+1`: the MAC gate (on the last MAC row, or on the unpack
-    /// row holding its lane) must catch it.
+    /// The block's neuron `i` (local index) gets `+1`: on a plain block the MAC gate of its last row must
+    /// catch it; on a packed block the unpack rows follow the wrong lane, so the copy of the last
+    /// accumulator to the zero cell must.
     Accumulator(usize),
     /// A carry between lanes: neuron `i`'s lane gets `+2^B` and the next lane of its column `-1` (or, on
     /// a column's last lane, the lane below gets `+2^B` and neuron `i`'s `-1`), so the packed sum is

@@ -28,11 +28,23 @@ impl RequantRows {
         (set, row)
     }
 
+    /// `n` single rows, one after the other.
+    pub fn singles(&mut self, n: usize) {
+        for _ in 0..n {
+            self.single();
+        }
+    }
+
     /// `n` consecutive rows of the first set: the first of them.
     pub fn first_set(&mut self, n: usize) -> usize {
         let row = self.rows[0];
         self.rows[0] += n;
         row
+    }
+
+    /// Rows taken in all sets together.
+    pub fn total(&self) -> usize {
+        self.rows[0] + self.rows[1]
     }
 
     /// The taller set's rows.
@@ -56,7 +68,7 @@ mod tests {
         assert_eq!(r.single(), (1, 3));
         assert_eq!(r.single(), (1, 4));
         assert_eq!(r.single(), (0, 5));
-        assert_eq!(r.height(), 6);
+        assert_eq!((r.height(), r.total()), (6, 11));
         let mut one = RequantRows::new(1);
         assert_eq!((one.single(), one.single()), ((0, 0), (0, 1)));
         assert_eq!(one.height(), 2);
