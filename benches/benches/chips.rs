@@ -75,11 +75,7 @@ fn benches(c: &mut Criterion) {
         single_op(relu, &[vec![1, 1024]], SCALE, pattern),
     );
     let sigmoid = OpKind::Lookup(Lookup {
-        table: FnTable {
-            function: Function::Sigmoid,
-            lo: -(2 << SCALE),
-            hi: 2 << SCALE,
-        },
+        table: FnTable::new(Function::Sigmoid, -(2 << SCALE), 2 << SCALE),
         scale: SCALE,
     });
     bench_chip(

@@ -267,7 +267,12 @@ impl Function {
     }
 }
 
-/// `function` tabulated over quantized inputs `[lo, hi)` at the graph scale.
+/// `function` tabulated over quantized inputs `[lo, hi)` at the graph scale, one entry every `2^step`
+/// quanta of the function's input: entry `q` holds `quantize(f(q·2^step / 2^s), s)`.
+///
+/// A table with `step > 0` is read by a requant row whose coefficients were divided by `2^step` (its
+/// quotient `q` is the input over `2^step`, rounded): the table is `2^step` times shorter and the input
+/// is rounded to `2^(step-s)`, which costs accuracy where `f` is steep (the accuracy guard judges it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FnTable {
     /// The function tabulated.
@@ -276,15 +281,39 @@ pub struct FnTable {
     pub lo: i64,
     /// End of the quantized domain (exclusive), at scale `2^s`.
     pub hi: i64,
+    /// Entry `q` is the function at `q·2^step` quanta (0: every quantum; not written when 0, so graphs
+    /// and keys from before steps existed read and hash the same).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub step: u32,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
 }
 
 impl FnTable {
+    /// `function` over `[lo, hi)`, one entry per quantum.
+    pub fn new(function: Function, lo: i64, hi: i64) -> Self {
+        Self {
+            function,
+            lo,
+            hi,
+            step: 0,
+        }
+    }
+
+    /// The real input of `function` that the table input `x` (a pre-activation value) stands for:
+    /// `x·2^step`.
+    pub fn input_of(&self, x: f64) -> f64 {
+        x * f64::from(1u32 << self.step)
+    }
+
     /// The table's output for `q`, or `None` when `q` is outside the domain (or the output too large).
     pub fn value(&self, q: i64, scale: u32) -> Option<i64> {
         if q < self.lo || q >= self.hi {
             return None;
         }
-        let real = self.function.eval(dequantize(q, scale));
+        let real = self.function.eval(self.input_of(dequantize(q, scale)));
         if !real.is_finite() {
             return None;
         }
@@ -303,13 +332,14 @@ impl FnTable {
         (self.lo..self.hi).filter_map(move |q| self.value(q, scale).map(|y| (q, y)))
     }
 
-    /// The quantized domain `[lo, hi)` covering the reals `[min, max]` at scale `2^scale`, within the
-    /// range check's `[-max_q, max_q)` (larger inputs cannot reach the table anyway).
-    pub fn domain_for((min, max): (f64, f64), scale: u32, max_q: i64) -> (i64, i64) {
+    /// The quantized domain `[lo, hi)` covering the function inputs `[min, max]` at scale `2^scale`
+    /// and one entry every `2^step` quanta, within the range check's `[-max_q, max_q)` (larger inputs
+    /// cannot reach the table anyway).
+    pub fn domain_for((min, max): (f64, f64), scale: u32, step: u32, max_q: i64) -> (i64, i64) {
         if min.is_nan() || max.is_nan() {
             return (-max_q, max_q);
         }
-        let unit = f64::from(1u32 << scale);
+        let unit = f64::from(1u32 << scale) / f64::from(1u32 << step);
         let clamp = |v: f64| {
             if v.is_finite() {
                 v.clamp(-(max_q as f64), max_q as f64) as i64
@@ -438,6 +468,7 @@ mod tests {
             function,
             lo: -4,
             hi: 4,
+            step: 0,
         };
         for f in [Function::Sqrt, Function::Rsqrt, Function::Log] {
             assert_eq!(table(f).value(-1, 2), None, "{f:?}");
@@ -458,6 +489,7 @@ mod tests {
             function: Function::Sigmoid,
             lo: -64,
             hi: 32,
+            step: 0,
         };
         assert_eq!(t.value(-65, 5), None);
         assert_eq!(t.value(32, 5), None);
@@ -468,14 +500,38 @@ mod tests {
 
     #[test]
     fn domain_covers_the_span_and_zero() {
-        assert_eq!(FnTable::domain_for((-2.0, 1.0), 4, 1 << 10), (-32, 17));
+        assert_eq!(FnTable::domain_for((-2.0, 1.0), 4, 0, 1 << 10), (-32, 17));
         // A span entirely below 0 (Softmax's x - max) still ends just above 0.
-        assert_eq!(FnTable::domain_for((-3.0, -1.0), 4, 1 << 10), (-48, 1));
+        assert_eq!(FnTable::domain_for((-3.0, -1.0), 4, 0, 1 << 10), (-48, 1));
         assert_eq!(
-            FnTable::domain_for((-100.0, 100.0), 4, 1 << 10),
+            FnTable::domain_for((-100.0, 100.0), 4, 0, 1 << 10),
             (-1024, 1024)
         );
-        assert_eq!(FnTable::domain_for((f64::NAN, 0.0), 4, 8), (-8, 8));
+        assert_eq!(FnTable::domain_for((f64::NAN, 0.0), 4, 0, 8), (-8, 8));
+    }
+
+    #[test]
+    fn a_stepped_table_samples_every_2_to_the_step_quanta() {
+        let t = FnTable {
+            function: Function::Exp,
+            lo: -64,
+            hi: 1,
+            step: 2,
+        };
+        // Entry q stands for the input 4q / 2^8: exp(-1) at q = -64, exp(-0.5) at q = -32.
+        assert_eq!(t.value(-64, 8), Some(quantize((-1f64).exp(), 8)));
+        assert_eq!(t.value(-32, 8), Some(quantize((-0.5f64).exp(), 8)));
+        assert_eq!(t.value(0, 8), Some(256));
+        assert_eq!((t.value(-65, 8), t.value(1, 8)), (None, None));
+        // Its domain for the inputs [-1, 0] is 4 times shorter than an unstepped one.
+        assert_eq!(FnTable::domain_for((-1.0, 0.0), 8, 2, 1 << 12), (-64, 1));
+        assert_eq!(FnTable::domain_for((-1.0, 0.0), 8, 0, 1 << 12), (-256, 1));
+        assert_eq!(t.input_of(-0.25), -1.0);
+        // Written without the step when it is 0, so earlier graphs hash the same.
+        let plain = serde_json::to_string(&FnTable::new(Function::Exp, -4, 1)).unwrap();
+        assert!(!plain.contains("step"), "{plain}");
+        let stepped = serde_json::to_string(&t).unwrap();
+        assert_eq!(serde_json::from_str::<FnTable>(&stepped).unwrap(), t);
     }
 
     #[test]
@@ -484,6 +540,7 @@ mod tests {
             function: Function::Exp,
             lo: -(1 << 12),
             hi: 1 << 12,
+            step: 0,
         };
         // e^63 · 2^6 is far above 2^40.
         assert_eq!(t.value(63 << 6, 6), None);

@@ -4,6 +4,7 @@
 //! over the graph to find calibration ranges and to quantize into a [`QuantizedGraph`].
 
 use crate::error::{ModelError, Result};
+use crate::import::saturation;
 use std::collections::BTreeMap;
 use zkinfer_circuits::fixed_point::coefficient_bits;
 use zkinfer_circuits::ops::real::Quantizer;
@@ -21,6 +22,18 @@ pub fn magnitude((lo, hi): Span) -> f64 {
 
 /// The real domain `(min, max)` of each function's table (the calibrated input span times the headroom).
 pub type TableDomains = BTreeMap<Function, Span>;
+
+/// `span` within the interval a saturating function's input is clamped to (the importer clamps every
+/// node that applies it, [`crate::import`]'s `saturate`).
+fn clamped(function: Function, (lo, hi): Span) -> Span {
+    match saturation(function) {
+        Some(s) => {
+            let (l, r) = s.bounds();
+            (lo.max(l), hi.min(r))
+        }
+        None => (lo, hi),
+    }
+}
 
 /// One node of a [`FloatGraph`]: its operation, its operands and its output shape.
 #[derive(Clone, Debug)]
@@ -123,18 +136,14 @@ impl FloatGraph {
         }
     }
 
-    /// The function each node applies through a table, if any.
-    pub fn node_function(node: &FloatNode) -> Option<Function> {
-        node.op.as_real().function()
-    }
-
-    /// The span of the inputs each tabulated function sees, from the per-node spans of [`FloatGraph::eval`].
+    /// The span of the inputs each tabulated function sees, from the per-node spans of [`FloatGraph::eval`]
+    /// (a node's span is of its pre-activation value: the function sees it times `2^step`).
     pub fn table_spans(&self, spans: &[Span]) -> TableDomains {
         let mut out = TableDomains::new();
         for (node, (lo, hi)) in self.nodes.iter().zip(spans) {
-            if let Some(f) = Self::node_function(node) {
-                let e = out.entry(f).or_insert((0.0, 0.0));
-                *e = (e.0.min(*lo), e.1.max(*hi));
+            if let Some(t) = node.op.as_real().table() {
+                let e = out.entry(t.function).or_insert((0.0, 0.0));
+                *e = (e.0.min(t.input_of(*lo)), e.1.max(t.input_of(*hi)));
             }
         }
         out
@@ -163,11 +172,11 @@ impl FloatGraph {
     /// coarsely get the graph's extra bits ([`coefficient_bits`]).
     pub fn quantize(&self, scale: u32, range_bits: u32, domains: &TableDomains) -> QuantizedGraph {
         let max = 1i64 << (range_bits - 1);
-        let table = |function: Function| {
-            let (lo, hi) = domains
-                .get(&function)
-                .map_or((-max, max), |d| FnTable::domain_for(*d, scale, max));
-            FnTable { function, lo, hi }
+        let table = |t: FnTable| {
+            let (lo, hi) = domains.get(&t.function).map_or((-max, max), |d| {
+                FnTable::domain_for(clamped(t.function, *d), scale, t.step, max)
+            });
+            FnTable { lo, hi, ..t }
         };
         let (needs, width) = self.extra_bits(scale);
         let nodes = self

@@ -76,8 +76,8 @@ pub fn layer_report(
     for (line, node) in report.iter_mut().zip(&quantized.nodes) {
         if let Some(t) = node.op.as_op().activation().table() {
             line.domain = (
-                dequantize(t.lo, quantized.scale),
-                dequantize(t.hi, quantized.scale),
+                t.input_of(dequantize(t.lo, quantized.scale)),
+                t.input_of(dequantize(t.hi, quantized.scale)),
             );
             line.function = Some(t.function.name());
         }

@@ -367,7 +367,7 @@ impl StoredSettings {
     }
 
     /// Whether these settings are ones calibration could have chosen: parameters the circuit supports,
-    /// finite peaks, table spans inside the peak, and range bits that hold the peak with headroom (so
+    /// finite peaks, table spans inside 4 times the peak (a stepped table's inputs), and range bits that hold the peak with headroom (so
     /// nothing sized from them, tables included, can be larger than the range table).
     pub fn check(&self) -> std::result::Result<(), String> {
         let s = &self.settings;
@@ -382,10 +382,13 @@ impl StoredSettings {
                 self.peak, s.scale, s.range_bits
             ));
         }
+        // A stepped table's input is its row's value times 2^step (at most 4): the rows are range-checked
+        // within the peak, the function inputs within 4 times it.
         for (f, &(lo, hi)) in &self.table_spans {
-            if !(lo.is_finite() && hi.is_finite() && lo <= hi && magnitude((lo, hi)) <= self.peak) {
+            let inside = magnitude((lo, hi)) <= self.peak * 4.0;
+            if !(lo.is_finite() && hi.is_finite() && lo <= hi && inside) {
                 return Err(format!(
-                    "table span of {f:?} [{lo}, {hi}] is not inside the peak {}",
+                    "table span of {f:?} [{lo}, {hi}] is not inside 4 times the peak {}",
                     self.peak
                 ));
             }

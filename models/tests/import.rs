@@ -262,34 +262,36 @@ fn readme_lists_exactly_the_supported_ops() {
 fn smooth_act_matches_tract_with_one_table_per_function() {
     check_model("smooth_act", 0.02);
     let m = load_onnx(&zoo("smooth_act", "network.onnx")).unwrap();
-    let functions: Vec<Option<zkinfer_circuits::Function>> = m
-        .graph
-        .nodes
-        .iter()
-        .map(zkinfer_models::FloatGraph::node_function)
-        .collect();
     use zkinfer_circuits::Function::*;
-    // Sigmoid, Tanh, Gelu(tanh) and Silu (tract recognises x·sigmoid(x)) fuse into their Gemms; Gelu,
-    // Erf and Exp stand alone (their operand already has an activation).
-    let fused: Vec<_> = m
+    // Sigmoid, Tanh and Silu (tract recognises x·sigmoid(x)) fuse into their Gemms; Erf stands alone
+    // (its operand already has an activation). Gelu(tanh) (fused), Gelu and Exp (standalone) saturate:
+    // each is read by an Affine of its clamped input (`import::saturate`).
+    let tables: Vec<(&str, zkinfer_circuits::Function)> = m
         .graph
         .nodes
         .iter()
-        .zip(&functions)
-        .filter(|(n, f)| f.is_some() && matches!(n.op, FloatOp::Dense(ops::Dense { .. })))
-        .map(|(_, f)| f.unwrap())
-        .collect();
-    assert_eq!(fused, vec![Sigmoid, Tanh, GeluTanh, Silu]);
-    let standalone: Vec<_> = m
-        .graph
-        .nodes
-        .iter()
-        .filter_map(|n| match &n.op {
-            FloatOp::Lookup(l) => Some(l.table.function),
-            _ => None,
+        .filter_map(|n| {
+            let f = n.op.as_real().table()?.function;
+            Some(match n.op {
+                FloatOp::Dense(_) => ("dense", f),
+                FloatOp::Lookup(_) => ("lookup", f),
+                FloatOp::Affine(_) => ("affine", f),
+                _ => ("other", f),
+            })
         })
         .collect();
-    assert_eq!(standalone, vec![Gelu, Erf, Exp]);
+    assert_eq!(
+        tables,
+        vec![
+            ("dense", Sigmoid),
+            ("dense", Tanh),
+            ("affine", Gelu),
+            ("affine", GeluTanh),
+            ("lookup", Erf),
+            ("dense", Silu),
+            ("affine", Exp)
+        ]
+    );
 }
 
 #[test]

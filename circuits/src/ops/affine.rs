@@ -147,8 +147,8 @@ impl RealOp for Affine<f64> {
         self.coefficients.concat()
     }
 
-    fn function(&self) -> Option<crate::Function> {
-        self.act.table().map(|t| t.function)
+    fn table(&self) -> Option<crate::FnTable> {
+        self.act.table()
     }
 }
 
@@ -228,6 +228,33 @@ mod tests {
         constant_minus_value,
         case(|_| -1.0, None, |i| 0.5 * i as f64, Activation::None)
     );
+    /// `exp(a)` from a table sampled every 4 quanta: the row divides `a` by 4 (coefficient `2^(s-2)`)
+    /// and the table holds `exp(4q / 2^s)`. Error: `a`'s rounding, the quotient's (2 quanta of the
+    /// input, `exp ≤ 1`) and the output's.
+    fn stepped_exp_case() -> OpCase {
+        let n = 11;
+        let a: Vec<f64> = (0..n).map(|i| -0.31 * i as f64).collect();
+        OpCase {
+            inputs: vec![(vec![1, n], a)],
+            tolerance: |s| (0.5 + 2.0 + 0.5) / f64::from(1u32 << s),
+            reference: Box::new(|x: &[Vec<f64>]| x[0].iter().map(|v| v.exp()).collect()),
+            build: Box::new(move |s| {
+                let (lo, hi) = crate::FnTable::domain_for((-4.0, 0.0), s, 2, 1 << 13);
+                crate::OpKind::Affine(Affine {
+                    coefficients: vec![vec![1 << (s - 2); n]],
+                    bias: vec![0; n],
+                    act: Activation::Table(crate::FnTable {
+                        function: crate::Function::Exp,
+                        lo,
+                        hi,
+                        step: 2,
+                    }),
+                    extra: 0,
+                })
+            }),
+        }
+    }
+    op_suite!(exp_from_a_stepped_table, stepped_exp_case());
     op_suite!(
         mul_by_constants_then_relu,
         case(|i| 1.5 - i as f64 * 0.3, None, |_| 0.125, Activation::Relu)

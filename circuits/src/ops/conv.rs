@@ -215,8 +215,8 @@ impl RealOp for Conv<f64> {
         })
     }
 
-    fn function(&self) -> Option<crate::Function> {
-        self.act.table().map(|t| t.function)
+    fn table(&self) -> Option<crate::FnTable> {
+        self.act.table()
     }
 }
 

@@ -140,8 +140,8 @@ impl RealOp for Dense<f64> {
         })
     }
 
-    fn function(&self) -> Option<crate::Function> {
-        self.act.table().map(|t| t.function)
+    fn table(&self) -> Option<crate::FnTable> {
+        self.act.table()
     }
 }
 

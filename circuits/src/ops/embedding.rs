@@ -326,6 +326,7 @@ mod tests {
             function: crate::functions::Function::Tanh,
             lo: -64,
             hi: 64,
+            step: 0,
         };
         // Section values overlap across sections and rows (the same value under another tag or key).
         let graph = QuantizedGraph {

@@ -71,6 +71,7 @@ impl Lookup {
                 function,
                 lo: 0,
                 hi: 0,
+                step: 0,
             },
             scale: 0,
         }
@@ -84,19 +85,19 @@ impl RealOp for Lookup {
 
     fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
         let x = inputs[0];
-        let f = self.table.function;
-        (x.iter().map(|v| f.eval(*v)).collect(), span(x))
+        let act = Activation::Table(self.table);
+        (x.iter().map(|v| act.apply_f64(*v)).collect(), span(x))
     }
 
     fn quantize(&self, q: &Quantizer) -> super::OpKind {
         super::OpKind::Lookup(Lookup {
-            table: (q.table)(self.table.function),
+            table: (q.table)(self.table),
             scale: q.scale,
         })
     }
 
-    fn function(&self) -> Option<crate::Function> {
-        Some(self.table.function)
+    fn table(&self) -> Option<FnTable> {
+        Some(self.table)
     }
 }
 
@@ -135,8 +136,8 @@ mod tests {
             build: Box::new(move |s| {
                 crate::OpKind::Lookup(Lookup {
                     table: {
-                        let (lo, hi) = FnTable::domain_for((-width, width), s, 1 << 13);
-                        FnTable { function, lo, hi }
+                        let (lo, hi) = FnTable::domain_for((-width, width), s, 0, 1 << 13);
+                        FnTable::new(function, lo, hi)
                     },
                     scale: s,
                 })
@@ -205,6 +206,7 @@ mod tests {
                 function: Function::Tanh,
                 lo: -64,
                 hi: 64,
+                step: 0,
             },
             scale: 5,
         });
@@ -230,6 +232,7 @@ mod tests {
                 function: Function::Sigmoid,
                 lo: -64,
                 hi: 64,
+                step: 0,
             },
             scale: 5,
         });

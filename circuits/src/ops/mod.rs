@@ -94,7 +94,7 @@ impl Activation {
         match self {
             Activation::None => x,
             Activation::Relu => x.max(0.0),
-            Activation::Table(t) => t.function.eval(x),
+            Activation::Table(t) => t.function.eval(t.input_of(x)),
             Activation::Step { strict } => {
                 f64::from(u8::from(if strict { x > 0.0 } else { x >= 0.0 }))
             }

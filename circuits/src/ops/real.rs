@@ -40,8 +40,8 @@ pub struct Quantizer<'a> {
     pub scale: u32,
     /// Extra fractional bits of this node's constant coefficients.
     pub extra: u32,
-    /// The table of a function (its domain chosen from the calibrated spans).
-    pub table: &'a dyn Fn(Function) -> FnTable,
+    /// A real graph's table (its function and step) with its domain chosen from the calibrated spans.
+    pub table: &'a dyn Fn(FnTable) -> FnTable,
 }
 
 impl Quantizer<'_> {
@@ -55,7 +55,7 @@ impl Quantizer<'_> {
     /// `act` with its table's domain filled in.
     pub fn activation(&self, act: Activation) -> Activation {
         match act {
-            Activation::Table(t) => Activation::Table((self.table)(t.function)),
+            Activation::Table(t) => Activation::Table((self.table)(t)),
             other => other,
         }
     }
@@ -76,8 +76,8 @@ pub trait RealOp {
     fn coefficients(&self, _shapes: &[&[usize]]) -> Vec<f64> {
         vec![]
     }
-    /// The function this op applies through a table, if any.
-    fn function(&self) -> Option<Function> {
+    /// The table this op applies (its function and step; the domain is chosen when quantizing), if any.
+    fn table(&self) -> Option<FnTable> {
         None
     }
 }
@@ -85,10 +85,17 @@ pub trait RealOp {
 /// A real graph's activation applying `function`: its table's domain is chosen when the graph is
 /// quantized ([`Quantizer::activation`]).
 pub fn function_activation(function: Function) -> Activation {
+    stepped_activation(function, 0)
+}
+
+/// A real graph's activation applying `function` to its pre-activation times `2^step` (see
+/// [`FnTable::step`]): the node's coefficients must already be divided by `2^step`.
+pub fn stepped_activation(function: Function, step: u32) -> Activation {
     Activation::Table(FnTable {
         function,
         lo: 0,
         hi: 0,
+        step,
     })
 }
 

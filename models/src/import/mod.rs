@@ -39,6 +39,7 @@ mod dispatch;
 mod elementwise;
 mod extremes;
 pub mod functions;
+pub use saturate::{saturation, Saturation};
 mod gather;
 mod linear;
 mod logsumexp;
@@ -51,6 +52,7 @@ mod outputs;
 mod rec;
 mod repeat;
 mod resize;
+mod saturate;
 mod select;
 mod shape;
 mod softmax;
@@ -414,6 +416,7 @@ fn import_typed(model: &TypedModel, label: &str) -> Result<FloatGraph> {
         return Err(bad("the model has no inputs".into()));
     }
     im.graph.prune();
+    saturate::saturate_tables(&mut im.graph);
     Ok(im.graph)
 }
 

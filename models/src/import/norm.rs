@@ -1,18 +1,25 @@
 //! RMS normalization, which is how tract represents LayerNormalization (after subtracting the mean),
 //! RMSNormalization and their relatives: `y = x · rsqrt(mean(x², axis) + ε)`. Built from ops the
 //! circuit already constrains: a product `x·x`, a mean (a `ReduceSum` whose `1/n` gets coefficient bits),
-//! `+ ε` with the `Rsqrt` table as its activation (one lookup per row), a free broadcast and a product.
+//! `+ ε` with the `Rsqrt` table as its activation (one lookup per row, the table sampled every 4 quanta),
+//! a free broadcast and a product.
 //! The table spans the calibrated mean squares (times the headroom); `rsqrt` is steep near 0, so a
 //! layer whose mean square is tiny at the chosen scale is imprecise, which the accuracy guard judges.
 
 use super::elementwise::broadcast;
 use super::{Importer, Value};
 use crate::error::Result;
-use crate::float_graph::{function_activation, FloatOp};
+use crate::float_graph::FloatOp;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::nn::RmsNorm;
+use zkinfer_circuits::ops::real::stepped_activation;
 use zkinfer_circuits::ops::{Affine, Gather, Multiply, ReduceSum};
 use zkinfer_circuits::Function;
+
+/// The Rsqrt table's step: it holds one entry every 4 quanta of the mean square (its row divides by 4,
+/// exactly), a table 4 times shorter. `|rsqrt'(v)| = v^(-3/2)/2`, so over the mean squares a
+/// normalization sees (`v` of order 1) the coarser input adds about `2^(-s)` to the factor.
+const RSQRT_STEP: u32 = 2;
 
 /// Import tract's `RmsNorm` (module docs).
 pub(super) fn import_rms_norm(im: &mut Importer, node: &TypedNode, op: &RmsNorm) -> Result<()> {
@@ -50,9 +57,9 @@ pub(super) fn import_rms_norm(im: &mut Importer, node: &TypedNode, op: &RmsNorm)
     let inverse = im.push_anonymous(
         &format!("{name}.rsqrt"),
         FloatOp::Affine(Affine {
-            coefficients: vec![vec![1.0; m]],
-            bias: vec![f64::from(eps); m],
-            act: function_activation(Function::Rsqrt),
+            coefficients: vec![vec![0.25; m]],
+            bias: vec![f64::from(eps) / 4.0; m],
+            act: stepped_activation(Function::Rsqrt, RSQRT_STEP),
             extra: 0,
         }),
         vec![mean],
