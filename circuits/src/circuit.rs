@@ -24,7 +24,7 @@ use crate::chips::multiply::MultiplyConfig;
 use crate::chips::packing::{Packing, MAX_PACK};
 use crate::chips::poseidon::{PoseidonConfig, PoseidonTamper};
 use crate::chips::requant::{RequantConfig, RescaleRow, Tamper};
-use crate::chips::requant_rows::RequantRows;
+use crate::chips::requant_rows::{RequantRows, MAX_REQUANT_SETS};
 use crate::chips::table::{TableConfig, TAG_FIRST_FN};
 use crate::chips::Wire;
 use crate::cost::Cost;
@@ -82,8 +82,9 @@ pub struct CircuitParams {
     /// so earlier settings and keys are unchanged) is one neuron per column.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub pack: usize,
-    /// Requant column sets, 1 or 2 ([`crate::chips::requant_rows`]): a second set of the requant
-    /// chip's columns and lookups halves the height of requant-bound circuits. 1 is not written.
+    /// Requant column sets, 1 to [`MAX_REQUANT_SETS`] ([`crate::chips::requant_rows`]): each more set of
+    /// the requant chip's columns and range lookups shares the plain rescales and range checks of a
+    /// requant-bound circuit. 1 is not written.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub requant_sets: usize,
 }
@@ -159,9 +160,9 @@ impl CircuitParams {
                 self.pack
             ));
         }
-        if !(1..=2).contains(&self.requant_sets) {
+        if !(1..=MAX_REQUANT_SETS).contains(&self.requant_sets) {
             return Err(format!(
-                "{} requant column sets, not 1 or 2",
+                "{} requant column sets outside 1..={MAX_REQUANT_SETS}",
                 self.requant_sets
             ));
         }
@@ -240,9 +241,10 @@ pub struct ModelConfig {
     pub mac: MacConfig,
     /// The requant chip: rescales, activations and range checks (inputs, quotients).
     pub requant: RequantConfig,
-    /// The second set of requant columns, with `params.requant_sets == 2`: rescales and range checks
-    /// only (the division, product and table-read rows stay on the first set).
-    pub requant2: Option<RequantConfig>,
+    /// The further sets of requant columns (`params.requant_sets - 1` of them): plain rescales and range
+    /// checks only, without the function and wide-limb lookups (those rows, and the division, product
+    /// and table-read rows, stay on the first set).
+    pub more_requant: Vec<RequantConfig>,
     /// The divide gate on the requant columns; present with `params.products`.
     pub divide: Option<DivideConfig>,
     /// The multiply gate on the requant columns; present with `params.products`.
@@ -259,13 +261,12 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
-    /// Requant column set `set` (0, or 1 with a second set); a set the circuit was not configured with
-    /// is a synthesis error, never a row of another set.
+    /// Requant column set `set` (0 is the first); a set the circuit was not configured with is a
+    /// synthesis error, never a row of another set.
     pub fn requant_set(&self, set: usize) -> std::result::Result<&RequantConfig, Error> {
-        match (set, &self.requant2) {
-            (0, _) => Ok(&self.requant),
-            (1, Some(second)) => Ok(second),
-            _ => Err(Error::Synthesis),
+        match set {
+            0 => Ok(&self.requant),
+            s => self.more_requant.get(s - 1).ok_or(Error::Synthesis),
         }
     }
 }
@@ -804,13 +805,20 @@ impl Circuit<Fr> for ModelCircuit {
         });
         let instance = meta.instance_column();
         meta.enable_equality(instance);
-        // Configured last, so circuits with one set keep their column indices (and keys).
-        let requant2 =
-            (params.requant_sets == 2).then(|| RequantConfig::configure(meta, &table, &params));
+        // Configured last, so circuits with one set keep their column indices (and keys). Without
+        // function tables or coefficient bits: only the first set reads them.
+        let plain = CircuitParams {
+            function_tables: false,
+            coef_bits: 0,
+            ..params
+        };
+        let more_requant = (1..params.requant_sets)
+            .map(|_| RequantConfig::configure(meta, &table, &plain))
+            .collect();
         ModelConfig {
             mac,
             requant,
-            requant2,
+            more_requant,
             divide,
             multiply,
             freivalds,

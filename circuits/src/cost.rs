@@ -86,7 +86,7 @@ impl Cost {
                 Lowering::MatMul(shape) => {
                     // The chip's first row is left empty (its gates query the previous row).
                     cost.freivalds_rows += shape.rows() + usize::from(cost.freivalds_rows == 0);
-                    req.singles(shape.batch * shape.m * shape.n);
+                    req.singles(shape.batch * shape.m * shape.n, false);
                 }
                 Lowering::Multiply(pairs) => {
                     for _ in &pairs {
@@ -107,7 +107,7 @@ impl Cost {
                 Lowering::Input => {
                     if let crate::OpKind::Input(i) = &node.op {
                         let n = i.shape.iter().product::<usize>();
-                        req.singles(n);
+                        req.singles(n, false);
                         inputs += n;
                     }
                 }
@@ -126,7 +126,7 @@ impl Cost {
                             let pass = MacConfig::rows_for(b.slots.len(), params.lanes_in);
                             cost.macs += pass * params.lanes_in * b.count;
                         }
-                        req.singles(g.neurons());
+                        req.singles(g.neurons(), g.needs_first_requant_set());
                         if g.extra > 0 {
                             wide_rows += g.neurons();
                         }

@@ -7,6 +7,7 @@ use crate::error::{ModelError, Result};
 use crate::float_graph::{magnitude, FloatGraph, TableDomains};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use zkinfer_circuits::chips::requant_rows::MAX_REQUANT_SETS;
 use zkinfer_circuits::circuit::{MAX_RANGE_BITS, MAX_SCALE};
 use zkinfer_circuits::{CircuitParams, Cost, QuantizedGraph};
 
@@ -24,8 +25,7 @@ pub struct Settings {
     /// The most neurons one accumulator holds (lane packing); 1, not written, is one per accumulator.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub pack: usize,
-    /// Requant column sets (1 or 2): a second set halves the height of a requant-bound circuit; 1 is not
-    /// written.
+    /// Requant column sets (1 to 4): more sets share a requant-bound circuit's rows; 1 is not written.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub requant_sets: usize,
     /// Whether the input's elements are public instances of the proof (else a private witness).
@@ -215,8 +215,9 @@ pub fn choose(
 /// A layout's rank: estimated proving work, then columns (a cheaper verifier), then the negated scale.
 type Rank = (u64, usize, i64);
 
-/// The rank and `k` of `plain`'s layout, and of the same layout with a second requant set when the
-/// requant rows are the tallest and `search` (the shape was not fixed by the user).
+/// The rank and `k` of `plain`'s layout and, when `search` (the shape was not fixed by the user), of
+/// the same layout with one more requant set for as long as the requant rows are the tallest (up to
+/// [`MAX_REQUANT_SETS`]).
 fn rank_layouts(
     q: &QuantizedGraph,
     plain: Settings,
@@ -231,16 +232,17 @@ fn rank_layouts(
         let rank = (work, columns.0 + columns.1, -i64::from(settings.scale));
         Ok(((rank, settings, k), cost))
     };
-    let (first, cost) = rank(plain)?;
+    let (first, mut cost) = rank(plain)?;
     let mut out = vec![first];
-    if search && cost.requant_rows == cost.rows() {
-        out.push(
-            rank(Settings {
-                requant_sets: 2,
-                ..plain
-            })?
-            .0,
-        );
+    let mut sets = plain.requant_sets;
+    while search && sets < MAX_REQUANT_SETS && cost.requant_rows == cost.rows() {
+        sets += 1;
+        let (next, next_cost) = rank(Settings {
+            requant_sets: sets,
+            ..plain
+        })?;
+        out.push(next);
+        cost = next_cost;
     }
     Ok(out)
 }

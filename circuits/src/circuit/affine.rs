@@ -111,7 +111,7 @@ impl ModelCircuit {
                         fn_tag,
                         extra: g.extra,
                     };
-                    let (set, at) = rows.requant.single();
+                    let (set, at) = rows.requant.single_in(g.needs_first_requant_set());
                     out[index] = Some(
                         config
                             .requant_set(set)
@@ -287,10 +287,10 @@ mod tests {
         }
     }
 
-    /// With two requant sets, the rows alternate between them, the height halves, and every output's
-    /// row, in either set, rejects a wrong quotient, a wrong sign and a wrong accumulator.
+    /// With two or four requant sets, plain rows rotate through them, the height divides, and every
+    /// output's row, in any set, rejects a wrong quotient, a wrong sign and a wrong high limb.
     #[test]
-    fn second_requant_set_pins_every_row() {
+    fn more_requant_sets_pin_every_row() {
         let (graph, inputs) = dense();
         let one = CircuitParams {
             lanes_in: 8,
@@ -301,35 +301,83 @@ mod tests {
             ..CircuitParams::default()
         }
         .for_graph(&graph);
-        let two = CircuitParams {
-            requant_sets: 2,
-            ..one
-        };
-        let (c1, c2) = (
-            Cost::of(&graph, &one).expect("cost"),
-            Cost::of(&graph, &two).expect("cost"),
-        );
-        // 5 input rows and 7 rescale rows: 12 in one set, 6 in each of two.
-        assert_eq!((c1.requant_rows, c2.requant_rows), (12, 6));
-        let used = crate::testing::honest_rows(graph.clone(), inputs.clone(), two);
-        assert_eq!(used.requant, 6);
-        for index in 0..N_OUT {
-            for (tamper, expect) in [
-                (Tamper::Quotient, "remainder"),
-                (Tamper::Sign, "high limb"),
-                (Tamper::HighLimb, "low limb"),
-            ] {
-                let at = TamperAt {
-                    node: 1,
-                    index,
-                    tamper,
-                };
-                let failures = mock_run(graph.clone(), inputs.clone(), two, false, Some(at)).0;
-                assert!(
-                    failures.iter().any(|f| f.contains(expect)),
-                    "{tamper:?} at {index}: {failures:?}"
-                );
+        // 5 input rows and 7 rescale rows: 12 in one set, 6 in each of two, 3 in each of four.
+        for (sets, height) in [(1, 12), (2, 6), (4, 3)] {
+            let params = CircuitParams {
+                requant_sets: sets,
+                ..one
+            };
+            let cost = Cost::of(&graph, &params).expect("cost");
+            assert_eq!(cost.requant_rows, height, "{sets} sets");
+            let used = crate::testing::honest_rows(graph.clone(), inputs.clone(), params);
+            assert_eq!(used.requant, height, "{sets} sets");
+            if sets == 1 {
+                continue;
+            }
+            for index in 0..N_OUT {
+                for (tamper, expect) in [
+                    (Tamper::Quotient, "remainder"),
+                    (Tamper::Sign, "high limb"),
+                    (Tamper::HighLimb, "low limb"),
+                ] {
+                    let at = TamperAt {
+                        node: 1,
+                        index,
+                        tamper,
+                    };
+                    let failures =
+                        mock_run(graph.clone(), inputs.clone(), params, false, Some(at)).0;
+                    assert!(
+                        failures.iter().any(|f| f.contains(expect)),
+                        "{tamper:?} at {index} with {sets} sets: {failures:?}"
+                    );
+                }
             }
         }
+    }
+
+    /// Only the first requant set reads the function table and the wide limbs: each further set adds
+    /// the three range lookups, and the rows that need the others stay in the first set.
+    #[test]
+    fn further_sets_have_only_the_range_lookups() {
+        let base = CircuitParams {
+            function_tables: true,
+            coef_bits: 3,
+            ..CircuitParams::default()
+        };
+        let lookups = |sets| {
+            CircuitParams {
+                requant_sets: sets,
+                ..base
+            }
+            .columns()
+            .2
+        };
+        // remainder, wide limb, low limb, high limb, function; then three per set.
+        assert_eq!((lookups(1), lookups(2), lookups(4)), (5, 8, 14));
+        let mut rows = crate::chips::requant_rows::RequantRows::new(3);
+        let table = crate::ops::AffineGroup {
+            slots: vec![(0, 0)],
+            weights: vec![1],
+            bias: vec![0],
+            extra: 0,
+            act: crate::Activation::Table(crate::FnTable::new(crate::Function::Exp, -4, 1)),
+            outputs: vec![0],
+        };
+        let wide = crate::ops::AffineGroup {
+            extra: 3,
+            act: crate::Activation::None,
+            ..table.clone()
+        };
+        let plain = crate::ops::AffineGroup {
+            act: crate::Activation::Relu,
+            ..wide.clone()
+        };
+        assert!(table.needs_first_requant_set() && wide.needs_first_requant_set());
+        assert!(!crate::ops::AffineGroup { extra: 0, ..plain }.needs_first_requant_set());
+        for _ in 0..3 {
+            assert_eq!(rows.single_in(table.needs_first_requant_set()).0, 0);
+        }
+        assert_eq!(rows.single().0, 1);
     }
 }

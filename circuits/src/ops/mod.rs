@@ -216,6 +216,12 @@ impl AffineGroup {
         self.bias.len()
     }
 
+    /// Whether the group's requant rows need lookups only the first requant set has: a table
+    /// activation's function lookup, or a wide rescale's ([`crate::chips::requant_rows`]).
+    pub fn needs_first_requant_set(&self) -> bool {
+        self.act.table().is_some() || self.extra > 0
+    }
+
     /// The weight (scale `2^s`) of input `slot` in `neuron`'s sum.
     pub fn weight(&self, neuron: usize, slot: usize) -> i64 {
         self.weights[neuron * self.slots.len() + slot]

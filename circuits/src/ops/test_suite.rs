@@ -33,7 +33,7 @@ fn params(graph: &QuantizedGraph) -> CircuitParams {
 }
 
 /// Every check runs on the plain layout, on a packed one (three neurons per accumulator, so groups
-/// are split over columns and lanes both), and on a packed one with two requant column sets.
+/// are split over columns and lanes both), and on a packed one with three requant column sets.
 fn layouts(graph: &QuantizedGraph) -> [CircuitParams; 3] {
     let plain = params(graph);
     let packed = CircuitParams { pack: 3, ..plain };
@@ -41,7 +41,7 @@ fn layouts(graph: &QuantizedGraph) -> [CircuitParams; 3] {
         plain,
         packed,
         CircuitParams {
-            requant_sets: 2,
+            requant_sets: 3,
             ..packed
         },
     ]
@@ -184,14 +184,20 @@ impl OpCase {
                     case.1 = "Equality constraint";
                 }
             }
-            // With two requant sets, consecutive rows alternate sets: elements 0 and 1 cover both.
-            let indices: &[usize] = if params.requant_sets == 2 {
-                &[0, 1]
-            } else {
-                &[1]
-            };
+            // With several requant sets, consecutive plain rows rotate through them: the first
+            // elements cover every set. (Table reads all sit in the first set; their tampers read a
+            // neighbouring entry, which element 1 has.)
+            let outputs: usize = graph.shapes().expect("shapes")[node].iter().product();
             for (tamper, expect) in cases {
-                for index in indices {
+                let read = matches!(
+                    tamper,
+                    Tamper::TableRow | Tamper::TableColumn | Tamper::TableIndex
+                );
+                let indices: Vec<usize> = match params.requant_sets {
+                    n if n > 1 && !read => (0..n.min(outputs)).collect(),
+                    _ => vec![1],
+                };
+                for index in &indices {
                     if tamper == Tamper::LaneCarry && !packed_output(&graph, node, *index, &params)
                     {
                         continue;
