@@ -42,13 +42,13 @@ pub enum CircuitError {
         layer: String,
         /// The function's name (`Function::name`).
         function: &'static str,
-        /// The table input, at the graph scale.
+        /// The table input, at the graph scale (in entries of a stepped table: `2^step` quanta each).
         value: i64,
-        /// `value / 2^scale`.
+        /// The function's real input it stands for (`value·2^step / 2^scale`).
         real: f64,
-        /// First input of the table's domain (inclusive), at the graph scale.
+        /// First input of the table's domain (inclusive), in the table's entries.
         lo: i64,
-        /// End of the table's domain (exclusive), at the graph scale.
+        /// End of the table's domain (exclusive), in the table's entries.
         hi: i64,
     },
     /// An intermediate (accumulator, product, quotient) does not fit `i64` while evaluating or witnessing.

@@ -291,6 +291,11 @@ fn is_zero(v: &u32) -> bool {
     *v == 0
 }
 
+/// `2^step` in `f64` (exact, and no shift overflow for any step a file may hold).
+fn power_of_two(step: u32) -> f64 {
+    2f64.powi(i32::try_from(step).unwrap_or(i32::MAX))
+}
+
 impl FnTable {
     /// `function` over `[lo, hi)`, one entry per quantum.
     pub fn new(function: Function, lo: i64, hi: i64) -> Self {
@@ -305,7 +310,7 @@ impl FnTable {
     /// The real input of `function` that the table input `x` (a pre-activation value) stands for:
     /// `x·2^step`.
     pub fn input_of(&self, x: f64) -> f64 {
-        x * f64::from(1u32 << self.step)
+        x * power_of_two(self.step)
     }
 
     /// The table's output for `q`, or `None` when `q` is outside the domain (or the output too large).
@@ -339,7 +344,7 @@ impl FnTable {
         if min.is_nan() || max.is_nan() {
             return (-max_q, max_q);
         }
-        let unit = f64::from(1u32 << scale) / f64::from(1u32 << step);
+        let unit = f64::from(1u32 << scale) / power_of_two(step);
         let clamp = |v: f64| {
             if v.is_finite() {
                 v.clamp(-(max_q as f64), max_q as f64) as i64

@@ -23,10 +23,20 @@ pub fn magnitude((lo, hi): Span) -> f64 {
 /// The real domain `(min, max)` of each function's table (the calibrated input span times the headroom).
 pub type TableDomains = BTreeMap<Function, Span>;
 
-/// `span` within the interval a saturating function's input is clamped to (the importer clamps every
-/// node that applies it, [`crate::import`]'s `saturate`).
+/// The table domain of a saturating function: `span` within its clamp interval, or the whole of that
+/// interval on the clamped sides of a [`total`](crate::import::Saturation::total) one. This assumes
+/// every node applying the function clamps its input, as the importer's pass makes them do
+/// ([`crate::import::saturation`]); a node that does not would find inputs beyond the clamp points out
+/// of its table (a witness error, never a wrong proof: the table is the semantics).
 fn clamped(function: Function, (lo, hi): Span) -> Span {
     match saturation(function) {
+        Some(s) if s.total => {
+            let (l, r) = s.bounds();
+            (
+                if l.is_finite() { l } else { lo },
+                if r.is_finite() { r } else { hi },
+            )
+        }
         Some(s) => {
             let (l, r) = s.bounds();
             (lo.max(l), hi.min(r))

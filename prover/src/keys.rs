@@ -43,9 +43,11 @@ pub struct KeyHeader {
     pub srs_kind: SrsKind,
 }
 
-/// The version of the circuit layout, part of every circuit hash: v2 appends the binding word to the
-/// instances (see `zkinfer_circuits::circuit`), so no key of a v1 circuit is ever taken for a v2 one.
-pub const CIRCUIT_FORMAT: &str = "zkinfer-circuit-2";
+/// The version of the circuit layout, part of every circuit hash, so that no key of an earlier layout is
+/// ever taken for a later one: v2 appends the binding word to the instances (see
+/// `zkinfer_circuits::circuit`); v3 configures the requant sets after the first without the function
+/// and wide-limb lookups (`zkinfer_circuits::chips::requant_rows`).
+pub const CIRCUIT_FORMAT: &str = "zkinfer-circuit-3";
 
 /// The hash that names a circuit: SHA-256 over the layout version, the quantized graph, parameters,
 /// visibility and k.

@@ -157,14 +157,15 @@ impl EvalCtx<'_> {
             self.check_range(q - 1)?;
         }
         act.apply(q, self.scale).ok_or_else(|| {
-            let (function, lo, hi) = act
-                .table()
-                .map_or(("?", 0, 0), |t| (t.function.name(), t.lo, t.hi));
+            let (function, lo, hi, real) = act.table().map_or(("?", 0, 0, 0.0), |t| {
+                let real = t.input_of(crate::fixed_point::dequantize(q, self.scale));
+                (t.function.name(), t.lo, t.hi, real)
+            });
             CircuitError::OutOfTable {
                 layer: self.layer.to_string(),
                 function,
                 value: q,
-                real: crate::fixed_point::dequantize(q, self.scale),
+                real,
                 lo,
                 hi,
             }

@@ -1,5 +1,5 @@
 //! Saturating tables: a function that is flat (or the identity) beyond some point is tabulated only up
-//! to that point, and its input is clamped there by two exact Relu rows. `e^x` below `-12` is within
+//! to that point, and its input is clamped there by exact Relu rows. `e^x` below `-12` is within
 //! `6.2e-6` of `e^-12`, and Gelu beyond `±4.5` is within `1.6e-5` of `0` or `x`, so
 //!
 //! `f(x) = f(clamp(x, L, R)) + m_L·min(x - L, 0) + m_R·max(x - R, 0)`
@@ -7,21 +7,26 @@
 //! with `b = relu(L - x)`, `a = relu(x - R)`, `clamp(x) = x + b - a` and the tails' slopes `m_L`, `m_R`
 //! (0 or 1), up to those bounds. The real graph computes exactly this form too, so the float reference,
 //! the calibration and the integer model agree, and the tails' error is part of what the accuracy guard
-//! measures. What it buys:
-//! - the table no longer grows with the calibrated span times the headroom (a transformer's Exp table
-//!   holds `[-12, 0]` rather than `2·min(x - max)`), and
-//! - no input is outside the table: a masked or far-out score, which used to stop the witness with an
-//!   out-of-table error, is clamped.
+//! measures. The quantized clamp is exact: `x` is an integer at `2^s`, `L·2^s` and `R·2^s` are
+//! integers, so `clamp(x)` lands in `[L, R]` and a table reaching the clamp points holds every input.
 //!
-//! Exp is also tabulated every 4 quanta ([`FnTable::step`](zkinfer_circuits::FnTable)): the clamped
-//! input is divided by 4 by the row that reads the table, exactly when its coefficients are integers.
-//! That makes the table 4 times shorter for an input rounded to `2^(2-s)`; `e^x ≤ 1` on the clamped
-//! side of Softmax, so it adds at most `2^(1-s)` to an output.
+//! What it buys:
+//! - a table never holds more than `[L, R]`, whatever the calibrated span times the headroom;
+//! - Exp's table always reaches `L` ([`Saturation::total`]): no score far below the max, masked or
+//!   not, stops the witness with an out-of-table error, at a cost of `3·2^s` entries. Gelu's reaches
+//!   its clamp points only when the calibrated span (times the headroom) does: beyond a narrower span
+//!   an input is out of table as before, and a model that needs no more pays no more.
+//!
+//! Exp is also tabulated every 4 quanta ([`FnTable::step`](zkinfer_circuits::FnTable)): the row that
+//! reads the table divides the clamped input by 4. That makes the table 4 times shorter for an input
+//! rounded to `2^(2-s)`, a relative error of at most `2^(1-s)` in `e^x` (an absolute one of `2^(1-s)`
+//! on Softmax's side, `x ≤ 0`).
 //!
 //! Cost per element: one Relu row per clamped side, one row for the tail's slope when it is not 0
 //! (Gelu's identity side), and one for the pre-activation value unless the node is an elementwise
-//! Affine with integer coefficients, whose terms the clamp rows read directly (Softmax's `x - max`).
-//! The pass runs once over the imported graph and rewrites every node whose activation is such a table.
+//! Affine with integer coefficients and no bias, whose terms the clamp rows read directly (Softmax's
+//! `x - max`). The pass runs once over the imported graph and rewrites every node whose activation is
+//! such a table (with step 0: a stepped table is already laid out).
 
 use crate::float_graph::{FloatGraph, FloatNode, FloatOp};
 use zkinfer_circuits::ops::real::stepped_activation;
@@ -37,6 +42,9 @@ pub struct Saturation {
     pub above: Option<(f64, f64)>,
     /// The table's step ([`FnTable::step`](zkinfer_circuits::FnTable)).
     pub step: u32,
+    /// Whether the table always reaches the clamp points (every input is in the table), rather than
+    /// only as far as the calibrated span times the headroom does.
+    pub total: bool,
 }
 
 impl Saturation {
@@ -56,11 +64,13 @@ pub fn saturation(function: Function) -> Option<Saturation> {
             below: Some((-12.0, 0.0)),
             above: None,
             step: 2,
+            total: true,
         }),
         Function::Gelu | Function::GeluTanh => Some(Saturation {
             below: Some((-4.5, 0.0)),
             above: Some((4.5, 1.0)),
             step: 0,
+            total: false,
         }),
         _ => None,
     }
@@ -101,6 +111,7 @@ pub fn saturate_tables(graph: &mut FloatGraph) {
             .op
             .as_real()
             .table()
+            .filter(|t| t.step == 0)
             .and_then(|t| saturation(t.function).map(|s| (t.function, s)));
         let at = match sat {
             Some((function, sat)) => clamp(graph, node, function, sat),
@@ -117,8 +128,9 @@ pub fn saturate_tables(graph: &mut FloatGraph) {
 }
 
 /// The pre-activation value of `node` as terms: its own operands when it is an elementwise Affine with
-/// integer coefficients (exact after the step's division), its operand for a standalone lookup, else
-/// a new node computing it without the activation.
+/// integer coefficients and no bias (so every row reading them computes the same integer `x`, and the
+/// step's division is exact), its operand for a standalone lookup, else a new node computing it
+/// without the activation.
 fn pre_activation(graph: &mut FloatGraph, node: &FloatNode) -> Terms {
     let n: usize = node.shape.iter().product();
     let single = |v: usize| Terms {
@@ -128,11 +140,16 @@ fn pre_activation(graph: &mut FloatGraph, node: &FloatNode) -> Terms {
     };
     match &node.op {
         FloatOp::Lookup(_) => single(node.inputs[0]),
-        FloatOp::Affine(a) if a.coefficients.iter().flatten().all(|c| c.fract() == 0.0) => Terms {
-            operands: node.inputs.clone(),
-            coefficients: a.coefficients.clone(),
-            bias: a.bias.clone(),
-        },
+        FloatOp::Affine(a)
+            if a.coefficients.iter().flatten().all(|c| c.fract() == 0.0)
+                && a.bias.iter().all(|b| *b == 0.0) =>
+        {
+            Terms {
+                operands: node.inputs.clone(),
+                coefficients: a.coefficients.clone(),
+                bias: a.bias.clone(),
+            }
+        }
         op => {
             let mut op = op.clone();
             match &mut op {
@@ -303,26 +320,43 @@ mod tests {
 
     #[test]
     fn an_integer_affine_is_read_directly_and_other_layers_through_their_pre_activation() {
+        let diff = |bias: f64| {
+            FloatOp::Affine(Affine {
+                coefficients: vec![vec![1.0; N], vec![-1.0; N]],
+                bias: vec![bias; N],
+                act: function_activation(Function::Exp),
+                extra: 0,
+            })
+        };
         // Softmax's x - max: the clamp row reads the two operands, no row for x itself.
-        let diff = FloatOp::Affine(Affine {
-            coefficients: vec![vec![1.0; N], vec![-1.0; N]],
-            bias: vec![0.5; N],
-            act: function_activation(Function::Exp),
-            extra: 0,
-        });
-        let mut g = graph(diff, 2);
+        let mut g = graph(diff(0.0), 2);
         saturate_tables(&mut g);
         assert_eq!(names(&g), ["x", "f.under", "f"]);
         let FloatOp::Affine(exp) = &g.nodes[2].op else {
             panic!("not an Affine")
         };
-        // (x - x + 0.5 + b) / 4, the table sampled every 4 quanta.
+        // (x - x + b) / 4, the table sampled every 4 quanta.
         assert_eq!(
             exp.coefficients,
             [vec![0.25; N], vec![-0.25; N], vec![0.25; N]]
         );
-        assert_eq!(exp.bias, vec![0.125; N]);
+        assert_eq!(exp.bias, vec![0.0; N]);
         assert_eq!(exp.act.table().map(|t| t.step), Some(2));
+        // With a bias the rows would round it separately: x gets its own row.
+        let mut g = graph(diff(0.5), 2);
+        saturate_tables(&mut g);
+        assert_eq!(names(&g), ["x", "f.pre", "f.under", "f"]);
+        // A stepped table is already laid out: the pass leaves it alone.
+        let stepped = FloatOp::Lookup(Lookup {
+            table: zkinfer_circuits::FnTable {
+                step: 2,
+                ..zkinfer_circuits::FnTable::new(Function::Exp, 0, 0)
+            },
+            scale: 0,
+        });
+        let mut g = graph(stepped, 1);
+        saturate_tables(&mut g);
+        assert_eq!(names(&g), ["x", "f"]);
         // A Dense's Gelu: its value without the activation, both clamps, the table, the identity tail.
         let dense = FloatOp::Dense(Dense {
             n_in: N,
@@ -362,9 +396,14 @@ mod tests {
         let g = graph(FloatOp::Lookup(Lookup::real(Function::Exp)), 1);
         let mut clamped = g.clone();
         saturate_tables(&mut clamped);
-        // Calibrated down to -100 (with headroom), Exp's table holds [-12, 0] only: every 4 quanta in
-        // the clamped graph, every quantum in the unclamped one (which no import makes, see below).
+        // Calibrated down to -5 or to -100 (with headroom), Exp's table holds [-12, 0]: every 4 quanta
+        // in the clamped graph, every quantum in the unclamped one (which no import makes, see below).
+        let narrow = TableDomains::from([(Function::Exp, (-5.0, 0.0))]);
         let domains = TableDomains::from([(Function::Exp, (-100.0, 0.0))]);
+        assert_eq!(
+            clamped.quantize(6, 16, &narrow).tables(),
+            clamped.quantize(6, 16, &domains).tables()
+        );
         let (scale, bits) = (6, 16);
         let plain = g.quantize(scale, bits, &domains);
         let short = clamped.quantize(scale, bits, &domains);
@@ -390,5 +429,68 @@ mod tests {
             plain.eval(&[q]),
             Err(CircuitError::OutOfTable { .. })
         ));
+    }
+
+    /// The rewritten graphs prove: Gelu after a Dense and a standalone Exp, on inputs far beyond the
+    /// clamp points, satisfy every constraint, and a wrong table output or a wrong final sum is
+    /// rejected.
+    #[test]
+    fn clamped_graphs_prove_far_inputs_and_reject_wrong_outputs() {
+        use zkinfer_circuits::chips::requant::Tamper;
+        use zkinfer_circuits::circuit::TamperAt;
+        use zkinfer_circuits::testing::mock_run;
+        let dense = FloatOp::Dense(Dense {
+            n_in: N,
+            n_out: N,
+            weights: (0..N * N).map(|i| ((i % 7) as f64 - 3.0) * 0.1).collect(),
+            bias: vec![0.0; N],
+            act: function_activation(Function::Gelu),
+        });
+        let gelu = (graph(dense, 1), Function::Gelu, (-12.0, 12.0));
+        let exp = (
+            graph(FloatOp::Lookup(Lookup::real(Function::Exp)), 1),
+            Function::Exp,
+            (-90.0, 10.0),
+        );
+        for (g, function, (lo, hi)) in [gelu, exp] {
+            let mut g = g;
+            saturate_tables(&mut g);
+            let domains = TableDomains::from([(function, (-100.0, 100.0))]);
+            let q = g.quantize(6, 15, &domains);
+            let x: Vec<f64> = (0..N).map(|i| lo + (hi - lo) * i as f64 / 8.0).collect();
+            let input = QTensor::from_f64(vec![N], &x, 6).unwrap();
+            let params = zkinfer_circuits::CircuitParams {
+                scale: 6,
+                range_bits: 15,
+                ..Default::default()
+            }
+            .for_graph(&q);
+            let honest = mock_run(q.clone(), vec![input.clone()], params, false, None).0;
+            assert!(honest.is_empty(), "{function:?}: {honest:?}");
+            let table_node = q
+                .nodes
+                .iter()
+                .position(|n| n.op.as_op().activation().table().is_some());
+            let last = q.nodes.len() - 1;
+            let mut tampers = vec![(table_node.unwrap(), Tamper::Activation, "function")];
+            if last != tampers[0].0 {
+                tampers.push((last, Tamper::Quotient, "remainder"));
+            }
+            for (node, tamper, expect) in tampers {
+                for index in [0, N - 1] {
+                    let at = TamperAt {
+                        node,
+                        index,
+                        tamper,
+                    };
+                    let failures =
+                        mock_run(q.clone(), vec![input.clone()], params, false, Some(at)).0;
+                    assert!(
+                        failures.iter().any(|f| f.contains(expect)),
+                        "{function:?} {tamper:?} at node {node} element {index}: {failures:?}"
+                    );
+                }
+            }
+        }
     }
 }
