@@ -16,7 +16,14 @@
 //!   k=18, all within 6% of the measured prove). A lookup argument costs about eleven columns: its two
 //!   permuted columns and its product are committed and extended, its input and table expressions are
 //!   evaluated on the extended domain, and the prover sorts its input serially. Fixed columns count the
-//!   selectors, as keygen makes them. It scales with cores.
+//!   selectors, as keygen makes them. It scales with cores;
+//! - the verifying-key contract (`zkinfer export-verifier`, `verify-evm`): `2600 + 331·advice +
+//!   108·fixed + 519·lookups` bytes of runtime code, plus the optional gates' constraints: 600 for the
+//!   product and division gates, 200 more for the Freivalds chip, 2300 for the Poseidon rounds of a
+//!   hashed input (fitted 2026-12-04 on LeNet in eight layouts from 8 to 35 advice, 12 to 84 fixed and
+//!   3 to 12 lookups, and on tiny_bert and six zoo models: all within 230 bytes). The settings search
+//!   keeps it [`EVM_MARGIN`] under [`EIP170_LIMIT`], so the default layout of a model deploys on
+//!   Ethereum whenever one can.
 
 use crate::circuit::CircuitParams;
 use crate::cost::Cost;
@@ -26,6 +33,34 @@ use serde::{Deserialize, Serialize};
 /// `2^k · (160 + 780·lookups + 71·(advice + fixed))`.
 pub fn proving_work(k: u32, (advice, fixed, lookups): (usize, usize, usize)) -> u64 {
     (1u64 << k) * (160 + 780 * lookups as u64 + 71 * (advice + fixed) as u64)
+}
+
+/// EIP-170: the largest runtime bytecode a contract may deploy on Ethereum mainnet.
+pub const EIP170_LIMIT: usize = 24_576;
+
+/// How far under [`EIP170_LIMIT`] a predicted verifying-key contract must stay (twice the fit's
+/// largest under-prediction).
+pub const EVM_MARGIN: usize = 512;
+
+/// Predicted runtime bytes of the verifying-key contract of the circuit `params` describes, whose
+/// `(advice, fixed, lookups)` are `columns` ([`CircuitParams::columns`]; module docs).
+pub fn verifier_bytes(
+    params: &CircuitParams,
+    (advice, fixed, lookups): (usize, usize, usize),
+) -> usize {
+    let gates = [
+        (params.products, 600),
+        (params.matmuls, 200),
+        (params.hashed_input, 2300),
+    ];
+    let gates: usize = gates.iter().filter(|(on, _)| *on).map(|(_, b)| b).sum();
+    2600 + 331 * advice + 108 * fixed + 519 * lookups + gates
+}
+
+/// Whether the circuit is predicted to have a deployable verifying-key contract, [`EVM_MARGIN`] to
+/// spare.
+pub fn fits_evm(params: &CircuitParams, columns: (usize, usize, usize)) -> bool {
+    verifier_bytes(params, columns) + EVM_MARGIN <= EIP170_LIMIT
 }
 
 /// The predicted cost of proving one circuit.
@@ -47,6 +82,9 @@ pub struct Estimate {
     pub peak_ram_bytes: u64,
     /// Predicted proving time on the 2-core reference machine: `29 ns x proving_work + 0.15 s`.
     pub prove_seconds: f64,
+    /// Predicted runtime bytes of the verifying-key contract ([`verifier_bytes`]).
+    #[serde(default)]
+    pub verifier_bytes: usize,
 }
 
 impl Estimate {
@@ -68,6 +106,7 @@ impl Estimate {
             pk_bytes,
             peak_ram_bytes,
             prove_seconds,
+            verifier_bytes: verifier_bytes(params, (advice, fixed, lookups)),
         }
     }
 }

@@ -22,6 +22,8 @@ struct Proved {
     calldata: Vec<u8>,
     num_instances: usize,
     data: VerifierData,
+    /// The circuit's parameters.
+    params: zkinfer_circuits::CircuitParams,
 }
 
 fn prove(dir: &Path, model: &str, extra: &[&str]) -> Proved {
@@ -48,6 +50,7 @@ fn prove(dir: &Path, model: &str, extra: &[&str]) -> Proved {
         calldata: encode_calldata(&instances, &artifact.proof_bytes().unwrap()),
         num_instances: instances.len(),
         data: verifier_data(&key.params, &key.vk, InstanceLayout::of(&key.header)).unwrap(),
+        params: key.header.params,
     }
 }
 
@@ -61,6 +64,33 @@ fn add_words(a: &[u8], b: &[u8; 32]) -> [u8; 32] {
         carry = s >> 8;
     }
     out
+}
+
+/// The settings search keeps layouts whose verifying-key contract is predicted to fit EIP-170
+/// (`zkinfer_circuits::estimate::verifier_bytes`): the prediction must not fall short of the contract
+/// actually built by more than the margin it keeps, nor be so high that it turns good layouts away.
+#[test]
+fn verifier_size_prediction_covers_the_built_contract() {
+    use zkinfer_circuits::estimate::{verifier_bytes, EVM_MARGIN};
+    use zkinfer_verifier_contract::reusable::vk_contract_runtime;
+    let dir = tempfile::tempdir().unwrap();
+    for (model, extra) in [
+        ("tiny_linear", &["--public-input"][..]),
+        ("tiny_linear", &["--hashed-input"][..]),
+        ("attention", &[][..]),
+        ("mlp_digits", &["--lanes", "16,4,7"][..]),
+    ] {
+        let proved = prove(dir.path(), model, extra);
+        let built = vk_contract_runtime(Address::ZERO, &proved.data)
+            .unwrap()
+            .len();
+        let columns = proved.params.columns();
+        let predicted = verifier_bytes(&proved.params, columns);
+        assert!(
+            predicted + EVM_MARGIN >= built && predicted <= built + built / 5,
+            "{model} {extra:?} {columns:?}: predicted {predicted} bytes, built {built}"
+        );
+    }
 }
 
 #[test]

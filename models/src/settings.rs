@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zkinfer_circuits::chips::requant_rows::MAX_REQUANT_SETS;
 use zkinfer_circuits::circuit::{MAX_RANGE_BITS, MAX_SCALE};
+use zkinfer_circuits::estimate::fits_evm;
 use zkinfer_circuits::{CircuitParams, Cost, QuantizedGraph};
 
 /// Everything that determines the circuit of a model besides its weights.
@@ -217,30 +218,33 @@ type Rank = (u64, usize, i64);
 
 /// The rank and `k` of `plain`'s layout and, when `search` (the shape was not fixed by the user), of
 /// the same layout with one more requant set for as long as the requant rows are the tallest (up to
-/// [`MAX_REQUANT_SETS`]).
+/// [`MAX_REQUANT_SETS`]) and its verifying-key contract is predicted to fit EIP-170. Each layout comes
+/// with whether it fits ([`fits_evm`]).
 fn rank_layouts(
     q: &QuantizedGraph,
     plain: Settings,
     search: bool,
-) -> Result<Vec<(Rank, Settings, u32)>> {
-    let rank = |settings: Settings| -> Result<((Rank, Settings, u32), Cost)> {
+) -> Result<Vec<(Rank, Settings, u32, bool)>> {
+    let rank = |settings: Settings| -> Result<((Rank, Settings, u32, bool), Cost)> {
         let params = settings.circuit_params(q);
         let cost = Cost::of(q, &params)?;
         let k = cost.min_k(params.blinding_rows());
         let columns = params.columns();
         let work = proving_work(k, columns);
         let rank = (work, columns.0 + columns.1, -i64::from(settings.scale));
-        Ok(((rank, settings, k), cost))
+        Ok(((rank, settings, k, fits_evm(&params, columns)), cost))
     };
     let (first, mut cost) = rank(plain)?;
+    let mut fits = first.3;
     let mut out = vec![first];
     let mut sets = plain.requant_sets;
-    while search && sets < MAX_REQUANT_SETS && cost.requant_rows == cost.rows() {
+    while search && fits && sets < MAX_REQUANT_SETS && cost.requant_rows == cost.rows() {
         sets += 1;
         let (next, next_cost) = rank(Settings {
             requant_sets: sets,
             ..plain
         })?;
+        fits = next.3;
         out.push(next);
         cost = next_cost;
     }
@@ -266,9 +270,10 @@ pub fn choose_for_peak(
         Some(s) => vec![s],
         None => SCALES.collect(),
     };
-    // Lexicographic choice: least estimated proving work, then fewest columns (a cheaper verifier), then
-    // the largest scale.
-    let mut best: Option<(QuantizedGraph, Calibration, Rank)> = None;
+    // Lexicographic choice: a verifying-key contract predicted to deploy (EIP-170) when any layout has
+    // one, then least estimated proving work, then fewest columns (a cheaper verifier), then the
+    // largest scale.
+    let mut best: Option<(QuantizedGraph, Calibration, (bool, Rank))> = None;
     for scale in scales {
         let range_bits = range_bits_for(magnitude, scale);
         if range_bits > MAX_RANGE_BITS {
@@ -284,7 +289,7 @@ pub fn choose_for_peak(
         );
         // Each shape's cost is computed in parallel (a big model's lowering dominates the search); the
         // choice then walks them in order, so ties go to the earlier shape as before.
-        let ranked: Vec<Vec<(Rank, Settings, u32)>> = lanes
+        let ranked: Vec<Vec<(Rank, Settings, u32, bool)>> = lanes
             .par_iter()
             .map(|&(lanes_in, lanes_out, pack)| {
                 let plain = Settings {
@@ -299,7 +304,8 @@ pub fn choose_for_peak(
                 rank_layouts(&q, plain, choice.lanes.is_none())
             })
             .collect::<Result<_>>()?;
-        for (rank, settings, k) in ranked.into_iter().flatten() {
+        for (rank, settings, k, fits) in ranked.into_iter().flatten() {
+            let rank = (!fits, rank);
             if best.as_ref().is_none_or(|(_, _, r)| rank < *r) {
                 best = Some((
                     q.clone(),

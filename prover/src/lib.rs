@@ -37,4 +37,5 @@ pub use keys::{circuit_hash, KeyStore, VerifierKey};
 pub use srs::{Srs, SrsKind};
 
 /// The curve types every zkinfer proof uses.
+pub use zkinfer_circuits::estimate::EIP170_LIMIT;
 pub use zkinfer_circuits::halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};

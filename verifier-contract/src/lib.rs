@@ -31,5 +31,4 @@ pub use revm::primitives::{Address, U256};
 pub use solc::{compile, Compiled};
 pub use solidity::{encode_calldata, verifier_solidity};
 
-/// EIP-170: the largest runtime bytecode a contract may deploy on Ethereum mainnet.
-pub const EIP170_LIMIT: usize = 24_576;
+pub use zkinfer_prover::EIP170_LIMIT;

@@ -75,5 +75,10 @@ pub fn run(args: Args) -> Result<()> {
         "prove time  {:.2} s (predicted for a 2-core machine)",
         e.prove_seconds
     );
+    println!(
+        "verifier    {} bytes of verifying-key contract (predicted; EIP-170 allows {})",
+        e.verifier_bytes,
+        zkinfer_circuits::estimate::EIP170_LIMIT
+    );
     Ok(())
 }
