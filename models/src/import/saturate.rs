@@ -283,6 +283,17 @@ mod tests {
         }
     }
 
+    /// A Dense layer of `N` neurons with Gelu, its weights in `[-0.3, 0.3]`.
+    fn gelu_dense() -> FloatOp {
+        FloatOp::Dense(Dense {
+            n_in: N,
+            n_out: N,
+            weights: (0..N * N).map(|i| ((i % 7) as f64 - 3.0) * 0.1).collect(),
+            bias: vec![0.0; N],
+            act: function_activation(Function::Gelu),
+        })
+    }
+
     fn names(g: &FloatGraph) -> Vec<&str> {
         g.nodes.iter().map(|n| n.name.as_str()).collect()
     }
@@ -358,13 +369,7 @@ mod tests {
         saturate_tables(&mut g);
         assert_eq!(names(&g), ["x", "f"]);
         // A Dense's Gelu: its value without the activation, both clamps, the table, the identity tail.
-        let dense = FloatOp::Dense(Dense {
-            n_in: N,
-            n_out: N,
-            weights: (0..N * N).map(|i| ((i % 7) as f64 - 3.0) * 0.1).collect(),
-            bias: vec![0.0; N],
-            act: function_activation(Function::Gelu),
-        });
+        let dense = gelu_dense();
         let g = graph(dense, 1);
         let (before, after, clamped) = both(&g, 40.0);
         assert_eq!(
@@ -439,13 +444,7 @@ mod tests {
         use zkinfer_circuits::chips::requant::Tamper;
         use zkinfer_circuits::circuit::TamperAt;
         use zkinfer_circuits::testing::mock_run;
-        let dense = FloatOp::Dense(Dense {
-            n_in: N,
-            n_out: N,
-            weights: (0..N * N).map(|i| ((i % 7) as f64 - 3.0) * 0.1).collect(),
-            bias: vec![0.0; N],
-            act: function_activation(Function::Gelu),
-        });
+        let dense = gelu_dense();
         let gelu = (graph(dense, 1), Function::Gelu, (-12.0, 12.0));
         let exp = (
             graph(FloatOp::Lookup(Lookup::real(Function::Exp)), 1),
