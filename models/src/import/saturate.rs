@@ -113,8 +113,8 @@ pub fn saturate_tables(graph: &mut FloatGraph) {
             .table()
             .filter(|t| t.step == 0)
             .and_then(|t| saturation(t.function).map(|s| (t.function, s)));
-        let at = match sat {
-            Some((function, sat)) => clamp(graph, node, function, sat),
+        let at = match sat.and_then(|(function, sat)| clamp(graph, &node, function, sat)) {
+            Some(at) => at,
             None => {
                 graph.nodes.push(node);
                 graph.nodes.len() - 1
@@ -130,8 +130,9 @@ pub fn saturate_tables(graph: &mut FloatGraph) {
 /// The pre-activation value of `node` as terms: its own operands when it is an elementwise Affine with
 /// integer coefficients and no bias (so every row reading them computes the same integer `x`, and the
 /// step's division is exact), its operand for a standalone lookup, else a new node computing it
-/// without the activation.
-fn pre_activation(graph: &mut FloatGraph, node: &FloatNode) -> Terms {
+/// without the activation (Dense, Conv, other Affines); `None` for an op that cannot drop its
+/// activation (none carries a table today; such a node is left as it is).
+fn pre_activation(graph: &mut FloatGraph, node: &FloatNode) -> Option<Terms> {
     let n: usize = node.shape.iter().product();
     let single = |v: usize| Terms {
         operands: vec![v],
@@ -139,16 +140,16 @@ fn pre_activation(graph: &mut FloatGraph, node: &FloatNode) -> Terms {
         bias: vec![0.0; n],
     };
     match &node.op {
-        FloatOp::Lookup(_) => single(node.inputs[0]),
+        FloatOp::Lookup(_) => Some(single(node.inputs[0])),
         FloatOp::Affine(a)
             if a.coefficients.iter().flatten().all(|c| c.fract() == 0.0)
                 && a.bias.iter().all(|b| *b == 0.0) =>
         {
-            Terms {
+            Some(Terms {
                 operands: node.inputs.clone(),
                 coefficients: a.coefficients.clone(),
                 bias: a.bias.clone(),
-            }
+            })
         }
         op => {
             let mut op = op.clone();
@@ -156,7 +157,7 @@ fn pre_activation(graph: &mut FloatGraph, node: &FloatNode) -> Terms {
                 FloatOp::Affine(o) => o.act = Activation::None,
                 FloatOp::Dense(o) => o.act = Activation::None,
                 FloatOp::Conv(o) => o.act = Activation::None,
-                _ => unreachable!("only Affine, Dense, Conv and Lookup carry tables"),
+                _ => return None,
             }
             graph.nodes.push(FloatNode {
                 name: format!("{}.pre", node.name),
@@ -164,14 +165,20 @@ fn pre_activation(graph: &mut FloatGraph, node: &FloatNode) -> Terms {
                 inputs: node.inputs.clone(),
                 shape: node.shape.clone(),
             });
-            single(graph.nodes.len() - 1)
+            Some(single(graph.nodes.len() - 1))
         }
     }
 }
 
-/// Lay out `f(node's pre-activation)` in the clamped form; returns the node holding the result.
-fn clamp(graph: &mut FloatGraph, node: FloatNode, function: Function, sat: Saturation) -> usize {
-    let x = pre_activation(graph, &node);
+/// Lay out `f(node's pre-activation)` in the clamped form; returns the node holding the result, or
+/// `None` (nothing pushed) when the node's pre-activation cannot be had.
+fn clamp(
+    graph: &mut FloatGraph,
+    node: &FloatNode,
+    function: Function,
+    sat: Saturation,
+) -> Option<usize> {
+    let x = pre_activation(graph, node)?;
     let push = |graph: &mut FloatGraph, what: &str, op: FloatOp, inputs: Vec<usize>| {
         graph.nodes.push(FloatNode {
             name: if what.is_empty() {
@@ -207,11 +214,7 @@ fn clamp(graph: &mut FloatGraph, node: FloatNode, function: Function, sat: Satur
     // f((x + b - a) / 2^step · 2^step): the clamped input, divided for the table's step.
     let n: usize = node.shape.iter().product();
     let unit = 1.0 / f64::from(1u32 << sat.step);
-    let mut terms = Terms {
-        operands: x.operands.clone(),
-        coefficients: x.coefficients.clone(),
-        bias: x.bias.clone(),
-    };
+    let mut terms = x;
     for (v, sign) in below
         .iter()
         .map(|(b, _)| (*b, 1.0))
@@ -235,7 +238,7 @@ fn clamp(graph: &mut FloatGraph, node: FloatNode, function: Function, sat: Satur
         terms.operands.clone(),
     );
     if tails.is_empty() {
-        return c;
+        return Some(c);
     }
     // y = f(clamp) + m_R·a - m_L·b.
     let mut coefficients = vec![vec![1.0; n]];
@@ -249,7 +252,7 @@ fn clamp(graph: &mut FloatGraph, node: FloatNode, function: Function, sat: Satur
     let inputs = std::iter::once(c)
         .chain(tails.iter().map(|(v, _)| *v))
         .collect();
-    push(graph, "", op, inputs)
+    Some(push(graph, "", op, inputs))
 }
 
 #[cfg(test)]
