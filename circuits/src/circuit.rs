@@ -220,6 +220,17 @@ impl CircuitParams {
         cs.blinding_factors() + 1
     }
 
+    /// Lookups whose inputs are tuples (into the tagged table); the others look one expression up in
+    /// the limb column, which costs the prover less ([`crate::estimate::proving_work`]).
+    pub fn tuple_lookups(&self) -> usize {
+        let mut cs = ConstraintSystem::<Fr>::default();
+        ModelCircuit::configure_with_params(&mut cs, *self);
+        cs.lookups()
+            .iter()
+            .filter(|l| l.input_expressions().len() > 1)
+            .count()
+    }
+
     /// Columns, as `(advice, fixed incl. the table and the selectors, lookups)`. Each selector is
     /// counted as the fixed column keygen turns it into (keygen may merge a few simple ones, so this
     /// errs high by those).

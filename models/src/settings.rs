@@ -230,7 +230,7 @@ fn rank_layouts(
         let cost = Cost::of(q, &params)?;
         let k = cost.min_k(params.blinding_rows());
         let columns = params.columns();
-        let work = proving_work(k, columns);
+        let work = proving_work(k, columns, params.tuple_lookups());
         let rank = (work, columns.0 + columns.1, -i64::from(settings.scale));
         Ok(((rank, settings, k, fits_evm(&params, columns)), cost))
     };

@@ -46,8 +46,9 @@ pub struct KeyHeader {
 /// The version of the circuit layout, part of every circuit hash, so that no key of an earlier layout is
 /// ever taken for a later one: v2 appends the binding word to the instances (see
 /// `zkinfer_circuits::circuit`); v3 configures the requant sets after the first without the function
-/// and wide-limb lookups (`zkinfer_circuits::chips::requant_rows`).
-pub const CIRCUIT_FORMAT: &str = "zkinfer-circuit-3";
+/// and wide-limb lookups (`zkinfer_circuits::chips::requant_rows`); v4 looks remainders and low limbs up
+/// in a limb column of their own (`zkinfer_circuits::chips::table`).
+pub const CIRCUIT_FORMAT: &str = "zkinfer-circuit-4";
 
 /// The hash that names a circuit: SHA-256 over the layout version, the quantized graph, parameters,
 /// visibility and k.

@@ -1,8 +1,8 @@
 //! Requantization, one row per neuron. Advice `z` (a copy of the accumulator), `q`, `hi`, `sgn`, `y`;
 //! fixed `off` (bias plus the rounding half). With `s` scale bits and `b` range bits:
-//! - remainder: `(0, z + off - q·2^s)` is a tag-0 row, i.e. `z + off = q·2^s + r` with `r ∈ [0, 2^s)`;
-//! - range: `(0, q + 2^(b-1) - hi·2^s)` is a tag-0 row and `(1, hi, sgn)` a tag-1 row, i.e.
-//!   `q ∈ [-2^(b-1), 2^(b-1))` and `sgn = [q ≥ 0]`;
+//! - remainder: `z + off - q·2^s` is in the limb column, i.e. `z + off = q·2^s + r` with `r ∈ [0, 2^s)`;
+//! - range: `q + 2^(b-1) - hi·2^s` is in the limb column and `(1, hi, sgn)` a tag-1 row of the tagged
+//!   table, i.e. `q ∈ [-2^(b-1), 2^(b-1))` and `sgn = [q ≥ 0]`;
 //! - relu (when enabled): `y = sgn·q`;
 //! - step (when the circuit has comparisons and the row's `step` selector is on): `y = sgn·2^s`, the
 //!   exact 0/1 of `[q ≥ 0]` (a strict comparison's row gets `-2^(s+e)` more offset, so its `q` is one
@@ -23,7 +23,7 @@
 //! the rounded quotient. The neuron's output cell is `q` (no activation) or `y` (Relu, table). Input rows use the
 //! range lookups only: `q` is the input value.
 
-use super::table::{TableConfig, TAG_HIGH, TAG_LIMB};
+use super::table::{TableConfig, TAG_HIGH};
 use super::{field_value, Wire};
 use crate::circuit::CircuitParams;
 use crate::fixed_point::{half, to_field};
@@ -293,7 +293,6 @@ impl RequantConfig {
             let acc =
                 meta.query_advice(z, Rotation::cur()) + meta.query_fixed(off, Rotation::cur());
             let q = meta.query_advice(q, Rotation::cur());
-            let mut on = s.clone();
             let mut r = s * (acc.clone() - q.clone() * two_s.clone());
             if let Some(w) = wide {
                 // A wide row's low remainder `u`, scaled by `2^(s-e)` into the limb table.
@@ -302,36 +301,21 @@ impl RequantConfig {
                 let u = acc
                     - q * c(scale + w.bits)
                     - meta.query_advice(w.t, Rotation::cur()) * c(w.bits);
-                r = r + sw.clone() * u * c(scale - w.bits);
-                on = on + sw;
+                r = r + sw * u * c(scale - w.bits);
             }
-            vec![
-                (on * tag(TAG_LIMB), table.tag),
-                (r.clone(), table.x),
-                (r, table.y),
-            ]
+            vec![(r, table.limb)]
         });
         if let Some(w) = wide {
             meta.lookup("wide limb", |meta| {
                 let sw = meta.query_selector(w.selector);
-                let t = sw.clone() * meta.query_advice(w.t, Rotation::cur());
-                vec![
-                    (sw * tag(TAG_LIMB), table.tag),
-                    (t.clone(), table.x),
-                    (t, table.y),
-                ]
+                vec![(sw * meta.query_advice(w.t, Rotation::cur()), table.limb)]
             });
         }
         meta.lookup("low limb", |meta| {
             let s = meta.query_selector(range);
             let lo = meta.query_advice(q, Rotation::cur()) + bias.clone()
                 - meta.query_advice(hi, Rotation::cur()) * two_s.clone();
-            let lo = s.clone() * lo;
-            vec![
-                (s * tag(TAG_LIMB), table.tag),
-                (lo.clone(), table.x),
-                (lo, table.y),
-            ]
+            vec![(s * lo, table.limb)]
         });
         meta.lookup("high limb", |meta| {
             let s = meta.query_selector(range);

@@ -1,5 +1,12 @@
-//! The shared lookup table, in tagged sections:
-//! - tag 0, `(0, v, v)` for `v ∈ [0, 2^s)`: remainders of the rescale and low limbs of range checks;
+//! The lookup tables: the limb column and the shared tagged table.
+//!
+//! The limb column holds `v ∈ [0, 2^s)`: remainders of the rescale and low limbs of range checks are
+//! looked up in it alone. A one-expression lookup's permuted columns hold the small values themselves,
+//! which the prover's small-value commitments take in a few windows; a tuple's permuted columns hold
+//! random combinations `θ²·a + θ·b + c`, a full multi-scalar multiplication each.
+//!
+//! The tagged table `(tag, x, y)` starts with the row `(0, 0, 0)`, which disabled tuple lookups (all-zero
+//! inputs) match and the padding rows repeat, followed by:
 //! - tag 1, `(1, h, [h ≥ 2^(H-1)])` for `h ∈ [0, 2^H)`, `H = b - s`: high limbs of range checks, with the
 //!   sign of the value they belong to;
 //! - tag `t = 2 + i` for the graph's function table `i`: `(t, t·q, t·f(q))` for `q` in its domain. Storing
@@ -9,8 +16,9 @@
 //! - after the function tables, the sections of constant data read at computed indices (an
 //!   `Embedding`'s columns, [`crate::ops::Embedding`]): `(t, t·key, t·value)` the same way.
 //!
-//! A value `q ∈ [-2^(b-1), 2^(b-1))` is checked as `q + 2^(b-1) = hi·2^s + lo`, so the range sections hold
-//! `2^s + 2^(b-s)` rows rather than `2^b`. `(0, 0, 0)` is a row, so disabled lookups (all-zero inputs) pass.
+//! A value `q ∈ [-2^(b-1), 2^(b-1))` is checked as `q + 2^(b-1) = hi·2^s + lo`, so the range tables hold
+//! `2^s` and `2^(b-s)` rows rather than `2^b`. `0` is a limb and `(0, 0, 0)` a tagged row, so disabled
+//! lookups (all-zero inputs) pass.
 
 use crate::fixed_point::to_field;
 use crate::functions::FnTable;
@@ -18,8 +26,8 @@ use crate::Fr;
 use halo2_proofs::circuit::{Layouter, Value};
 use halo2_proofs::plonk::{ConstraintSystem, Error, TableColumn};
 
-/// Tag of the low-limb / remainder rows.
-pub const TAG_LIMB: u64 = 0;
+/// Tag of the tagged table's first row `(0, 0, 0)`, the row disabled lookups match.
+pub const TAG_ZERO: u64 = 0;
 /// Tag of the high-limb rows.
 pub const TAG_HIGH: u64 = 1;
 /// Tag of the first function table (table `i` has tag `TAG_FIRST_FN + i`).
@@ -28,38 +36,43 @@ pub const TAG_FIRST_FN: u64 = 2;
 /// A section of constant data: its `(key, value)` entries, keys distinct.
 pub type Section = Vec<(i64, i64)>;
 
-/// The three table columns of the shared lookup table (see the module docs for the sections).
+/// The limb column and the three columns of the tagged table (see the module docs).
 #[derive(Clone, Copy, Debug)]
 pub struct TableConfig {
-    /// Section tag: [`TAG_LIMB`], [`TAG_HIGH`], or `TAG_FIRST_FN + i` for function table `i`.
+    /// The limbs `v ∈ [0, 2^s)`.
+    pub limb: TableColumn,
+    /// Section tag: [`TAG_ZERO`], [`TAG_HIGH`], or `TAG_FIRST_FN + i` for function table `i`.
     pub tag: TableColumn,
-    /// The looked-up value: `v` (limbs), `h` (high limbs) or `t·q` (function rows).
+    /// The looked-up value: `h` (high limbs) or `t·q` (function rows).
     pub x: TableColumn,
-    /// Its image: `v` (limbs), the sign bit `[h ≥ 2^(b-s-1)]` (high limbs) or `t·f(q)` (function rows).
+    /// Its image: the sign bit `[h ≥ 2^(b-s-1)]` (high limbs) or `t·f(q)` (function rows).
     pub y: TableColumn,
 }
 
 impl TableConfig {
-    /// Allocate the three table columns; the chips add their lookups into them.
+    /// Allocate the four table columns; the chips add their lookups into them.
     pub fn configure(meta: &mut ConstraintSystem<Fr>) -> Self {
         Self {
+            limb: meta.lookup_table_column(),
             tag: meta.lookup_table_column(),
             x: meta.lookup_table_column(),
             y: meta.lookup_table_column(),
         }
     }
 
-    /// Rows the table occupies for range bits `b`, scale bits `s` (`b > s`), the function tables and
-    /// the data sections.
+    /// Rows the tables occupy for range bits `b`, scale bits `s` (`b > s`), the function tables and the
+    /// data sections: the taller of the limb column and the tagged table.
     pub fn rows(range_bits: u32, scale: u32, tables: &[FnTable], sections: &[Section]) -> usize {
-        (1usize << scale)
+        let tagged = 1
             + (1usize << range_bits.saturating_sub(scale))
             + tables.iter().map(FnTable::rows).sum::<usize>()
-            + sections.iter().map(Vec::len).sum::<usize>()
+            + sections.iter().map(Vec::len).sum::<usize>();
+        tagged.max(1usize << scale)
     }
 
-    /// Fill the table; row 0 is `(0, 0, 0)`, which the padding rows repeat. Function table `i` gets tag
-    /// `TAG_FIRST_FN + i`, data section `j` the tag after the last function table's plus `j`.
+    /// Fill the tables. The limb column's row 0 is `0` and the tagged table's `(0, 0, 0)`, which the
+    /// padding rows repeat. Function table `i` gets tag `TAG_FIRST_FN + i`, data section `j` the tag
+    /// after the last function table's plus `j`.
     pub fn load(
         &self,
         layouter: &mut impl Layouter<Fr>,
@@ -68,8 +81,22 @@ impl TableConfig {
         tables: &[FnTable],
         sections: &[Section],
     ) -> Result<(), Error> {
+        layouter.assign_table(
+            || "limb table",
+            |mut table| {
+                for v in 0..1u64 << scale {
+                    table.assign_cell(
+                        || "limb",
+                        self.limb,
+                        v as usize,
+                        || Value::known(Fr::from(v)),
+                    )?;
+                }
+                Ok(())
+            },
+        )?;
         let high_bits = range_bits - scale;
-        let limbs = (0..1u64 << scale).map(|v| [Fr::from(TAG_LIMB), Fr::from(v), Fr::from(v)]);
+        let zero = std::iter::once([Fr::from(TAG_ZERO), Fr::zero(), Fr::zero()]);
         let highs = (0..1u64 << high_bits).map(|h| {
             [
                 Fr::from(TAG_HIGH),
@@ -89,9 +116,9 @@ impl TableConfig {
                 .iter()
                 .map(move |(k, v)| [tag, tag * to_field(*k), tag * to_field(*v)])
         });
-        let rows: Vec<[Fr; 3]> = limbs.chain(highs).chain(functions).chain(data).collect();
+        let rows: Vec<[Fr; 3]> = zero.chain(highs).chain(functions).chain(data).collect();
         layouter.assign_table(
-            || "limb/high-limb/function table",
+            || "high-limb/function/data table",
             |mut table| {
                 for (row, [tag, x, y]) in rows.iter().enumerate() {
                     table.assign_cell(|| "tag", self.tag, row, || Value::known(*tag))?;
