@@ -130,3 +130,112 @@ impl TableConfig {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The tables hold exactly what the lookups rely on: the limb column `[0, 2^s)` and nothing else,
+    //! the high-limb rows with their sign bits, and the zero row.
+    use super::*;
+    use crate::fixed_point::to_field;
+    use halo2_proofs::circuit::SimpleFloorPlanner;
+    use halo2_proofs::dev::MockProver;
+    use halo2_proofs::plonk::{Advice, Circuit, Column, Selector};
+    use halo2_proofs::poly::Rotation;
+
+    const SCALE: u32 = 5;
+    const RANGE_BITS: u32 = 8;
+
+    /// One row: `v` looked up in the limb column, `(1, h, b)` in the tagged table.
+    #[derive(Clone, Default)]
+    struct Probe {
+        v: i64,
+        high: (i64, i64),
+    }
+
+    impl Circuit<Fr> for Probe {
+        type Config = (TableConfig, Selector, [Column<Advice>; 3]);
+        type FloorPlanner = SimpleFloorPlanner;
+        type Params = ();
+
+        fn without_witnesses(&self) -> Self {
+            Self::default()
+        }
+
+        fn configure(meta: &mut ConstraintSystem<Fr>) -> Self::Config {
+            let table = TableConfig::configure(meta);
+            let s = meta.complex_selector();
+            let cols = [(); 3].map(|_| meta.advice_column());
+            meta.lookup("limb", |m| {
+                let s = m.query_selector(s);
+                vec![(s * m.query_advice(cols[0], Rotation::cur()), table.limb)]
+            });
+            meta.lookup("high", |m| {
+                let s = m.query_selector(s);
+                let tag = halo2_proofs::plonk::Expression::Constant(Fr::from(TAG_HIGH));
+                vec![
+                    (s.clone() * tag, table.tag),
+                    (
+                        s.clone() * m.query_advice(cols[1], Rotation::cur()),
+                        table.x,
+                    ),
+                    (s * m.query_advice(cols[2], Rotation::cur()), table.y),
+                ]
+            });
+            (table, s, cols)
+        }
+
+        fn synthesize(
+            &self,
+            (table, s, cols): Self::Config,
+            mut layouter: impl Layouter<Fr>,
+        ) -> Result<(), Error> {
+            table.load(&mut layouter, RANGE_BITS, SCALE, &[], &[])?;
+            layouter.assign_region(
+                || "probe",
+                |mut region| {
+                    s.enable(&mut region, 0)?;
+                    for (c, v) in cols.iter().zip([self.v, self.high.0, self.high.1]) {
+                        region.assign_advice(*c, 0, Value::known(to_field(v)));
+                    }
+                    Ok(())
+                },
+            )
+        }
+    }
+
+    fn accepts(v: i64, high: (i64, i64)) -> bool {
+        MockProver::run(9, &Probe { v, high }, vec![])
+            .expect("synthesis")
+            .verify()
+            .is_ok()
+    }
+
+    #[test]
+    fn the_limb_column_is_exactly_the_remainders() {
+        let top = (1i64 << SCALE) - 1;
+        for v in [0, 1, top] {
+            assert!(accepts(v, (0, 0)), "limb {v} refused");
+        }
+        // Just outside on both sides, and values the tagged table's columns hold (a high limb's
+        // sign, a large field element).
+        for v in [-1, top + 1, 1 << RANGE_BITS, 1 << 40] {
+            assert!(!accepts(v, (0, 0)), "limb {v} accepted");
+        }
+    }
+
+    #[test]
+    fn high_limbs_carry_their_sign_bit() {
+        let half = 1i64 << (RANGE_BITS - SCALE - 1);
+        assert!(accepts(0, (half - 1, 0)));
+        assert!(accepts(0, (half, 1)));
+        assert!(accepts(0, (2 * half - 1, 1)));
+        assert!(!accepts(0, (half - 1, 1)), "wrong sign accepted");
+        assert!(!accepts(0, (half, 0)), "wrong sign accepted");
+        assert!(
+            !accepts(0, (2 * half, 1)),
+            "high limb past the range accepted"
+        );
+        // A limb-sized value is no high-limb row.
+        assert!(!accepts(0, ((1 << SCALE) - 1, 1)));
+    }
+}
