@@ -131,3 +131,50 @@ fn a_key_with_forged_generators_is_refused() {
         &["verify", "proof.json", "--vk", key.to_str().unwrap()],
     ));
 }
+
+/// A key of another circuit layout (an older build's) is refused by name, before halo2 reads it
+/// against this build's constraint system; a header without the field reads as an older layout.
+#[test]
+fn a_key_of_another_layout_is_refused_by_name() {
+    use zkinfer_prover::container;
+    use zkinfer_prover::keys::{KeyHeader, VK_MAGIC};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (tiny, input) = (
+        zoo("tiny_linear", "network.onnx"),
+        zoo("tiny_linear", "input.json"),
+    );
+    ok(zkinfer(
+        d,
+        &["prove", tiny.to_str().unwrap(), input.to_str().unwrap()],
+    ));
+    let proof: Value =
+        serde_json::from_slice(&std::fs::read(d.join("proof.json")).unwrap()).unwrap();
+    let key = d
+        .join("keys")
+        .join(proof["circuit_hash"].as_str().unwrap())
+        .join("vk.bin");
+    let (mut header, payload): (KeyHeader, Vec<u8>) = container::read(VK_MAGIC, &key).unwrap();
+    header.format = "zkinfer-circuit-3".into();
+    std::fs::write(
+        d.join("old.vk.bin"),
+        container::encode(VK_MAGIC, &header, &payload),
+    )
+    .unwrap();
+    fails_with(
+        zkinfer(d, &["verify", "proof.json", "--vk", "old.vk.bin"]),
+        "a key for circuit layout \"zkinfer-circuit-3\"",
+    );
+    // The same header without the field.
+    let mut fields = serde_json::to_value(&header).unwrap();
+    fields.as_object_mut().unwrap().remove("format");
+    std::fs::write(
+        d.join("older.vk.bin"),
+        container::encode(VK_MAGIC, &fields, &payload),
+    )
+    .unwrap();
+    fails_with(
+        zkinfer(d, &["verify", "proof.json", "--vk", "older.vk.bin"]),
+        "zkinfer-circuit-3 or older",
+    );
+}

@@ -41,6 +41,18 @@ pub struct KeyHeader {
     pub srs_hash: String,
     /// The kind of that SRS (local development setup or ceremony).
     pub srs_kind: SrsKind,
+    /// The circuit layout the key was made for ([`CIRCUIT_FORMAT`]). halo2 reads a key against this
+    /// build's constraint system, so a key of another layout is refused by name before it is read.
+    /// Keys written before the field existed read as [`OLDER_FORMAT`].
+    #[serde(default = "older_format")]
+    pub format: String,
+}
+
+/// What a key header without a `format` names: one written before layout v4.
+pub const OLDER_FORMAT: &str = "zkinfer-circuit-3 or older";
+
+fn older_format() -> String {
+    OLDER_FORMAT.to_string()
 }
 
 /// The version of the circuit layout, part of every circuit hash, so that no key of an earlier layout is
@@ -189,6 +201,13 @@ fn encode_vk(
 /// Check a key header and the start of a halo2 key (version byte 2, then `k`) against each other
 /// before halo2 reads it: halo2 sizes its domain and selector vectors from these, unchecked.
 fn check_key_start(header: &KeyHeader, key: &[u8]) -> std::result::Result<(), String> {
+    if header.format != CIRCUIT_FORMAT {
+        return Err(format!(
+            "a key for circuit layout {:?}, and this build makes {CIRCUIT_FORMAT:?}: make the key \
+             again with this build (`zkinfer prove` or `zkinfer export-verifier` on the model)",
+            header.format
+        ));
+    }
     if !container::is_sha256_hex(&header.circuit_hash)
         || !container::is_sha256_hex(&header.srs_hash)
     {

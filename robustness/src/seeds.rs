@@ -82,6 +82,7 @@ fn tiny_pk() -> Option<Vec<u8>> {
         num_inputs: circuit.num_input_instances().ok()?,
         srs_hash: srs.hash.clone(),
         srs_kind: srs.kind,
+        format: zkinfer_prover::keys::CIRCUIT_FORMAT.to_string(),
     };
     let mut payload = Vec::new();
     pk.write(&mut payload, SerdeFormat::RawBytesUnchecked)

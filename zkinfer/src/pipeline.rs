@@ -280,6 +280,7 @@ impl Prepared {
             num_inputs: self.circuit.num_input_instances()?,
             srs_hash: srs.hash.clone(),
             srs_kind: srs.kind,
+            format: zkinfer_prover::keys::CIRCUIT_FORMAT.to_string(),
         })
     }
 
