@@ -89,15 +89,8 @@ fn key_files_are_trusted_by_their_srs_and_models_by_recomputation() {
     fails_with(zkinfer(&victim, &other_model), "proven for circuit");
 }
 
-/// A key file is also its own verifier parameters: one whose `g2` is its `[τ]_2` (so its `[τ]_2` still
-/// matches a known SRS) turns KZG's pairing check into `L = R`, which a forger meets for any claim. Such
-/// a key, with a valid checksum, is refused on read.
-#[test]
-fn a_key_with_forged_generators_is_refused() {
-    use zkinfer_prover::container;
-    use zkinfer_prover::keys::{KeyHeader, VK_MAGIC};
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// Prove tiny_linear in `d` (its cache too): `d/proof.json`, and the path of its verifying key.
+fn prove_tiny(d: &std::path::Path) -> std::path::PathBuf {
     let (tiny, input) = (
         zoo("tiny_linear", "network.onnx"),
         zoo("tiny_linear", "input.json"),
@@ -108,10 +101,21 @@ fn a_key_with_forged_generators_is_refused() {
     ));
     let proof: Value =
         serde_json::from_slice(&std::fs::read(d.join("proof.json")).unwrap()).unwrap();
-    let key = d
-        .join("keys")
+    d.join("keys")
         .join(proof["circuit_hash"].as_str().unwrap())
-        .join("vk.bin");
+        .join("vk.bin")
+}
+
+/// A key file is also its own verifier parameters: one whose `g2` is its `[τ]_2` (so its `[τ]_2` still
+/// matches a known SRS) turns KZG's pairing check into `L = R`, which a forger meets for any claim. Such
+/// a key, with a valid checksum, is refused on read.
+#[test]
+fn a_key_with_forged_generators_is_refused() {
+    use zkinfer_prover::container;
+    use zkinfer_prover::keys::{KeyHeader, VK_MAGIC};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = prove_tiny(d);
     let (header, mut payload): (KeyHeader, Vec<u8>) = container::read(VK_MAGIC, &key).unwrap();
     // The payload ends with g (64 bytes), g2 and s_g2 (128 bytes each).
     let n = payload.len();
@@ -140,20 +144,7 @@ fn a_key_of_another_layout_is_refused_by_name() {
     use zkinfer_prover::keys::{KeyHeader, VK_MAGIC};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (tiny, input) = (
-        zoo("tiny_linear", "network.onnx"),
-        zoo("tiny_linear", "input.json"),
-    );
-    ok(zkinfer(
-        d,
-        &["prove", tiny.to_str().unwrap(), input.to_str().unwrap()],
-    ));
-    let proof: Value =
-        serde_json::from_slice(&std::fs::read(d.join("proof.json")).unwrap()).unwrap();
-    let key = d
-        .join("keys")
-        .join(proof["circuit_hash"].as_str().unwrap())
-        .join("vk.bin");
+    let key = prove_tiny(d);
     let (mut header, payload): (KeyHeader, Vec<u8>) = container::read(VK_MAGIC, &key).unwrap();
     header.format = "zkinfer-circuit-3".into();
     std::fs::write(
