@@ -213,19 +213,23 @@ impl CircuitParams {
         }
     }
 
-    /// Rows halo2 reserves at the bottom of every column for blinding, for these parameters.
-    pub fn blinding_rows(&self) -> usize {
+    /// The constraint system a circuit with these parameters configures.
+    fn constraint_system(&self) -> ConstraintSystem<Fr> {
         let mut cs = ConstraintSystem::<Fr>::default();
         ModelCircuit::configure_with_params(&mut cs, *self);
-        cs.blinding_factors() + 1
+        cs
+    }
+
+    /// Rows halo2 reserves at the bottom of every column for blinding, for these parameters.
+    pub fn blinding_rows(&self) -> usize {
+        self.constraint_system().blinding_factors() + 1
     }
 
     /// Lookups whose inputs are tuples (into the tagged table); the others look one expression up in
     /// the limb column, which costs the prover less ([`crate::estimate::proving_work`]).
     pub fn tuple_lookups(&self) -> usize {
-        let mut cs = ConstraintSystem::<Fr>::default();
-        ModelCircuit::configure_with_params(&mut cs, *self);
-        cs.lookups()
+        self.constraint_system()
+            .lookups()
             .iter()
             .filter(|l| l.input_expressions().len() > 1)
             .count()
@@ -235,8 +239,7 @@ impl CircuitParams {
     /// counted as the fixed column keygen turns it into (keygen may merge a few simple ones, so this
     /// errs high by those).
     pub fn columns(&self) -> (usize, usize, usize) {
-        let mut cs = ConstraintSystem::<Fr>::default();
-        ModelCircuit::configure_with_params(&mut cs, *self);
+        let cs = self.constraint_system();
         (
             cs.num_advice_columns(),
             cs.num_fixed_columns() + cs.num_selectors(),

@@ -11,9 +11,10 @@
 //!   On the scale suite a cold `prove` (keygen in the same process) peaks within 10% of it (dense_4m 9%
 //!   above: its 4.2M weights are held several times over by the import), a warm one 3-30% below;
 //! - proving time: `29 ns x work + 0.15 s` with `work = 2^k · (160 + 780·tuple lookups + 400·other
-//!   lookups + 71·(advice + fixed))` (refitted 2026-12-04 on the scale suite, eight layouts from k=14 to
-//!   k=18 with 3 to 6 lookups and 32 to 99 columns: dense_4m at k=14/15/17, cifar_cnn at k=14/15/16,
-//!   cifar_vgg at k=17, tiny_bert at k=18, all within 6% of the measured prove). A tuple lookup argument
+//!   lookups + 71·(advice + fixed))` (160, 780 and 71 fitted 2026-12-04, when every lookup was a tuple, on
+//!   the scale suite, eight layouts from k=14 to k=18 with 3 to 6 lookups and 32 to 99 columns: dense_4m
+//!   at k=14/15/17, cifar_cnn at k=14/15/16, cifar_vgg at k=17, tiny_bert at k=18, all within 6% of the
+//!   measured prove; the 400 from tiny_bert alone, below). A tuple lookup argument
 //!   costs about eleven columns: its two permuted columns and its product are committed (as random
 //!   combinations of the tuple, full-width scalars) and extended, its input and table expressions are
 //!   evaluated on the extended domain, and the prover sorts its input serially. A one-expression lookup

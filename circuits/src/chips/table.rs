@@ -216,8 +216,7 @@ mod tests {
         for v in [0, 1, top] {
             assert!(accepts(v, (0, 0)), "limb {v} refused");
         }
-        // Just outside on both sides, and values the tagged table's columns hold (a high limb's
-        // sign, a large field element).
+        // Just outside on both sides, a range-sized value and a large one.
         for v in [-1, top + 1, 1 << RANGE_BITS, 1 << 40] {
             assert!(!accepts(v, (0, 0)), "limb {v} accepted");
         }
