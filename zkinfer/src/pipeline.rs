@@ -19,6 +19,9 @@ use zkinfer_prover::{cache, G1Affine};
 pub enum Calibration<'a> {
     /// An EZKL-format file with one or more samples.
     File(&'a Path),
+    /// Samples already read (from memory, e.g. the Python package's arrays); their `path` is the
+    /// label the settings record as their source, so it should name the data (a content hash).
+    Samples(&'a zkinfer_models::InputData),
     /// The proving input itself (used only when no settings are cached for the model).
     Input(&'a [Vec<f64>]),
     /// Only cached settings are acceptable.
@@ -141,6 +144,11 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
             let samples = read_input_file(path)?.samples(&sizes)?;
             let peaks = calibrate_peak(&model.graph, &samples)?;
             (peaks, samples.len(), path.display().to_string(), Some(samples))
+        }
+        (Calibration::Samples(data), _) => {
+            let samples = data.samples(&sizes)?;
+            let peaks = calibrate_peak(&model.graph, &samples)?;
+            (peaks, samples.len(), data.path.clone(), Some(samples))
         }
         // Cached peaks; when they are re-chosen (`--scale`/`--lanes`), the proving input, if there is
         // one, is what the guard checks them on.

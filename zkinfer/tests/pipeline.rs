@@ -1,5 +1,6 @@
 //! The library's pipeline on a bundled model, in a fresh cache: settings are calibrated on the input
-//! and cached, a second preparation reuses them, and refusals are typed errors that name what to do.
+//! and cached, a second preparation reuses them, samples held in memory calibrate as their file does, and
+//! refusals are typed errors that name what to do.
 
 use std::path::PathBuf;
 use zkinfer::{load_model, prepare, Calibration, Error, Overrides};
@@ -44,4 +45,28 @@ fn prepares_caches_settings_and_refuses_with_typed_errors() {
         load_model(&zoo("missing.onnx")),
         Err(Error::Model(_))
     ));
+    samples_in_memory_calibrate_as_their_file_does();
+}
+
+/// `prepare` with a calibration file and with the same samples held in memory (the Python package's
+/// arrays) choose the same settings; the memory ones are recorded under their label.
+fn samples_in_memory_calibrate_as_their_file_does() {
+    let model = || load_model(&zoo("network.onnx")).unwrap();
+    let measure = Overrides {
+        measure_only: true,
+        ..Overrides::default()
+    };
+    let path = zoo("cal.json");
+    let from_file = prepare(model(), Calibration::File(&path), measure.clone()).unwrap();
+    let mut data = zkinfer_models::read_input_file(&path).unwrap();
+    data.path = "calibration samples (test)".into();
+    let from_memory = prepare(model(), Calibration::Samples(&data), measure).unwrap();
+    assert_eq!(from_file.stored.settings, from_memory.stored.settings);
+    assert_eq!(from_file.circuit_hash, from_memory.circuit_hash);
+    assert_eq!(from_memory.stored.source, "calibration samples (test)");
+    assert_eq!(from_memory.stored.samples, from_file.stored.samples);
+    assert!(
+        from_file.stored.samples > 1,
+        "cal.json holds several samples"
+    );
 }

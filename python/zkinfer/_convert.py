@@ -1,0 +1,168 @@
+"""Translation between Python values and what the native module reads: options and inputs as JSON
+(inputs in EZKL's ``{"input_data": [...]}`` format, so the library checks them exactly as it checks an
+``input.json``), 32-byte words as 0x-hex, and the default progress printer."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ._native import ZkinferError
+
+PathLike = Union[str, "os.PathLike[str]"]
+Word = Union[int, str, bytes]
+
+_VISIBILITIES = ("private", "public", "hashed")
+
+
+def is_path(value: Any) -> bool:
+    """Whether ``value`` names a file (rather than holding data)."""
+    return isinstance(value, (str, os.PathLike))
+
+
+def _list(value: Any, what: str) -> Any:
+    """``value`` as nested lists of floats, in its own shape; an error naming ``what`` if it holds
+    anything but finite numbers."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ZkinferError(f"{what}: not an array of numbers ({e})") from None
+    if array.size == 0:
+        raise ZkinferError(f"{what}: empty")
+    if not np.all(np.isfinite(array)):
+        bad = array[~np.isfinite(array)].flat[0]
+        raise ZkinferError(f"{what}: non-finite value {bad}")
+    if array.ndim == 0:
+        return [float(array)]
+    return array.tolist()
+
+
+def options(
+    *,
+    calibration: Any = None,
+    settings: Optional[PathLike] = None,
+    input_visibility: str = "private",
+    insecure_dev_srs: bool = False,
+    srs: Optional[PathLike] = None,
+    scale: Optional[int] = None,
+    lanes: Optional[Sequence[int]] = None,
+    dims: Optional[Mapping[str, int]] = None,
+    force: bool = False,
+) -> str:
+    """The settings keyword arguments as the native module's options JSON."""
+    if input_visibility not in _VISIBILITIES:
+        raise ZkinferError(
+            f"input_visibility={input_visibility!r}: expected one of {', '.join(map(repr, _VISIBILITIES))}"
+        )
+    out: Dict[str, Any] = {
+        "input_visibility": input_visibility,
+        "insecure_dev_srs": bool(insecure_dev_srs),
+        "force": bool(force),
+        "dims": dict(dims or {}),
+    }
+    if calibration is not None:
+        if is_path(calibration):
+            out["calibration"] = os.fspath(calibration)
+        else:
+            out["samples"] = samples_json(calibration)
+    if settings is not None:
+        out["settings"] = os.fspath(settings)
+    if srs is not None:
+        out["srs"] = os.fspath(srs)
+    if scale is not None:
+        out["scale"] = int(scale)
+    if lanes is not None:
+        lanes = tuple(int(v) for v in lanes)
+        if len(lanes) == 2:
+            lanes = lanes + (1,)
+        if len(lanes) != 3:
+            raise ZkinferError("lanes: expected (IN, OUT) or (IN, OUT, PACK), e.g. (8, 2) or (16, 1, 7)")
+        out["lanes"] = lanes
+    return json.dumps(out)
+
+
+def samples_json(data: Any) -> str:
+    """Calibration samples as an EZKL input file: an array holds every sample of a one-input model
+    (one per row, or back to back); a list or tuple holds one entry per list, as ``input_data``
+    does (samples one per entry for a one-input model, else one stacked array per input)."""
+    if isinstance(data, np.ndarray):
+        lists = [np.asarray(_list(data, "calibration")).ravel().tolist()]
+    elif isinstance(data, (list, tuple)):
+        if not data:
+            raise ZkinferError("calibration: empty")
+        lists = [np.asarray(_list(d, f"calibration[{i}]")).ravel().tolist() for i, d in enumerate(data)]
+    else:
+        raise ZkinferError(
+            f"calibration: expected a file path, a numpy array or a list of arrays, got {type(data).__name__}"
+        )
+    return json.dumps({"input_data": lists})
+
+
+def input_json(inputs: Sequence[Tuple[str, Sequence[int]]], value: Any, salt: Optional[Word] = None) -> str:
+    """One inference's input as an EZKL input file: for a one-input model, ``value`` is that input
+    (any nesting, or flat); for several, a list or tuple of them in order, or a dict by name."""
+    names = [name for name, _ in inputs]
+    if isinstance(value, Mapping):
+        missing = [n for n in names if n not in value]
+        extra = [k for k in value if k not in names]
+        if missing or extra:
+            raise ZkinferError(
+                f"input: the model's inputs are {names}; missing {missing}, unknown {extra}"
+            )
+        lists = [_list(value[n], f"input '{n}'") for n in names]
+    elif len(names) == 1:
+        lists = [_list(value, f"input '{names[0]}'")]
+    elif isinstance(value, (list, tuple)) and len(value) == len(names):
+        lists = [_list(v, f"input '{n}'") for n, v in zip(names, value)]
+    else:
+        raise ZkinferError(
+            f"input: the model has {len(names)} inputs ({', '.join(names)}): give a list of "
+            f"{len(names)} arrays in that order, or a dict by name"
+        )
+    doc: Dict[str, Any] = {"input_data": lists}
+    if salt is not None:
+        doc["salt"] = word_hex(salt, "salt")
+    return json.dumps(doc)
+
+
+def word_hex(value: Word, what: str) -> str:
+    """A 32-byte word (an int, 0x-hex, or at most 32 bytes, big-endian) as 0x-hex."""
+    if isinstance(value, bool):
+        raise ZkinferError(f"{what}: expected an int, 0x-hex or bytes, not a bool")
+    if isinstance(value, int):
+        if value < 0 or value >= 1 << 256:
+            raise ZkinferError(f"{what}={value}: expected a non-negative int below 2**256")
+        return hex(value)
+    if isinstance(value, (bytes, bytearray)):
+        if len(value) > 32:
+            raise ZkinferError(f"{what}: {len(value)} bytes, at most 32")
+        return "0x" + (bytes(value).hex() or "0")
+    if isinstance(value, str):
+        return value
+    raise ZkinferError(f"{what}: expected an int, 0x-hex or bytes, got {type(value).__name__}")
+
+
+def print_progress(event: str, phase: str, seconds: Optional[float]) -> None:
+    """A progress callback that prints each long step to stderr, with its predicted duration."""
+    if event == "begin":
+        about = "" if seconds is None or math.isnan(seconds) else f" (about {seconds:.1f} s)"
+        print(f"zkinfer: {phase}{about} ...", file=sys.stderr, flush=True)
+    else:
+        print(f"zkinfer: {phase} done in {seconds:.2f} s", file=sys.stderr, flush=True)
+
+
+def as_json_dict(text: str) -> Dict[str, Any]:
+    """The native module's JSON result."""
+    out = json.loads(text)
+    assert isinstance(out, dict)
+    return out
+
+
+def outputs(proof_outputs: List[Dict[str, Any]], key: str, dtype: Any) -> List[np.ndarray]:
+    """The proof's outputs (``values`` or ``quantized``) as arrays in their shapes."""
+    return [np.asarray(o[key], dtype=dtype).reshape(o["shape"]) for o in proof_outputs]
