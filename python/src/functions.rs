@@ -10,7 +10,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use zkinfer::evm::{EvmVerifier, EIP170_LIMIT};
 use zkinfer::pipeline::Calibration;
-use zkinfer::verifying::{KeyOrigin, KeySrs};
+use zkinfer::verifying::{check_claims, KeyOrigin, KeySrs};
 use zkinfer::{TrustedKey, Verified};
 use zkinfer_models::accuracy::check;
 use zkinfer_models::read_input_file;
@@ -140,7 +140,7 @@ pub(crate) fn verified_json(v: &Verified, key: &TrustedKey) -> String {
     json!({
         "k": v.k, "instances": v.instances, "proof_bytes": v.proof_bytes, "key_hash": v.key_hash,
         "circuit_hash": v.circuit_hash, "key_origin": origin, "srs": srs,
-        "insecure_srs": key.srs.insecure(),
+        "insecure_srs": key.srs.insecure(), "srs_known": key.srs != KeySrs::Unknown,
     })
     .to_string()
 }
@@ -163,8 +163,12 @@ pub fn verify(
     })
 }
 
-/// Run `artifact` through `evm`; an error if the EVM rejects it, else the run as JSON.
-pub(crate) fn run_evm(evm: &EvmVerifier, artifact: &ProofArtifact) -> PyResult<String> {
+/// Run `artifact` through `key`'s EVM verifier; an error if its claims are not the key's (the EVM
+/// checks only the instances and the proof: the readable outputs must be what those instances encode)
+/// or if the EVM rejects it, else the run as JSON.
+pub(crate) fn run_evm(key: &TrustedKey, artifact: &ProofArtifact) -> PyResult<String> {
+    check_claims(artifact, key).map_err(py_err)?;
+    let evm = EvmVerifier::of(&key.key).map_err(py_err)?;
     let instances = artifact.instances().map_err(py_err)?;
     let proof = artifact.proof_bytes().map_err(py_err)?;
     let run = evm.verify(&instances, &proof).map_err(py_err)?;
@@ -196,8 +200,7 @@ pub fn verify_evm(
     let opts = Options::parse(options)?;
     py.detach(|| {
         let key = trusted_key(model, vk, &opts)?;
-        let evm = EvmVerifier::of(&key.key).map_err(py_err)?;
-        run_evm(&evm, &proof.artifact)
+        run_evm(&key, &proof.artifact)
     })
 }
 
@@ -212,7 +215,8 @@ pub(crate) fn write_verifier(evm: &EvmVerifier, dir: &Path, k: u32) -> PyResult<
     .to_string())
 }
 
-/// Export `model`'s EVM verifier into `output` (keys from the cache, generated if missing). JSON.
+/// Export `model`'s EVM verifier into `output`, from its verifying key recomputed with the SRS the
+/// options name (never a cached key file, which another SRS may have made). JSON.
 #[pyfunction]
 pub fn export_verifier(
     py: Python<'_>,
@@ -225,8 +229,8 @@ pub fn export_verifier(
         let prep = opts.prepare(opts.load_model(&model)?, Calibration::CachedOnly, false)?;
         prep.check_memory(opts.force).map_err(py_err)?;
         let srs = prep.srs().map_err(py_err)?;
-        let key = prep.verifier_key(&srs).map_err(py_err)?;
-        let evm = EvmVerifier::of(&key).map_err(py_err)?;
+        let key = TrustedKey::from_model(&prep, &srs).map_err(py_err)?;
+        let evm = EvmVerifier::of(&key.key).map_err(py_err)?;
         write_verifier(&evm, &output, prep.k)
     })
 }

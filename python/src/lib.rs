@@ -20,19 +20,23 @@ use pyo3::create_exception;
 use pyo3::prelude::*;
 
 create_exception!(
-    _native,
+    zkinfer,
     ZkinferError,
     pyo3::exceptions::PyException,
     "What zkinfer refused or failed to do, in one line that names the file, layer or argument."
 );
 
-/// The CLI flags the library's messages name, and the keyword argument that does the same here.
+/// The CLI flags and commands the library's messages name, and what does the same from Python; the
+/// longer forms first, so a flag with its value is renamed whole.
 const FLAG_NAMES: &[(&str, &str)] = &[
+    ("--dim NAME=VALUE", "dims={'NAME': VALUE}"),
+    ("--calibration cal.json", "calibration='cal.json'"),
+    ("--calibration FILE", "calibration='FILE'"),
+    ("--srs FILE", "srs='FILE'"),
+    ("`zkinfer prove`", "`zkinfer.prove`"),
     ("--insecure-dev-srs", "insecure_dev_srs=True"),
-    ("--calibration FILE", "calibration="),
     ("--calibration", "calibration="),
     ("--settings", "settings="),
-    ("--srs FILE", "srs="),
     ("--srs", "srs="),
     ("--scale", "scale="),
     ("--lanes", "lanes="),
@@ -44,13 +48,37 @@ const FLAG_NAMES: &[(&str, &str)] = &[
     ("--force", "force=True"),
 ];
 
+/// Whether `c` continues a word, a file name or a flag (so a flag next to it is part of something else;
+/// a `/` between two flags, `--scale/--lanes`, does not join them).
+fn joins(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_alphanumeric() || "-_.".contains(c))
+}
+
+/// `msg` with each flag of [`FLAG_NAMES`] that stands alone (not inside a path or a longer flag) renamed.
+fn rename_flags(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    'scan: while !rest.is_empty() {
+        let before = out.chars().last();
+        for (flag, keyword) in FLAG_NAMES {
+            let after = rest.get(flag.len()..).and_then(|r| r.chars().next());
+            let word_end = flag.ends_with(|c: char| c.is_alphanumeric());
+            if rest.starts_with(flag) && !joins(before) && !(word_end && joins(after)) {
+                out.push_str(keyword);
+                rest = &rest[flag.len()..];
+                continue 'scan;
+            }
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 /// `e` as a Python exception: the library's one line, with its flags named as this API's keywords.
 pub(crate) fn py_err(e: impl std::fmt::Display) -> PyErr {
-    let mut msg = e.to_string();
-    for (flag, keyword) in FLAG_NAMES {
-        msg = msg.replace(flag, keyword);
-    }
-    ZkinferError::new_err(msg)
+    ZkinferError::new_err(rename_flags(&e.to_string()))
 }
 
 /// The native module.
@@ -67,4 +95,33 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::model_inputs, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rename_flags;
+
+    #[test]
+    fn flags_are_renamed_only_where_they_stand_alone() {
+        assert_eq!(
+            rename_flags("pass --insecure-dev-srs to accept it"),
+            "pass insecure_dev_srs=True to accept it"
+        );
+        assert_eq!(
+            rename_flags("--scale/--lanes re-choose"),
+            "scale=/lanes= re-choose"
+        );
+        assert_eq!(
+            rename_flags("give it with --dim NAME=VALUE"),
+            "give it with dims={'NAME': VALUE}"
+        );
+        assert_eq!(
+            rename_flags("run `zkinfer prove` on it first or pass --calibration cal.json"),
+            "run `zkinfer.prove` on it first or pass calibration='cal.json'"
+        );
+        // Inside a path or a longer flag, nothing changes.
+        assert_eq!(rename_flags("/tmp/a--scale.json"), "/tmp/a--scale.json");
+        assert_eq!(rename_flags("x --scales"), "x --scales");
+        assert_eq!(rename_flags("(--model)"), "(model=)");
+    }
 }

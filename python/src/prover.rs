@@ -133,12 +133,10 @@ impl Prover {
     }
 
     /// Verify `proof` in an in-process EVM with zkinfer's verifier and this model's verifying-key
-    /// contract (from the recomputed key); an error if the EVM rejects it. Returns the run as JSON.
+    /// contract (from the recomputed key), after checking its readable claims against that key; an
+    /// error if either fails. Returns the run as JSON.
     fn verify_evm(&self, py: Python<'_>, proof: &Proof) -> PyResult<String> {
-        py.detach(|| {
-            let evm = EvmVerifier::of(&self.trusted()?.key).map_err(py_err)?;
-            crate::functions::run_evm(&evm, &proof.artifact)
-        })
+        py.detach(|| crate::functions::run_evm(self.trusted()?, &proof.artifact))
     }
 
     /// Write the shared `ZkinferVerifier.sol` and this model's `vk.json` (from the recomputed key)

@@ -54,6 +54,8 @@ def test_arguments_are_checked(tiny, prover):
         prover.prove(tiny["x"], bind=-1)
     with pytest.raises(zkinfer.ZkinferError, match="bind='0xzz'"):
         prover.prove(tiny["x"], bind="0xzz")
+    with pytest.raises(zkinfer.ZkinferError, match="not an array of numbers"):
+        prover.prove(["0.5"] * 8)  # strings are refused, not parsed
     with pytest.raises(zkinfer.ZkinferError, match="lanes"):
         zkinfer.Prover(tiny["model"], lanes=(1,))
     with pytest.raises(zkinfer.ZkinferError, match="progress"):

@@ -57,7 +57,13 @@ def _flip_proof_byte(doc):
     doc["proof"] = "0x" + raw.hex()
 
 
-def _swap_instances(doc):
+def _swap_outputs(doc):
+    # Two different outputs swapped in the instances and in the readable outputs alike, so the
+    # claims agree with each other and only the proof can tell.
+    o = doc["outputs"][0]
+    assert o["quantized"][0] != o["quantized"][2]
+    for field in ("quantized", "values"):
+        o[field][0], o[field][2] = o[field][2], o[field][0]
     doc["instances"][0], doc["instances"][2] = doc["instances"][2], doc["instances"][0]
 
 
@@ -72,13 +78,30 @@ def _other_binding_word(doc):
     doc["instances"][-1] = "0x" + "0" * 63 + "1"
 
 
-@pytest.mark.parametrize("change", [_flip_proof_byte, _swap_instances, _other_output, _other_binding_word])
+@pytest.mark.parametrize("change", [_flip_proof_byte, _swap_outputs, _other_output, _other_binding_word])
 def test_a_changed_proof_is_rejected_natively_and_in_the_evm(prover, proof, change):
     bad = _doctored(proof, change)
-    with pytest.raises(zkinfer.ZkinferError):
+    with pytest.raises(zkinfer.ZkinferError, match="proof rejected"):
         prover.verify(bad)
-    with pytest.raises(zkinfer.ZkinferError):
+    with pytest.raises(zkinfer.ZkinferError, match="REJECTED by the EVM verifier"):
         prover.verify_evm(bad)
+
+
+def _readable_output_only(doc):
+    o = doc["outputs"][0]
+    o["quantized"][1] += 5
+    o["values"][1] = o["quantized"][1] / 2 ** o["scale"]
+
+
+def test_readable_outputs_that_are_not_the_proven_instances_are_refused_before_the_evm(prover, proof, tiny):
+    # The EVM checks the instances and the proof; the outputs a reader sees must be what they encode.
+    bad = _doctored(proof, _readable_output_only)
+    for check in (prover.verify, prover.verify_evm):
+        with pytest.raises(zkinfer.ZkinferError, match=r"outputs.quantized\[1\].*is not the proven instance"):
+            check(bad)
+    with pytest.raises(zkinfer.ZkinferError, match="is not the proven instance"):
+        zkinfer.verify_evm(bad, model=tiny["model"], insecure_dev_srs=True)
+    assert zkinfer.verify_evm(proof, model=tiny["model"], insecure_dev_srs=True).gas_used > 0
 
 
 def test_the_evm_accepts_the_proof_and_reports_gas(prover, proof):
@@ -103,3 +126,24 @@ def test_json_and_files_round_trip(proof, prover, tmp_path):
     loaded = zkinfer.Proof.load(path)
     assert loaded.circuit_hash == proof.circuit_hash
     prover.verify(loaded)
+
+
+def test_a_proof_of_another_circuit_of_the_model_is_refused(tiny):
+    public = zkinfer.Prover(tiny["model"], calibration=tiny["cal"], input_visibility="public", insecure_dev_srs=True)
+    proof = public.prove(tiny["x"])
+    assert proof.public_input and len(proof.instances) == 8 + 4 + 1  # the input, the outputs, the word
+    # The verifier asks for the model's private-input circuit: the proof is for another one.
+    with pytest.raises(zkinfer.ZkinferError, match=r"proven for circuit .* input visibility; the proof claims public_input=true"):
+        proof.verify(model=tiny["model"], calibration=tiny["cal"], insecure_dev_srs=True)
+    proof.verify(model=tiny["model"], calibration=tiny["cal"], input_visibility="public", insecure_dev_srs=True)
+
+
+def test_a_hashed_input_is_public_only_as_its_salted_commitment(tiny):
+    hashed = zkinfer.Prover(tiny["model"], calibration=tiny["cal"], input_visibility="hashed", insecure_dev_srs=True)
+    a, b = hashed.prove(tiny["x"], salt=1), hashed.prove(tiny["x"], salt=np.int64(2))
+    assert len(a.instances) == 1 + 4 + 1  # the commitment, the outputs, the word
+    assert a.instances[0] != b.instances[0] and a.instances[1:] == b.instances[1:]
+    hashed.verify(a)
+    hashed.verify(b)
+    with pytest.raises(zkinfer.ZkinferError, match="proof rejected"):
+        hashed.verify(_doctored(a, lambda doc: doc["instances"].__setitem__(0, b.instances[0])))

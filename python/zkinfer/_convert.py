@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
 import sys
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from . import _native
 from ._native import ZkinferError
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -25,24 +27,40 @@ def is_path(value: Any) -> bool:
     return isinstance(value, (str, os.PathLike))
 
 
-def _list(value: Any, what: str) -> Any:
-    """``value`` as nested lists of floats, in its own shape; an error naming ``what`` if it holds
-    anything but finite numbers."""
+def _array(value: Any, what: str) -> np.ndarray:
+    """``value`` as a float64 array; an error naming ``what`` if it holds anything but finite numbers
+    or booleans (strings are refused, not parsed)."""
     try:
-        array = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
     except (TypeError, ValueError) as e:
         raise ZkinferError(f"{what}: not an array of numbers ({e})") from None
+    if raw.dtype.kind not in "biuf":
+        raise ZkinferError(f"{what}: not an array of numbers (dtype {raw.dtype})")
+    array = raw.astype(np.float64)
     if array.size == 0:
         raise ZkinferError(f"{what}: empty")
     if not np.all(np.isfinite(array)):
         bad = array[~np.isfinite(array)].flat[0]
         raise ZkinferError(f"{what}: non-finite value {bad}")
-    if array.ndim == 0:
-        return [float(array)]
-    return array.tolist()
+    return array
+
+
+def _list(value: Any, what: str) -> Any:
+    """``value`` as nested lists of floats in its own shape (the library checks it against the input's)."""
+    array = _array(value, what)
+    return [float(array)] if array.ndim == 0 else array.tolist()
+
+
+def _strip(shape: Sequence[int]) -> List[int]:
+    """A shape without its leading 1s."""
+    shape = list(shape)
+    while shape and shape[0] == 1:
+        shape.pop(0)
+    return shape
 
 
 def options(
+    model: Optional[PathLike] = None,
     *,
     calibration: Any = None,
     settings: Optional[PathLike] = None,
@@ -68,8 +86,11 @@ def options(
     if calibration is not None:
         if is_path(calibration):
             out["calibration"] = os.fspath(calibration)
+        elif model is None:
+            raise ZkinferError("calibration arrays need the model (model=) to check their shapes")
         else:
-            out["samples"] = samples_json(calibration)
+            inputs = _native.model_inputs(os.fspath(model), json.dumps({"dims": dict(dims or {})}))
+            out["samples"] = samples_json(inputs, calibration)
     if settings is not None:
         out["settings"] = os.fspath(settings)
     if srs is not None:
@@ -86,20 +107,35 @@ def options(
     return json.dumps(out)
 
 
-def samples_json(data: Any) -> str:
-    """Calibration samples as an EZKL input file: an array holds every sample of a one-input model
-    (one per row, or back to back); a list or tuple holds one entry per list, as ``input_data``
-    does (samples one per entry for a one-input model, else one stacked array per input)."""
-    if isinstance(data, np.ndarray):
-        lists = [np.asarray(_list(data, "calibration")).ravel().tolist()]
-    elif isinstance(data, (list, tuple)):
-        if not data:
-            raise ZkinferError("calibration: empty")
-        lists = [np.asarray(_list(d, f"calibration[{i}]")).ravel().tolist() for i, d in enumerate(data)]
+def samples_json(inputs: Sequence[Tuple[str, Sequence[int]]], data: Any) -> str:
+    """Calibration samples as an EZKL input file. For a one-input model ``data`` stacks its samples,
+    one a row (shape ``(n, *input_shape)``, leading 1s of the input's shape optional); for several
+    inputs, a list of such arrays in order or a dict by name, with the same ``n``."""
+    names = [name for name, _ in inputs]
+    if len(names) == 1:
+        stacks = [data]
+    elif isinstance(data, Mapping) and sorted(data) == sorted(names):
+        stacks = [data[n] for n in names]
+    elif isinstance(data, (list, tuple)) and len(data) == len(names):
+        stacks = list(data)
     else:
         raise ZkinferError(
-            f"calibration: expected a file path, a numpy array or a list of arrays, got {type(data).__name__}"
+            f"calibration: the model has {len(names)} inputs ({', '.join(names)}): give a list of "
+            f"{len(names)} stacked arrays in that order, or a dict by name"
         )
+    lists, count = [], None
+    for (name, shape), stack in zip(inputs, stacks):
+        array = _array(stack, f"calibration '{name}'")
+        sample = array.shape[1:]
+        if array.ndim == 0 or _strip(sample) != _strip(shape):
+            raise ZkinferError(
+                f"calibration '{name}': samples of shape {tuple(sample)}, the input's shape is "
+                f"{tuple(shape)}: stack one sample a row, an array of shape (n, {', '.join(map(str, shape))})"
+            )
+        if count is not None and array.shape[0] != count:
+            raise ZkinferError(f"calibration: {count} samples of one input, {array.shape[0]} of '{name}'")
+        count = array.shape[0]
+        lists.append(array.ravel().tolist())
     return json.dumps({"input_data": lists})
 
 
@@ -134,7 +170,8 @@ def word_hex(value: Word, what: str) -> str:
     """A 32-byte word (an int, 0x-hex, or at most 32 bytes, big-endian) as 0x-hex."""
     if isinstance(value, bool):
         raise ZkinferError(f"{what}: expected an int, 0x-hex or bytes, not a bool")
-    if isinstance(value, int):
+    if isinstance(value, (int, np.integer)):
+        value = operator.index(value)
         if value < 0 or value >= 1 << 256:
             raise ZkinferError(f"{what}={value}: expected a non-negative int below 2**256")
         return hex(value)

@@ -2,6 +2,7 @@
 Options and results cross as JSON strings the package writes and reads."""
 
 from os import PathLike
+from pathlib import Path
 from typing import Callable, List, Optional, Tuple, Union
 
 _Path = Union[str, PathLike[str]]
@@ -60,7 +61,7 @@ class Prover:
     @property
     def vk_hash(self) -> str: ...
     @property
-    def vk_path(self) -> str: ...
+    def vk_path(self) -> Path: ...
     @property
     def keys_generated(self) -> bool: ...
 

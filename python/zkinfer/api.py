@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _convert, _native
 from ._convert import PathLike, Word
-from .results import EvmResult, Proof, Verified
+from .results import EvmResult, Proof, Verified, _verified
 
 Progress = Callable[[str, str, Optional[float]], None]
 """``callback(event, phase, seconds)``: ``event`` is ``"begin"`` (``seconds`` the predicted duration
@@ -56,7 +56,7 @@ class Prover:
         _fallback_input: Optional[str] = None,
     ) -> None:
         opts = _convert.options(
-            calibration=calibration, settings=settings, input_visibility=input_visibility,
+            model, calibration=calibration, settings=settings, input_visibility=input_visibility,
             insecure_dev_srs=insecure_dev_srs, srs=srs, scale=scale, lanes=lanes, dims=dims, force=force,
         )
         self._native = _native.Prover(os.fspath(model), opts, _progress(progress), _fallback_input)
@@ -109,7 +109,7 @@ class Prover:
     def verify(self, proof: Proof) -> Verified:
         """Verify ``proof`` against this model's verifying key, recomputed from the model (never the
         proof's claims or a cached key file). Raises :class:`ZkinferError` if it fails."""
-        return Verified(**_convert.as_json_dict(self._native.verify(proof._native)))
+        return _verified(self._native.verify(proof._native))
 
     def verify_evm(self, proof: Proof) -> EvmResult:
         """Verify ``proof`` in an in-process EVM with zkinfer's verifier and this model's
@@ -167,7 +167,7 @@ def calibrate(
     write them to ``output`` if given (for ``settings=``). Returns ``settings``, ``k``, ``samples``,
     ``guard_passed`` and the per-layer ``layers``."""
     opts = _convert.options(
-        calibration=data, scale=scale, lanes=lanes, dims=dims, input_visibility=input_visibility
+        model, calibration=data, scale=scale, lanes=lanes, dims=dims, input_visibility=input_visibility
     )
     out = None if output is None else os.fspath(output)
     return _convert.as_json_dict(_native.calibrate(os.fspath(model), opts, out))
@@ -177,7 +177,7 @@ def inspect(model: PathLike, *, input: Any = None, **settings: Any) -> Dict[str,
     """The model's circuit and its predicted cost, before any keygen: settings from
     ``calibration=``/``settings=``, else the cached ones, else calibrated on ``input`` (nothing is
     cached)."""
-    opts = _convert.options(**settings)
+    opts = _convert.options(model, **settings)
     fallback = None
     if input is not None:
         inputs = _native.model_inputs(os.fspath(model), _convert.options(**_only_model(settings)))
@@ -197,6 +197,7 @@ def verify_evm(proof: Proof, *, model: Optional[PathLike] = None, vk: Optional[P
 
 def export_verifier(model: PathLike, output: PathLike = "verifier", **settings: Any) -> Dict[str, Any]:
     """Write the shared ``ZkinferVerifier.sol`` and ``model``'s ``vk.json`` into the folder
-    ``output`` (keys from the cache, generated if missing); returns the paths and contract sizes."""
-    opts = _convert.options(**settings)
+    ``output``, from its verifying key recomputed with the SRS the settings name; returns the paths and
+    contract sizes."""
+    opts = _convert.options(model, **settings)
     return _convert.as_json_dict(_native.export_verifier(os.fspath(model), os.fspath(output), opts))

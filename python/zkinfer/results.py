@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -50,9 +51,16 @@ class EvmResult:
     vk_contract_deploy_gas: int
 
 
-def verify_kwargs(**kwargs: Any) -> str:
-    """The options JSON of a verification against a model or a key file."""
-    return _convert.options(**kwargs)
+def _verified(text: str) -> Verified:
+    """The native result, warning when the key's SRS is none this machine knows."""
+    out = _convert.as_json_dict(text)
+    if not out.pop("srs_known"):
+        warnings.warn(
+            "the verifying key's SRS is none this machine knows; accepted as INSECURE because "
+            "insecure_dev_srs=True (import the prover's ceremony or pass srs= to check it)",
+            stacklevel=3,
+        )
+    return Verified(**out)
 
 
 class Proof:
@@ -132,14 +140,15 @@ class Proof:
         cached for it, or ``settings=``/``calibration=`` and ``input_visibility=`` as the prover
         used), ``vk=`` reads a key file whose SRS this machine knows (``srs=``, or
         ``insecure_dev_srs=True`` for a development one). Raises :class:`ZkinferError` if it fails."""
-        out = _native.verify(self._native, verify_kwargs(**settings), _path(model), _path(vk))
-        return Verified(**_convert.as_json_dict(out))
+        out = _native.verify(self._native, _convert.options(model, **settings), _path(model), _path(vk))
+        return _verified(out)
 
     def verify_evm(self, *, model: Optional[PathLike] = None, vk: Optional[PathLike] = None, **settings: Any) -> EvmResult:
         """Verify in an in-process EVM with zkinfer's verifier and the model's verifying-key
-        contract, built from the key ``model=`` or ``vk=`` names (as :meth:`verify`). Raises
-        :class:`ZkinferError` if the EVM rejects the proof."""
-        out = _native.verify_evm(self._native, verify_kwargs(**settings), _path(model), _path(vk))
+        contract, built from the key ``model=`` or ``vk=`` names (as :meth:`verify`), after checking
+        the proof's readable outputs against its instances and that key. Raises
+        :class:`ZkinferError` if either fails."""
+        out = _native.verify_evm(self._native, _convert.options(model, **settings), _path(model), _path(vk))
         return EvmResult(**_convert.as_json_dict(out))
 
     def __repr__(self) -> str:

@@ -363,12 +363,19 @@ impl Prepared {
         }
     }
 
-    /// Make sure keys exist (keygen if not) and return the verifying-key path.
+    /// Make sure keys of this circuit made with `srs` exist (keygen if not, or if the cached ones were
+    /// made with another SRS) and return the verifying-key path.
     pub fn ensure_keys(&self, srs: &Srs) -> Result<PathBuf> {
-        if !self.store().vk_path().exists() || !self.store().pk_path().exists() {
-            self.proving_key(srs)?;
+        let (store, header) = (self.store(), self.key_header(srs)?);
+        let current = match store.vk_path().exists() && store.pk_path().exists() {
+            true => zkinfer_prover::keys::read_vk(&store.vk_path())?.header == header,
+            false => false,
+        };
+        if !current {
+            let _lock = zkinfer_prover::cache::lock()?;
+            store.keygen(srs, &self.circuit, &header)?;
         }
-        Ok(self.store().vk_path())
+        Ok(store.vk_path())
     }
 
     /// This circuit's verifying key made with `srs` (from the cache, or keygen now and cached).

@@ -157,8 +157,27 @@ pub struct Verified {
 }
 
 /// Verify `artifact` against `key`: the proof must be for the key's circuit and key, carry exactly the
-/// key's instance count, decode its outputs from its instances, and verify.
+/// key's instance count, decode its outputs from its instances ([`check_claims`]), and verify.
 pub fn verify(artifact: &ProofArtifact, key: &TrustedKey) -> Result<Verified> {
+    check_claims(artifact, key)?;
+    let k = &key.key;
+    let instances = artifact.instances()?;
+    let proof = artifact.proof_bytes()?;
+    zkinfer_prover::proof::verify(&k.params, &k.vk, &instances, &proof)?;
+    Ok(Verified {
+        k: k.header.k,
+        instances: instances.len(),
+        proof_bytes: proof.len(),
+        key_hash: k.hash.clone(),
+        circuit_hash: k.header.circuit_hash.clone(),
+    })
+}
+
+/// What `artifact` says besides its proof, checked against `key`: it names the key's circuit and key,
+/// its circuit parameters and output scale are the key's, and its outputs are exactly what its
+/// instances encode. A proof checked elsewhere (an EVM) proves only its instances: without this, the
+/// readable outputs of a proof file could say anything.
+pub fn check_claims(artifact: &ProofArtifact, key: &TrustedKey) -> Result<()> {
     artifact
         .check_outputs_match_instances()
         .map_err(|e| refused(e.to_string()))?;
@@ -241,15 +260,8 @@ pub fn verify(artifact: &ProofArtifact, key: &TrustedKey) -> Result<Verified> {
             k.header.num_instances
         )));
     }
-    let proof = artifact.proof_bytes()?;
-    zkinfer_prover::proof::verify(&k.params, &k.vk, &instances, &proof)?;
-    Ok(Verified {
-        k: k.header.k,
-        instances: instances.len(),
-        proof_bytes: proof.len(),
-        key_hash: k.hash.clone(),
-        circuit_hash: k.header.circuit_hash.clone(),
-    })
+    artifact.proof_bytes()?;
+    Ok(())
 }
 
 /// The first 16 characters of a hash, as messages print it (all of it if shorter or not ASCII there).
