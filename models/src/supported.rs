@@ -182,7 +182,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["Where", "Cast"],
         onnx: "Where, Cast",
         zkinfer: "`Affine` / `Multiply`",
-        notes: "a computed condition: `b + c·(a - b)` (a product row pair per element, constant branches fold into coefficients); a constant condition: one exact Affine row per element; a large negative fill (at most -10⁴, e.g. `-inf`) chosen into a Softmax's input is a mask: those positions are left out of its max and sum and output an exact 0. Cast to a float type, or of a 0/1 value, is free; to bool it is `x ≠ 0`; a float's truncation to an integer is refused",
+        notes: "a computed condition: `b + c·(a - b)` (a product row pair per element, constant branches fold into coefficients); a constant condition: one exact Affine row per element; a large negative fill (at most -10⁴, e.g. `-inf`) chosen into a Softmax's input is a mask: those positions are left out of its max and sum and output an exact 0. Cast to a float type, of a 0/1 value, or between integer types (tract's symbolic integer TDim included: skl2onnx's label casts), is free; to bool it is `x ≠ 0`; a float's truncation to an integer is refused",
     },
     SupportedOp {
         ops: &["LSTM", "GRU", "RNN"],

@@ -265,11 +265,10 @@ pub(super) fn import_cast(im: &mut Importer, node: &TypedNode, to: DatumType) ->
             "a cast to float16 (it rounds; the circuit's values do not)",
         ));
     }
-    if from == to
-        || from == DatumType::Bool
-        || to.is_float()
-        || (from.is_integer() && to.is_integer())
-    {
+    // tract types some integer tensors as TDim (its symbolic integer): skl2onnx's classifier labels,
+    // `Cast` to int64 after an ArrayFeatureExtractor, come out as a cast from I32 to TDim.
+    let integral = |t: DatumType| t.is_integer() || t == DatumType::TDim;
+    if from == to || from == DatumType::Bool || to.is_float() || (integral(from) && integral(to)) {
         im.values.insert(node.id, Value::Node(x));
         return Ok(());
     }
