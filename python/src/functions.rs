@@ -245,3 +245,27 @@ pub fn model_inputs(
     let opts = Options::parse(options)?;
     py.detach(|| Ok(crate::prover::inputs_of(&opts.load_model(&model)?.graph)))
 }
+
+/// Import (and check) a ceremony's `.ptau` file into the SRS cache, keeping `2^k` powers (default:
+/// all the file has), or write the checked SRS to `output` instead (for `srs=`). JSON of what was
+/// stored.
+#[pyfunction]
+#[pyo3(signature = (ptau, k=None, output=None))]
+pub fn import_srs(
+    py: Python<'_>,
+    ptau: PathBuf,
+    k: Option<u32>,
+    output: Option<PathBuf>,
+) -> PyResult<String> {
+    py.detach(|| {
+        let srs = match &output {
+            Some(out) => zkinfer_prover::srs::export_ptau(&ptau, k, out),
+            None => zkinfer_prover::srs::import_ptau(&ptau, k),
+        }
+        .map_err(py_err)?;
+        Ok(
+            json!({"k": srs.k, "kind": srs.kind.to_string(), "hash": srs.hash, "path": srs.path})
+                .to_string(),
+        )
+    })
+}

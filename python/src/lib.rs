@@ -29,6 +29,10 @@ create_exception!(
 /// The CLI flags and commands the library's messages name, and what does the same from Python; the
 /// longer forms first, so a flag with its value is renamed whole.
 const FLAG_NAMES: &[(&str, &str)] = &[
+    (
+        "`zkinfer srs import FILE.ptau`",
+        "`zkinfer.import_srs('FILE.ptau')`",
+    ),
     ("--dim NAME=VALUE", "dims={'NAME': VALUE}"),
     ("--calibration cal.json", "calibration='cal.json'"),
     ("--calibration FILE", "calibration='FILE'"),
@@ -93,6 +97,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::verify_evm, m)?)?;
     m.add_function(wrap_pyfunction!(functions::export_verifier, m)?)?;
     m.add_function(wrap_pyfunction!(functions::model_inputs, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::import_srs, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
@@ -118,6 +123,10 @@ mod tests {
         assert_eq!(
             rename_flags("run `zkinfer prove` on it first or pass --calibration cal.json"),
             "run `zkinfer.prove` on it first or pass calibration='cal.json'"
+        );
+        assert_eq!(
+            rename_flags("import one with `zkinfer srs import FILE.ptau`, or pass --srs FILE"),
+            "import one with `zkinfer.import_srs('FILE.ptau')`, or pass srs='FILE'"
         );
         // Inside a path or a longer flag, nothing changes.
         assert_eq!(rename_flags("/tmp/a--scale.json"), "/tmp/a--scale.json");

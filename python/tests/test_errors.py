@@ -66,7 +66,7 @@ def test_no_development_srs_without_consent(tiny):
     # Settings are cached for the model by now; keys need an SRS, and none was imported.
     with pytest.raises(zkinfer.ZkinferError) as e:
         zkinfer.Prover(tiny["model"], calibration=tiny["cal"])
-    assert "insecure_dev_srs=True" in _one_line(e)
+    assert "insecure_dev_srs=True" in _one_line(e) and "zkinfer.import_srs('FILE.ptau')" in str(e.value)
 
 
 def test_a_corrupt_proof_document_is_refused():

@@ -13,8 +13,8 @@ verifier (:meth:`Proof.verify_evm`, :func:`export_verifier`).
 >>> prover.verify_evm(proof).gas_used        # the same proof in an in-process EVM
 
 ``insecure_dev_srs=True`` allows a development SRS generated on this machine: whoever made it can
-forge proofs. For proofs others rely on, import a ceremony's SRS (``zkinfer srs import FILE.ptau``) or
-pass ``srs=``.
+forge proofs. For proofs others rely on, import a ceremony's SRS (:func:`import_srs`, the CLI's
+``zkinfer srs import FILE.ptau``) or pass ``srs=``.
 
 Everything that fails raises :class:`ZkinferError` with one line naming what is wrong and where.
 Keys and settings are cached under ``$ZKINFER_CACHE`` (default ``~/.cache/zkinfer``).
@@ -22,7 +22,7 @@ Keys and settings are cached under ``$ZKINFER_CACHE`` (default ``~/.cache/zkinfe
 
 from ._native import ZkinferError, __version__
 from ._convert import print_progress
-from .api import Prover, calibrate, export_verifier, inspect, prove, verify, verify_evm
+from .api import Prover, calibrate, export_verifier, import_srs, inspect, prove, verify, verify_evm
 from .results import EvmResult, Proof, Verified
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "__version__",
     "calibrate",
     "export_verifier",
+    "import_srs",
     "inspect",
     "print_progress",
     "prove",

@@ -201,3 +201,13 @@ def export_verifier(model: PathLike, output: PathLike = "verifier", **settings: 
     contract sizes."""
     opts = _convert.options(model, **settings)
     return _convert.as_json_dict(_native.export_verifier(os.fspath(model), os.fspath(output), opts))
+
+
+def import_srs(ptau: PathLike, *, k: Optional[int] = None, output: Optional[PathLike] = None) -> Dict[str, Any]:
+    """Import a public ceremony's SRS (a snarkjs / Perpetual Powers of Tau ``.ptau`` file, BN254) into
+    the SRS cache after checking its powers, keeping ``2**k`` of them (default: all the file has); it
+    then serves every circuit of up to ``2**k`` rows instead of a development setup. With ``output``,
+    the checked SRS is written there instead (pass it as ``srs=``). Returns ``k``, ``kind``, ``hash``
+    and ``path``. The CLI's ``zkinfer srs import``."""
+    out = None if output is None else os.fspath(output)
+    return _convert.as_json_dict(_native.import_srs(os.fspath(ptau), k, out))
