@@ -1,6 +1,6 @@
-//! The module-level functions: `calibrate`, `inspect`, `verify`, `verify_evm` and `export_verifier`,
-//! each the library call the CLI subcommand of the same name makes, returning JSON for the Python
-//! layer to read.
+//! The module-level functions: `calibrate`, `inspect`, `verify` (natively or in the EVM),
+//! `export_verifier`, `import_srs` and `model_inputs`, each the library call the CLI subcommand of the
+//! same name makes, returning JSON for the Python layer to read.
 
 use crate::options::Options;
 use crate::proof::Proof;
@@ -145,19 +145,24 @@ pub(crate) fn verified_json(v: &Verified, key: &TrustedKey) -> String {
     .to_string()
 }
 
-/// Verify `proof` against the key `model=` or `vk=` names (see `trusted_key`). JSON.
+/// Verify `proof` against the key `model=` or `vk=` names (see `trusted_key`), natively or (`evm`) in
+/// an in-process EVM. JSON of what was checked, or of the EVM run.
 #[pyfunction]
-#[pyo3(signature = (proof, options, model=None, vk=None))]
+#[pyo3(signature = (proof, options, model=None, vk=None, evm=false))]
 pub fn verify(
     py: Python<'_>,
     proof: &Proof,
     options: &str,
     model: Option<PathBuf>,
     vk: Option<PathBuf>,
+    evm: bool,
 ) -> PyResult<String> {
     let opts = Options::parse(options)?;
     py.detach(|| {
         let key = trusted_key(model, vk, &opts)?;
+        if evm {
+            return run_evm(&key, &proof.artifact);
+        }
         let v = zkinfer::verify(&proof.artifact, &key).map_err(py_err)?;
         Ok(verified_json(&v, &key))
     })
@@ -185,23 +190,6 @@ pub(crate) fn run_evm(key: &TrustedKey, artifact: &ProofArtifact) -> PyResult<St
         "vk_contract_deploy_gas": run.vk_contract_deploy_gas,
     })
     .to_string())
-}
-
-/// Verify `proof` in an in-process EVM against the key `model=` or `vk=` names. JSON.
-#[pyfunction]
-#[pyo3(signature = (proof, options, model=None, vk=None))]
-pub fn verify_evm(
-    py: Python<'_>,
-    proof: &Proof,
-    options: &str,
-    model: Option<PathBuf>,
-    vk: Option<PathBuf>,
-) -> PyResult<String> {
-    let opts = Options::parse(options)?;
-    py.detach(|| {
-        let key = trusted_key(model, vk, &opts)?;
-        run_evm(&key, &proof.artifact)
-    })
 }
 
 /// Write `evm`'s shared verifier and key data into `dir`; JSON of what was written.

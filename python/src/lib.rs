@@ -94,7 +94,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(functions::inspect, m)?)?;
     m.add_function(wrap_pyfunction!(functions::verify, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::verify_evm, m)?)?;
     m.add_function(wrap_pyfunction!(functions::export_verifier, m)?)?;
     m.add_function(wrap_pyfunction!(functions::model_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(functions::import_srs, m)?)?;

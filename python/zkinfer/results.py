@@ -148,7 +148,7 @@ class Proof:
         contract, built from the key ``model=`` or ``vk=`` names (as :meth:`verify`), after checking
         the proof's readable outputs against its instances and that key. Raises
         :class:`ZkinferError` if either fails."""
-        out = _native.verify_evm(self._native, _convert.options(model, **settings), _path(model), _path(vk))
+        out = _native.verify(self._native, _convert.options(model, **settings), _path(model), _path(vk), evm=True)
         return EvmResult(**_convert.as_json_dict(out))
 
     def __repr__(self) -> str:
