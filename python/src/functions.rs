@@ -38,14 +38,14 @@ pub fn calibrate(
         let model = opts.load_model(&model)?;
         let float = model.graph.clone();
         let sizes = float.input_sizes();
-        let samples = match (&opts.calibration, opts.samples()?) {
-            (Some(path), _) => read_input_file(path),
-            (None, Some(data)) => Ok(data),
+        // Read once: the guard checks the samples the settings are chosen from.
+        let data = match (&opts.calibration, opts.samples()?) {
+            (Some(path), _) => read_input_file(path).map_err(py_err)?,
+            (None, Some(data)) => data,
             (None, None) => unreachable!("checked above"),
-        }
-        .and_then(|data| data.samples(&sizes))
-        .map_err(py_err)?;
-        let prep = opts.prepare(model, Calibration::CachedOnly, false)?;
+        };
+        let samples = data.samples(&sizes).map_err(py_err)?;
+        let prep = opts.prepare_with(model, Calibration::Samples(&data), false)?;
         let guard = check(&float, &prep.graph, &samples).map_err(py_err)?;
         if let Some(out) = &output {
             let json = serde_json::to_vec_pretty(&prep.stored).map_err(py_err)?;

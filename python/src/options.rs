@@ -124,6 +124,16 @@ impl Options {
             (None, None, Some(data)) => Calibration::Samples(data),
             (None, None, None) => fallback,
         };
+        self.prepare_with(model, calibration, measure_only)
+    }
+
+    /// Prepare `model` with `calibration` and these options' overrides.
+    pub fn prepare_with(
+        &self,
+        model: OnnxModel,
+        calibration: Calibration,
+        measure_only: bool,
+    ) -> PyResult<Prepared> {
         prepare(model, calibration, self.overrides(measure_only)?).map_err(py_err)
     }
 }

@@ -135,16 +135,22 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
         lanes: o.lanes,
         ..SettingsChoice::default()
     };
+    // A file's samples are read here and then handled as samples held in memory (their label is the
+    // file's path, the source the settings record).
+    let read;
+    let calibration = match calibration {
+        Calibration::File(path) => {
+            read = read_input_file(path)?;
+            Calibration::Samples(&read)
+        }
+        other => other,
+    };
     let sizes = model.graph.input_sizes();
     let overridden = o.scale.is_some() || o.lanes.is_some();
     let cached = read_cached_settings(&settings_key(&model))?;
     // The samples themselves when there are any to check the settings on (not for cached peaks).
     let (peaks, samples, source, checked_on) = match (calibration, &cached) {
-        (Calibration::File(path), _) => {
-            let samples = read_input_file(path)?.samples(&sizes)?;
-            let peaks = calibrate_peak(&model.graph, &samples)?;
-            (peaks, samples.len(), path.display().to_string(), Some(samples))
-        }
+        (Calibration::File(_), _) => unreachable!("read into Samples above"),
         (Calibration::Samples(data), _) => {
             let samples = data.samples(&sizes)?;
             let peaks = calibrate_peak(&model.graph, &samples)?;
