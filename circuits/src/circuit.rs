@@ -225,8 +225,9 @@ impl CircuitParams {
         self.constraint_system().blinding_factors() + 1
     }
 
-    /// Lookups whose inputs are tuples (into the tagged table); the others look one expression up in
-    /// the limb column, which costs the prover less ([`crate::estimate::proving_work`]).
+    /// Lookups whose inputs are tuples (into the tagged table: functions and data); the others look one
+    /// expression up in the limb or the high column, which costs the prover less
+    /// ([`crate::estimate::proving_work`]).
     pub fn tuple_lookups(&self) -> usize {
         self.constraint_system()
             .lookups()
@@ -799,7 +800,7 @@ impl Circuit<Fr> for ModelCircuit {
         meta: &mut ConstraintSystem<Fr>,
         params: CircuitParams,
     ) -> ModelConfig {
-        let table = TableConfig::configure(meta);
+        let table = TableConfig::configure(meta, params.function_tables);
         let mac = MacConfig::configure(meta, params.lanes_in, params.lanes_out);
         let requant = RequantConfig::configure(meta, &table, &params);
         let (divide, multiply) = if params.products {

@@ -10,17 +10,21 @@
 //!   evaluations while proving; refitted 2026-12-03 to be at or above the measured peak: it gates `prove`).
 //!   On the scale suite a cold `prove` (keygen in the same process) peaks within 10% of it (dense_4m 9%
 //!   above: its 4.2M weights are held several times over by the import), a warm one 3-30% below;
-//! - proving time: `29 ns x work + 0.15 s` with `work = 2^k · (160 + 780·tuple lookups + 400·other
+//! - proving time: `29 ns x work + 0.15 s` with `work = 2^k · (160 + 780·tuple lookups + 550·other
 //!   lookups + 71·(advice + fixed))` (160, 780 and 71 fitted 2026-12-04, when every lookup was a tuple, on
 //!   the scale suite, eight layouts from k=14 to k=18 with 3 to 6 lookups and 32 to 99 columns: dense_4m
 //!   at k=14/15/17, cifar_cnn at k=14/15/16, cifar_vgg at k=17, tiny_bert at k=18, all within 6% of the
-//!   measured prove; the 400 from tiny_bert alone, below). A tuple lookup argument
-//!   costs about eleven columns: its two permuted columns and its product are committed (as random
-//!   combinations of the tuple, full-width scalars) and extended, its input and table expressions are
-//!   evaluated on the extended domain, and the prover sorts its input serially. A one-expression lookup
-//!   (the limb column's) commits its permuted columns as small values: alternating runs of tiny_bert
-//!   before and after its four range lookups became one-expression ones put it at about half
-//!   (2026-12-04). Fixed columns count the selectors, as keygen makes them. It scales with cores;
+//!   measured prove; the 550 below). A tuple lookup argument costs about eleven columns: its two
+//!   permuted columns and its product are committed (as random combinations of the tuple, full-width
+//!   scalars) and extended, its input and table expressions are evaluated on the extended domain, and
+//!   the prover sorts its input serially. A one-expression lookup commits its permuted columns as small
+//!   values, but is extended and sorted the same: 550 is refitted (2026-12-04, later) on warm proves of
+//!   the scale suite once the range checks' high limbs became one-expression lookups too (all their
+//!   lookups but tiny_bert's function lookup: cifar_cnn 4.72 s, dense_4m 4.13, cifar_vgg 33.3, tiny_bert
+//!   15.0, predicted within 9%). Alternating that build with the one before it on the same machine moved
+//!   none of the four by more than the noise (about 5%): the tuple's full-width commitments are a small
+//!   part of a lookup's cost. Fixed columns count the selectors, as keygen makes them. It scales with
+//!   cores;
 //! - the verifying-key contract (`zkinfer export-verifier`, `verify-evm`): `2600 + 331·advice +
 //!   108·fixed + 519·lookups` bytes of runtime code, plus the optional gates' constraints: 600 for the
 //!   product and division gates, 200 more for the Freivalds chip, 2300 for the Poseidon rounds of a
@@ -44,10 +48,10 @@ pub fn proving_work(k: u32, (advice, fixed, lookups): (usize, usize, usize), tup
             + 71 * (advice + fixed) as u64)
 }
 
-/// The proving work of a one-expression lookup (into the limb column) per row, against 780 for a
-/// tuple's: its permuted columns hold small values, which commit in a few windows, and its input needs
-/// no random compression.
-pub const SINGLE_LOOKUP_WORK: u64 = 400;
+/// The proving work of a one-expression lookup (into the limb or the high column) per row, against 780
+/// for a tuple's: its permuted columns hold small values, which commit in a few windows, and its input
+/// needs no random compression; it is extended and sorted like a tuple's (module docs).
+pub const SINGLE_LOOKUP_WORK: u64 = 550;
 
 /// EIP-170: the largest runtime bytecode a contract may deploy on Ethereum mainnet.
 pub const EIP170_LIMIT: usize = 24_576;

@@ -4,7 +4,7 @@
 //!   of fixed weights, accumulated down the rows into `lanes_out` accumulators.
 //! - `packing`: several neurons per accumulator, `B` bits apart, unpacked by the MAC gate itself.
 //! - `requant`: one row per neuron: `z + off = q·2^s + r` with `r` and the limbs of `q` checked by
-//!   lookups into the shared [`table`] (whose high-limb rows also give `q`'s sign, for `relu(q) = sgn·q`),
+//!   lookups into the shared [`table`] (the high limb's check also gives `q`'s sign, for `relu(q) = sgn·q`),
 //!   and a function-table lookup for table activations.
 //! - `requant_rows`: which of the (one or two) requant column sets each requant row goes to.
 //! - `freivalds`: `C = A·B` of two witness matrices checked as `A·(B·r) = C·r` with a second-phase
@@ -12,9 +12,9 @@
 //! - `divide`: `y = round(n·2^s / d)` of two witnesses, on four rows of the requant chip's columns;
 //! - `multiply`: `a·b` of two witnesses on a requant-column row, then rescaled;
 //! - `poseidon`: circom-compatible Poseidon rounds, one row each, for the hashed-input commitment;
-//! - `table`: the one lookup table, in tagged sections: `(0, v, v)` for `v ∈ [0, 2^s)` (remainders and low
-//!   limbs), `(1, h, [h ≥ 2^(b-s-1)])` for `h ∈ [0, 2^(b-s))` (high limbs and their sign), and
-//!   `(2 + i, t·q, t·f(q))` for each function table `i` (see [`table`]).
+//! - `table`: the lookup tables: the limb column `[0, 2^s)` (remainders and low limbs), the high column
+//!   `[0, 2^(b-s-1))` (high limbs without their sign bit) and, for function tables and data, the tagged
+//!   table `(2 + i, t·q, t·f(q))` for each function table `i` (see [`table`]).
 
 pub mod divide;
 pub mod freivalds;

@@ -1,8 +1,9 @@
 //! Requantization, one row per neuron. Advice `z` (a copy of the accumulator), `q`, `hi`, `sgn`, `y`;
 //! fixed `off` (bias plus the rounding half). With `s` scale bits and `b` range bits:
 //! - remainder: `z + off - q·2^s` is in the limb column, i.e. `z + off = q·2^s + r` with `r ∈ [0, 2^s)`;
-//! - range: `q + 2^(b-1) - hi·2^s` is in the limb column and `(1, hi, sgn)` a tag-1 row of the tagged
-//!   table, i.e. `q ∈ [-2^(b-1), 2^(b-1))` and `sgn = [q ≥ 0]`;
+//! - range: `q + 2^(b-1) - hi·2^s` is in the limb column, `sgn ∈ {0, 1}` and `hi - sgn·2^(b-s-1)` is in
+//!   the high column ([`TableConfig::constrain_high`]), i.e. `q ∈ [-2^(b-1), 2^(b-1))` and
+//!   `sgn = [q ≥ 0]`;
 //! - relu (when enabled): `y = sgn·q`;
 //! - step (when the circuit has comparisons and the row's `step` selector is on): `y = sgn·2^s`, the
 //!   exact 0/1 of `[q ≥ 0]` (a strict comparison's row gets `-2^(s+e)` more offset, so its `q` is one
@@ -23,7 +24,7 @@
 //! the rounded quotient. The neuron's output cell is `q` (no activation) or `y` (Relu, table). Input rows use the
 //! range lookups only: `q` is the input value.
 
-use super::table::{TableConfig, TAG_HIGH};
+use super::table::TableConfig;
 use super::{field_value, Wire};
 use crate::circuit::CircuitParams;
 use crate::fixed_point::{half, to_field};
@@ -42,10 +43,12 @@ pub struct RequantConfig {
     /// Advice: the quotient `q` (rescale rows) or the range-checked value itself (input and range rows);
     /// `d` on a division row, `b` on a product row.
     pub q: Column<Advice>,
-    /// Advice: the high limb `hi` of `q + 2^(b-1) = hi·2^s + lo`, checked by the high-limb lookup;
+    /// Advice: the high limb `hi` of `q + 2^(b-1) = hi·2^s + lo`, checked by the low-limb lookup and,
+    /// with `sgn`, the high-limb lookup;
     /// the remainder `r` on a division row.
     pub hi: Column<Advice>,
-    /// Advice: `[q ≥ 0]`, forced by the high-limb lookup (the table's `y` of row `(1, hi, ·)`);
+    /// Advice: `[q ≥ 0]`, forced by the `sign bit` gate and the high-limb lookup
+    /// (`hi - sgn·2^(b-s-1)` in the high column);
     /// `t = 2d - 1 - r` on a division row.
     pub sgn: Column<Advice>,
     /// Advice: the activation's output, `sgn·q` (relu gate) or `f(q)` (function lookup), unused without
@@ -282,7 +285,6 @@ impl RequantConfig {
         }
         let two_s = Expression::Constant(Fr::from(1u64 << scale));
         let bias = Expression::Constant(Fr::from(1u64 << (range_bits - 1)));
-        let tag = |t: u64| Expression::Constant(Fr::from(t));
         let wide = (params.coef_bits > 0).then(|| WideConfig {
             t: meta.advice_column(),
             selector: meta.complex_selector(),
@@ -317,16 +319,7 @@ impl RequantConfig {
                 - meta.query_advice(hi, Rotation::cur()) * two_s.clone();
             vec![(s * lo, table.limb)]
         });
-        meta.lookup("high limb", |meta| {
-            let s = meta.query_selector(range);
-            let hi = meta.query_advice(hi, Rotation::cur());
-            let sgn = meta.query_advice(sgn, Rotation::cur());
-            vec![
-                (s.clone() * tag(TAG_HIGH), table.tag),
-                (s.clone() * hi, table.x),
-                (s * sgn, table.y),
-            ]
-        });
+        table.constrain_high(meta, range, (hi, sgn), (range_bits, scale));
         meta.create_gate("relu", |meta| {
             let s = meta.query_selector(relu);
             let (q, sgn, y) = (
@@ -351,16 +344,19 @@ impl RequantConfig {
             let sgn = meta.query_advice(sgn, Rotation::cur());
             vec![s * (Expression::Constant(Fr::one()) - sgn)]
         });
-        let fn_tag = params.function_tables.then(|| {
+        // A table activation in a circuit without the function lookup has no fn_tag column, and its
+        // rows are refused at synthesis.
+        let tagged = table.tagged.filter(|_| params.function_tables);
+        let fn_tag = tagged.map(|tagged| {
             let fn_tag = meta.fixed_column();
             meta.lookup("function", |meta| {
                 let t = meta.query_fixed(fn_tag, Rotation::cur());
                 let q = meta.query_advice(q, Rotation::cur());
                 let y = meta.query_advice(y, Rotation::cur());
                 vec![
-                    (t.clone(), table.tag),
-                    (t.clone() * q, table.x),
-                    (t * y, table.y),
+                    (t.clone(), tagged.tag),
+                    (t.clone() * q, tagged.x),
+                    (t * y, tagged.y),
                 ]
             });
             fn_tag
