@@ -59,7 +59,7 @@ pub struct RequantConfig {
     pub off: Column<Fixed>,
     /// Enables the remainder lookup.
     pub rescale: Selector,
-    /// Enables the two range lookups.
+    /// Enables the two range lookups and the `sign bit` gate ([`TableConfig::constrain_high`]).
     pub range: Selector,
     /// Enables `y = sgn·q`.
     pub relu: Selector,

@@ -203,24 +203,33 @@ mod tests {
     /// `H = 2^(b-s-1)`: high limbs lie in `[0, 2H)`, the sign bit is `[hi ≥ H]`.
     const HALF: i64 = 1 << (RANGE_BITS - SCALE - 1);
 
-    /// One row: `v` looked up in the limb column, `(hi, sgn)` constrained by `constrain_high`; `sgn` is a
-    /// field element so that non-booleans can be tried.
-    #[derive(Clone, Default)]
+    /// One row: `v` looked up in the limb column, `(hi, sgn)` constrained by `constrain_high` for `bits`
+    /// range bits; `sgn` is a field element so that non-booleans can be tried.
+    #[derive(Clone)]
     struct Probe {
+        bits: u32,
         v: i64,
         high: (i64, i64),
     }
 
     impl Circuit<Fr> for Probe {
-        type Config = (TableConfig, Selector, [Column<Advice>; 3]);
+        type Config = (TableConfig, Selector, [Column<Advice>; 3], u32);
         type FloorPlanner = SimpleFloorPlanner;
-        type Params = ();
+        type Params = u32;
 
         fn without_witnesses(&self) -> Self {
-            Self::default()
+            self.clone()
+        }
+
+        fn params(&self) -> u32 {
+            self.bits
         }
 
         fn configure(meta: &mut ConstraintSystem<Fr>) -> Self::Config {
+            Self::configure_with_params(meta, RANGE_BITS)
+        }
+
+        fn configure_with_params(meta: &mut ConstraintSystem<Fr>, bits: u32) -> Self::Config {
             let table = TableConfig::configure(meta, false);
             let s = meta.complex_selector();
             let cols = [(); 3].map(|_| meta.advice_column());
@@ -228,16 +237,16 @@ mod tests {
                 let s = m.query_selector(s);
                 vec![(s * m.query_advice(cols[0], Rotation::cur()), table.limb)]
             });
-            table.constrain_high(meta, s, (cols[1], cols[2]), (RANGE_BITS, SCALE));
-            (table, s, cols)
+            table.constrain_high(meta, s, (cols[1], cols[2]), (bits, SCALE));
+            (table, s, cols, bits)
         }
 
         fn synthesize(
             &self,
-            (table, s, cols): Self::Config,
+            (table, s, cols, bits): Self::Config,
             mut layouter: impl Layouter<Fr>,
         ) -> Result<(), Error> {
-            table.load(&mut layouter, RANGE_BITS, SCALE, &[], &[])?;
+            table.load(&mut layouter, bits, SCALE, &[], &[])?;
             layouter.assign_region(
                 || "probe",
                 |mut region| {
@@ -251,8 +260,8 @@ mod tests {
         }
     }
 
-    fn failures(v: i64, high: (i64, i64)) -> Vec<VerifyFailure> {
-        MockProver::run(9, &Probe { v, high }, vec![])
+    fn failures_at(bits: u32, v: i64, high: (i64, i64)) -> Vec<VerifyFailure> {
+        MockProver::run(9, &Probe { bits, v, high }, vec![])
             .expect("synthesis")
             .verify()
             .err()
@@ -260,12 +269,12 @@ mod tests {
     }
 
     fn accepts(v: i64, high: (i64, i64)) -> bool {
-        failures(v, high).is_empty()
+        failures_at(RANGE_BITS, v, high).is_empty()
     }
 
     /// Whether the only failures are of the `sign bit` gate.
-    fn only_the_sign_gate_fails(high: (i64, i64)) -> bool {
-        let failed = failures(0, high);
+    fn only_the_sign_gate_fails(bits: u32, high: (i64, i64)) -> bool {
+        let failed = failures_at(bits, 0, high);
         !failed.is_empty()
             && failed.iter().all(|f| {
                 matches!(f, VerifyFailure::ConstraintNotSatisfied { constraint, .. }
@@ -309,8 +318,23 @@ mod tests {
         // `hi - sgn·H` lands in the high column for these, so the lookup alone would pass them: a high
         // limb past the range with sign 2 or 3, and one below it with sign -1.
         for (hi, sgn) in [(2 * HALF, 2), (3 * HALF - 1, 2), (3 * HALF, 3), (-HALF, -1)] {
-            assert!(only_the_sign_gate_fails((hi, sgn)), "({hi}, {sgn})");
+            assert!(
+                only_the_sign_gate_fails(RANGE_BITS, (hi, sgn)),
+                "({hi}, {sgn})"
+            );
         }
+    }
+
+    #[test]
+    fn with_one_high_bit_the_high_limb_is_the_sign() {
+        // `b = s + 1`: `H = 1`, the high column is `{0}`, so `hi = sgn`.
+        let bits = SCALE + 1;
+        let accepts = |high| failures_at(bits, 0, high).is_empty();
+        assert!(accepts((0, 0)) && accepts((1, 1)));
+        for high in [(1, 0), (0, 1), (2, 1), (-1, 0)] {
+            assert!(!accepts(high), "{high:?} accepted");
+        }
+        assert!(only_the_sign_gate_fails(bits, (2, 2)));
     }
 
     #[test]
