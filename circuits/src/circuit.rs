@@ -17,6 +17,7 @@
 //! `keccak256(chain id, market, job id, payee) mod r` there, so a proof pays only the account it was made
 //! for.
 
+use crate::chips::conv_check::{ConvCheckConfig, ConvRows};
 use crate::chips::divide::{self, DivideConfig};
 use crate::chips::freivalds::FreivaldsConfig;
 use crate::chips::mac::{MacBlock, MacConfig, MacTamper, MacWitness};
@@ -40,6 +41,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 
 mod affine;
+mod conv;
 
 /// The first row of the MAC chip (row 0 is left empty, see `lay_out`).
 pub const MAC_FIRST_ROW: usize = 1;
@@ -87,6 +89,11 @@ pub struct CircuitParams {
     /// requant-bound circuit. 1 is not written.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub requant_sets: usize,
+    /// Lanes of the convolution check ([`crate::chips::conv_check`]): with 1 or more, every Conv is
+    /// checked as a polynomial product on that many data lanes and a weight lane of that many terms
+    /// instead of on the MAC chip. 0 (not written, so earlier settings and keys are unchanged) is none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub conv_lanes: usize,
 }
 
 fn one() -> usize {
@@ -95,6 +102,10 @@ fn one() -> usize {
 
 fn is_one(v: &usize) -> bool {
     *v == 1
+}
+
+fn is_zero(v: &usize) -> bool {
+    *v == 0
 }
 
 /// State width of the Poseidon permutation committing to hashed inputs: circom's `Poseidon(4)`, three
@@ -121,6 +132,7 @@ impl Default for CircuitParams {
             steps: false,
             pack: 1,
             requant_sets: 1,
+            conv_lanes: 0,
         }
     }
 }
@@ -129,6 +141,8 @@ impl Default for CircuitParams {
 pub const MAX_LANES: (usize, usize) = (64, 16);
 /// The most fractional bits and range bits a circuit may use (a range table of `2^MAX_RANGE_BITS` rows).
 pub const MAX_SCALE: u32 = 16;
+/// The most lanes of the convolution check.
+pub const MAX_CONV_LANES: usize = 16;
 /// The most range bits a circuit may use ([`CircuitParams::check`] also requires `range_bits > scale`).
 pub const MAX_RANGE_BITS: u32 = 24;
 
@@ -164,6 +178,12 @@ impl CircuitParams {
             return Err(format!(
                 "{} requant column sets outside 1..={MAX_REQUANT_SETS}",
                 self.requant_sets
+            ));
+        }
+        if self.conv_lanes > MAX_CONV_LANES {
+            return Err(format!(
+                "{} convolution lanes outside 0..={MAX_CONV_LANES}",
+                self.conv_lanes
             ));
         }
         if self.coef_bits > self.scale {
@@ -269,6 +289,8 @@ pub struct ModelConfig {
     /// The Poseidon chip committing to the input (its own `2·INPUT_HASH_WIDTH` advice columns); present
     /// with `params.hashed_input`.
     pub poseidon: Option<PoseidonConfig>,
+    /// The convolution check; present with `params.conv_lanes > 0`.
+    pub conv: Option<ConvCheckConfig>,
     /// The shared lookup table (limbs, high limbs, function tables).
     pub table: TableConfig,
     /// The one instance column (equality-enabled): inputs or their commitment, outputs, binding word.
@@ -333,6 +355,8 @@ pub struct RowsUsed {
     pub requant: usize,
     /// One past the last Freivalds row used (row 0 left empty; 1 when the graph has no matrix product).
     pub freivalds: usize,
+    /// Rows of the convolution check's tallest lane (0 without it).
+    pub conv: usize,
 }
 
 impl ModelCircuit {
@@ -491,6 +515,7 @@ impl ModelCircuit {
         // The MAC gate queries the previous row; starting at row 1 keeps that query inside the used rows.
         let (mut mac_row, mut fv_row) = (MAC_FIRST_ROW, 1usize);
         let mut req = RequantRows::new(self.params.requant_sets);
+        let mut conv_rows = ConvRows::new(self.params.conv_lanes);
         // Once per synthesis (it reads every table entry), from the graph and parameters laid out now.
         let x_bound = self.params.activation_bound(graph);
         let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
@@ -502,6 +527,13 @@ impl ModelCircuit {
         let synth = |e: Error| CircuitError::Synthesis(e.to_string());
         for (n, node) in graph.nodes.iter().enumerate() {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
+            if let (Some(_), crate::OpKind::Conv(op)) = (&config.conv, &node.op) {
+                let x = (wires[node.inputs[0]].as_slice(), ins[0]);
+                let out =
+                    self.lay_out_conv(config, region, (n, op), x, (&mut conv_rows, &mut req))?;
+                wires.push(out);
+                continue;
+            }
             let out = match node.op.as_op().lower(&ins, self.params.group_neurons()) {
                 Lowering::Alias => wires[node.inputs[0]].clone(),
                 Lowering::Gather(map) => {
@@ -678,6 +710,7 @@ impl ModelCircuit {
                 mac: mac_row,
                 requant: req.height(),
                 freivalds: fv_row,
+                conv: conv_rows.height(),
             });
         }
         Ok((public, input_wires))
@@ -830,6 +863,9 @@ impl Circuit<Fr> for ModelCircuit {
         let more_requant = (1..params.requant_sets)
             .map(|_| RequantConfig::configure(meta, &table, &plain))
             .collect();
+        // After everything else, so circuits without it keep their column indices.
+        let conv =
+            (params.conv_lanes > 0).then(|| ConvCheckConfig::configure(meta, params.conv_lanes));
         ModelConfig {
             mac,
             requant,
@@ -838,6 +874,7 @@ impl Circuit<Fr> for ModelCircuit {
             multiply,
             freivalds,
             poseidon,
+            conv,
             table,
             instance,
         }

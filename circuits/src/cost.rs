@@ -1,5 +1,6 @@
 //! Sizing a circuit before any keygen: rows per chip, the table, and the smallest `k` that fits.
 
+use crate::chips::conv_check::ConvRows;
 use crate::chips::mac::MacConfig;
 use crate::chips::requant_rows::RequantRows;
 use crate::chips::table::TableConfig;
@@ -31,6 +32,9 @@ pub struct Cost {
     /// Rows of the Poseidon chip (hashed input), beside the others in its own columns.
     #[serde(default)]
     pub poseidon_rows: usize,
+    /// Rows of the convolution check's tallest lane (0 without it).
+    #[serde(default)]
+    pub conv_rows: usize,
 }
 
 impl Cost {
@@ -41,6 +45,7 @@ impl Cost {
             .max(self.table_rows)
             .max(self.freivalds_rows)
             .max(self.poseidon_rows)
+            .max(self.conv_rows)
     }
 
     /// The smallest `k` whose usable rows (after `blinding` reserved rows) hold [`Cost::rows`].
@@ -68,12 +73,25 @@ impl Cost {
         let mut zero_row = false;
         // Requant rows as the layout places them (one or two sets).
         let mut req = RequantRows::new(params.requant_sets);
+        let mut conv = ConvRows::new(params.conv_lanes);
         let x_bound = params.activation_bound(graph);
         let mut inputs = 0;
         let mut wide_rows = 0;
         let mut reads = 0;
-        for node in &graph.nodes {
+        for (n, node) in graph.nodes.iter().enumerate() {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
+            if let (true, crate::OpKind::Conv(op)) = (params.conv_lanes > 0, &node.op) {
+                // Checked as a polynomial product, then one requant row per output.
+                if let Some(shape) = op.check_shape(ins[0]) {
+                    conv.place(&shape);
+                }
+                let first_only = op.act.table().is_some();
+                req.singles(shapes[n].iter().product(), first_only);
+                if first_only {
+                    cost.function_lookups += shapes[n].iter().product::<usize>();
+                }
+                continue;
+            }
             match node.op.as_op().lower(&ins, params.group_neurons()) {
                 Lowering::Alias => {}
                 Lowering::Gather(map) => {
@@ -138,6 +156,7 @@ impl Cost {
             }
         }
         cost.requant_rows = req.height();
+        cost.conv_rows = conv.height();
         cost.lookups = 2 * (req.total() - reads) + wide_rows;
         if params.hashed_input {
             let hash = crate::circuit::input_hash_params();

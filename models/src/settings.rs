@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use zkinfer_circuits::chips::requant_rows::MAX_REQUANT_SETS;
 use zkinfer_circuits::circuit::{MAX_RANGE_BITS, MAX_SCALE};
 use zkinfer_circuits::estimate::fits_evm;
-use zkinfer_circuits::{CircuitParams, Cost, QuantizedGraph};
+use zkinfer_circuits::{CircuitParams, Cost, OpKind, QuantizedGraph};
 
 /// Everything that determines the circuit of a model besides its weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +29,10 @@ pub struct Settings {
     /// Requant column sets (1 to 4): more sets share a requant-bound circuit's rows; 1 is not written.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub requant_sets: usize,
+    /// Lanes of the convolution check (every Conv checked as a polynomial product, not on the MAC
+    /// chip); 0, not written, is none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub conv_lanes: usize,
     /// Whether the input's elements are public instances of the proof (else a private witness).
     pub public_input: bool,
 }
@@ -41,6 +45,10 @@ fn is_one(v: &usize) -> bool {
     *v == 1
 }
 
+fn is_zero(v: &usize) -> bool {
+    *v == 0
+}
+
 impl Settings {
     /// The MAC layout in words: `IN x OUT`, and the packing when there is one.
     pub fn lanes_label(&self) -> String {
@@ -51,9 +59,13 @@ impl Settings {
                 self.lanes_in, self.lanes_out
             ),
         };
-        match self.requant_sets {
+        let lanes = match self.requant_sets {
             1 => lanes,
             n => format!("{lanes}, {n} requant sets"),
+        };
+        match self.conv_lanes {
+            0 => lanes,
+            n => format!("{lanes}, convolutions checked on {n} lanes"),
         }
     }
 
@@ -69,6 +81,7 @@ impl Settings {
             lanes_out: self.lanes_out,
             pack: self.pack,
             requant_sets: self.requant_sets,
+            conv_lanes: self.conv_lanes,
             scale: self.scale,
             range_bits: self.range_bits,
             ..CircuitParams::default()
@@ -117,6 +130,9 @@ impl Default for SettingsChoice {
 /// prove a little faster still but every weight column costs the on-chain verifier about 8k gas and 370
 /// bytes, so they are only used when asked for (`--lanes`).
 pub const LANES: [(usize, usize); 6] = [(2, 1), (4, 1), (4, 2), (8, 2), (8, 4), (16, 4)];
+
+/// Widths of the convolution check the search tries on a graph with convolutions (0: on the MAC chip).
+pub const CONV_LANES: [usize; 4] = [0, 2, 4, 8];
 
 /// Packed MAC shapes considered by default: `(activations per row, accumulators per row, neurons per
 /// accumulator)`. A packed row does `in x out x pack` multiplications with `in x out` weight columns
@@ -289,9 +305,19 @@ pub fn choose_for_peak(
         );
         // Each shape's cost is computed in parallel (a big model's lowering dominates the search); the
         // choice then walks them in order, so ties go to the earlier shape as before.
-        let ranked: Vec<Vec<(Rank, Settings, u32, bool)>> = lanes
+        // A graph with convolutions also tries them on the convolution check, at each width.
+        let convs: &[usize] = if q.nodes.iter().any(|n| matches!(n.op, OpKind::Conv(_))) {
+            &CONV_LANES
+        } else {
+            &[0]
+        };
+        let shapes: Vec<((usize, usize, usize), usize)> = lanes
+            .iter()
+            .flat_map(|l| convs.iter().map(move |c| (*l, *c)))
+            .collect();
+        let ranked: Vec<Vec<(Rank, Settings, u32, bool)>> = shapes
             .par_iter()
-            .map(|&(lanes_in, lanes_out, pack)| {
+            .map(|&((lanes_in, lanes_out, pack), conv_lanes)| {
                 let plain = Settings {
                     scale,
                     range_bits,
@@ -299,6 +325,7 @@ pub fn choose_for_peak(
                     lanes_out,
                     pack,
                     requant_sets: 1,
+                    conv_lanes,
                     public_input: choice.public_input,
                 };
                 rank_layouts(&q, plain, choice.lanes.is_none())

@@ -9,6 +9,8 @@
 //! - `requant_rows`: which of the (one or two) requant column sets each requant row goes to.
 //! - `freivalds`: `C = A·B` of two witness matrices checked as `A·(B·r) = C·r` with a second-phase
 //!   challenge `r`;
+//! - `conv_check`: convolutions checked as polynomial products at a second-phase challenge (one Horner
+//!   step per input element and output coefficient, one term per weight, instead of one MAC per product);
 //! - `divide`: `y = round(n·2^s / d)` of two witnesses, on four rows of the requant chip's columns;
 //! - `multiply`: `a·b` of two witnesses on a requant-column row, then rescaled;
 //! - `poseidon`: circom-compatible Poseidon rounds, one row each, for the hashed-input commitment;
@@ -16,6 +18,7 @@
 //!   `[0, 2^(b-s-1))` (high limbs without their sign bit) and, for function tables and data, the tagged
 //!   table `(2 + i, t·q, t·f(q))` for each function table `i` (see [`table`]).
 
+pub mod conv_check;
 pub mod divide;
 pub mod freivalds;
 pub mod mac;

@@ -166,6 +166,8 @@ pub enum Tamper {
     Product,
     /// A corruption inside the Freivalds chip.
     Freivalds(super::freivalds::FreivaldsTamper),
+    /// A corruption inside the convolution check (`Accumulator` on a checked Conv is its `Output`).
+    Conv(super::conv_check::ConvTamper),
 }
 
 /// The values of one requant row.

@@ -44,19 +44,7 @@ impl ModelCircuit {
         let mut out = vec![None; len];
         let plans = self.plan_groups(groups, operands, x_bound, &node.name)?;
         for (g, (packing, blocks)) in groups.iter().zip(&plans) {
-            let fn_tag = match g.act.table() {
-                None => 0,
-                Some(t) => tables
-                    .iter()
-                    .position(|u| *u == t)
-                    .map(|i| TAG_FIRST_FN + i as u64)
-                    .ok_or_else(|| {
-                        CircuitError::Graph(format!(
-                            "node '{}': function table not registered",
-                            node.name
-                        ))
-                    })?,
-            };
+            let fn_tag = self.fn_tag(g.act, &tables, &node.name)?;
             let lanes = (self.params.lanes_in, self.params.lanes_out);
             let zero = if packing.layout_rows(g, self.params.pack, lanes).1 {
                 Some(self.zero(config, region, rows)?.cell)
@@ -97,28 +85,15 @@ impl ModelCircuit {
                     let m = first + i;
                     let index = g.outputs[m];
                     let t = tamper.filter(|t| t.index == index).map(|t| t.tamper);
-                    // A strict step's row rescales `q - 1` (requant's module docs).
-                    let strict = i64::from(g.act == Activation::Step { strict: true })
-                        << (self.params.scale + g.extra);
-                    let off = g.bias[m]
-                        .checked_add(half(self.params.scale + g.extra) - strict)
-                        .ok_or_else(|| CircuitError::Overflow {
-                            layer: node.name.clone(),
-                        })?;
-                    let row = RescaleRow {
-                        off,
-                        act: g.act,
-                        fn_tag,
-                        extra: g.extra,
-                    };
-                    let (set, at) = rows.requant.single_in(g.needs_first_requant_set());
-                    out[index] = Some(
-                        config
-                            .requant_set(set)
-                            .map_err(synth)?
-                            .assign_rescale(region, at, acc, row, t)
-                            .map_err(synth)?,
-                    );
+                    let neuron = (g.bias[m], g.act, g.extra, fn_tag);
+                    out[index] = Some(self.rescale(
+                        config,
+                        region,
+                        (acc, t),
+                        neuron,
+                        rows.requant,
+                        &node.name,
+                    )?);
                 }
             }
         }
@@ -130,6 +105,60 @@ impl ModelCircuit {
                 })
             })
             .collect()
+    }
+
+    /// The function-table tag of `act` (0 without a table).
+    pub(super) fn fn_tag(
+        &self,
+        act: Activation,
+        tables: &[crate::functions::FnTable],
+        layer: &str,
+    ) -> Result<u64> {
+        match act.table() {
+            None => Ok(0),
+            Some(t) => tables
+                .iter()
+                .position(|u| *u == t)
+                .map(|i| TAG_FIRST_FN + i as u64)
+                .ok_or_else(|| {
+                    CircuitError::Graph(format!("node '{layer}': function table not registered"))
+                }),
+        }
+    }
+
+    /// The requant row of one neuron of `layer`: `act(rescale(acc + bias))` with `(bias, act, extra,
+    /// fn_tag)` (`t`: a corruption of that row), on the next row of a set that has the lookups it needs.
+    pub(super) fn rescale(
+        &self,
+        config: &ModelConfig,
+        region: &mut Region<'_, Fr>,
+        (acc, t): (&Wire, Option<Tamper>),
+        (bias, act, extra, fn_tag): (i64, Activation, u32, u64),
+        requant: &mut RequantRows,
+        layer: &str,
+    ) -> Result<Wire> {
+        let synth = |e: Error| CircuitError::Synthesis(e.to_string());
+        // A strict step's row rescales `q - 1` (requant's module docs).
+        let strict =
+            i64::from(act == Activation::Step { strict: true }) << (self.params.scale + extra);
+        let off = bias
+            .checked_add(half(self.params.scale + extra) - strict)
+            .ok_or_else(|| CircuitError::Overflow {
+                layer: layer.to_string(),
+            })?;
+        let row = RescaleRow {
+            off,
+            act,
+            fn_tag,
+            extra,
+        };
+        let first_only = act.table().is_some() || extra > 0;
+        let (set, at) = requant.single_in(first_only);
+        config
+            .requant_set(set)
+            .map_err(synth)?
+            .assign_rescale(region, at, acc, row, t)
+            .map_err(synth)
     }
 
     /// The shared zero cell, made on first use.

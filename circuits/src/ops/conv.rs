@@ -6,6 +6,7 @@
 use super::geometry::{nchw, Window};
 use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{Activation, AffineGroup, EvalCtx, Lowering, Op};
+use crate::chips::conv_check::ConvShape;
 use crate::error::Result;
 use crate::tensor::QTensor;
 use rayon::prelude::*;
@@ -31,6 +32,21 @@ pub struct Conv<T = i64> {
 }
 
 impl Conv {
+    /// The shape the convolution check ([`crate::chips::conv_check`]) sees for an input of `shape`;
+    /// `None` when the shape is no NCHW this conv accepts.
+    pub fn check_shape(&self, shape: &[usize]) -> Option<ConvShape> {
+        let [batch, c, h, w] = nchw(shape).ok()?;
+        self.output_shape(&[shape]).ok()?;
+        Some(ConvShape {
+            batch,
+            c_in: c,
+            c_out: self.c_out,
+            group: self.group,
+            hw: [h, w],
+            window: self.window,
+        })
+    }
+
     fn weight(&self, o: usize, ci: usize, ky: usize, kx: usize) -> i64 {
         let [kh, kw] = self.window.kernel;
         self.weights[((o * (self.c_in / self.group) + ci) * kh + ky) * kw + kx]

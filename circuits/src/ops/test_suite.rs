@@ -33,18 +33,27 @@ fn params(graph: &QuantizedGraph) -> CircuitParams {
 }
 
 /// Every check runs on the plain layout, on a packed one (three neurons per accumulator, so groups
-/// are split over columns and lanes both), and on a packed one with three requant column sets.
-fn layouts(graph: &QuantizedGraph) -> [CircuitParams; 3] {
+/// are split over columns and lanes both), and on a packed one with three requant column sets; a graph
+/// with a Conv also with its convolutions on the convolution check (three lanes, two requant sets).
+fn layouts(graph: &QuantizedGraph) -> Vec<CircuitParams> {
     let plain = params(graph);
     let packed = CircuitParams { pack: 3, ..plain };
-    [
+    let mut out = vec![
         plain,
         packed,
         CircuitParams {
             requant_sets: 3,
             ..packed
         },
-    ]
+    ];
+    if graph.nodes.iter().any(|n| matches!(n.op, OpKind::Conv(_))) {
+        out.push(CircuitParams {
+            conv_lanes: 3,
+            requant_sets: 2,
+            ..plain
+        });
+    }
+    out
 }
 
 /// Whether output element `index` of the op (node `node`) is a lane of a packed MAC block with `params`.
@@ -184,6 +193,13 @@ impl OpCase {
                     case.1 = "Equality constraint";
                 }
             }
+            // On the convolution check a wrong sum moves its coefficient chain's end away from the
+            // weight chain's end: the copy between them must reject it.
+            if params.conv_lanes > 0 {
+                for case in cases.iter_mut().filter(|(t, _)| *t == Tamper::Accumulator) {
+                    case.1 = "Equality constraint";
+                }
+            }
             // With several requant sets, consecutive plain rows rotate through them: the first
             // elements cover every set. (Table reads all sit in the first set; their tampers read a
             // neighbouring entry, which element 1 has.)
@@ -258,6 +274,7 @@ impl OpCase {
             cost.requant_rows,
             used.requant
         );
+        assert_eq!(cost.conv_rows, used.conv, "convolution check rows");
         // Every requant row but a table read has the two range lookups.
         let shapes: Vec<&[usize]> = self.inputs.iter().map(|(s, _)| s.as_slice()).collect();
         let reads = match (self.build)(7).as_op().lower(&shapes, 4) {

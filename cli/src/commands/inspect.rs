@@ -51,8 +51,12 @@ pub fn run(args: Args) -> Result<()> {
         s.lanes_label(),
         i.calibrated_on
     );
+    let conv = match c.conv_rows {
+        0 => String::new(),
+        rows => format!(", convolution check {rows}"),
+    };
     println!(
-        "rows        mac {}, requant {}, table {}, freivalds {} -> {} rows, k={}",
+        "rows        mac {}, requant {}, table {}, freivalds {}{conv} -> {} rows, k={}",
         c.mac_rows,
         c.requant_rows,
         c.table_rows,

@@ -83,10 +83,13 @@ pub fn run(args: Args) -> Result<()> {
         prep.stored.samples,
         prep.stored.peak
     );
-    let freivalds = match prep.cost.freivalds_rows {
+    let mut freivalds = match prep.cost.freivalds_rows {
         0 => String::new(),
         rows => format!(", freivalds {rows}"),
     };
+    if prep.cost.conv_rows > 0 {
+        freivalds += &format!(", convolution check {}", prep.cost.conv_rows);
+    }
     println!(
         "circuit    k={} rows={} (mac {}, requant {}, table {}{freivalds}) columns: {advice} advice, {fixed} fixed, {lookups} lookups",
         prep.k,
