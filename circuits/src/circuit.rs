@@ -527,7 +527,15 @@ impl ModelCircuit {
         let synth = |e: Error| CircuitError::Synthesis(e.to_string());
         for (n, node) in graph.nodes.iter().enumerate() {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
-            if let (Some(_), crate::OpKind::Conv(op)) = (&config.conv, &node.op) {
+            // A Conv goes to the convolution check when the circuit has one (and the input is no empty
+            // plane, which stays on the MAC chip).
+            let checked = match &node.op {
+                crate::OpKind::Conv(op) if config.conv.is_some() => {
+                    op.check_shape(ins[0]).map(|_| op)
+                }
+                _ => None,
+            };
+            if let Some(op) = checked {
                 let x = (wires[node.inputs[0]].as_slice(), ins[0]);
                 let out =
                     self.lay_out_conv(config, region, (n, op), x, (&mut conv_rows, &mut req))?;

@@ -80,11 +80,15 @@ impl Cost {
         let mut reads = 0;
         for (n, node) in graph.nodes.iter().enumerate() {
             let ins: Vec<&[usize]> = node.inputs.iter().map(|j| shapes[*j].as_slice()).collect();
-            if let (true, crate::OpKind::Conv(op)) = (params.conv_lanes > 0, &node.op) {
-                // Checked as a polynomial product, then one requant row per output.
-                if let Some(shape) = op.check_shape(ins[0]) {
-                    conv.place(&shape);
+            let checked = match &node.op {
+                crate::OpKind::Conv(op) if params.conv_lanes > 0 => {
+                    op.check_shape(ins[0]).map(|s| (op, s))
                 }
+                _ => None,
+            };
+            if let Some((op, shape)) = checked {
+                // Checked as a polynomial product, then one requant row per output.
+                conv.place(&shape);
                 let first_only = op.act.table().is_some();
                 req.singles(shapes[n].iter().product(), first_only);
                 if first_only {

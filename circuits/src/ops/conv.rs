@@ -37,6 +37,10 @@ impl Conv {
     pub fn check_shape(&self, shape: &[usize]) -> Option<ConvShape> {
         let [batch, c, h, w] = nchw(shape).ok()?;
         self.output_shape(&[shape]).ok()?;
+        // An empty plane has no element to start its chain with.
+        if h == 0 || w == 0 {
+            return None;
+        }
         Some(ConvShape {
             batch,
             c_in: c,

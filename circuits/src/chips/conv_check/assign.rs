@@ -51,7 +51,7 @@ impl ConvCheckConfig {
         let mut r_cells = Vec::with_capacity(place.x.len());
         for (chain, at) in place.x.iter().enumerate() {
             let plane = &x[chain * h * w..(chain + 1) * h * w];
-            let corrupt = tamper == Some(ConvTamper::Accumulator) && chain == 0;
+            let corrupt = tamper.filter(|_| chain == 0);
             r_cells.push(self.input_chain(region, *at, (shape, &g), plane, gamma, corrupt)?);
         }
         let [oh, ow] = shape.out_hw();
@@ -60,7 +60,7 @@ impl ConvCheckConfig {
         for (chain, at) in place.y.iter().enumerate() {
             let mut c: Vec<Option<i64>> = match &coeffs {
                 Some(c) => c[chain].iter().map(|v| Some(*v)).collect(),
-                None => vec![None; g.len()],
+                None => vec![None; g.len_y()],
             };
             let index = |oy: usize, ox: usize| shape.output_index(&g, oy, ox);
             match tamper {
@@ -73,7 +73,7 @@ impl ConvCheckConfig {
                         .flat_map(|oy| (0..ow).map(move |ox| (oy, ox)))
                         .map(|(oy, ox)| index(oy, ox))
                         .collect();
-                    if let Some(j) = (0..g.len()).rev().find(|j| !outs.contains(j)) {
+                    if let Some(j) = (0..g.len_y()).rev().find(|j| !outs.contains(j)) {
                         c[j] = c[j].map(|v| v + 1);
                     }
                 }
@@ -105,7 +105,7 @@ impl ConvCheckConfig {
                     )
                 })
                 .collect();
-            let corrupt = tamper == Some(ConvTamper::Sum) && chain == 0;
+            let corrupt = tamper.filter(|_| chain == 0);
             let end = self.weight_chain(region, *row, &terms, corrupt)?;
             region.constrain_equal(end.cell, ends[chain].cell);
         }
@@ -121,11 +121,12 @@ impl ConvCheckConfig {
         (shape, g): (&ConvShape, &Geometry),
         plane: &[Wire],
         gamma: Value<Fr>,
-        corrupt: bool,
+        corrupt: Option<ConvTamper>,
     ) -> Result<Vec<Cell2>, Error> {
+        let mut skip_data = corrupt == Some(ConvTamper::SkipData);
         let mut acc = Value::known(Fr::ZERO);
-        let mut cells = Vec::with_capacity(g.len());
-        for t in 0..g.len() {
+        let mut cells = Vec::with_capacity(g.len_x());
+        for t in 0..g.len_x() {
             let element = g.q_hi.checked_sub(t).and_then(|q| shape.element_at(g, q));
             let kind = match (t, element) {
                 (0, _) => START,
@@ -139,10 +140,16 @@ impl ConvCheckConfig {
                     region.constrain_equal(v.cell(), plane[i].cell);
                     plane[i].field()
                 }
+                None if skip_data && kind == SKIP => {
+                    skip_data = false;
+                    let one = Value::known(Fr::ONE);
+                    region.assign_advice(self.v[lane], row + t, one);
+                    one
+                }
                 None => Value::known(Fr::ZERO),
             };
             acc = if t == 0 { x } else { acc * gamma + x };
-            let value = if corrupt && t == 0 {
+            let value = if corrupt == Some(ConvTamper::Accumulator) && t == 0 {
                 acc + Value::known(Fr::ONE)
             } else {
                 acc
@@ -192,7 +199,7 @@ impl ConvCheckConfig {
         region: &mut Region<'_, Fr>,
         row: usize,
         terms: &[(i64, Cell2)],
-        corrupt: bool,
+        corrupt: Option<ConvTamper>,
     ) -> Result<Cell2, Error> {
         let mut sum = Value::known(Fr::ZERO);
         let mut end = None;
@@ -202,12 +209,16 @@ impl ConvCheckConfig {
             for (i, (w, src)) in chunk.iter().enumerate() {
                 let wf = to_field(*w);
                 region.assign_fixed(self.w[i], row + r, wf);
-                let p = region.assign_advice(self.p[i], row + r, src.value);
+                let mut operand = src.value;
+                if corrupt == Some(ConvTamper::Operand) && r == 0 && i == 0 {
+                    operand = operand + Value::known(Fr::ONE);
+                }
+                let p = region.assign_advice(self.p[i], row + r, operand);
                 region.constrain_equal(p.cell(), src.cell);
-                value = value + src.value * Value::known(wf);
+                value = value + operand * Value::known(wf);
             }
             sum = value;
-            let assigned = if corrupt && r == 0 {
+            let assigned = if corrupt == Some(ConvTamper::Sum) && r == 0 {
                 value + Value::known(Fr::ONE)
             } else {
                 value

@@ -161,6 +161,8 @@ struct Geometry {
     wp: usize,
     /// The highest input position holding a real (unpadded) element.
     q_hi: usize,
+    /// The highest output position (a window wholly in the bottom or right padding may lie past `q_hi`).
+    p_hi: usize,
     /// The largest tap offset.
     e: usize,
     /// `e_k` per tap `k = ky·kw + kx`.
@@ -168,9 +170,15 @@ struct Geometry {
 }
 
 impl Geometry {
-    /// Rows of each chain: positions `q_hi..=0` then `E` steps (inputs), or coefficients `q_hi + E..=0`.
-    fn len(&self) -> usize {
+    /// Rows of an input chain: positions `q_hi..=0`, then `E` steps.
+    fn len_x(&self) -> usize {
         self.q_hi + 1 + self.e
+    }
+
+    /// Rows of a coefficient chain: `c_j` for `j = max(q_hi, p_hi) + E..=0` (every product term and every
+    /// output; the coefficients past `q_hi + E` are zero).
+    fn len_y(&self) -> usize {
+        self.q_hi.max(self.p_hi) + 1 + self.e
     }
 }
 
@@ -187,9 +195,12 @@ impl ConvShape {
         let offsets: Vec<usize> = (0..kh)
             .flat_map(|ky| (0..kw).map(move |kx| ky * dy * wp + kx * dx))
             .collect();
+        let [oh, ow] = self.out_hw();
+        let [sy, sx] = self.window.strides;
         Geometry {
             wp,
             q_hi: (pads[0] + h.max(1) - 1) * wp + pads[1] + w.max(1) - 1,
+            p_hi: (oh.max(1) - 1) * sy * wp + (ow.max(1) - 1) * sx,
             e: offsets.iter().copied().max().unwrap_or(0),
             offsets,
         }
@@ -235,7 +246,7 @@ impl ConvShape {
             .map(|chain| {
                 let (n, co) = (chain / self.c_out, chain % self.c_out);
                 let grp = co / cout_g.max(1);
-                let mut c = vec![0i128; g.len()];
+                let mut c = vec![0i128; g.len_y()];
                 for ci in 0..cin_g {
                     let plane = &x[(n * self.c_in + grp * cin_g + ci) * h * w..][..h * w];
                     for (k, e_k) in g.offsets.iter().enumerate() {
@@ -316,12 +327,12 @@ impl ConvRows {
     }
 
     fn placement(&mut self, shape: &ConvShape) -> Placement {
-        let len = shape.geometry().len();
+        let g = shape.geometry();
         let x = (0..shape.batch * shape.c_in)
-            .map(|_| self.data_chain(len))
+            .map(|_| self.data_chain(g.len_x()))
             .collect();
         let y = (0..shape.batch * shape.c_out)
-            .map(|_| self.data_chain(len))
+            .map(|_| self.data_chain(g.len_y()))
             .collect();
         let rows = (shape.cin_g() * shape.taps()).div_ceil(self.terms);
         let w = (0..shape.batch * shape.c_out)
@@ -349,6 +360,12 @@ pub enum ConvTamper {
     Input,
     /// The weight lane's first running sum one too high (the `conv weights` gate).
     Sum,
+    /// The weight lane's first operand one more than the `R` cell it copies, the sums following it
+    /// (the copy of `R`).
+    Operand,
+    /// The first input chain's first skip row adds `v = 1` as a step would, its accumulators following
+    /// it (the `conv horner` gate: a skip row ignores `v`).
+    SkipData,
 }
 
 /// A second-phase cell and its value.

@@ -45,6 +45,13 @@ fn windows() -> Vec<Window> {
             pads: [1, 1, 1, 1],
             dilations: [1, 1],
         },
+        // 1x1 with windows wholly in the bottom and right padding (their outputs are the bias alone).
+        Window {
+            kernel: [1, 1],
+            strides: [1, 1],
+            pads: [0, 0, 1, 2],
+            dilations: [1, 1],
+        },
         // Strided, dilated, unevenly padded, not square.
         Window {
             kernel: [3, 2],
@@ -130,7 +137,7 @@ fn honest_convolutions_are_accepted_and_sized_exactly() {
     for (i, window) in windows().into_iter().enumerate() {
         let (op, shape, x) = conv([4, 2, 2], [5, 6], window);
         let (graph, inputs) = graph(op.clone(), &shape, &x);
-        let lanes = [1, 2, 5][i];
+        let lanes = [1, 2, 4, 5][i];
         let p = params(&graph, lanes);
         let used = crate::testing::honest_rows(graph.clone(), inputs, p);
         let cost = crate::Cost::of(&graph, &p).expect("cost");
@@ -152,9 +159,13 @@ fn honest_convolutions_are_accepted_and_sized_exactly() {
 /// Each corruption must fail the constraint named.
 #[test]
 fn tampered_convolutions_are_rejected() {
-    let window = windows()[2];
-    let (op, shape, x) = conv([2, 3, 1], [5, 6], window);
-    let (graph, inputs) = graph(op, &shape, &x);
+    for (window, channels) in [(windows()[3], [2, 3, 1]), (windows()[1], [4, 2, 2])] {
+        let (op, shape, x) = conv(channels, [5, 6], window);
+        tampers_rejected(graph(op, &shape, &x));
+    }
+}
+
+fn tampers_rejected((graph, inputs): (QuantizedGraph, Vec<QTensor>)) {
     let outputs: usize = graph.shapes().expect("shapes")[1].iter().product();
     let cases = [
         (Tamper::Accumulator, 0, "Equality constraint"),
@@ -166,7 +177,9 @@ fn tampered_convolutions_are_rejected() {
         ),
         (Tamper::Conv(ConvTamper::Partial), 0, "Equality constraint"),
         (Tamper::Conv(ConvTamper::Accumulator), 0, "conv horner"),
-        (Tamper::Conv(ConvTamper::Input), 0, "the copy into lane 0"),
+        (Tamper::Conv(ConvTamper::Input), 0, "v"),
+        (Tamper::Conv(ConvTamper::Operand), 0, "p"),
+        (Tamper::Conv(ConvTamper::SkipData), 0, "conv horner"),
         (Tamper::Conv(ConvTamper::Sum), 0, "conv weights"),
     ];
     for lanes in [1, 3] {
@@ -180,9 +193,11 @@ fn tampered_convolutions_are_rejected() {
                 tamper,
             };
             let (failures, _, _) = mock_run(graph.clone(), inputs.clone(), p, false, Some(at));
-            // The copy of an input element fails at the chip's copy of it (`v` of lane 0).
+            // A copy that does not match fails at the chip's own cell: the first `v` (an input
+            // element's copy) or the first `p` (an `R` cell's copy).
             let expect = match expect {
-                "the copy into lane 0" => format!("Column('Advice', {} - )", first_v(p)),
+                "v" => format!("Column('Advice', {} - )", first_column(p).0),
+                "p" => format!("Column('Advice {{ phase: Phase(1) }}', {} - )", first_column(p).1),
                 e => e.to_string(),
             };
             assert!(
@@ -193,12 +208,13 @@ fn tampered_convolutions_are_rejected() {
     }
 }
 
-/// The index of the chip's first `v` column in the model circuit with `p`.
-fn first_v(p: CircuitParams) -> usize {
+/// The indices of the chip's first `v` and first `p` columns in the model circuit with `p`.
+fn first_column(p: CircuitParams) -> (usize, usize) {
     use halo2_proofs::plonk::{Circuit, ConstraintSystem};
     let mut cs = ConstraintSystem::<crate::Fr>::default();
     let config = crate::circuit::ModelCircuit::configure_with_params(&mut cs, p);
-    config.conv.expect("the chip").v[0].index()
+    let chip = config.conv.expect("the chip");
+    (chip.v[0].index(), chip.p[0].index())
 }
 
 #[test]
