@@ -78,6 +78,10 @@ pub struct SettingsArgs {
     /// neurons (e.g. 8,2 or 16,1,7; PACK defaults to 1) instead of choosing it.
     #[arg(long, value_parser = parse_lanes)]
     pub lanes: Option<(usize, usize, usize)>,
+    /// Fix the convolution check to N lanes (each Conv proved as a polynomial product; 0 keeps
+    /// convolutions on the MAC chip) instead of choosing it.
+    #[arg(long, value_name = "N")]
+    pub conv_lanes: Option<usize>,
     /// Give a symbolic dimension of the model's inputs a value (repeatable); a symbolic leading
     /// (batch) dimension is 1 without one.
     #[arg(long = "dim", value_name = "NAME=VALUE", value_parser = parse_dim)]
@@ -100,6 +104,7 @@ impl SettingsArgs {
             srs: self.srs.clone(),
             scale: self.scale,
             lanes: self.lanes,
+            conv_lanes: self.conv_lanes,
             measure_only: false,
         }
     }

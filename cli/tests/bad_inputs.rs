@@ -248,6 +248,11 @@ fn hostile_settings_files_are_refused_before_anything_is_sized() {
             "{\"settings\": 7}".to_string(),
             "not a zkinfer settings file",
         ),
+        (
+            settings(10, 13, (2, 1), 1.0)
+                .replace("\"public_input\"", "\"conv_lanes\": 17, \"public_input\""),
+            "17 convolution lanes",
+        ),
     ];
     for (i, (text, needle)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("evil-{i}.json"));
@@ -268,6 +273,23 @@ fn hostile_settings_files_are_refused_before_anything_is_sized() {
         assert!(line.contains(&format!("evil-{i}.json")), "{line}");
     }
     assert!(!dir.path().join("proof.json").exists());
+}
+
+#[test]
+fn too_many_convolution_lanes_are_one_error_line() {
+    let dir = temp();
+    let (model, cal) = (zoo("cnn_tiny", "network.onnx"), zoo("cnn_tiny", "cal.json"));
+    let args = [
+        "inspect",
+        model.to_str().unwrap(),
+        "--calibration",
+        cal.to_str().unwrap(),
+    ];
+    let line = fails_with(
+        zkinfer(dir.path(), &[&args[..], &["--conv-lanes", "99"]].concat()),
+        "99 convolution lanes are not supported",
+    );
+    assert!(line.contains("choose 0"), "{line}");
 }
 
 #[test]

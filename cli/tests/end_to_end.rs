@@ -18,21 +18,25 @@ fn write_json(path: &Path, v: &Value) {
 /// Prove `model` with its calibration file, check outputs against the float reference the zoo script
 /// computed, verify natively and in the EVM, and check the tampered variants are rejected both ways.
 fn prove_verify_and_tamper(dir: &Path, model: &str, tolerance: f64) {
+    prove_verify_and_tamper_with(dir, model, tolerance, &[]);
+}
+
+/// [`prove_verify_and_tamper`] with more `prove` flags; returns what `prove` printed.
+fn prove_verify_and_tamper_with(dir: &Path, model: &str, tolerance: f64, flags: &[&str]) -> String {
     let onnx = zoo(model, "network.onnx");
     let input = zoo(model, "input.json");
     let cal = zoo(model, "cal.json");
-    let out = ok(zkinfer(
-        dir,
-        &[
-            "prove",
-            onnx.to_str().unwrap(),
-            input.to_str().unwrap(),
-            "--calibration",
-            cal.to_str().unwrap(),
-            "-o",
-            "proof.json",
-        ],
-    ));
+    let mut args = vec![
+        "prove",
+        onnx.to_str().unwrap(),
+        input.to_str().unwrap(),
+        "--calibration",
+        cal.to_str().unwrap(),
+        "-o",
+        "proof.json",
+    ];
+    args.extend_from_slice(flags);
+    let out = ok(zkinfer(dir, &args));
     assert!(out.contains("circuit    k="), "{out}");
 
     let expected: Vec<f64> = read_json(&zoo(model, "expected_output.json"))["output_data"][0]
@@ -112,6 +116,7 @@ fn prove_verify_and_tamper(dir: &Path, model: &str, tolerance: f64) {
     edited["outputs"][0]["values"][0] = Value::from(123.0);
     write_json(&dir.join("edited.json"), &edited);
     fails_with(zkinfer(dir, &["verify", "edited.json"]), "do not decode");
+    out
 }
 
 fn hex_bytes(s: &str) -> Vec<u8> {
@@ -167,6 +172,15 @@ fn witness_is_deterministic_and_blinding_is_fresh() {
 fn cnn_tiny_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     prove_verify_and_tamper(dir.path(), "cnn_tiny", 0.01);
+}
+
+/// The same CNN with its convolutions on the convolution check (a second-phase challenge): proved by
+/// halo2's prover, verified natively and by the EVM verifier, tampers rejected both ways.
+#[test]
+fn cnn_tiny_on_the_convolution_check_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = prove_verify_and_tamper_with(dir.path(), "cnn_tiny", 0.01, &["--conv-lanes", "2"]);
+    assert!(out.contains("convolution check "), "{out}");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use crate::float_graph::{magnitude, FloatGraph, TableDomains};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zkinfer_circuits::chips::requant_rows::MAX_REQUANT_SETS;
-use zkinfer_circuits::circuit::{MAX_RANGE_BITS, MAX_SCALE};
+use zkinfer_circuits::circuit::{MAX_CONV_LANES, MAX_RANGE_BITS, MAX_SCALE};
 use zkinfer_circuits::estimate::fits_evm;
 use zkinfer_circuits::{CircuitParams, Cost, OpKind, QuantizedGraph};
 
@@ -65,6 +65,7 @@ impl Settings {
         };
         match self.conv_lanes {
             0 => lanes,
+            1 => format!("{lanes}, convolutions checked on 1 lane"),
             n => format!("{lanes}, convolutions checked on {n} lanes"),
         }
     }
@@ -97,6 +98,9 @@ pub struct SettingsChoice {
     /// Fixed MAC shape `(lanes_in, lanes_out, pack)`, or `None` to choose in [`LANES`] and
     /// [`PACKED_LANES`].
     pub lanes: Option<(usize, usize, usize)>,
+    /// Fixed lanes of the convolution check (0: on the MAC chip), or `None` to choose in
+    /// [`CONV_LANES`]; a graph without Conv has none either way.
+    pub conv_lanes: Option<usize>,
     /// Headroom factor over the largest calibrated magnitude.
     pub headroom: f64,
     /// Whether the input is public: copied into the chosen [`Settings`].
@@ -120,6 +124,7 @@ impl Default for SettingsChoice {
         Self {
             scale: None,
             lanes: None,
+            conv_lanes: None,
             headroom: HEADROOM,
             public_input: false,
         }
@@ -281,6 +286,12 @@ pub fn choose_for_peak(
             "scale 2^{s} is not supported: choose 1 to {MAX_SCALE} fractional bits"
         )));
     }
+    if let Some(n) = choice.conv_lanes.filter(|n| *n > MAX_CONV_LANES) {
+        return Err(ModelError::Calibration(format!(
+            "{n} convolution lanes are not supported: choose 0 (convolutions on the MAC chip) to \
+             {MAX_CONV_LANES}"
+        )));
+    }
     let magnitude = peak * choice.headroom;
     let scales: Vec<u32> = match choice.scale {
         Some(s) => vec![s],
@@ -306,10 +317,11 @@ pub fn choose_for_peak(
         // Each shape's cost is computed in parallel (a big model's lowering dominates the search); the
         // choice then walks them in order, so ties go to the earlier shape as before.
         // A graph with convolutions also tries them on the convolution check, at each width.
-        let convs: &[usize] = if q.nodes.iter().any(|n| matches!(n.op, OpKind::Conv(_))) {
-            &CONV_LANES
-        } else {
-            &[0]
+        let has_conv = q.nodes.iter().any(|n| matches!(n.op, OpKind::Conv(_)));
+        let convs: Vec<usize> = match (has_conv, choice.conv_lanes) {
+            (false, _) => vec![0],
+            (true, Some(n)) => vec![n],
+            (true, None) => CONV_LANES.to_vec(),
         };
         let shapes: Vec<((usize, usize, usize), usize)> = lanes
             .iter()

@@ -38,6 +38,9 @@ pub struct Options {
     /// A MAC layout (activations, accumulators, neurons per accumulator).
     #[serde(default)]
     pub lanes: Option<(usize, usize, usize)>,
+    /// Lanes of the convolution check (0: convolutions on the MAC chip).
+    #[serde(default)]
+    pub conv_lanes: Option<usize>,
     /// Values of the model's symbolic input dimensions.
     #[serde(default)]
     pub dims: BTreeMap<String, usize>,
@@ -77,6 +80,7 @@ impl Options {
             srs: self.srs.clone(),
             scale: self.scale,
             lanes: self.lanes,
+            conv_lanes: self.conv_lanes,
             measure_only,
         })
     }

@@ -98,3 +98,15 @@ def test_proving_lets_other_python_threads_run(tiny):
     worker.join()
     # Held, `ran_at - begin >= took`; released, this thread runs within milliseconds of the begin.
     assert ran_at - times["begin"] < 0.9 * times["took"], (ran_at - times["begin"], times["took"])
+
+
+def test_conv_lanes_put_a_cnns_convolutions_on_the_convolution_check():
+    from conftest import ZOO
+
+    model, cal = ZOO / "cnn_tiny" / "network.onnx", ZOO / "cnn_tiny" / "cal.json"
+    checked = zkinfer.inspect(model, calibration=cal, conv_lanes=2)
+    assert checked["settings"]["conv_lanes"] == 2 and checked["cost"]["conv_rows"] > 0
+    plain = zkinfer.inspect(model, calibration=cal, conv_lanes=0)
+    assert "conv_lanes" not in plain["settings"] and plain["cost"]["conv_rows"] == 0
+    with pytest.raises(zkinfer.ZkinferError, match="99 convolution lanes are not supported"):
+        zkinfer.inspect(model, calibration=cal, conv_lanes=99)

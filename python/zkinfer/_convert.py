@@ -69,6 +69,7 @@ def options(
     srs: Optional[PathLike] = None,
     scale: Optional[int] = None,
     lanes: Optional[Sequence[int]] = None,
+    conv_lanes: Optional[int] = None,
     dims: Optional[Mapping[str, int]] = None,
     force: bool = False,
 ) -> str:
@@ -104,6 +105,8 @@ def options(
         if len(lanes) != 3:
             raise ZkinferError("lanes: expected (IN, OUT) or (IN, OUT, PACK), e.g. (8, 2) or (16, 1, 7)")
         out["lanes"] = lanes
+    if conv_lanes is not None:
+        out["conv_lanes"] = int(conv_lanes)
     return json.dumps(out)
 
 

@@ -26,6 +26,9 @@ pub struct Args {
     /// Fix the MAC layout to IN activations x OUT neurons per row (e.g. 8,2).
     #[arg(long, value_parser = crate::pipeline::parse_lanes)]
     lanes: Option<(usize, usize, usize)>,
+    /// Fix the convolution check to N lanes (0 keeps convolutions on the MAC chip).
+    #[arg(long, value_name = "N")]
+    conv_lanes: Option<usize>,
     /// Give a symbolic dimension of the model's inputs a value (repeatable); a symbolic leading
     /// (batch) dimension is 1 without one.
     #[arg(long = "dim", value_name = "NAME=VALUE", value_parser = crate::pipeline::parse_dim)]
@@ -43,6 +46,7 @@ pub fn run(args: Args) -> Result<()> {
         srs: None,
         scale: args.scale,
         lanes: args.lanes,
+        conv_lanes: args.conv_lanes,
         measure_only: false,
     };
     let prep = prepare(model, Calibration::File(&args.data), overrides)?;

@@ -197,7 +197,10 @@ fn tampers_rejected((graph, inputs): (QuantizedGraph, Vec<QTensor>)) {
             // element's copy) or the first `p` (an `R` cell's copy).
             let expect = match expect {
                 "v" => format!("Column('Advice', {} - )", first_column(p).0),
-                "p" => format!("Column('Advice {{ phase: Phase(1) }}', {} - )", first_column(p).1),
+                "p" => format!(
+                    "Column('Advice {{ phase: Phase(1) }}', {} - )",
+                    first_column(p).1
+                ),
                 e => e.to_string(),
             };
             assert!(
