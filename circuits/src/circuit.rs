@@ -796,6 +796,7 @@ impl ModelCircuit {
             act: Activation::None,
             outputs: vec![0],
             extra: 0,
+            exact: false,
         };
         let value = i64::from(self.tamper.is_some_and(|t| t.tamper == Tamper::ZeroCell));
         let witness = self.inputs.as_ref().map(|_| MacWitness {

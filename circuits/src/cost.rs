@@ -148,7 +148,9 @@ impl Cost {
                             let pass = MacConfig::rows_for(b.slots.len(), params.lanes_in);
                             cost.macs += pass * params.lanes_in * b.count;
                         }
-                        req.singles(g.neurons(), g.needs_first_requant_set());
+                        if !g.exact {
+                            req.singles(g.neurons(), g.needs_first_requant_set());
+                        }
                         if g.extra > 0 {
                             wide_rows += g.neurons();
                         }

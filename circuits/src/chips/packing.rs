@@ -71,7 +71,7 @@ impl Packing {
         x_bound: u128,
         (scale, range_bits): (u32, u32),
     ) -> Self {
-        if pack < 2 || group.neurons() < 2 || group.extra != 0 {
+        if pack < 2 || group.neurons() < 2 || group.extra != 0 || group.exact {
             return Self::NONE;
         }
         let slots = group.slots.len();
@@ -195,6 +195,7 @@ mod tests {
             extra,
             act: Activation::None,
             outputs: (0..n).collect(),
+            exact: false,
         }
     }
 

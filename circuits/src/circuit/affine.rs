@@ -84,6 +84,17 @@ impl ModelCircuit {
                 for (i, acc) in accs.iter().enumerate() {
                     let m = first + i;
                     let index = g.outputs[m];
+                    if g.exact {
+                        // The accumulator is the output ([`AffineGroup::exact`]): no bias to add.
+                        if g.bias[m] != 0 {
+                            return Err(CircuitError::Graph(format!(
+                                "node '{}': an exact sum with a bias",
+                                node.name
+                            )));
+                        }
+                        out[index] = Some(*acc);
+                        continue;
+                    }
                     let t = tamper.filter(|t| t.index == index).map(|t| t.tamper);
                     let neuron = (g.bias[m], g.act, g.extra, fn_tag);
                     out[index] = Some(self.rescale(
@@ -392,6 +403,7 @@ mod tests {
             extra: 0,
             act: crate::Activation::Table(crate::FnTable::new(crate::Function::Exp, -4, 1)),
             outputs: vec![0],
+            exact: false,
         };
         let wide = crate::ops::AffineGroup {
             extra: 3,

@@ -108,6 +108,7 @@ impl Op for Affine {
                 act: self.act,
                 outputs: (first..first + count).collect(),
                 extra: self.extra,
+                exact: false,
             }
         }))
     }

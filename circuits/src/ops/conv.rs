@@ -173,6 +173,7 @@ impl Op for Conv {
                                     .map(|o| ((n * self.c_out + o) * oh + oy) * ow + ox)
                                     .collect(),
                                 extra: 0,
+                                exact: false,
                             });
                         }
                     }

@@ -101,6 +101,7 @@ impl Op for Dense {
                     act: self.act,
                     outputs: (row * self.n_out + first..row * self.n_out + first + count).collect(),
                     extra: 0,
+                    exact: false,
                 }
             }));
         }

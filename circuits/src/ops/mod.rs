@@ -15,6 +15,7 @@ mod conv;
 mod dense;
 mod divide;
 mod embedding;
+mod exact_sum;
 mod gather;
 pub mod geometry;
 mod input;
@@ -36,6 +37,7 @@ pub use conv::Conv;
 pub use dense::Dense;
 pub use divide::Divide;
 pub use embedding::Embedding;
+pub use exact_sum::ExactSum;
 pub use gather::Gather;
 pub use input::Input;
 pub use lookup::Lookup;
@@ -209,6 +211,10 @@ pub struct AffineGroup {
     pub act: Activation,
     /// Flat output index of each neuron.
     pub outputs: Vec<usize>,
+    /// The neurons are their exact sums, with no rescale, activation or range check (the MAC's
+    /// accumulator cells are the outputs): only for integer weights whose sums stay in the range by
+    /// construction ([`ExactSum`]).
+    pub exact: bool,
 }
 
 impl AffineGroup {
@@ -309,6 +315,8 @@ pub enum OpKind<T = i64> {
     Multiply(Multiply),
     /// Constant data read at computed indices ([`Embedding`]).
     Embedding(Embedding<T>),
+    /// The exact last step of a max or min ([`ExactSum`]).
+    ExactSum(ExactSum),
 }
 
 impl OpKind {
@@ -351,6 +359,7 @@ macro_rules! each_op {
             OpKind::MatMul($o) => $body,
             OpKind::Multiply($o) => $body,
             OpKind::Embedding($o) => $body,
+            OpKind::ExactSum($o) => $body,
         }
     };
 }
@@ -383,6 +392,7 @@ pub(crate) fn sparse_groups(
             act: Activation::None,
             outputs: (first..first + count).collect(),
             extra,
+            exact: false,
         }
     })
 }
@@ -408,6 +418,7 @@ pub(crate) fn identity_groups(
             act,
             outputs: (first..first + count).collect(),
             extra: 0,
+            exact: false,
         }
     }))
 }

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::float_graph::{function_activation, FloatOp};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::cnn::MaxPool;
-use zkinfer_circuits::ops::{Affine, Gather, Lookup, Multiply};
+use zkinfer_circuits::ops::{Affine, ExactSum, Gather, Lookup, Multiply};
 use zkinfer_circuits::{Activation, Function};
 
 fn affine(
@@ -36,6 +36,17 @@ fn affine(
     )
 }
 
+/// `a + sign·b`, exact and not range-checked ([`ExactSum`]): only for the last step of a max or min.
+fn exact_sum(im: &mut Importer, name: &str, (a, b): (usize, usize), sign: i64) -> usize {
+    let shape = im.graph.nodes[a].shape.clone();
+    im.push_anonymous(
+        name,
+        FloatOp::ExactSum(ExactSum { sign }),
+        vec![a, b],
+        shape,
+    )
+}
+
 /// `max(a, b)` or `min(a, b)` of two tensors of the same size; returns the result's node.
 fn extreme_of_two(im: &mut Importer, name: &str, a: usize, b: usize, max: bool) -> usize {
     let n: usize = im.graph.nodes[a].shape.iter().product();
@@ -48,23 +59,9 @@ fn extreme_of_two(im: &mut Importer, name: &str, a: usize, b: usize, max: bool) 
         Activation::Relu,
     );
     if max {
-        affine(
-            im,
-            name,
-            vec![d, b],
-            vec![vec![1.0; n], vec![1.0; n]],
-            vec![0.0; n],
-            Activation::None,
-        )
+        exact_sum(im, name, (d, b), 1)
     } else {
-        affine(
-            im,
-            name,
-            vec![a, d],
-            vec![vec![1.0; n], vec![-1.0; n]],
-            vec![0.0; n],
-            Activation::None,
-        )
+        exact_sum(im, name, (a, d), -1)
     }
 }
 
@@ -153,9 +150,10 @@ pub(super) fn import_max_pool(im: &mut Importer, node: &TypedNode, op: &MaxPool)
 /// (each non-empty): a free `Gather` per tap position, then with `σ = ±1` (max, min) the running
 /// extreme `m_j = t_j + σ·e_j` through `e_0 = 0`, `e_j = relu(σ·(t_(j-1) - t_j) + e_(j-1))` (so
 /// `e_j = relu(σ·(m_(j-1) - t_j))`, the old chain's range-checked difference): one Relu row per tap
-/// after the first, of three MAC slots, and one Affine row for `m_(k-1) = t_(k-1) + σ·e_(k-1)`. That is
-/// `k` requant rows per output instead of `2(k-1)` for a chain of two-input maxima (a 2x2 max pool:
-/// 4 instead of 6). Every step is an exact integer combination of exact integers (coefficients ±1), so
+/// after the first, of three MAC slots, and one exact MAC row for `m_(k-1) = t_(k-1) + σ·e_(k-1)`
+/// ([`ExactSum`]: the max is one of the range-checked taps, so it needs no requant row). That is
+/// `k - 1` requant rows per output instead of `2(k-1)` for a chain of two-input maxima (a 2x2 max
+/// pool: 3 instead of 6). Every step is an exact integer combination of exact integers (coefficients ±1), so
 /// the result is the same max; returns the result's node.
 pub(super) fn extreme_over_taps(
     im: &mut Importer,
@@ -195,14 +193,7 @@ pub(super) fn extreme_over_taps(
     let Some(e) = excess else {
         return previous;
     };
-    affine(
-        im,
-        name,
-        vec![previous, e],
-        vec![vec![1.0; n], vec![sign; n]],
-        vec![0.0; n],
-        Activation::None,
-    )
+    exact_sum(im, name, (previous, e), if max { 1 } else { -1 })
 }
 
 /// Tap `j` of every window of `x` (a free gather of `shape`); a window with fewer taps repeats its first.
