@@ -78,9 +78,10 @@ impl QuantizedGraph {
     }
 
     /// The largest magnitude any cell a MAC row reads can hold: range-checked values (inputs, quotients,
-    /// relu outputs, quotients of divisions) are below `2^(b-1)`, step outputs are `0` or `2^s`, and a
-    /// table activation or table read outputs one of its table's entries. Packing's lane widths rest on
-    /// it ([`crate::chips::packing`]).
+    /// relu outputs, quotients of divisions) are below `2^(b-1)`, step outputs are `0` or `2^s`, a
+    /// table activation or table read outputs one of its table's entries, and an exact max or min
+    /// ([`crate::ops::ExactSum`]) one of its inputs. Packing's lane widths rest on it
+    /// ([`crate::chips::packing`]).
     pub fn activation_bound(&self) -> u128 {
         let mut bound = (1u128 << (self.range_bits - 1)).max(1u128 << self.scale);
         for table in self.tables() {

@@ -32,7 +32,7 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
         ops: &["Conv"],
         onnx: "Conv",
         zkinfer: "`Conv`",
-        notes: "2-D (and 1-D, as 2-D of unit height), NCHW, OIHW kernels; strides, pads, dilations, groups (depthwise); bias and a following Relu are fused; per output position and group of 4 output channels `⌈c_in·kh·kw/(8·groups)⌉` MAC rows, one requant row per output",
+        notes: "2-D (and 1-D, as 2-D of unit height), NCHW, OIHW kernels; strides, pads, dilations, groups (depthwise); bias and a following Relu are fused; on the MAC chip, per output position and group of 4 output channels `⌈c_in·kh·kw/(8·groups)⌉` MAC rows; or (chosen by the settings search, or `--conv-lanes N`) on the convolution check, `(c_in + c_out)·(H_p·W_p + E)` Horner rows and `c_out·c_in·kh·kw` weight terms over N lanes per image (see How it works); one requant row per output either way",
     },
     SupportedOp {
         ops: &["ConvTranspose"],
@@ -79,8 +79,8 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
     SupportedOp {
         ops: &["MaxPool", "Max", "Min", "Clip", "LeakyRelu"],
         onnx: "MaxPool, Max, Min, Clip, LeakyRelu",
-        zkinfer: "`Gather` + `Affine` + Relu",
-        notes: "`max(a, b) = b + relu(a - b)`, `min(a, b) = a - relu(a - b)`, `leaky(x) = αx + relu((1-α)x)`; a max-pool (2-D, or 1-D as 2-D of unit height) over taps `t_0..t_(k-1)` is `t_(k-1) + e_(k-1)` with `e_j = relu(t_(j-1) - t_j + e_(j-1))` (one Relu row of three MAC slots per tap after the first, one Affine row: `k` requant rows per output); no new constraints",
+        zkinfer: "`Gather` + `Affine` + Relu + `ExactSum`",
+        notes: "`max(a, b) = b + relu(a - b)`, `min(a, b) = a - relu(a - b)`, `leaky(x) = αx + relu((1-α)x)`; a max-pool (2-D, or 1-D as 2-D of unit height) over taps `t_0..t_(k-1)` is `t_(k-1) + e_(k-1)` with `e_j = relu(t_(j-1) - t_j + e_(j-1))` (one Relu row of three MAC slots per tap after the first, then one exact MAC row, `ExactSum`, whose accumulator is the output: `k - 1` requant rows per output); no new constraints",
     },
     SupportedOp {
         ops: &["PRelu"],

@@ -85,10 +85,11 @@ impl ModelCircuit {
                     let m = first + i;
                     let index = g.outputs[m];
                     if g.exact {
-                        // The accumulator is the output ([`AffineGroup::exact`]): no bias to add.
-                        if g.bias[m] != 0 {
+                        // The accumulator is the output ([`AffineGroup::exact`]): no bias to add, no
+                        // rescale, no activation.
+                        if g.bias[m] != 0 || g.extra != 0 || g.act != Activation::None {
                             return Err(CircuitError::Graph(format!(
-                                "node '{}': an exact sum with a bias",
+                                "node '{}': an exact sum with a bias, extra bits or an activation",
                                 node.name
                             )));
                         }

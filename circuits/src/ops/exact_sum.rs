@@ -1,9 +1,13 @@
 //! `ExactSum`: `y = x_0 + σ·x_1` elementwise with `σ = ±1`, exact, with no rescale and no range check:
 //! the last step of a max or min (`m = t + σ·e` with `e = relu(σ·(m' - t))`, see the importer's
-//! `extreme_over_taps`), whose result is one of its range-checked inputs, so it is in range whenever
-//! the Relu rows before it are right, and they are checked. One MAC row per element with weights 1 and
-//! `σ`; its accumulator cell is the output (no requant row: a max-pool of `k` taps costs `k - 1`
-//! requant rows instead of `k`).
+//! `extreme_over_taps` and `extreme_of_two`), whose result is one of the max's inputs whenever the Relu
+//! rows before it are right, and they are checked. So it holds no value its inputs' cells could not (a
+//! range-checked activation, or a table or step output within the graph's activation bound), and
+//! every chip downstream already accepts those. One MAC row per element with weights 1 and `σ`; its
+//! accumulator cell is the output (no requant row: a max-pool of `k` taps costs `k - 1` requant rows
+//! instead of `k`). Only the importer's max and min build it: any other sum must keep its range check.
+//! The oracle still refuses a result outside the range (`check_range`), as the requant row that was here
+//! did, so what an honest prover can prove is unchanged.
 
 use super::real::{RealOp, RealOutput};
 use super::{chunked_groups, same_shapes, AffineGroup, EvalCtx, Lowering, Op};
