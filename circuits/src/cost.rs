@@ -89,10 +89,10 @@ impl Cost {
             if let Some((op, shape)) = checked {
                 // Checked as a polynomial product, then one requant row per output.
                 conv.place(&shape);
-                let first_only = op.act.table().is_some();
-                req.singles(shapes[n].iter().product(), first_only);
+                let (outputs, first_only) = (shapes[n].iter().product(), op.act.table().is_some());
+                req.singles(outputs, first_only);
                 if first_only {
-                    cost.function_lookups += shapes[n].iter().product::<usize>();
+                    cost.function_lookups += outputs;
                 }
                 continue;
             }

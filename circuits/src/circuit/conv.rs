@@ -35,8 +35,36 @@ impl ModelCircuit {
             Tamper::Conv(c) => Some(c),
             _ => None,
         });
+        // The `Input` corruption: the check runs on an input whose first chain's first element is one
+        // too high (its cell unchanged), so only the chip's copy of that element can catch it.
+        let tampered: Vec<Wire>;
+        let x = match chip_tamper {
+            Some(ConvTamper::Input) => {
+                let last = conv.hw[0] * conv.hw[1] - 1;
+                let mut t = x.to_vec();
+                t[last].value = t[last].value.map(|v| v + 1);
+                tampered = t;
+                &tampered[..]
+            }
+            _ => x,
+        };
+        let values: Option<Vec<i64>> = x.iter().map(|w| w.value).collect();
+        let coeffs = values
+            .map(|v| {
+                conv.coefficients(&op.weights, &v)
+                    .ok_or_else(|| CircuitError::Overflow {
+                        layer: node.name.clone(),
+                    })
+            })
+            .transpose()?;
         let sums = chip
-            .assign(region, conv_rows, (&conv, &op.weights), x, chip_tamper)
+            .assign(
+                region,
+                conv_rows,
+                (&conv, &op.weights),
+                (x, coeffs.as_deref()),
+                chip_tamper,
+            )
             .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
         let fn_tag = self.fn_tag(op.act, &self.graph.tables(), &node.name)?;
         let per_channel = sums.len() / (conv.batch * op.c_out).max(1);

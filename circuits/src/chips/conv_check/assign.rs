@@ -12,30 +12,19 @@ use halo2_proofs::plonk::Error;
 
 impl ConvCheckConfig {
     /// Lay out the check of `shape` with `weights` (OIHW) over the input wires `x` (NCHW), its chains
-    /// placed through `rows`. Returns the output cells in NCHW order: the exact pre-bias sums `Σ w·x`
-    /// (`None` values during keygen), for the requant chip to rescale.
+    /// placed through `rows`; `coeffs` are [`ConvShape::coefficients`] of `x`'s values (`None` during
+    /// keygen). Returns the output cells in NCHW order: the exact pre-bias sums `Σ w·x`, for the requant
+    /// chip to rescale.
     pub fn assign(
         &self,
         region: &mut Region<'_, Fr>,
         rows: &mut ConvRows,
         (shape, weights): (&ConvShape, &[i64]),
-        x: &[Wire],
+        (x, coeffs): (&[Wire], Option<&[Vec<i64>]>),
         tamper: Option<ConvTamper>,
     ) -> Result<Vec<Wire>, Error> {
         let g = shape.geometry();
         let place = rows.placement(shape);
-        // The `Input` corruption: the check runs on an input whose first chain's first element is one
-        // too high (its cell unchanged), so only the copy of that element can catch it.
-        let mut x = x.to_vec();
-        if tamper == Some(ConvTamper::Input) {
-            let last = shape.hw[0] * shape.hw[1] - 1;
-            x[last].value = x[last].value.map(|v| v + 1);
-        }
-        let values: Option<Vec<i64>> = x.iter().map(|w| w.value).collect();
-        let coeffs = match &values {
-            Some(v) => Some(shape.coefficients(weights, v).ok_or(Error::Synthesis)?),
-            None => None,
-        };
         // Before the challenge exists (the prover's first pass, which commits the first phase only)
         // the second-phase cells get placeholders; keygen keeps them unknown.
         let mut challenge = None;
@@ -58,7 +47,7 @@ impl ConvCheckConfig {
         let mut outputs = Vec::with_capacity(place.y.len() * oh * ow);
         let mut ends = Vec::with_capacity(place.y.len());
         for (chain, at) in place.y.iter().enumerate() {
-            let mut c: Vec<Option<i64>> = match &coeffs {
+            let mut c: Vec<Option<i64>> = match coeffs {
                 Some(c) => c[chain].iter().map(|v| Some(*v)).collect(),
                 None => vec![None; g.len_y()],
             };

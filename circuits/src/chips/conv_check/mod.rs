@@ -357,6 +357,7 @@ pub enum ConvTamper {
     Accumulator,
     /// The check run on an input one too high at the first chain's first element (everything in the
     /// chip consistent with it; the element's cell unchanged): the copy of that element must catch it.
+    /// The caller applies it to the wires it passes ([`crate::circuit::ModelCircuit`]'s conv layout).
     Input,
     /// The weight lane's first running sum one too high (the `conv weights` gate).
     Sum,
