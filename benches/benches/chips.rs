@@ -91,6 +91,7 @@ fn benches(c: &mut Criterion) {
         weights: w(4 * 2 * 9),
         bias: vec![0; 4],
         act: Activation::Relu,
+        raw: false,
     });
     bench_chip(
         c,

@@ -80,6 +80,10 @@ pub struct CircuitParams {
     /// so circuits without comparisons keep their settings and keys.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub steps: bool,
+    /// Whether the requant chip has the raw relu gate (maxima over raw accumulators,
+    /// [`crate::ops::RawSum`]); not written when false, so other circuits keep their settings and keys.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub raw_relus: bool,
     /// The most neurons one MAC accumulator column holds ([`crate::chips::packing`]); 1 (not written,
     /// so earlier settings and keys are unchanged) is one neuron per column.
     #[serde(default = "one", skip_serializing_if = "is_one")]
@@ -130,6 +134,7 @@ impl Default for CircuitParams {
             hashed_input: false,
             coef_bits: 0,
             steps: false,
+            raw_relus: false,
             pack: 1,
             requant_sets: 1,
             conv_lanes: 0,
@@ -203,6 +208,7 @@ impl CircuitParams {
             matmuls: graph.multiplies(),
             coef_bits: graph.coef_bits(),
             steps: graph.has_steps(),
+            raw_relus: graph.has_raw_relus(),
             ..self
         }
     }
@@ -797,6 +803,7 @@ impl ModelCircuit {
             outputs: vec![0],
             extra: 0,
             exact: false,
+            raw_inputs: false,
         };
         let value = i64::from(self.tamper.is_some_and(|t| t.tamper == Tamper::ZeroCell));
         let witness = self.inputs.as_ref().map(|_| MacWitness {
@@ -924,6 +931,10 @@ impl Circuit<Fr> for ModelCircuit {
             (
                 self.graph.has_steps() && !self.params.steps,
                 "the step gate",
+            ),
+            (
+                self.graph.has_raw_relus() && !self.params.raw_relus,
+                "the raw relu gate",
             ),
         ];
         if let Some((_, what)) = missing.iter().find(|(missing, _)| *missing) {

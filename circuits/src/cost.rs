@@ -87,8 +87,12 @@ impl Cost {
                 _ => None,
             };
             if let Some((op, shape)) = checked {
-                // Checked as a polynomial product, then one requant row per output.
+                // Checked as a polynomial product, then one requant row per output (none when raw:
+                // the sums are the outputs).
                 conv.place(&shape);
+                if op.raw {
+                    continue;
+                }
                 let (outputs, first_only) = (shapes[n].iter().product(), op.act.table().is_some());
                 req.singles(outputs, first_only);
                 if first_only {

@@ -140,6 +140,47 @@ impl QuantizedGraph {
             .any(|n| matches!(n.op.as_op().activation(), crate::Activation::Step { .. }))
     }
 
+    /// Raw accumulators (a raw Conv's outputs, a [`crate::ops::RawSum`] step's, gathers of them) are
+    /// read only by gathers and `RawSum`s, which read nothing else, and are no graph output: a MAC
+    /// row elsewhere could be packed on the assumption that its inputs are within the activation
+    /// bound ([`QuantizedGraph::activation_bound`]), which raw values are not.
+    fn check_raw(&self) -> Result<()> {
+        let mut raw = vec![false; self.nodes.len()];
+        for (i, node) in self.nodes.iter().enumerate() {
+            let reads_raw: Vec<bool> = node.inputs.iter().map(|j| raw[*j]).collect();
+            let (ok, out) = match &node.op {
+                OpKind::Conv(c) => (!reads_raw.contains(&true), c.raw),
+                OpKind::Gather(_) => (true, reads_raw.contains(&true)),
+                OpKind::RawSum(r) => (
+                    !reads_raw.contains(&false),
+                    r.act == crate::Activation::RawRelu,
+                ),
+                _ => (!reads_raw.contains(&true), false),
+            };
+            if !ok {
+                return Err(CircuitError::Graph(format!(
+                    "node '{}' mixes raw accumulators with activations",
+                    node.name
+                )));
+            }
+            raw[i] = out;
+        }
+        match self.outputs.iter().find(|o| raw[**o]) {
+            Some(o) => Err(CircuitError::Graph(format!(
+                "output '{}' is a raw accumulator",
+                self.nodes[*o].name
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether any node's activation is a raw relu (the steps of a max over raw accumulators).
+    pub fn has_raw_relus(&self) -> bool {
+        self.nodes
+            .iter()
+            .any(|n| n.op.as_op().activation() == crate::Activation::RawRelu)
+    }
+
     /// Every `Embedding` reads keys `k·2^s` at the graph's scale (distinct, so each index has one
     /// entry) and holds only values in the range check's bounds: the circuit does not range-check a
     /// value it reads, so a value outside them is refused here, whether or not an input reads it.
@@ -239,6 +280,7 @@ impl QuantizedGraph {
             ));
         }
         self.check_tables()?;
+        self.check_raw()?;
         let coef_bits = self.coef_bits();
         if let Some(n) = self
             .nodes
@@ -292,7 +334,10 @@ impl QuantizedGraph {
                 OpKind::Input(_) => vec![next_input.next().expect("counted above")],
                 _ => node.inputs.iter().map(|j| &values[*j]).collect(),
             };
-            if let Some(t) = operands.iter().find(|t| t.scale != self.scale) {
+            // Raw accumulators (`2^(2s)`) are read only by free gathers and the maxima over them.
+            let raw = matches!(node.op, OpKind::Gather(_) | OpKind::RawSum(_));
+            let fits = |t: &&&QTensor| t.scale == self.scale || (raw && t.scale == 2 * self.scale);
+            if let Some(t) = operands.iter().find(|t| !fits(t)) {
                 return Err(ctx.shape_err(format!(
                     "operand at scale 2^{} in a graph at 2^{}",
                     t.scale, self.scale

@@ -79,8 +79,8 @@ pub const SUPPORTED_OPS: &[SupportedOp] = &[
     SupportedOp {
         ops: &["MaxPool", "Max", "Min", "Clip", "LeakyRelu"],
         onnx: "MaxPool, Max, Min, Clip, LeakyRelu",
-        zkinfer: "`Gather` + `Affine` + Relu + `ExactSum`",
-        notes: "`max(a, b) = b + relu(a - b)`, `min(a, b) = a - relu(a - b)`, `leaky(x) = αx + relu((1-α)x)`; a max-pool (2-D, or 1-D as 2-D of unit height) over taps `t_0..t_(k-1)` is `t_(k-1) + e_(k-1)` with `e_j = relu(t_(j-1) - t_j + e_(j-1))` (one Relu row of three MAC slots per tap after the first, then one exact MAC row, `ExactSum`, whose accumulator is the output: `k - 1` requant rows per output); no new constraints",
+        zkinfer: "`Gather` + `Affine` + Relu + `ExactSum`; `RawSum` after a Conv",
+        notes: "`max(a, b) = b + relu(a - b)`, `min(a, b) = a - relu(a - b)`, `leaky(x) = αx + relu((1-α)x)`; a max-pool (2-D, or 1-D as 2-D of unit height) over taps `t_0..t_(k-1)` is `t_(k-1) + e_(k-1)` with `e_j = relu(t_(j-1) - t_j + e_(j-1))` (one Relu row of three MAC slots per tap after the first, then one exact MAC row, `ExactSum`, whose accumulator is the output: `k - 1` requant rows per output). A max-pool that alone reads a Conv (none or Relu after it) pools the Conv's exact sums before the rescale (`RawSum`: the steps' relus keep the sums, `y = sgn·z`, the raw relu gate; one requant row with the bias and activation per pooled output): the same integers, for `k` requant rows per pooled output instead of the Conv's `k` plus the pool's `k - 1`",
     },
     SupportedOp {
         ops: &["PRelu"],

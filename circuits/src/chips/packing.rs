@@ -62,7 +62,8 @@ impl Packing {
 
     /// The packing of `group` in a circuit packing up to `pack` neurons per column, with activations of
     /// magnitude at most `x_bound`, scale `s` and range bits `b` (module docs), on `lanes` =
-    /// `(lanes_in, lanes_out)`. Groups of one neuron, wide rescales, groups whose lanes would not fit
+    /// `(lanes_in, lanes_out)`. Groups of one neuron, wide rescales, exact sums, groups reading raw
+    /// accumulators ([`AffineGroup::raw_inputs`]), groups whose lanes would not fit
     /// twice in the field, and groups that would take no fewer rows packed (neurons reading different
     /// inputs, as in elementwise ops) are not packed.
     pub fn for_group(
@@ -71,7 +72,7 @@ impl Packing {
         x_bound: u128,
         (scale, range_bits): (u32, u32),
     ) -> Self {
-        if pack < 2 || group.neurons() < 2 || group.extra != 0 || group.exact {
+        if pack < 2 || group.neurons() < 2 || group.extra != 0 || group.exact || group.raw_inputs {
             return Self::NONE;
         }
         let slots = group.slots.len();
@@ -196,6 +197,7 @@ mod tests {
             act: Activation::None,
             outputs: (0..n).collect(),
             exact: false,
+            raw_inputs: false,
         }
     }
 
@@ -240,6 +242,18 @@ mod tests {
         let single = group(vec![1; 4], vec![0], 0);
         assert_eq!(
             Packing::for_group(&single, lanes, 1 << 10, (7, 12)),
+            Packing::NONE
+        );
+        // A group that packs (the first test's) reading raw accumulators does not: their size is
+        // not the activation bound the lane widths assume.
+        let mut raw = group(vec![1, -2, 3, 2, 1, -1], vec![5, -5], 0);
+        assert_ne!(
+            Packing::for_group(&raw, lanes, 1 << 13, (7, 14)),
+            Packing::NONE
+        );
+        raw.raw_inputs = true;
+        assert_eq!(
+            Packing::for_group(&raw, lanes, 1 << 13, (7, 14)),
             Packing::NONE
         );
         let unbounded = group(vec![i64::MAX; 4], vec![0, 0], 0);

@@ -67,6 +67,9 @@ pub struct RequantConfig {
     pub nonneg: Selector,
     /// Enables `y = sgn·2^s` (comparisons); present when the circuit has step activations.
     pub step: Option<Selector>,
+    /// Enables `y = sgn·z` (the raw relu of a max over raw accumulators); present when the circuit has
+    /// raw relus.
+    pub raw_relu: Option<Selector>,
     /// The function-table tag of each row (0: none); present when the circuit has function tables.
     pub fn_tag: Option<Column<Fixed>>,
     /// The wide rescale (module docs); present when the circuit has coefficient bits.
@@ -193,7 +196,8 @@ impl RequantWitness {
         let sgn = i64::from(q >= 0);
         let y = match act {
             Activation::Table(t) => t.value(q, scale).unwrap_or(0),
-            Activation::None | Activation::Relu => sgn * q,
+            // A raw relu's `y = sgn·z` is set by the row that knows `z`.
+            Activation::None | Activation::Relu | Activation::RawRelu => sgn * q,
             Activation::Step { .. } => sgn << scale,
         };
         Self {
@@ -341,6 +345,19 @@ impl RequantConfig {
             });
             step
         });
+        // `y = sgn·z`: with the rescale's `z = q·2^s + r` (no offset) and the range check,
+        // `sgn = [q ≥ 0] = [z ≥ 0]`, so `y = max(z, 0)` exactly.
+        let raw_relu = params.raw_relus.then(|| {
+            let raw = meta.selector();
+            meta.create_gate("raw relu", |meta| {
+                let s = meta.query_selector(raw);
+                let z = meta.query_advice(z, Rotation::cur());
+                let sgn = meta.query_advice(sgn, Rotation::cur());
+                let y = meta.query_advice(y, Rotation::cur());
+                vec![s * (y - sgn * z)]
+            });
+            raw
+        });
         meta.create_gate("nonneg", |meta| {
             let s = meta.query_selector(nonneg);
             let sgn = meta.query_advice(sgn, Rotation::cur());
@@ -375,6 +392,7 @@ impl RequantConfig {
             relu,
             nonneg,
             step,
+            raw_relu,
             fn_tag,
             wide,
             scale,
@@ -441,6 +459,12 @@ impl RequantConfig {
         match (act, self.fn_tag) {
             (Activation::None, _) => {}
             (Activation::Relu, _) => self.relu.enable(region, at)?,
+            // Without the raw relu gate the row's output would be unconstrained; its offset must be
+            // 0 (no bias, no rounding half) for `sgn` to be the sign of `z`.
+            (Activation::RawRelu, _) if off == 0 && wide.is_none() => {
+                self.raw_relu.ok_or(Error::Synthesis)?.enable(region, at)?
+            }
+            (Activation::RawRelu, _) => return Err(Error::Synthesis),
             // Without the step gate the row's output would be unconstrained.
             (Activation::Step { .. }, _) => {
                 self.step.ok_or(Error::Synthesis)?.enable(region, at)?
@@ -457,7 +481,15 @@ impl RequantConfig {
         let (scale, bits) = (self.scale, self.range_bits);
         let w = z.value.map(|z| {
             let w = RequantWitness::rescaled(z, off, (scale, extra), bits, act);
-            tamper.map_or(w, |t| w.tampered(t, scale, bits, act))
+            let w = tamper.map_or(w, |t| w.tampered(t, scale, bits, act));
+            // A raw relu keeps `z`, not the quotient: `y = sgn·z` (for a corrupted quotient or sign
+            // too, so that only the lookups see those; `Activation` corrupts `y` itself).
+            match act {
+                Activation::RawRelu if tamper != Some(Tamper::Activation) => {
+                    RequantWitness { y: w.sgn * z, ..w }
+                }
+                _ => w,
+            }
         });
         if let Some(wide) = wide {
             region.assign_advice(wide.t, at, field_value(w.map(|w| w.t)));

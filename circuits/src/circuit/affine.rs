@@ -153,8 +153,14 @@ impl ModelCircuit {
         // A strict step's row rescales `q - 1` (requant's module docs).
         let strict =
             i64::from(act == Activation::Step { strict: true }) << (self.params.scale + extra);
+        // A raw relu divides without the rounding half, so its sign is the sum's (requant's docs).
+        let rounding = if act == Activation::RawRelu {
+            0
+        } else {
+            half(self.params.scale + extra)
+        };
         let off = bias
-            .checked_add(half(self.params.scale + extra) - strict)
+            .checked_add(rounding - strict)
             .ok_or_else(|| CircuitError::Overflow {
                 layer: layer.to_string(),
             })?;
@@ -405,6 +411,7 @@ mod tests {
             act: crate::Activation::Table(crate::FnTable::new(crate::Function::Exp, -4, 1)),
             outputs: vec![0],
             exact: false,
+            raw_inputs: false,
         };
         let wide = crate::ops::AffineGroup {
             extra: 3,

@@ -1,6 +1,7 @@
 //! Laying out a Conv on the convolution check ([`crate::chips::conv_check`]) instead of the MAC chip:
 //! the check commits and proves every output's exact sum, then one requant row per output rescales it
-//! with the channel's bias and applies the activation.
+//! with the channel's bias and applies the activation (none for a raw convolution, whose sums are its
+//! outputs).
 
 use super::{ModelCircuit, ModelConfig};
 use crate::chips::conv_check::{ConvRows, ConvTamper};
@@ -66,6 +67,10 @@ impl ModelCircuit {
                 chip_tamper,
             )
             .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+        if op.raw {
+            // The exact sums are the outputs ([`Conv::raw`]).
+            return Ok(sums);
+        }
         let fn_tag = self.fn_tag(op.act, &self.graph.tables(), &node.name)?;
         let per_channel = sums.len() / (conv.batch * op.c_out).max(1);
         let mut out = Vec::with_capacity(sums.len());

@@ -109,6 +109,7 @@ impl Op for Affine {
                 outputs: (first..first + count).collect(),
                 extra: self.extra,
                 exact: false,
+                raw_inputs: false,
             }
         }))
     }

@@ -29,6 +29,11 @@ pub struct Conv<T = i64> {
     pub bias: Vec<T>,
     /// Applied after the rescale (e.g. a fused Relu).
     pub act: Activation,
+    /// The output is the exact sum `Σ w·x` at scale `2^(2s)`, with no bias, rescale, activation or
+    /// range check: raw accumulators, which only a max over them ([`super::RawSum`]) reads (the
+    /// importer's max-pool of a convolution, which then rescales one value per window, not every one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub raw: bool,
 }
 
 impl Conv {
@@ -83,6 +88,9 @@ impl Op for Conv {
         {
             return Err("weight or bias size does not match the kernel".into());
         }
+        if self.raw && (self.bias.iter().any(|b| *b != 0) || self.act != Activation::None) {
+            return Err("a raw convolution with a bias or an activation".into());
+        }
         let [oh, ow] = self.window.output_hw(h, w)?;
         Ok(vec![n, self.c_out, oh, ow])
     }
@@ -115,13 +123,17 @@ impl Op for Conv {
                             * i128::from(self.weight(o, ci, ky, kx));
                     }
                 }
+                if self.raw {
+                    return i64::try_from(acc).map_err(|_| ctx.overflow());
+                }
                 ctx.requantize(acc, self.act)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(QTensor {
             shape,
             data,
-            scale: ctx.scale,
+            // Raw sums are products of two `2^s` values.
+            scale: if self.raw { 2 * ctx.scale } else { ctx.scale },
         })
     }
 
@@ -173,7 +185,8 @@ impl Op for Conv {
                                     .map(|o| ((n * self.c_out + o) * oh + oy) * ow + ox)
                                     .collect(),
                                 extra: 0,
-                                exact: false,
+                                exact: self.raw,
+                                raw_inputs: false,
                             });
                         }
                     }
@@ -220,7 +233,8 @@ impl RealOp for Conv<f64> {
 
     fn eval_real(&self, inputs: &[&[f64]], shapes: &[&[usize]]) -> RealOutput {
         let pre = self.pre_activation(inputs[0], shapes[0]);
-        let s = span(&pre);
+        // Raw accumulators are not range-checked; the max over them range-checks its own steps.
+        let s = if self.raw { (0.0, 0.0) } else { span(&pre) };
         (pre.iter().map(|v| self.act.apply_f64(*v)).collect(), s)
     }
 
@@ -233,6 +247,7 @@ impl RealOp for Conv<f64> {
             weights: q.values(&self.weights, q.scale),
             bias: q.values(&self.bias, 2 * q.scale),
             act: q.activation(self.act),
+            raw: self.raw,
         })
     }
 
@@ -308,6 +323,7 @@ mod tests {
                     weights: wts.iter().map(|v| q(*v, s)).collect(),
                     bias: bias.iter().map(|v| q(*v, 2 * s)).collect(),
                     act,
+                    raw: false,
                 })
             }),
         }

@@ -102,6 +102,7 @@ impl Op for Dense {
                     outputs: (row * self.n_out + first..row * self.n_out + first + count).collect(),
                     extra: 0,
                     exact: false,
+                    raw_inputs: false,
                 }
             }));
         }

@@ -71,6 +71,7 @@ impl Op for ExactSum {
                 outputs: (first..first + count).collect(),
                 extra: 0,
                 exact: true,
+                raw_inputs: false,
             }
         }))
     }

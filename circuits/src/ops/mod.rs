@@ -24,6 +24,7 @@ mod matmul;
 mod multiply;
 mod pad;
 mod pool;
+mod raw_sum;
 pub mod real;
 mod reduce;
 mod relu;
@@ -45,6 +46,7 @@ pub use matmul::MatMul;
 pub use multiply::Multiply;
 pub use pad::Pad;
 pub use pool::{Pool, PoolDivisor};
+pub use raw_sum::RawSum;
 pub use reduce::ReduceSum;
 pub use relu::Relu;
 pub use reshape::Reshape;
@@ -75,6 +77,11 @@ pub enum Activation {
         /// `q > 0` rather than `q ≥ 0`.
         strict: bool,
     },
+    /// `max(z, 0)` of the exact sum `z` itself, not rescaled: the row range-checks `q = z div 2^s` (no
+    /// rounding half, so `sgn = [q ≥ 0] = [z ≥ 0]`) and its raw relu gate makes `y = sgn·z` (the
+    /// requant chip's `raw relu`). Only [`RawSum`]'s steps of a max over raw accumulators use it: the
+    /// output is a raw accumulator, not a range-checked activation.
+    RawRelu,
 }
 
 impl Activation {
@@ -83,7 +90,7 @@ impl Activation {
     pub fn apply(self, q: i64, scale: u32) -> Option<i64> {
         match self {
             Activation::None => Some(q),
-            Activation::Relu => Some(q.max(0)),
+            Activation::Relu | Activation::RawRelu => Some(q.max(0)),
             Activation::Table(t) => t.value(q, scale),
             Activation::Step { strict } => {
                 Some(i64::from(if strict { q > 0 } else { q >= 0 }) << scale)
@@ -95,7 +102,7 @@ impl Activation {
     pub fn apply_f64(self, x: f64) -> f64 {
         match self {
             Activation::None => x,
-            Activation::Relu => x.max(0.0),
+            Activation::Relu | Activation::RawRelu => x.max(0.0),
             Activation::Table(t) => t.function.eval(t.input_of(x)),
             Activation::Step { strict } => {
                 f64::from(u8::from(if strict { x > 0.0 } else { x >= 0.0 }))
@@ -148,6 +155,11 @@ impl EvalCtx<'_> {
     /// (`2^(s+extra)`, bias at `2^(2s+extra)`): the accumulator is rescaled by `2^(s+extra)`.
     pub fn requantize_wide(&self, acc: i128, extra: u32, act: Activation) -> Result<i64> {
         let acc = i64::try_from(acc).map_err(|_| self.overflow())?;
+        if act == Activation::RawRelu {
+            // The row divides without the rounding half and keeps the exact sum.
+            self.check_range(acc.div_euclid(1i64 << (self.scale + extra)))?;
+            return Ok(acc.max(0));
+        }
         let q = self.check_range(crate::fixed_point::rescale(acc, self.scale + extra).0)?;
         self.activate(q, act)
     }
@@ -213,8 +225,11 @@ pub struct AffineGroup {
     pub outputs: Vec<usize>,
     /// The neurons are their exact sums, with no rescale, activation or range check (the MAC's
     /// accumulator cells are the outputs): only for integer weights whose sums stay in the range by
-    /// construction ([`ExactSum`]).
+    /// construction ([`ExactSum`]), or a raw convolution's accumulators ([`Conv::raw`]).
     pub exact: bool,
+    /// The slots read raw accumulators ([`RawSum`]), not values bounded by the graph's activation
+    /// bound: the group is never packed (packing's lane widths rest on that bound).
+    pub raw_inputs: bool,
 }
 
 impl AffineGroup {
@@ -317,6 +332,8 @@ pub enum OpKind<T = i64> {
     Embedding(Embedding<T>),
     /// The exact last step of a max or min ([`ExactSum`]).
     ExactSum(ExactSum),
+    /// A step or the end of a max over raw accumulators ([`RawSum`]).
+    RawSum(RawSum<T>),
 }
 
 impl OpKind {
@@ -360,6 +377,7 @@ macro_rules! each_op {
             OpKind::Multiply($o) => $body,
             OpKind::Embedding($o) => $body,
             OpKind::ExactSum($o) => $body,
+            OpKind::RawSum($o) => $body,
         }
     };
 }
@@ -393,6 +411,7 @@ pub(crate) fn sparse_groups(
             outputs: (first..first + count).collect(),
             extra,
             exact: false,
+            raw_inputs: false,
         }
     })
 }
@@ -419,6 +438,7 @@ pub(crate) fn identity_groups(
             outputs: (first..first + count).collect(),
             extra: 0,
             exact: false,
+            raw_inputs: false,
         }
     }))
 }

@@ -179,6 +179,7 @@ impl OpCase {
             Activation::Relu => cases.push((Tamper::Activation, "relu")),
             Activation::Table(_) => cases.push((Tamper::Activation, "function")),
             Activation::Step { .. } => cases.push((Tamper::Activation, "step")),
+            Activation::RawRelu => cases.push((Tamper::Activation, "raw relu")),
         }
         let (graph, inputs) = self.graph(7);
         for params in layouts(&graph) {

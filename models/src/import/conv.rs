@@ -115,6 +115,7 @@ pub(super) fn import_conv(im: &mut Importer, node: &TypedNode, op: &Conv) -> Res
         weights,
         bias,
         act: Activation::None,
+        raw: false,
     });
     push_as_tract(im, node, fop, x, output)
 }

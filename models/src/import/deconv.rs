@@ -121,6 +121,7 @@ pub(super) fn import_deconv(im: &mut Importer, node: &TypedNode, op: &Deconv) ->
         weights: flipped,
         bias,
         act: Activation::None,
+        raw: false,
     });
     im.push(node.id, &node.name, conv, vec![spread], output);
     Ok(())

@@ -171,6 +171,7 @@ fn add_constant(
                 c_out,
                 bias,
                 act: Activation::None,
+                raw: false,
                 ..
             }) => fold_per_channel(bias, &c, x_shape[2..].iter().product(), *c_out),
             FloatOp::Affine(Affine {
@@ -285,7 +286,9 @@ pub(crate) fn fuse_activation(
         return false;
     }
     if let FloatOp::Dense(Dense { act: a, .. })
-    | FloatOp::Conv(Conv { act: a, .. })
+    | FloatOp::Conv(Conv {
+        act: a, raw: false, ..
+    })
     | FloatOp::Affine(Affine { act: a, .. }) = &mut im.graph.nodes[x].op
     {
         if *a == Activation::None {

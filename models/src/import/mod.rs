@@ -49,6 +49,7 @@ mod ml;
 mod nonlinear;
 mod norm;
 mod outputs;
+mod pooled_conv;
 mod rec;
 mod repeat;
 mod resize;

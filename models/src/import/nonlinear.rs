@@ -142,6 +142,11 @@ pub(super) fn import_max_pool(im: &mut Importer, node: &TypedNode, op: &MaxPool)
     if taps.iter().any(|t| t.is_empty()) {
         return Err(im.unsupported(node, "a window entirely in the padding"));
     }
+    if let Some(best) =
+        super::pooled_conv::max_pool_before_rescale(im, node, x, &taps, (&output, &output2))
+    {
+        return finish(im, node, best);
+    }
     let best = extreme_over_taps(im, &node.name, x, &taps, output, true);
     finish(im, node, best)
 }

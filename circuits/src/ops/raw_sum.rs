@@ -1,0 +1,437 @@
+//! `RawSum`: the steps and the end of a max over raw accumulators (a max-pool of a convolution, pooled
+//! before its rescale). With `σ_j = ±1` per operand, `y_i = act(Σ_j σ_j·x_j[i] + b_i)`:
+//! - a step has the activation [`Activation::RawRelu`] and no bias: `y = relu(Σ σ·x)` exactly, at the
+//!   operands' raw scale `2^(2s)`. Its requant row range-checks `Σ σ·x div 2^s` and its raw relu gate
+//!   makes `y = sgn·z`, so a difference of two windows' accumulators is compared, and kept, exactly;
+//! - the end has any other activation: `y = act(rescale(Σ σ·x + b))` with the bias at `2^(2s)`, one
+//!   plain requant row, whose output is an activation at `2^s` like any other.
+//!
+//! Why it is the same value as pooling after the rescale: the rescale (`floor((z + b + half) / 2^s)`)
+//! and Relu are both non-decreasing, so `max_t act(rescale(z_t + b)) = act(rescale(max_t z_t + b))`
+//! for a bias shared by the window (one channel), and the steps compute `max_t z_t` exactly (the
+//! importer's `extreme_over_taps` chain with coefficients `±1`). A `k`-tap pool of `n` outputs then
+//! costs `n·k` requant rows (`k - 1` steps and one end per output) where rescaling the convolution
+//! first cost `n·k` for the convolution's outputs and `n·(k - 1)` for the pool's steps.
+//!
+//! The operands are raw accumulators, not bounded by the graph's activation bound, so the groups are
+//! never packed ([`AffineGroup::raw_inputs`]). A step's sum must lie in `[-2^(b-1+s), 2^(b-1+s))`
+//! (its quotient is range-checked): the oracle refuses one outside, as it would the pooled
+//! convolution's own outputs.
+
+use super::real::{span, Quantizer, RealOp, RealOutput};
+use super::{chunked_groups, same_shapes, Activation, AffineGroup, EvalCtx, Lowering, Op};
+use crate::error::Result;
+use crate::tensor::QTensor;
+use serde::{Deserialize, Serialize};
+
+/// `act(Σ_j σ_j·x_j + b)` over raw accumulators with `σ_j = ±1` (module docs).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RawSum<T = i64> {
+    /// `σ_j` of each operand, `1` or `-1`.
+    pub signs: Vec<i64>,
+    /// One bias per element, real or at `2^(2s)`; zero on a step.
+    pub bias: Vec<T>,
+    /// [`Activation::RawRelu`] (a step, raw output) or the pooled layer's activation (the end,
+    /// rescaled).
+    pub act: Activation,
+}
+
+impl<T: Copy + PartialEq + Default> RawSum<T> {
+    /// Whether the operands and constants are consistent: one sign `±1` per operand, one bias per
+    /// element, none on a step, and a step's or the end's activation.
+    fn check(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        if inputs.is_empty() || inputs.len() != self.signs.len() {
+            return Err(format!(
+                "{} operands for {} signs",
+                inputs.len(),
+                self.signs.len()
+            ));
+        }
+        if self.signs.iter().any(|s| !matches!(s, 1 | -1)) {
+            return Err("signs other than 1 and -1".into());
+        }
+        let shape = same_shapes(inputs)?;
+        if self.bias.len() != shape.iter().product::<usize>() {
+            return Err(format!("{} biases for {shape:?}", self.bias.len()));
+        }
+        match self.act {
+            Activation::RawRelu if self.bias.iter().any(|b| *b != T::default()) => {
+                Err("a raw relu step with a bias".into())
+            }
+            Activation::Table(_) | Activation::Step { .. } => {
+                Err("an activation other than Relu on a max over raw accumulators".into())
+            }
+            _ => Ok(shape),
+        }
+    }
+}
+
+impl Op for RawSum {
+    fn name(&self) -> &'static str {
+        "RawSum"
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        self.check(inputs)
+    }
+
+    fn eval(&self, inputs: &[&QTensor], ctx: &EvalCtx) -> Result<QTensor> {
+        let shapes: Vec<&[usize]> = inputs.iter().map(|t| t.shape.as_slice()).collect();
+        let shape = self.check(&shapes).map_err(|m| ctx.shape_err(m))?;
+        if inputs.iter().any(|t| t.scale != 2 * ctx.scale) {
+            return Err(ctx.shape_err("an operand that is not a raw accumulator"));
+        }
+        let data = (0..self.bias.len())
+            .map(|i| {
+                let acc = inputs
+                    .iter()
+                    .zip(&self.signs)
+                    .fold(i128::from(self.bias[i]), |acc, (x, s)| {
+                        acc + i128::from(x.data[i]) * i128::from(*s)
+                    });
+                ctx.requantize(acc, self.act)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(QTensor {
+            shape,
+            data,
+            // A step's output is raw, at the operands' `2^(2s)`.
+            scale: if self.act == Activation::RawRelu {
+                2 * ctx.scale
+            } else {
+                ctx.scale
+            },
+        })
+    }
+
+    fn activation(&self) -> Activation {
+        self.act
+    }
+
+    fn lower(&self, _input_shapes: &[&[usize]], lanes: usize) -> Lowering {
+        let operands = self.signs.len();
+        Lowering::Affine(chunked_groups(self.bias.len(), lanes, |first, count| {
+            // Slots: operand 0's elements first..first+count, then operand 1's; neuron m reads slot
+            // j·count + m.
+            let slots: Vec<(usize, usize)> = (0..operands)
+                .flat_map(|op| (first..first + count).map(move |i| (op, i)))
+                .collect();
+            let mut weights = vec![0; count * slots.len()];
+            for m in 0..count {
+                for (op, s) in self.signs.iter().enumerate() {
+                    weights[m * slots.len() + op * count + m] = *s;
+                }
+            }
+            AffineGroup {
+                slots,
+                weights,
+                bias: self.bias[first..first + count].to_vec(),
+                act: self.act,
+                outputs: (first..first + count).collect(),
+                extra: 0,
+                exact: false,
+                raw_inputs: true,
+            }
+        }))
+    }
+}
+
+impl RealOp for RawSum<f64> {
+    fn name(&self) -> &'static str {
+        "RawSum"
+    }
+
+    fn eval_real(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> RealOutput {
+        let pre: Vec<f64> = (0..self.bias.len())
+            .map(|i| {
+                let terms = self.signs.iter().zip(inputs);
+                self.bias[i] + terms.map(|(s, x)| *s as f64 * x[i]).sum::<f64>()
+            })
+            .collect();
+        let s = span(&pre);
+        (pre.iter().map(|v| self.act.apply_f64(*v)).collect(), s)
+    }
+
+    fn quantize(&self, q: &Quantizer) -> super::OpKind {
+        super::OpKind::RawSum(RawSum {
+            signs: self.signs.clone(),
+            bias: q.values(&self.bias, 2 * q.scale),
+            act: q.activation(self.act),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chips::conv_check::ConvTamper;
+    use crate::chips::requant::Tamper;
+    use crate::circuit::{CircuitParams, TamperAt};
+    use crate::graph::Node;
+    use crate::ops::geometry::Window;
+    use crate::ops::{Conv, Gather, Input};
+    use crate::testing::{fails_to_synthesize, honest_rows, mock_run};
+    use crate::{Cost, OpKind, QuantizedGraph};
+
+    const SCALE: u32 = 7;
+    const RANGE_BITS: u32 = 14;
+    /// `[N, C_in, H, W]` in, a 3x3 pad-1 convolution to `C_OUT` channels, a 2x2 stride-2 max-pool.
+    const C_IN: usize = 2;
+    const C_OUT: usize = 3;
+    const HW: usize = 4;
+
+    fn weights() -> Vec<i64> {
+        (0..C_OUT * C_IN * 9)
+            .map(|i| (i as i64 * 37 % 41) - 20)
+            .collect()
+    }
+
+    fn bias() -> Vec<i64> {
+        (0..C_OUT as i64).map(|o| (o - 1) * 3000).collect()
+    }
+
+    fn input() -> Vec<i64> {
+        (0..C_IN * HW * HW)
+            .map(|i| (i as i64 * 53 % 61) - 30)
+            .collect()
+    }
+
+    /// Input, raw Conv, the four taps of every 2x2 window, three raw relu steps and the end (bias and
+    /// `act`), as the importer builds a max-pool of a convolution.
+    fn graph(act: Activation) -> QuantizedGraph {
+        let node = |name: &str, op: OpKind, inputs: Vec<usize>| Node {
+            name: name.into(),
+            op,
+            inputs,
+        };
+        let window = Window {
+            kernel: [3, 3],
+            strides: [1, 1],
+            pads: [1, 1, 1, 1],
+            dilations: [1, 1],
+        };
+        let mut nodes = vec![
+            node(
+                "x",
+                OpKind::Input(Input {
+                    shape: vec![1, C_IN, HW, HW],
+                }),
+                vec![],
+            ),
+            node(
+                "conv",
+                OpKind::Conv(Conv {
+                    c_in: C_IN,
+                    c_out: C_OUT,
+                    group: 1,
+                    window,
+                    weights: weights(),
+                    bias: vec![0; C_OUT],
+                    act: Activation::None,
+                    raw: true,
+                }),
+                vec![0],
+            ),
+        ];
+        let half = HW / 2;
+        let pooled = vec![1, C_OUT, half, half];
+        let n = C_OUT * half * half;
+        for (ty, tx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+            let indices = (0..n)
+                .map(|o| {
+                    let (c, oy, ox) = (o / (half * half), o / half % half, o % half);
+                    (c * HW + 2 * oy + ty) * HW + 2 * ox + tx
+                })
+                .collect();
+            let gather = Gather {
+                shape: pooled.clone(),
+                indices,
+            };
+            nodes.push(node("tap", OpKind::Gather(gather), vec![1]));
+        }
+        let step = |signs: Vec<i64>| {
+            OpKind::RawSum(RawSum {
+                signs,
+                bias: vec![0; n],
+                act: Activation::RawRelu,
+            })
+        };
+        // Taps are nodes 2..=5; steps 6, 7, 8; the end 9.
+        nodes.push(node("step1", step(vec![1, -1]), vec![2, 3]));
+        nodes.push(node("step2", step(vec![1, -1, 1]), vec![3, 4, 6]));
+        nodes.push(node("step3", step(vec![1, -1, 1]), vec![4, 5, 7]));
+        let bias = (0..n).map(|o| bias()[o / (half * half)]).collect();
+        let end = OpKind::RawSum(RawSum {
+            signs: vec![1, 1],
+            bias,
+            act,
+        });
+        nodes.push(node("end", end, vec![5, 8]));
+        QuantizedGraph {
+            scale: SCALE,
+            range_bits: RANGE_BITS,
+            nodes,
+            outputs: vec![9],
+        }
+    }
+
+    /// Rescale each convolution output with its bias (rounding half up), apply `act`, then pool: the
+    /// order the model states, computed directly.
+    fn pooled_after_rescale(act: Activation) -> Vec<i64> {
+        let (w, b, x) = (weights(), bias(), input());
+        let at = |c: usize, y: i64, xx: i64| -> i64 {
+            let inside = (0..HW as i64).contains(&y) && (0..HW as i64).contains(&xx);
+            if inside {
+                x[(c * HW + y as usize) * HW + xx as usize]
+            } else {
+                0
+            }
+        };
+        let conv = |o: usize, y: usize, xx: usize| -> i64 {
+            let mut acc = b[o];
+            for c in 0..C_IN {
+                for ky in 0..3 {
+                    for kx in 0..3 {
+                        let v = at(c, y as i64 + ky as i64 - 1, xx as i64 + kx as i64 - 1);
+                        acc += v * w[((o * C_IN + c) * 3 + ky) * 3 + kx];
+                    }
+                }
+            }
+            let q = (acc + (1 << (SCALE - 1))).div_euclid(1 << SCALE);
+            if act == Activation::Relu {
+                q.max(0)
+            } else {
+                q
+            }
+        };
+        let half = HW / 2;
+        (0..C_OUT * half * half)
+            .map(|o| {
+                let (c, oy, ox) = (o / (half * half), o / half % half, o % half);
+                let taps = [(0, 0), (0, 1), (1, 0), (1, 1)];
+                let values = taps.map(|(ty, tx)| conv(c, 2 * oy + ty, 2 * ox + tx));
+                values.into_iter().max().unwrap_or(0)
+            })
+            .collect()
+    }
+
+    fn inputs() -> Vec<QTensor> {
+        vec![QTensor::new(vec![1, C_IN, HW, HW], input(), SCALE).expect("shape")]
+    }
+
+    fn params(graph: &QuantizedGraph, conv_lanes: usize) -> CircuitParams {
+        CircuitParams {
+            scale: SCALE,
+            range_bits: RANGE_BITS,
+            lanes_in: 4,
+            lanes_out: 2,
+            conv_lanes,
+            ..CircuitParams::default()
+        }
+        .for_graph(graph)
+    }
+
+    #[test]
+    fn pooling_the_raw_sums_equals_pooling_the_rescaled_outputs() {
+        for act in [Activation::Relu, Activation::None] {
+            let trace = graph(act).eval(&inputs()).expect("eval");
+            let out = &trace.values[9].data;
+            assert_eq!(*out, pooled_after_rescale(act), "{act:?}");
+            // Without the Relu some windows' maxima are negative (the test covers both signs).
+            if act == Activation::None {
+                assert!(out.iter().any(|v| *v < 0) && out.iter().any(|v| *v > 0));
+            }
+        }
+    }
+
+    #[test]
+    fn the_honest_witness_is_accepted_with_one_requant_row_per_window_and_step() {
+        let graph = graph(Activation::Relu);
+        for conv_lanes in [0, 3] {
+            let p = params(&graph, conv_lanes);
+            assert!(p.raw_relus);
+            let used = honest_rows(graph.clone(), inputs(), p);
+            let cost = Cost::of(&graph, &p).expect("cost");
+            // 32 input range checks, 3 steps and 1 end per window (12): none for the convolution.
+            assert_eq!(
+                (used.requant, cost.requant_rows),
+                (32 + 4 * 12, 32 + 4 * 12)
+            );
+            assert!(cost.mac_rows >= used.mac && cost.conv_rows == used.conv);
+        }
+    }
+
+    #[test]
+    fn a_circuit_without_the_raw_relu_gate_refuses_the_graph() {
+        let graph = graph(Activation::Relu);
+        let p = CircuitParams {
+            raw_relus: false,
+            ..params(&graph, 0)
+        };
+        let why = fails_to_synthesize(graph, inputs(), p).expect("refused");
+        assert!(why.contains("raw relu"), "{why}");
+    }
+
+    /// Every corruption of a step, the end or the convolution is caught by the constraint named.
+    #[test]
+    fn wrong_steps_ends_and_sums_are_rejected() {
+        let graph = graph(Activation::Relu);
+        let steps = [
+            (Tamper::Activation, "raw relu"),
+            (Tamper::Sign, "high limb"),
+            (Tamper::Quotient, "remainder"),
+            (Tamper::QuotientDown, "remainder"),
+            (Tamper::HighLimb, "low limb"),
+            (Tamper::Accumulator, "mac"),
+        ];
+        let end = [
+            (Tamper::Activation, "relu"),
+            (Tamper::Quotient, "remainder"),
+        ];
+        let conv = [
+            (0, Tamper::Accumulator, "mac"),
+            (
+                3,
+                Tamper::Conv(ConvTamper::Output(5)),
+                "Equality constraint",
+            ),
+        ];
+        let mut cases: Vec<(usize, usize, Tamper, &str)> = Vec::new();
+        for node in [6, 7, 8] {
+            cases.extend(steps.iter().map(|(t, e)| (0, node, *t, *e)));
+        }
+        cases.extend(end.iter().map(|(t, e)| (0, 9, *t, *e)));
+        cases.extend(conv.iter().map(|(l, t, e)| (*l, 1, *t, *e)));
+        for (conv_lanes, node, tamper, expect) in cases {
+            // Each window's elements: some steps keep their sum (a relu of a positive difference),
+            // some zero it; corrupt both kinds.
+            for index in [1, 6, 11] {
+                let at = TamperAt {
+                    node,
+                    index,
+                    tamper,
+                };
+                let p = params(&graph, conv_lanes);
+                let (failures, _, _) = mock_run(graph.clone(), inputs(), p, false, Some(at));
+                assert!(
+                    failures.iter().any(|f| f.contains(expect)),
+                    "{tamper:?} on node {node} at {index} should fail '{expect}', got {failures:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn raw_values_only_reach_gathers_and_raw_sums() {
+        // A Relu reading the raw convolution directly, and a raw step as the graph's output.
+        let mut wrong_reader = graph(Activation::Relu);
+        wrong_reader.nodes[6].op = OpKind::Relu(crate::ops::Relu { scale: SCALE });
+        wrong_reader.nodes[6].inputs = vec![2];
+        let mut raw_output = graph(Activation::Relu);
+        raw_output.outputs = vec![8];
+        for g in [wrong_reader, raw_output] {
+            let err = g.shapes().expect_err("refused").to_string();
+            assert!(err.contains("raw accumulator"), "{err}");
+        }
+    }
+}
