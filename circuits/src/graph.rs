@@ -157,7 +157,11 @@ impl QuantizedGraph {
                 ),
                 _ => (!reads_raw.contains(&true), false),
             };
-            if !ok {
+            // A raw relu anywhere else would output a raw value the check above takes for an
+            // activation.
+            let raw_relu_elsewhere = node.op.as_op().activation() == crate::Activation::RawRelu
+                && !matches!(node.op, OpKind::RawSum(_));
+            if !ok || raw_relu_elsewhere {
                 return Err(CircuitError::Graph(format!(
                     "node '{}' mixes raw accumulators with activations",
                     node.name

@@ -183,6 +183,16 @@ fn cnn_tiny_on_the_convolution_check_end_to_end() {
     assert!(out.contains("convolution check "), "{out}");
 }
 
+/// Max-pools that alone read a convolution pool its exact sums before the rescale (raw relu steps),
+/// on the MAC chip and on the convolution check.
+#[test]
+fn conv_pool_pools_raw_sums_end_to_end() {
+    for flags in [&[][..], &["--conv-lanes", "2"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        prove_verify_and_tamper_with(dir.path(), "conv_pool", 0.01, flags);
+    }
+}
+
 #[test]
 fn affine_gather_reduce_and_max_models_end_to_end() {
     let dir = tempfile::tempdir().unwrap();

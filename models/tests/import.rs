@@ -66,6 +66,17 @@ fn cnn_tiny_matches_tract() {
 }
 
 #[test]
+fn conv_pool_matches_tract_with_both_pools_over_raw_sums() {
+    check_model("conv_pool", 0.01);
+    let m = load_onnx(&zoo("conv_pool", "network.onnx")).unwrap();
+    let count = |f: fn(&FloatOp) -> bool| m.graph.nodes.iter().filter(|n| f(&n.op)).count();
+    assert_eq!(count(|o| matches!(o, FloatOp::Conv(c) if c.raw)), 2);
+    assert_eq!(count(|o| matches!(o, FloatOp::Conv(c) if !c.raw)), 0);
+    // 2x2: 3 steps and the end; 3x3: 8 steps and the end.
+    assert_eq!(count(|o| matches!(o, FloatOp::RawSum(_))), 4 + 9);
+}
+
+#[test]
 fn conv_bias_and_relu_are_fused_and_pool_imported() {
     let m = load_onnx(&zoo("cnn_tiny", "network.onnx")).unwrap();
     let ops: Vec<&FloatOp> = m.graph.nodes.iter().map(|n| &n.op).collect();

@@ -11,9 +11,20 @@ use zkinfer_circuits::{Activation, OpKind, QuantizedGraph};
 use zkinfer_models::float_graph::FloatOp;
 use zkinfer_models::{load_onnx_bytes, OnnxModel};
 
+/// Who else reads the pooled tensor's input.
+#[derive(Clone, Copy, PartialEq)]
+enum Other {
+    /// Nobody: the pool is its one reader.
+    Nobody,
+    /// It is a graph output too.
+    Output,
+    /// A second MaxPool (2x2) reads it, whose output is the second graph output.
+    Pool,
+}
+
 /// `x [1, 2, 6, 6]` -> Conv 2->3 3x3 pad 1 (with bias) -> Relu (when `relu`) -> MaxPool `kernel`
-/// stride 2 -> `y`; with `expose`, the pooled tensor's input is a graph output too.
-fn model(relu: bool, kernel: i64, expose: bool) -> OnnxModel {
+/// stride 2 -> `y`, with `other` readers of the pool's input.
+fn model(relu: bool, kernel: i64, other: Other) -> OnnxModel {
     let node = |op: &str, inputs: &[&str], output: &str, attribute| NodeProto {
         name: output.into(),
         op_type: op.into(),
@@ -45,8 +56,14 @@ fn model(relu: bool, kernel: i64, expose: bool) -> OnnxModel {
     nodes.push(node("MaxPool", &[pooled], "y", pool));
     let side = (6 - kernel) / 2 + 1;
     let mut output = vec![typed_value_info("y", 1, &[1, 3, side, side])];
-    if expose {
-        output.push(typed_value_info(pooled, 1, &[1, 3, 6, 6]));
+    match other {
+        Other::Nobody => {}
+        Other::Output => output.push(typed_value_info(pooled, 1, &[1, 3, 6, 6])),
+        Other::Pool => {
+            let pool = vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2])];
+            nodes.push(node("MaxPool", &[pooled], "y2", pool));
+            output.push(typed_value_info("y2", 1, &[1, 3, 3, 3]));
+        }
     }
     let graph = GraphProto {
         name: "pooled_conv".into(),
@@ -94,7 +111,7 @@ fn counts(m: &OnnxModel) -> (usize, usize) {
 #[test]
 fn a_pool_that_alone_reads_a_convolution_pools_its_raw_sums() {
     for (relu, kernel, steps) in [(true, 2, 3), (false, 2, 3), (true, 3, 8)] {
-        let fused = model(relu, kernel, false);
+        let fused = model(relu, kernel, Other::Nobody);
         // k - 1 raw relu steps and the end; the rescaled Conv is gone.
         assert_eq!(
             counts(&fused),
@@ -113,8 +130,10 @@ fn a_pool_that_alone_reads_a_convolution_pools_its_raw_sums() {
             Activation::None
         };
         assert!(matches!(end, Some(FloatOp::RawSum(r)) if r.act == act));
-        // Another reader of the convolution keeps it rescaled, and the pool as before.
-        assert_eq!(counts(&model(relu, kernel, true)), (0, 0));
+        // Another reader of the convolution keeps it rescaled, and the pools as before.
+        for other in [Other::Output, Other::Pool] {
+            assert_eq!(counts(&model(relu, kernel, other)), (0, 0));
+        }
     }
 }
 
@@ -122,7 +141,10 @@ fn a_pool_that_alone_reads_a_convolution_pools_its_raw_sums() {
 fn pooling_raw_sums_gives_the_integers_pooling_rescaled_outputs_gives() {
     let samples: Vec<Vec<Vec<f64>>> = (0..4).map(sample).collect();
     for (relu, kernel) in [(true, 2), (false, 2), (true, 3)] {
-        let (fused, plain) = (model(relu, kernel, false), model(relu, kernel, true));
+        let (fused, plain) = (
+            model(relu, kernel, Other::Nobody),
+            model(relu, kernel, Other::Output),
+        );
         for (scale, range_bits) in [(7, 14), (10, 17)] {
             let domains = Default::default();
             let qf = fused.graph.quantize(scale, range_bits, &domains);

@@ -483,13 +483,12 @@ impl RequantConfig {
             let w = RequantWitness::rescaled(z, off, (scale, extra), bits, act);
             let w = tamper.map_or(w, |t| w.tampered(t, scale, bits, act));
             // A raw relu keeps `z`, not the quotient: `y = sgn·z` (for a corrupted quotient or sign
-            // too, so that only the lookups see those; `Activation` corrupts `y` itself).
-            match act {
-                Activation::RawRelu if tamper != Some(Tamper::Activation) => {
-                    RequantWitness { y: w.sgn * z, ..w }
-                }
-                _ => w,
-            }
+            // too, so that only the lookups see those; `Activation` is the honest `y` plus one).
+            let y = match act {
+                Activation::RawRelu => w.sgn * z + i64::from(tamper == Some(Tamper::Activation)),
+                _ => w.y,
+            };
+            RequantWitness { y, ..w }
         });
         if let Some(wide) = wide {
             region.assign_advice(wide.t, at, field_value(w.map(|w| w.t)));

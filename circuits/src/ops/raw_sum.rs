@@ -15,8 +15,10 @@
 //!
 //! The operands are raw accumulators, not bounded by the graph's activation bound, so the groups are
 //! never packed ([`AffineGroup::raw_inputs`]). A step's sum must lie in `[-2^(b-1+s), 2^(b-1+s))`
-//! (its quotient is range-checked): the oracle refuses one outside, as it would the pooled
-//! convolution's own outputs.
+//! (its quotient is range-checked) and the oracle refuses one outside. That is a difference of two
+//! taps (plus the running excess), which may be up to twice a tap's size: calibration measures the
+//! steps' own spans, so the range bits cover them. The taps themselves are not range-checked (only
+//! the steps and the end are), which nothing needs: the end's range check bounds the maximum.
 
 use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{chunked_groups, same_shapes, Activation, AffineGroup, EvalCtx, Lowering, Op};
@@ -180,25 +182,47 @@ mod tests {
     const C_OUT: usize = 3;
     const HW: usize = 4;
 
-    fn weights() -> Vec<i64> {
+    /// The convolutions tested: `Spread` sums of both signs and many sizes; `Small` the centre tap of
+    /// channel 0 only (weight 1), so that window differences are a few units, inside the rounding
+    /// half `[-2^(s-1), 0)` that would flip a step's sign if its row rounded.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Case {
+        Spread,
+        Small,
+    }
+
+    fn weights(case: Case) -> Vec<i64> {
         (0..C_OUT * C_IN * 9)
-            .map(|i| (i as i64 * 37 % 41) - 20)
+            .map(|i| match case {
+                Case::Spread => (i as i64 * 37 % 41) - 20,
+                // Tap (c, ky, kx) = (0, 1, 1) of every output channel.
+                Case::Small => i64::from(i % (C_IN * 9) == 4),
+            })
             .collect()
     }
 
-    fn bias() -> Vec<i64> {
-        (0..C_OUT as i64).map(|o| (o - 1) * 3000).collect()
+    fn bias(case: Case) -> Vec<i64> {
+        match case {
+            Case::Spread => (0..C_OUT as i64).map(|o| (o - 1) * 3000).collect(),
+            // Channels 0 and 1 put the maxima of windows 0 and 1 (6 and 4, each after a step in
+            // the rounding half) exactly on a rounding boundary, `max + b + 2^(s-1) = 2^s`: a step
+            // whose row rounded would keep its negative sum, lower the maximum and the output.
+            Case::Small => vec![58, 60, -100],
+        }
     }
 
-    fn input() -> Vec<i64> {
+    fn input(case: Case) -> Vec<i64> {
         (0..C_IN * HW * HW)
-            .map(|i| (i as i64 * 53 % 61) - 30)
+            .map(|i| match case {
+                Case::Spread => (i as i64 * 53 % 61) - 30,
+                Case::Small => (i as i64 * i as i64 % 13) - 6,
+            })
             .collect()
     }
 
     /// Input, raw Conv, the four taps of every 2x2 window, three raw relu steps and the end (bias and
     /// `act`), as the importer builds a max-pool of a convolution.
-    fn graph(act: Activation) -> QuantizedGraph {
+    fn graph(act: Activation, case: Case) -> QuantizedGraph {
         let node = |name: &str, op: OpKind, inputs: Vec<usize>| Node {
             name: name.into(),
             op,
@@ -225,7 +249,7 @@ mod tests {
                     c_out: C_OUT,
                     group: 1,
                     window,
-                    weights: weights(),
+                    weights: weights(case),
                     bias: vec![0; C_OUT],
                     act: Activation::None,
                     raw: true,
@@ -260,7 +284,7 @@ mod tests {
         nodes.push(node("step1", step(vec![1, -1]), vec![2, 3]));
         nodes.push(node("step2", step(vec![1, -1, 1]), vec![3, 4, 6]));
         nodes.push(node("step3", step(vec![1, -1, 1]), vec![4, 5, 7]));
-        let bias = (0..n).map(|o| bias()[o / (half * half)]).collect();
+        let bias = (0..n).map(|o| bias(case)[o / (half * half)]).collect();
         let end = OpKind::RawSum(RawSum {
             signs: vec![1, 1],
             bias,
@@ -277,8 +301,8 @@ mod tests {
 
     /// Rescale each convolution output with its bias (rounding half up), apply `act`, then pool: the
     /// order the model states, computed directly.
-    fn pooled_after_rescale(act: Activation) -> Vec<i64> {
-        let (w, b, x) = (weights(), bias(), input());
+    fn pooled_after_rescale(act: Activation, case: Case) -> Vec<i64> {
+        let (w, b, x) = (weights(case), bias(case), input(case));
         let at = |c: usize, y: i64, xx: i64| -> i64 {
             let inside = (0..HW as i64).contains(&y) && (0..HW as i64).contains(&xx);
             if inside {
@@ -315,8 +339,8 @@ mod tests {
             .collect()
     }
 
-    fn inputs() -> Vec<QTensor> {
-        vec![QTensor::new(vec![1, C_IN, HW, HW], input(), SCALE).expect("shape")]
+    fn inputs(case: Case) -> Vec<QTensor> {
+        vec![QTensor::new(vec![1, C_IN, HW, HW], input(case), SCALE).expect("shape")]
     }
 
     fn params(graph: &QuantizedGraph, conv_lanes: usize) -> CircuitParams {
@@ -333,49 +357,55 @@ mod tests {
 
     #[test]
     fn pooling_the_raw_sums_equals_pooling_the_rescaled_outputs() {
-        for act in [Activation::Relu, Activation::None] {
-            let trace = graph(act).eval(&inputs()).expect("eval");
-            let out = &trace.values[9].data;
-            assert_eq!(*out, pooled_after_rescale(act), "{act:?}");
-            // Without the Relu some windows' maxima are negative (the test covers both signs).
-            if act == Activation::None {
-                assert!(out.iter().any(|v| *v < 0) && out.iter().any(|v| *v > 0));
+        for case in [Case::Spread, Case::Small] {
+            for act in [Activation::Relu, Activation::None] {
+                let trace = graph(act, case).eval(&inputs(case)).expect("eval");
+                let out = &trace.values[9].data;
+                assert_eq!(*out, pooled_after_rescale(act, case), "{act:?} {case:?}");
+                // Without the Relu some windows' maxima are negative (both signs are covered).
+                if act == Activation::None && case == Case::Spread {
+                    assert!(out.iter().any(|v| *v < 0) && out.iter().any(|v| *v > 0));
+                }
             }
         }
     }
 
     #[test]
     fn the_honest_witness_is_accepted_with_one_requant_row_per_window_and_step() {
-        let graph = graph(Activation::Relu);
-        for conv_lanes in [0, 3] {
-            let p = params(&graph, conv_lanes);
-            assert!(p.raw_relus);
-            let used = honest_rows(graph.clone(), inputs(), p);
-            let cost = Cost::of(&graph, &p).expect("cost");
-            // 32 input range checks, 3 steps and 1 end per window (12): none for the convolution.
-            assert_eq!(
-                (used.requant, cost.requant_rows),
-                (32 + 4 * 12, 32 + 4 * 12)
-            );
-            assert!(cost.mac_rows >= used.mac && cost.conv_rows == used.conv);
+        // Both cases and activations: the circuit's outputs are the oracle's (its instances), also
+        // where a step's sum lies in the rounding half.
+        for case in [Case::Spread, Case::Small] {
+            for act in [Activation::Relu, Activation::None] {
+                let graph = graph(act, case);
+                for conv_lanes in [0, 3] {
+                    let p = params(&graph, conv_lanes);
+                    assert!(p.raw_relus);
+                    let used = honest_rows(graph.clone(), inputs(case), p);
+                    let cost = Cost::of(&graph, &p).expect("cost");
+                    // 32 input range checks, 3 steps and 1 end per window (12): none for the
+                    // convolution.
+                    let rows = 32 + 4 * 12;
+                    assert_eq!((used.requant, cost.requant_rows), (rows, rows));
+                    assert!(cost.mac_rows >= used.mac && cost.conv_rows == used.conv);
+                }
+            }
         }
     }
 
     #[test]
     fn a_circuit_without_the_raw_relu_gate_refuses_the_graph() {
-        let graph = graph(Activation::Relu);
+        let graph = graph(Activation::Relu, Case::Spread);
         let p = CircuitParams {
             raw_relus: false,
             ..params(&graph, 0)
         };
-        let why = fails_to_synthesize(graph, inputs(), p).expect("refused");
+        let why = fails_to_synthesize(graph, inputs(Case::Spread), p).expect("refused");
         assert!(why.contains("raw relu"), "{why}");
     }
 
     /// Every corruption of a step, the end or the convolution is caught by the constraint named.
     #[test]
     fn wrong_steps_ends_and_sums_are_rejected() {
-        let graph = graph(Activation::Relu);
         let steps = [
             (Tamper::Activation, "raw relu"),
             (Tamper::Sign, "high limb"),
@@ -396,42 +426,93 @@ mod tests {
                 "Equality constraint",
             ),
         ];
-        let mut cases: Vec<(usize, usize, Tamper, &str)> = Vec::new();
-        for node in [6, 7, 8] {
-            cases.extend(steps.iter().map(|(t, e)| (0, node, *t, *e)));
-        }
-        cases.extend(end.iter().map(|(t, e)| (0, 9, *t, *e)));
-        cases.extend(conv.iter().map(|(l, t, e)| (*l, 1, *t, *e)));
-        for (conv_lanes, node, tamper, expect) in cases {
-            // Each window's elements: some steps keep their sum (a relu of a positive difference),
-            // some zero it; corrupt both kinds.
-            for index in [1, 6, 11] {
-                let at = TamperAt {
-                    node,
-                    index,
-                    tamper,
-                };
-                let p = params(&graph, conv_lanes);
-                let (failures, _, _) = mock_run(graph.clone(), inputs(), p, false, Some(at));
-                assert!(
-                    failures.iter().any(|f| f.contains(expect)),
-                    "{tamper:?} on node {node} at {index} should fail '{expect}', got {failures:?}"
+        for case in [Case::Spread, Case::Small] {
+            let graph = graph(Activation::Relu, case);
+            let trace = graph.eval(&inputs(case)).expect("eval");
+            let mut cases: Vec<(usize, usize, Tamper, &str, Vec<usize>)> = Vec::new();
+            for node in [6, 7, 8] {
+                let indices = step_indices(&graph, &trace, node, case);
+                cases.extend(
+                    steps
+                        .iter()
+                        .map(|(t, e)| (0, node, *t, *e, indices.clone())),
                 );
             }
+            cases.extend(end.iter().map(|(t, e)| (0, 9, *t, *e, vec![1, 6, 11])));
+            cases.extend(conv.iter().map(|(l, t, e)| (*l, 1, *t, *e, vec![1, 6, 11])));
+            for (conv_lanes, node, tamper, expect, indices) in cases {
+                for index in indices {
+                    let at = TamperAt {
+                        node,
+                        index,
+                        tamper,
+                    };
+                    let p = params(&graph, conv_lanes);
+                    let (failures, _, _) =
+                        mock_run(graph.clone(), inputs(case), p, false, Some(at));
+                    assert!(
+                        failures.iter().any(|f| f.contains(expect)),
+                        "{tamper:?} on node {node} at {index} ({case:?}) should fail '{expect}', \
+                         got {failures:?}"
+                    );
+                }
+            }
         }
+    }
+
+    /// Elements of step `node` to corrupt: one whose sum the relu keeps (`z > 0`), one it zeroes
+    /// (`z < 0`) and, in the `Small` case, one inside the rounding half (`-2^(s-1) ≤ z < 0`), each
+    /// asserted to exist.
+    fn step_indices(
+        graph: &QuantizedGraph,
+        trace: &crate::graph::GraphTrace,
+        node: usize,
+        case: Case,
+    ) -> Vec<usize> {
+        let OpKind::RawSum(op) = &graph.nodes[node].op else {
+            panic!("node {node} is not a step");
+        };
+        let sums: Vec<i64> = (0..op.bias.len())
+            .map(|i| {
+                let operands = graph.nodes[node].inputs.iter().zip(&op.signs);
+                operands.map(|(j, s)| s * trace.values[*j].data[i]).sum()
+            })
+            .collect();
+        let half = 1i64 << (SCALE - 1);
+        let mut wanted: Vec<fn(i64, i64) -> bool> = vec![|z, _| z > 0, |z, _| z < 0];
+        if case == Case::Small {
+            wanted.push(|z, half| (-half..0).contains(&z));
+        }
+        wanted
+            .iter()
+            .map(|f| {
+                let found = sums.iter().position(|z| f(*z, half));
+                found.unwrap_or_else(|| panic!("step {node} ({case:?}): no such sum in {sums:?}"))
+            })
+            .collect()
     }
 
     #[test]
     fn raw_values_only_reach_gathers_and_raw_sums() {
         // A Relu reading the raw convolution directly, and a raw step as the graph's output.
-        let mut wrong_reader = graph(Activation::Relu);
+        let mut wrong_reader = graph(Activation::Relu, Case::Spread);
         wrong_reader.nodes[6].op = OpKind::Relu(crate::ops::Relu { scale: SCALE });
         wrong_reader.nodes[6].inputs = vec![2];
-        let mut raw_output = graph(Activation::Relu);
+        let mut raw_output = graph(Activation::Relu, Case::Spread);
         raw_output.outputs = vec![8];
-        for g in [wrong_reader, raw_output] {
+        // A raw relu on a rescaled convolution (its output would be taken for an activation).
+        let mut raw_relu_elsewhere = graph(Activation::Relu, Case::Spread);
+        if let OpKind::Conv(c) = &mut raw_relu_elsewhere.nodes[1].op {
+            c.raw = false;
+            c.act = Activation::RawRelu;
+        }
+        for (g, at) in [
+            (wrong_reader, "step1"),
+            (raw_output, "step3"),
+            (raw_relu_elsewhere, "conv"),
+        ] {
             let err = g.shapes().expect_err("refused").to_string();
-            assert!(err.contains("raw accumulator"), "{err}");
+            assert!(err.contains("raw accumulator") && err.contains(at), "{err}");
         }
     }
 }
