@@ -42,6 +42,7 @@ use std::sync::{Arc, Mutex};
 
 mod affine;
 mod conv;
+mod raw_rows;
 
 /// The first row of the MAC chip (row 0 is left empty, see `lay_out`).
 pub const MAC_FIRST_ROW: usize = 1;
@@ -84,6 +85,11 @@ pub struct CircuitParams {
     /// [`crate::ops::RawSum`]); not written when false, so other circuits keep their settings and keys.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub raw_relus: bool,
+    /// Whether the raw sums of maxima over raw accumulators are laid out on the requant rows' `raw
+    /// sum` gate ([`crate::chips::raw_rows`]) instead of MAC rows: three more advice columns per
+    /// requant set. Not written when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub raw_rows: bool,
     /// The most neurons one MAC accumulator column holds ([`crate::chips::packing`]); 1 (not written,
     /// so earlier settings and keys are unchanged) is one neuron per column.
     #[serde(default = "one", skip_serializing_if = "is_one")]
@@ -135,6 +141,7 @@ impl Default for CircuitParams {
             coef_bits: 0,
             steps: false,
             raw_relus: false,
+            raw_rows: false,
             pack: 1,
             requant_sets: 1,
             conv_lanes: 0,
@@ -545,6 +552,21 @@ impl ModelCircuit {
                 let x = (wires[node.inputs[0]].as_slice(), ins[0]);
                 let out =
                     self.lay_out_conv(config, region, (n, op), x, (&mut conv_rows, &mut req))?;
+                wires.push(out);
+                continue;
+            }
+            if let Some(op) = self.raw_rows_of(&node.op) {
+                let operands: Vec<&[Wire]> =
+                    node.inputs.iter().map(|j| wires[*j].as_slice()).collect();
+                let zero = match zero {
+                    Some(z) => z,
+                    None => *zero.insert(
+                        self.zero_wire(config, region, &mut mac_row)
+                            .map_err(synth)?,
+                    ),
+                };
+                let out =
+                    self.lay_out_raw_sum(config, region, (n, op), &operands, (zero, &mut req))?;
                 wires.push(out);
                 continue;
             }

@@ -100,6 +100,17 @@ impl Cost {
                 }
                 continue;
             }
+            if let crate::OpKind::RawSum(op) = &node.op {
+                if params.raw_rows && op.sum_slots().is_some() {
+                    // On requant rows (`chips::raw_rows`), reading the shared zero cell.
+                    if !zero_row {
+                        zero_row = true;
+                        cost.mac_rows += 1;
+                    }
+                    req.singles(shapes[n].iter().product(), false);
+                    continue;
+                }
+            }
             match node.op.as_op().lower(&ins, params.group_neurons()) {
                 Lowering::Alias => {}
                 Lowering::Gather(map) => {

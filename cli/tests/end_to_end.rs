@@ -193,6 +193,63 @@ fn conv_pool_pools_raw_sums_end_to_end() {
     }
 }
 
+/// The same model with its pool steps summed on requant rows (the `raw sum` gate), fixed through a
+/// settings file: proved, verified natively and in the EVM, and a tampered output rejected.
+#[test]
+fn conv_pool_with_steps_on_requant_rows_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (onnx, cal, input) = (
+        zoo("conv_pool", "network.onnx"),
+        zoo("conv_pool", "cal.json"),
+        zoo("conv_pool", "input.json"),
+    );
+    let (onnx, cal, input) = (
+        onnx.to_str().unwrap(),
+        cal.to_str().unwrap(),
+        input.to_str().unwrap(),
+    );
+    ok(zkinfer(
+        dir.path(),
+        &["calibrate", onnx, "--data", cal, "-o", "settings.json"],
+    ));
+    let mut settings = read_json(&dir.path().join("settings.json"));
+    settings["settings"]["raw_rows"] = Value::Bool(true);
+    write_json(&dir.path().join("raw.json"), &settings);
+    ok(zkinfer(
+        dir.path(),
+        &[
+            "prove",
+            onnx,
+            input,
+            "--settings",
+            "raw.json",
+            "-o",
+            "proof.json",
+        ],
+    ));
+    let proof = read_json(&dir.path().join("proof.json"));
+    assert_eq!(proof["circuit_params"]["raw_rows"], Value::Bool(true));
+    ok(zkinfer(dir.path(), &["verify", "proof.json"]));
+    let evm = ok(zkinfer(dir.path(), &["verify-evm", "proof.json"]));
+    assert!(evm.contains("evm verify: PASS"), "{evm}");
+    let mut changed = proof.clone();
+    let q = changed["outputs"][0]["quantized"][0].as_i64().unwrap();
+    let scale = changed["outputs"][0]["scale"].as_u64().unwrap() as i32;
+    changed["outputs"][0]["quantized"][0] = Value::from(q + 1);
+    changed["outputs"][0]["values"][0] = Value::from((q + 1) as f64 / 2f64.powi(scale));
+    let at = changed["instances"].as_array().unwrap().len() - 2 - 4;
+    changed["instances"][at] = Value::String(field_hex(q + 1));
+    write_json(&dir.path().join("changed.json"), &changed);
+    fails_with(
+        zkinfer(dir.path(), &["verify", "changed.json"]),
+        "proof rejected",
+    );
+    fails_with(
+        zkinfer(dir.path(), &["verify-evm", "changed.json"]),
+        "REJECTED",
+    );
+}
+
 #[test]
 fn affine_gather_reduce_and_max_models_end_to_end() {
     let dir = tempfile::tempdir().unwrap();

@@ -33,6 +33,10 @@ pub struct Settings {
     /// chip); 0, not written, is none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub conv_lanes: usize,
+    /// Whether the steps of maxima over raw accumulators sum on requant rows (three more advice
+    /// columns per requant set) rather than on MAC rows; false, not written, is on MAC rows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub raw_rows: bool,
     /// Whether the input's elements are public instances of the proof (else a private witness).
     pub public_input: bool,
 }
@@ -63,10 +67,14 @@ impl Settings {
             1 => lanes,
             n => format!("{lanes}, {n} requant sets"),
         };
-        match self.conv_lanes {
+        let lanes = match self.conv_lanes {
             0 => lanes,
             1 => format!("{lanes}, convolutions checked on 1 lane"),
             n => format!("{lanes}, convolutions checked on {n} lanes"),
+        };
+        match self.raw_rows {
+            false => lanes,
+            true => format!("{lanes}, pool steps on requant rows"),
         }
     }
 
@@ -83,6 +91,7 @@ impl Settings {
             pack: self.pack,
             requant_sets: self.requant_sets,
             conv_lanes: self.conv_lanes,
+            raw_rows: self.raw_rows,
             scale: self.scale,
             range_bits: self.range_bits,
             ..CircuitParams::default()
@@ -323,13 +332,22 @@ pub fn choose_for_peak(
             (true, Some(n)) => vec![n],
             (true, None) => CONV_LANES.to_vec(),
         };
-        let shapes: Vec<((usize, usize, usize), usize)> = lanes
+        // A graph with maxima over raw accumulators also tries their sums on requant rows.
+        let raws: Vec<bool> = match q.nodes.iter().any(|n| match &n.op {
+            OpKind::RawSum(r) => r.sum_slots().is_some(),
+            _ => false,
+        }) {
+            true => vec![false, true],
+            false => vec![false],
+        };
+        let shapes: Vec<((usize, usize, usize), usize, bool)> = lanes
             .iter()
             .flat_map(|l| convs.iter().map(move |c| (*l, *c)))
+            .flat_map(|(l, c)| raws.iter().map(move |r| (l, c, *r)))
             .collect();
         let ranked: Vec<Vec<(Rank, Settings, u32, bool)>> = shapes
             .par_iter()
-            .map(|&((lanes_in, lanes_out, pack), conv_lanes)| {
+            .map(|&((lanes_in, lanes_out, pack), conv_lanes, raw_rows)| {
                 let plain = Settings {
                     scale,
                     range_bits,
@@ -338,6 +356,7 @@ pub fn choose_for_peak(
                     pack,
                     requant_sets: 1,
                     conv_lanes,
+                    raw_rows,
                     public_input: choice.public_input,
                 };
                 rank_layouts(&q, plain, choice.lanes.is_none())

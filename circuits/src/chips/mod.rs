@@ -25,6 +25,7 @@ pub mod mac;
 pub mod multiply;
 pub mod packing;
 pub mod poseidon;
+pub mod raw_rows;
 pub mod requant;
 pub mod requant_rows;
 pub mod table;

@@ -70,6 +70,9 @@ pub struct RequantConfig {
     /// Enables `y = sgn·z` (the raw relu of a max over raw accumulators); present when the circuit has
     /// raw relus.
     pub raw_relu: Option<Selector>,
+    /// The `raw sum` gate's columns ([`super::raw_rows`]); present when the circuit lays raw sums on
+    /// requant rows.
+    pub raw_sum: Option<super::raw_rows::RawSumGate>,
     /// The function-table tag of each row (0: none); present when the circuit has function tables.
     pub fn_tag: Option<Column<Fixed>>,
     /// The wide rescale (module docs); present when the circuit has coefficient bits.
@@ -393,6 +396,10 @@ impl RequantConfig {
             nonneg,
             step,
             raw_relu,
+            // Configured last in the set, so circuits without it keep their column indices.
+            raw_sum: params
+                .raw_rows
+                .then(|| super::raw_rows::RawSumGate::configure(meta, z)),
             fn_tag,
             wide,
             scale,
@@ -439,6 +446,21 @@ impl RequantConfig {
         row: RescaleRow,
         tamper: Option<Tamper>,
     ) -> Result<Wire, Error> {
+        let zc = region.assign_advice(self.z, at, z.field());
+        region.constrain_equal(zc.cell(), z.cell);
+        self.rescale_row(region, at, z.value, row, tamper)
+    }
+
+    /// The rest of rescale row `at` once its `z` (of value `z`) is assigned: a copy of an accumulator
+    /// ([`RequantConfig::assign_rescale`]) or a raw sum ([`RequantConfig::assign_raw_sum`]).
+    pub(crate) fn rescale_row(
+        &self,
+        region: &mut Region<'_, Fr>,
+        at: usize,
+        z: Option<i64>,
+        row: RescaleRow,
+        tamper: Option<Tamper>,
+    ) -> Result<Wire, Error> {
         let RescaleRow {
             off,
             act,
@@ -476,10 +498,8 @@ impl RequantConfig {
             (Activation::Table(_), _) => return Err(Error::Synthesis),
         }
         region.assign_fixed(self.off, at, to_field(off));
-        let zc = region.assign_advice(self.z, at, z.field());
-        region.constrain_equal(zc.cell(), z.cell);
         let (scale, bits) = (self.scale, self.range_bits);
-        let w = z.value.map(|z| {
+        let w = z.map(|z| {
             let w = RequantWitness::rescaled(z, off, (scale, extra), bits, act);
             let w = tamper.map_or(w, |t| w.tampered(t, scale, bits, act));
             // A raw relu keeps `z`, not the quotient: `y = sgn·z` (for a corrupted quotient or sign

@@ -68,6 +68,22 @@ impl<T: Copy + PartialEq + Default> RawSum<T> {
     }
 }
 
+impl RawSum {
+    /// The operands the requant rows' `raw sum` gate (`z = a - b + c`,
+    /// [`crate::chips::raw_rows`]) reads as `[a, b, c]` (`None`: the zero cell), for the importer's
+    /// patterns: a first step `x_0 - x_1`, a step `x_0 - x_1 + x_2`, an end `x_0 + x_1` or `x_0`;
+    /// `None` for any other.
+    pub fn sum_slots(&self) -> Option<[Option<usize>; 3]> {
+        match self.signs.as_slice() {
+            [1, -1] => Some([Some(0), Some(1), None]),
+            [1, -1, 1] => Some([Some(0), Some(1), Some(2)]),
+            [1, 1] => Some([Some(0), None, Some(1)]),
+            [1] => Some([Some(0), None, None]),
+            _ => None,
+        }
+    }
+}
+
 impl Op for RawSum {
     fn name(&self) -> &'static str {
         "RawSum"
@@ -343,13 +359,16 @@ mod tests {
         vec![QTensor::new(vec![1, C_IN, HW, HW], input(case), SCALE).expect("shape")]
     }
 
-    fn params(graph: &QuantizedGraph, conv_lanes: usize) -> CircuitParams {
+    /// Layout `layout`: 0 the MAC chip for everything, 3 the convolution check on three lanes, 1 the
+    /// raw sums on requant rows (`chips::raw_rows`), 4 both.
+    fn params(graph: &QuantizedGraph, layout: usize) -> CircuitParams {
         CircuitParams {
             scale: SCALE,
             range_bits: RANGE_BITS,
             lanes_in: 4,
             lanes_out: 2,
-            conv_lanes,
+            conv_lanes: if layout >= 3 { 3 } else { 0 },
+            raw_rows: layout % 3 == 1,
             ..CircuitParams::default()
         }
         .for_graph(graph)
@@ -377,8 +396,9 @@ mod tests {
         for case in [Case::Spread, Case::Small] {
             for act in [Activation::Relu, Activation::None] {
                 let graph = graph(act, case);
-                for conv_lanes in [0, 3] {
-                    let p = params(&graph, conv_lanes);
+                let mut mac = Vec::new();
+                for layout in [0, 1, 3, 4] {
+                    let p = params(&graph, layout);
                     assert!(p.raw_relus);
                     let used = honest_rows(graph.clone(), inputs(case), p);
                     let cost = Cost::of(&graph, &p).expect("cost");
@@ -387,7 +407,11 @@ mod tests {
                     let rows = 32 + 4 * 12;
                     assert_eq!((used.requant, cost.requant_rows), (rows, rows));
                     assert!(cost.mac_rows >= used.mac && cost.conv_rows == used.conv);
+                    mac.push(used.mac);
                 }
+                // On requant rows the steps and ends take no MAC row: with the convolution checked
+                // too, only row 0 and the zero cell's.
+                assert!(mac[1] < mac[0] && mac[3] == 2, "{mac:?}");
             }
         }
     }
@@ -412,7 +436,6 @@ mod tests {
             (Tamper::Quotient, "remainder"),
             (Tamper::QuotientDown, "remainder"),
             (Tamper::HighLimb, "low limb"),
-            (Tamper::Accumulator, "mac"),
         ];
         let end = [
             (Tamper::Activation, "relu"),
@@ -430,24 +453,29 @@ mod tests {
             let graph = graph(Activation::Relu, case);
             let trace = graph.eval(&inputs(case)).expect("eval");
             let mut cases: Vec<(usize, usize, Tamper, &str, Vec<usize>)> = Vec::new();
-            for node in [6, 7, 8] {
-                let indices = step_indices(&graph, &trace, node, case);
-                cases.extend(
-                    steps
-                        .iter()
-                        .map(|(t, e)| (0, node, *t, *e, indices.clone())),
-                );
+            // Steps and ends on MAC rows (layout 0) and on requant rows (layout 1), where a wrong sum
+            // is the `raw sum` gate's to catch.
+            for layout in [0, 1] {
+                let sum = if layout == 0 { "mac" } else { "raw sum" };
+                for node in [6, 7, 8] {
+                    let indices = step_indices(&graph, &trace, node, case);
+                    for (t, e) in steps.iter().chain([&(Tamper::Accumulator, sum)]) {
+                        cases.push((layout, node, *t, *e, indices.clone()));
+                    }
+                }
+                for (t, e) in end.iter().chain([&(Tamper::Accumulator, sum)]) {
+                    cases.push((layout, 9, *t, *e, vec![1, 6, 11]));
+                }
             }
-            cases.extend(end.iter().map(|(t, e)| (0, 9, *t, *e, vec![1, 6, 11])));
             cases.extend(conv.iter().map(|(l, t, e)| (*l, 1, *t, *e, vec![1, 6, 11])));
-            for (conv_lanes, node, tamper, expect, indices) in cases {
+            for (layout, node, tamper, expect, indices) in cases {
                 for index in indices {
                     let at = TamperAt {
                         node,
                         index,
                         tamper,
                     };
-                    let p = params(&graph, conv_lanes);
+                    let p = params(&graph, layout);
                     let (failures, _, _) =
                         mock_run(graph.clone(), inputs(case), p, false, Some(at));
                     assert!(
