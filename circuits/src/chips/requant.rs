@@ -452,8 +452,9 @@ impl RequantConfig {
     }
 
     /// The rest of rescale row `at` once its `z` (of value `z`) is assigned: a copy of an accumulator
-    /// ([`RequantConfig::assign_rescale`]) or a raw sum ([`RequantConfig::assign_raw_sum`]).
-    pub(crate) fn rescale_row(
+    /// ([`RequantConfig::assign_rescale`]) or a raw sum ([`RequantConfig::assign_raw_sum`]). The caller
+    /// must constrain `z` (a copy constraint or the raw sum gate): this row only decomposes it.
+    pub(super) fn rescale_row(
         &self,
         region: &mut Region<'_, Fr>,
         at: usize,
