@@ -8,7 +8,9 @@
 //! range-check every result.
 
 use super::real::{span, Quantizer, RealOp, RealOutput};
-use super::{chunked_groups, is_zero, same_shapes, Activation, AffineGroup, EvalCtx, Lowering, Op};
+use super::{
+    elementwise_groups, is_zero, same_shapes, Activation, Elementwise, EvalCtx, Lowering, Op,
+};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -89,28 +91,16 @@ impl Op for Affine {
     }
 
     fn lower(&self, _input_shapes: &[&[usize]], lanes: usize) -> Lowering {
-        let operands = self.coefficients.len();
-        Lowering::Affine(chunked_groups(self.bias.len(), lanes, |first, count| {
-            // Slots: operand 0 elements first..first+count, then operand 1's; neuron m reads slot j·count+m.
-            let slots: Vec<(usize, usize)> = (0..operands)
-                .flat_map(|op| (first..first + count).map(move |i| (op, i)))
-                .collect();
-            let mut weights = vec![0; count * slots.len()];
-            for m in 0..count {
-                for (op, c) in self.coefficients.iter().enumerate() {
-                    weights[m * slots.len() + op * count + m] = c[first + m];
-                }
-            }
-            AffineGroup {
-                slots,
-                weights,
-                bias: self.bias[first..first + count].to_vec(),
-                act: self.act,
-                outputs: (first..first + count).collect(),
-                extra: self.extra,
-                exact: false,
-                raw_inputs: false,
-            }
+        let e = Elementwise {
+            operands: self.coefficients.len(),
+            bias: &self.bias,
+            act: self.act,
+            extra: self.extra,
+            exact: false,
+            raw_inputs: false,
+        };
+        Lowering::Affine(elementwise_groups(e, lanes, |op, i| {
+            self.coefficients[op][i]
         }))
     }
 }

@@ -10,7 +10,7 @@
 //! did, so what an honest prover can prove is unchanged.
 
 use super::real::{RealOp, RealOutput};
-use super::{chunked_groups, same_shapes, AffineGroup, EvalCtx, Lowering, Op};
+use super::{elementwise_groups, same_shapes, Elementwise, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use crate::Activation;
@@ -53,27 +53,16 @@ impl Op for ExactSum {
 
     fn lower(&self, input_shapes: &[&[usize]], lanes: usize) -> Lowering {
         let n: usize = input_shapes.first().map_or(0, |s| s.iter().product());
-        Lowering::Affine(chunked_groups(n, lanes, |first, count| {
-            // Slots: operand 0's elements, then operand 1's; neuron m reads slots m and count + m.
-            let slots: Vec<(usize, usize)> = (0..2)
-                .flat_map(|op| (first..first + count).map(move |i| (op, i)))
-                .collect();
-            let mut weights = vec![0; count * slots.len()];
-            for m in 0..count {
-                weights[m * slots.len() + m] = 1;
-                weights[m * slots.len() + count + m] = self.sign;
-            }
-            AffineGroup {
-                slots,
-                weights,
-                bias: vec![0; count],
-                act: Activation::None,
-                outputs: (first..first + count).collect(),
-                extra: 0,
-                exact: true,
-                raw_inputs: false,
-            }
-        }))
+        let bias = vec![0; n];
+        let e = Elementwise {
+            operands: 2,
+            bias: &bias,
+            act: Activation::None,
+            extra: 0,
+            exact: true,
+            raw_inputs: false,
+        };
+        Lowering::Affine(elementwise_groups(e, lanes, |op, _| [1, self.sign][op]))
     }
 }
 

@@ -483,6 +483,50 @@ pub(crate) fn chunked_groups(
         .collect()
 }
 
+/// What an elementwise group's neurons share besides their weights (see [`elementwise_groups`]).
+pub(crate) struct Elementwise<'a> {
+    /// Operands, each of the output's size.
+    pub operands: usize,
+    /// One bias per output element.
+    pub bias: &'a [i64],
+    /// The groups' activation, extra bits and flags ([`AffineGroup`]).
+    pub act: Activation,
+    pub extra: u32,
+    pub exact: bool,
+    pub raw_inputs: bool,
+}
+
+/// Groups of `lanes` consecutive outputs in which output `i` weighs element `i` of each operand `j`
+/// by `weight(j, i)` and nothing else: each block's slots are operand 0's elements, then operand 1's,
+/// and so on (neuron `m` reads slots `j·count + m`). Elementwise Affine, ExactSum and RawSum.
+pub(crate) fn elementwise_groups(
+    e: Elementwise<'_>,
+    lanes: usize,
+    weight: impl Fn(usize, usize) -> i64,
+) -> Vec<AffineGroup> {
+    chunked_groups(e.bias.len(), lanes, |first, count| {
+        let slots: Vec<(usize, usize)> = (0..e.operands)
+            .flat_map(|op| (first..first + count).map(move |i| (op, i)))
+            .collect();
+        let mut weights = vec![0; count * slots.len()];
+        for m in 0..count {
+            for op in 0..e.operands {
+                weights[m * slots.len() + op * count + m] = weight(op, first + m);
+            }
+        }
+        AffineGroup {
+            slots,
+            weights,
+            bias: e.bias[first..first + count].to_vec(),
+            act: e.act,
+            outputs: (first..first + count).collect(),
+            extra: e.extra,
+            exact: e.exact,
+            raw_inputs: e.raw_inputs,
+        }
+    })
+}
+
 /// Check that all operands have the same number of elements; the output takes the first one's shape.
 pub(crate) fn same_shapes(inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
     let first = inputs.first().ok_or("expects at least one operand")?;

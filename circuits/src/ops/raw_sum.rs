@@ -14,14 +14,14 @@
 //! first cost `n·k` for the convolution's outputs and `n·(k - 1)` for the pool's steps.
 //!
 //! The operands are raw accumulators, not bounded by the graph's activation bound, so the groups are
-//! never packed ([`AffineGroup::raw_inputs`]). A step's sum must lie in `[-2^(b-1+s), 2^(b-1+s))`
+//! never packed ([`super::AffineGroup::raw_inputs`]). A step's sum must lie in `[-2^(b-1+s), 2^(b-1+s))`
 //! (its quotient is range-checked) and the oracle refuses one outside. That is a difference of two
 //! taps (plus the running excess), which may be up to twice a tap's size: calibration measures the
 //! steps' own spans, so the range bits cover them. The taps themselves are not range-checked (only
 //! the steps and the end are), which nothing needs: the end's range check bounds the maximum.
 
 use super::real::{span, Quantizer, RealOp, RealOutput};
-use super::{chunked_groups, same_shapes, Activation, AffineGroup, EvalCtx, Lowering, Op};
+use super::{elementwise_groups, same_shapes, Activation, Elementwise, EvalCtx, Lowering, Op};
 use crate::error::Result;
 use crate::tensor::QTensor;
 use serde::{Deserialize, Serialize};
@@ -127,30 +127,15 @@ impl Op for RawSum {
     }
 
     fn lower(&self, _input_shapes: &[&[usize]], lanes: usize) -> Lowering {
-        let operands = self.signs.len();
-        Lowering::Affine(chunked_groups(self.bias.len(), lanes, |first, count| {
-            // Slots: operand 0's elements first..first+count, then operand 1's; neuron m reads slot
-            // j·count + m.
-            let slots: Vec<(usize, usize)> = (0..operands)
-                .flat_map(|op| (first..first + count).map(move |i| (op, i)))
-                .collect();
-            let mut weights = vec![0; count * slots.len()];
-            for m in 0..count {
-                for (op, s) in self.signs.iter().enumerate() {
-                    weights[m * slots.len() + op * count + m] = *s;
-                }
-            }
-            AffineGroup {
-                slots,
-                weights,
-                bias: self.bias[first..first + count].to_vec(),
-                act: self.act,
-                outputs: (first..first + count).collect(),
-                extra: 0,
-                exact: false,
-                raw_inputs: true,
-            }
-        }))
+        let e = Elementwise {
+            operands: self.signs.len(),
+            bias: &self.bias,
+            act: self.act,
+            extra: 0,
+            exact: false,
+            raw_inputs: true,
+        };
+        Lowering::Affine(elementwise_groups(e, lanes, |op, _| self.signs[op]))
     }
 }
 
