@@ -10,21 +10,22 @@
 //!   evaluations while proving; refitted 2026-12-03 to be at or above the measured peak: it gates `prove`).
 //!   On the scale suite a cold `prove` (keygen in the same process) peaks within 10% of it (dense_4m 9%
 //!   above: its 4.2M weights are held several times over by the import), a warm one 3-30% below;
-//! - proving time: `29 ns x work + 0.15 s` with `work = 2^k · (160 + 780·tuple lookups + 550·other
-//!   lookups + 71·(advice + fixed))` (160, 780 and 71 fitted 2026-12-04, when every lookup was a tuple, on
-//!   the scale suite, eight layouts from k=14 to k=18 with 3 to 6 lookups and 32 to 99 columns: dense_4m
-//!   at k=14/15/17, cifar_cnn at k=14/15/16, cifar_vgg at k=17, tiny_bert at k=18, all within 6% of the
-//!   measured prove; the 550 below). A tuple lookup argument costs about eleven columns: its two
-//!   permuted columns and its product are committed (as random combinations of the tuple, full-width
-//!   scalars) and extended, its input and table expressions are evaluated on the extended domain, and
-//!   the prover sorts its input serially. A one-expression lookup commits its permuted columns as small
-//!   values, but is extended and sorted the same: 550 is refitted (2026-12-04, later) on warm proves of
-//!   the scale suite once the range checks' high limbs became one-expression lookups too (all their
-//!   lookups but tiny_bert's function lookup: cifar_cnn 4.72 s, dense_4m 4.13, cifar_vgg 33.3, tiny_bert
-//!   15.0, predicted within 9%). Alternating that build with the one before it on the same machine moved
-//!   none of the four by more than the noise (about 5%): the tuple's full-width commitments are a small
-//!   part of a lookup's cost. Fixed columns count the selectors, as keygen makes them. It scales with
-//!   cores;
+//! - proving time: `29 ns x work + 0.15 s` with `work = 2^k · (160 + 780·tuple lookups + 40·other
+//!   lookups + 255·advice + 23·fixed)`. Refitted 2026-12-05 on warm proves of nine layouts (this
+//!   machine, one session, `zkinfer prove` three times with keys cached): cifar_vgg at k=16 (29 advice,
+//!   33 fixed, 6 lookups) and at k=15 (55 / 50 / 9), cifar_cnn at k=13 (38 / 35 / 6) and k=12 (67 / 65 /
+//!   12), LeNet, mlp_wide, dense_4m, tiny_bert and mlp_digits: all within 9% (the fit before, one weight
+//!   of 71 for advice and fixed columns alike and 550 a lookup, was 13-19% under on the layouts with the
+//!   convolution check and pool steps on requant rows, and 21% over on mlp_digits). An advice column
+//!   costs about eleven fixed ones: it is committed, interpolated and extended, and nearly every one is
+//!   copied (a permutation polynomial extended and a share of a running product), while halo2-axiom
+//!   only re-extends a fixed column. A one-expression lookup's own cost (its permuted columns hold small
+//!   values, which commit in a few windows; its product; the sort) is small next to the advice columns
+//!   its requant set brings: the two are collinear in these layouts (each requant set adds both), so
+//!   their split is loosely determined, their sum well. A tuple lookup (the tagged table, only
+//!   tiny_bert's function lookup here) keeps its older 780: its permuted columns are random
+//!   combinations of the tuple, full-width scalars. Fixed columns count the selectors, as keygen makes
+//!   them. It scales with cores;
 //! - the verifying-key contract (`zkinfer export-verifier`, `verify-evm`): `2600 + 331·advice +
 //!   108·fixed + 519·lookups` bytes of runtime code, plus the optional gates' constraints: 600 for the
 //!   product and division gates, 200 more for the Freivalds chip, 2300 for the Poseidon rounds of a
@@ -44,20 +45,31 @@ use crate::cost::Cost;
 use serde::{Deserialize, Serialize};
 
 /// Relative proving work of a circuit with `2^k` rows, `tuple` of its `lookups` into the tagged table:
-/// `2^k · (160 + 780·tuple + SINGLE_LOOKUP_WORK·(lookups - tuple) + 71·(advice + fixed))`.
+/// `2^k · (160 + 780·tuple + SINGLE_LOOKUP_WORK·(lookups - tuple) + ADVICE_WORK·advice +
+/// FIXED_WORK·fixed)` (module docs).
 pub fn proving_work(k: u32, (advice, fixed, lookups): (usize, usize, usize), tuple: usize) -> u64 {
     let single = lookups.saturating_sub(tuple) as u64;
     (1u64 << k)
         * (160
             + 780 * tuple.min(lookups) as u64
             + SINGLE_LOOKUP_WORK * single
-            + 71 * (advice + fixed) as u64)
+            + ADVICE_WORK * advice as u64
+            + FIXED_WORK * fixed as u64)
 }
 
-/// The proving work of a one-expression lookup (into the limb or the high column) per row, against 780
-/// for a tuple's: its permuted columns hold small values, which commit in a few windows, and its input
-/// needs no random compression; it is extended and sorted like a tuple's (module docs).
-pub const SINGLE_LOOKUP_WORK: u64 = 550;
+/// The proving work of an advice column per row: committed (an MSM over its values, most of them
+/// small), interpolated and extended, and, when copied, one more permutation polynomial extended and a
+/// share of a running product (module docs).
+pub const ADVICE_WORK: u64 = 255;
+
+/// The proving work of a fixed column (weights, selectors, the table) per row: halo2-axiom extends it
+/// again on every proof (module docs).
+pub const FIXED_WORK: u64 = 23;
+
+/// The proving work of a one-expression lookup (into the limb or the high column) per row, beyond the
+/// advice and fixed columns it reads: its permuted columns hold small values, which commit in a few
+/// windows, and its input needs no random compression (module docs).
+pub const SINGLE_LOOKUP_WORK: u64 = 40;
 
 /// EIP-170: the largest runtime bytecode a contract may deploy on Ethereum mainnet.
 pub const EIP170_LIMIT: usize = 24_576;
