@@ -62,6 +62,7 @@ fn benches(c: &mut Criterion) {
         weights: w(64 * 32),
         bias: vec![0; 32],
         act: Activation::None,
+        weight_bits: 0,
     });
     bench_chip(
         c,

@@ -596,6 +596,7 @@ impl ModelCircuit {
             extra: 0,
             exact: false,
             raw_inputs: false,
+            fine: 0,
         };
         let value = i64::from(self.tamper.is_some_and(|t| t.tamper == Tamper::ZeroCell));
         let witness = self.inputs.as_ref().map(|_| MacWitness {
@@ -662,7 +663,8 @@ impl Circuit<Fr> for ModelCircuit {
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         // Configured last, so circuits with one set keep their column indices (and keys). Without
-        // function tables or coefficient bits: only the first set reads them.
+        // function tables or coefficient bits: only the first set reads them (every set has the weight
+        // bits' digits: dense layers' rows go to any set).
         let plain = CircuitParams {
             function_tables: false,
             coef_bits: 0,
@@ -719,6 +721,10 @@ impl Circuit<Fr> for ModelCircuit {
             (
                 self.graph.coef_bits() != self.params.coef_bits,
                 "the graph's coefficient bits",
+            ),
+            (
+                self.graph.weight_bits() != self.params.weight_bits,
+                "the graph's weight bits",
             ),
             (
                 self.graph.has_steps() && !self.params.steps,

@@ -250,6 +250,17 @@ impl QuantizedGraph {
             .unwrap_or(0)
     }
 
+    /// The extra fractional bits of the graph's dense layers' weights (the circuit's `weight_bits`):
+    /// the one nonzero `weight_bits` its ops use, 0 when none does. [`QuantizedGraph::shapes`] refuses
+    /// a graph whose ops disagree.
+    pub fn weight_bits(&self) -> u32 {
+        self.nodes
+            .iter()
+            .map(|n| n.op.weight_bits())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Node indices of the graph inputs, in order.
     pub fn input_nodes(&self) -> Vec<usize> {
         (0..self.nodes.len())
@@ -295,6 +306,24 @@ impl QuantizedGraph {
                 "node '{}': coefficients at {} extra bits where others use {coef_bits} (one width per circuit)",
                 n.name,
                 n.op.extra_bits()
+            )));
+        }
+        let weight_bits = self.weight_bits();
+        if let Some(n) = self
+            .nodes
+            .iter()
+            .find(|n| n.op.weight_bits() != 0 && n.op.weight_bits() != weight_bits)
+        {
+            return Err(CircuitError::Graph(format!(
+                "node '{}': weights at {} extra bits where others use {weight_bits} (one width per circuit)",
+                n.name,
+                n.op.weight_bits()
+            )));
+        }
+        if !crate::chips::requant::valid_weight_bits(weight_bits) {
+            return Err(CircuitError::Graph(format!(
+                "weights at {weight_bits} extra bits: an even number up to {} is supported",
+                crate::chips::requant::MAX_WEIGHT_BITS
             )));
         }
         if coef_bits > self.scale {

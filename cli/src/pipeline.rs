@@ -82,6 +82,11 @@ pub struct SettingsArgs {
     /// convolutions on the MAC chip) instead of choosing it.
     #[arg(long, value_name = "N")]
     pub conv_lanes: Option<usize>,
+    /// Hold dense layers' weights BITS finer than the activations (even, up to 8; 0 is the default,
+    /// weights at the activations' scale): a smaller error at the same scale for BITS/2 more advice
+    /// columns per requant set.
+    #[arg(long, value_name = "BITS")]
+    pub weight_bits: Option<u32>,
     /// Give a symbolic dimension of the model's inputs a value (repeatable); a symbolic leading
     /// (batch) dimension is 1 without one.
     #[arg(long = "dim", value_name = "NAME=VALUE", value_parser = parse_dim)]
@@ -105,6 +110,7 @@ impl SettingsArgs {
             scale: self.scale,
             lanes: self.lanes,
             conv_lanes: self.conv_lanes,
+            weight_bits: self.weight_bits,
             measure_only: false,
         }
     }

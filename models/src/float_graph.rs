@@ -181,6 +181,18 @@ impl FloatGraph {
     /// covers `domains[f]` (the whole range when missing). Constant coefficients that `2^scale` would hold
     /// coarsely get the graph's extra bits ([`coefficient_bits`]).
     pub fn quantize(&self, scale: u32, range_bits: u32, domains: &TableDomains) -> QuantizedGraph {
+        self.quantize_with_weight_bits(scale, range_bits, domains, 0)
+    }
+
+    /// [`FloatGraph::quantize`] with dense layers' weights held `weight_bits` finer, at
+    /// `2^(scale+weight_bits)`.
+    pub fn quantize_with_weight_bits(
+        &self,
+        scale: u32,
+        range_bits: u32,
+        domains: &TableDomains,
+        weight_bits: u32,
+    ) -> QuantizedGraph {
         let max = 1i64 << (range_bits - 1);
         let table = |t: FnTable| {
             let (lo, hi) = domains.get(&t.function).map_or((-max, max), |d| {
@@ -197,6 +209,7 @@ impl FloatGraph {
                 let q = Quantizer {
                     scale,
                     extra: if *need > 0 { width } else { 0 },
+                    weight_bits,
                     table: &table,
                 };
                 Node {

@@ -7,6 +7,7 @@ use crate::error::{ModelError, Result};
 use crate::float_graph::{magnitude, FloatGraph, TableDomains};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use zkinfer_circuits::chips::requant::{valid_weight_bits, MAX_WEIGHT_BITS};
 use zkinfer_circuits::chips::requant_rows::MAX_REQUANT_SETS;
 use zkinfer_circuits::circuit::{MAX_CONV_LANES, MAX_RANGE_BITS, MAX_SCALE};
 use zkinfer_circuits::estimate::fits_evm;
@@ -37,6 +38,11 @@ pub struct Settings {
     /// columns per requant set) rather than on MAC rows; false, not written, is on MAC rows.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub raw_rows: bool,
+    /// Extra fractional bits of dense layers' weights, held at `2^(scale+weight_bits)` (the requant
+    /// chip's fine rescale: `weight_bits / 2` more advice columns per requant set); 0, not written, is
+    /// weights at the activations' scale.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub weight_bits: u32,
     /// Whether the input's elements are public instances of the proof (else a private witness).
     pub public_input: bool,
 }
@@ -50,6 +56,10 @@ fn is_one(v: &usize) -> bool {
 }
 
 fn is_zero(v: &usize) -> bool {
+    *v == 0
+}
+
+fn is_zero_u32(v: &u32) -> bool {
     *v == 0
 }
 
@@ -72,9 +82,13 @@ impl Settings {
             1 => format!("{lanes}, convolutions checked on 1 lane"),
             n => format!("{lanes}, convolutions checked on {n} lanes"),
         };
-        match self.raw_rows {
+        let lanes = match self.raw_rows {
             false => lanes,
             true => format!("{lanes}, pool steps on requant rows"),
+        };
+        match self.weight_bits {
+            0 => lanes,
+            w => format!("{lanes}, dense weights {w} bits finer"),
         }
     }
 
@@ -114,6 +128,9 @@ pub struct SettingsChoice {
     pub headroom: f64,
     /// Whether the input is public: copied into the chosen [`Settings`].
     pub public_input: bool,
+    /// Fixed extra fractional bits of dense layers' weights, or `None` for 0 (the search does not
+    /// choose them yet).
+    pub weight_bits: Option<u32>,
 }
 
 /// How far beyond the calibrated values the range check and the function tables reach.
@@ -136,6 +153,7 @@ impl Default for SettingsChoice {
             conv_lanes: None,
             headroom: HEADROOM,
             public_input: false,
+            weight_bits: None,
         }
     }
 }
@@ -243,6 +261,13 @@ pub fn choose(
     choose_for_peak(graph, &peaks, samples.len(), choice)
 }
 
+/// The estimated proving work of `q` laid out with `settings` at `2^k` rows
+/// ([`proving_work`]).
+pub fn layout_work(q: &QuantizedGraph, settings: &Settings, k: u32) -> u64 {
+    let params = settings.circuit_params(q);
+    proving_work(k, params.columns(), params.tuple_lookups())
+}
+
 /// A layout's rank: estimated proving work, then columns (a cheaper verifier), then the negated scale.
 type Rank = (u64, usize, i64);
 
@@ -295,6 +320,11 @@ pub fn choose_for_peak(
             "scale 2^{s} is not supported: choose 1 to {MAX_SCALE} fractional bits"
         )));
     }
+    if let Some(w) = choice.weight_bits.filter(|w| !valid_weight_bits(*w)) {
+        return Err(ModelError::Calibration(format!(
+            "{w} weight bits are not supported: choose an even number from 0 to {MAX_WEIGHT_BITS}"
+        )));
+    }
     if let Some(n) = choice.conv_lanes.filter(|n| *n > MAX_CONV_LANES) {
         return Err(ModelError::Calibration(format!(
             "{n} convolution lanes are not supported: choose 0 (convolutions on the MAC chip) to \
@@ -315,7 +345,8 @@ pub fn choose_for_peak(
         if range_bits > MAX_RANGE_BITS {
             continue;
         }
-        let q = graph.quantize(scale, range_bits, &table_domains);
+        let weight_bits = choice.weight_bits.unwrap_or(0);
+        let q = graph.quantize_with_weight_bits(scale, range_bits, &table_domains, weight_bits);
         let lanes: Vec<(usize, usize, usize)> = choice.lanes.map_or_else(
             || {
                 let plain = LANES.iter().map(|(i, o)| (*i, *o, 1));
@@ -357,6 +388,7 @@ pub fn choose_for_peak(
                     requant_sets: 1,
                     conv_lanes,
                     raw_rows,
+                    weight_bits,
                     public_input: choice.public_input,
                 };
                 rank_layouts(&q, plain, choice.lanes.is_none())
@@ -436,6 +468,12 @@ impl StoredSettings {
     /// finite peaks, table spans inside 4 times the peak (a stepped table's inputs), and range bits that hold the peak with headroom (so
     /// nothing sized from them, tables included, can be larger than the range table).
     pub fn check(&self) -> std::result::Result<(), String> {
+        if !valid_weight_bits(self.settings.weight_bits) {
+            return Err(format!(
+                "weight_bits {} is not an even number from 0 to {MAX_WEIGHT_BITS}",
+                self.settings.weight_bits
+            ));
+        }
         let s = &self.settings;
         s.base_params().check()?;
         if !self.peak.is_finite() || self.peak < 0.0 {
@@ -472,10 +510,11 @@ impl StoredSettings {
 
     /// `graph` quantized with these settings.
     pub fn quantize(&self, graph: &FloatGraph) -> QuantizedGraph {
-        graph.quantize(
+        graph.quantize_with_weight_bits(
             self.settings.scale,
             self.settings.range_bits,
             &table_domains(&self.peaks(), HEADROOM),
+            self.settings.weight_bits,
         )
     }
 }

@@ -41,6 +41,9 @@ pub struct Options {
     /// Lanes of the convolution check (0: convolutions on the MAC chip).
     #[serde(default)]
     pub conv_lanes: Option<usize>,
+    /// Dense layers' weights held this many bits finer than the activations.
+    #[serde(default)]
+    pub weight_bits: Option<u32>,
     /// Values of the model's symbolic input dimensions.
     #[serde(default)]
     pub dims: BTreeMap<String, usize>,
@@ -81,6 +84,7 @@ impl Options {
             scale: self.scale,
             lanes: self.lanes,
             conv_lanes: self.conv_lanes,
+            weight_bits: self.weight_bits,
             measure_only,
         })
     }

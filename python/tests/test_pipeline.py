@@ -110,3 +110,16 @@ def test_conv_lanes_put_a_cnns_convolutions_on_the_convolution_check():
     assert "conv_lanes" not in plain["settings"] and plain["cost"]["conv_rows"] == 0
     with pytest.raises(zkinfer.ZkinferError, match="99 convolution lanes are not supported"):
         zkinfer.inspect(model, calibration=cal, conv_lanes=99)
+
+
+def test_weight_bits_hold_dense_weights_finer():
+    from conftest import ZOO
+
+    model, cal = ZOO / "mlp_digits" / "network.onnx", ZOO / "mlp_digits" / "cal.json"
+    finer = zkinfer.inspect(model, calibration=cal, weight_bits=4)
+    assert finer["settings"]["weight_bits"] == 4
+    plain = zkinfer.inspect(model, calibration=cal, weight_bits=0)
+    assert "weight_bits" not in plain["settings"]
+    assert finer["estimate"]["advice"] > plain["estimate"]["advice"]
+    with pytest.raises(zkinfer.ZkinferError, match="3 weight bits are not supported"):
+        zkinfer.inspect(model, calibration=cal, weight_bits=3)

@@ -70,6 +70,7 @@ def options(
     scale: Optional[int] = None,
     lanes: Optional[Sequence[int]] = None,
     conv_lanes: Optional[int] = None,
+    weight_bits: Optional[int] = None,
     dims: Optional[Mapping[str, int]] = None,
     force: bool = False,
 ) -> str:
@@ -107,6 +108,8 @@ def options(
         out["lanes"] = lanes
     if conv_lanes is not None:
         out["conv_lanes"] = int(conv_lanes)
+    if weight_bits is not None:
+        out["weight_bits"] = int(weight_bits)
     return json.dumps(out)
 
 

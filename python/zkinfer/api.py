@@ -4,7 +4,8 @@ functions :func:`prove`, :func:`calibrate`, :func:`inspect`, :func:`verify`, :fu
 
 The settings keyword arguments are the CLI's flags: ``calibration`` (a file, or arrays of samples),
 ``settings`` (a file from :func:`calibrate`), ``input_visibility`` (``"private"``, ``"public"`` or
-``"hashed"``), ``insecure_dev_srs``, ``srs``, ``scale``, ``lanes``, ``conv_lanes``, ``dims`` and ``force``."""
+``"hashed"``), ``insecure_dev_srs``, ``srs``, ``scale``, ``lanes``, ``conv_lanes``, ``weight_bits``, ``dims``
+and ``force``."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class Prover:
         scale: Optional[int] = None,
         lanes: Optional[Sequence[int]] = None,
         conv_lanes: Optional[int] = None,
+        weight_bits: Optional[int] = None,
         dims: Optional[Mapping[str, int]] = None,
         force: bool = False,
         progress: Union[None, bool, Progress] = None,
@@ -59,7 +61,7 @@ class Prover:
         opts = _convert.options(
             model, calibration=calibration, settings=settings, input_visibility=input_visibility,
             insecure_dev_srs=insecure_dev_srs, srs=srs, scale=scale, lanes=lanes, conv_lanes=conv_lanes,
-            dims=dims, force=force,
+            weight_bits=weight_bits, dims=dims, force=force,
         )
         self._native = _native.Prover(os.fspath(model), opts, _progress(progress), _fallback_input)
 
@@ -162,6 +164,7 @@ def calibrate(
     scale: Optional[int] = None,
     lanes: Optional[Sequence[int]] = None,
     conv_lanes: Optional[int] = None,
+    weight_bits: Optional[int] = None,
     dims: Optional[Mapping[str, int]] = None,
     input_visibility: str = "private",
 ) -> Dict[str, Any]:
@@ -170,8 +173,8 @@ def calibrate(
     write them to ``output`` if given (for ``settings=``). Returns ``settings``, ``k``, ``samples``,
     ``guard_passed`` and the per-layer ``layers``."""
     opts = _convert.options(
-        model, calibration=data, scale=scale, lanes=lanes, conv_lanes=conv_lanes, dims=dims,
-        input_visibility=input_visibility,
+        model, calibration=data, scale=scale, lanes=lanes, conv_lanes=conv_lanes, weight_bits=weight_bits,
+        dims=dims, input_visibility=input_visibility,
     )
     out = None if output is None else os.fspath(output)
     return _convert.as_json_dict(_native.calibrate(os.fspath(model), opts, out))

@@ -118,6 +118,9 @@ pub struct Overrides {
     pub lanes: Option<(usize, usize, usize)>,
     /// Lanes of the convolution check instead of the chosen ones (0: convolutions on the MAC chip).
     pub conv_lanes: Option<usize>,
+    /// Dense layers' weights held this many bits finer than the activations (even, up to 8)
+    /// instead of at the activations' scale.
+    pub weight_bits: Option<u32>,
     /// A run that only measures or predicts (`bench`, `inspect`): the settings it chooses are not cached
     /// as the model's (a `--lanes` benchmark must not change what a later plain `prove` uses).
     pub measure_only: bool,
@@ -136,6 +139,7 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
         scale: o.scale,
         lanes: o.lanes,
         conv_lanes: o.conv_lanes,
+        weight_bits: o.weight_bits,
         ..SettingsChoice::default()
     };
     // A file's samples are read here and then handled as samples held in memory (their label is the
@@ -149,7 +153,8 @@ pub fn prepare(model: OnnxModel, calibration: Calibration, o: Overrides) -> Resu
         other => other,
     };
     let sizes = model.graph.input_sizes();
-    let overridden = o.scale.is_some() || o.lanes.is_some() || o.conv_lanes.is_some();
+    let overridden =
+        o.scale.is_some() || o.lanes.is_some() || o.conv_lanes.is_some() || o.weight_bits.is_some();
     let cached = read_cached_settings(&settings_key(&model))?;
     // The samples themselves when there are any to check the settings on (not for cached peaks).
     let (peaks, samples, source, checked_on) = match (calibration, &cached) {

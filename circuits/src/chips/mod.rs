@@ -6,6 +6,8 @@
 //! - `requant`: one row per neuron: `z + off = q·2^s + r` with `r` and the limbs of `q` checked by
 //!   lookups into the shared [`table`] (the high limb's check also gives `q`'s sign, for `relu(q) = sgn·q`),
 //!   and a function-table lookup for table activations.
+//! - `requant_witness`: a requant row's values, honest or tampered; `tamper`: the corruptions the
+//!   negative tests apply.
 //! - `requant_rows`: which of the (one or two) requant column sets each requant row goes to.
 //! - `freivalds`: `C = A·B` of two witness matrices checked as `A·(B·r) = C·r` with a second-phase
 //!   challenge `r`;
@@ -28,7 +30,9 @@ pub mod poseidon;
 pub mod raw_rows;
 pub mod requant;
 pub mod requant_rows;
+pub mod requant_witness;
 pub mod table;
+pub mod tamper;
 
 use halo2_proofs::circuit::{Cell, Value};
 

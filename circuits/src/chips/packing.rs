@@ -13,8 +13,10 @@
 //!   MAC row reads can hold ([`crate::QuantizedGraph::activation_bound`]: range-checked values, step
 //!   outputs, table entries);
 //! - every `y'_j` is the `z` of a requant row, which proves `z + off = q·2^s + r` with `q` and `r`
-//!   range-checked, so `|y'_j| ≤ R_j = 2^(b-1+s) + |off_j|` (only groups rescaled by `2^s` are packed:
-//!   a wide rescale's `z` is not pinned to an integer the same way);
+//!   range-checked, so `|y'_j| ≤ R_j = 2^(b-1+s) + |off_j|`; a fine row (weights `w` bits finer)
+//!   proves `z + off = q·2^(s+w) + u·2^s + r` with `u ∈ [0, 2^w)` by its digits, so
+//!   `R_j = 2^(b-1+s+w) + |off_j|` (a wide rescale's `z` is not pinned to an integer the same way:
+//!   its groups are not packed);
 //! - `B` is chosen with `2^B > S_j + R_j` for every lane, so each difference `d_j = y_j - y'_j` has
 //!   `|d_j| < 2^B`, and `P·B ≤ 252`, so `|Σ_j d_j·2^(B·j)| < 2^252 < p`: the field identity
 //!   `Σ_j d_j·2^(B·j) = 0` holds over the integers, and then `d_0 ≡ 0 (mod 2^B)` forces `d_0 = 0`,
@@ -75,11 +77,14 @@ impl Packing {
         if pack < 2 || group.neurons() < 2 || group.extra != 0 || group.exact || group.raw_inputs {
             return Self::NONE;
         }
+        let Some(shift) = scale.checked_add(group.fine).filter(|s| *s < 64) else {
+            return Self::NONE;
+        };
         let slots = group.slots.len();
         let mut widest = 0u32;
         for (m, bias) in group.bias.iter().enumerate() {
             let weights = &group.weights[m * slots..(m + 1) * slots];
-            let Some(lane) = lane_bound(weights, *bias, x_bound, (scale, range_bits)) else {
+            let Some(lane) = lane_bound(weights, *bias, x_bound, (shift, range_bits)) else {
                 return Self::NONE;
             };
             // `2^bits > lane`.
@@ -163,21 +168,22 @@ impl Packing {
     }
 }
 
-/// `S + R` of one neuron (module docs), or `None` if it does not fit in 126 bits (no packing then).
+/// `S + R` of one neuron whose requant row divides by `2^shift` (`s`, or `s + w` on a fine row; module
+/// docs), or `None` if it does not fit in 126 bits (no packing then).
 fn lane_bound(
     weights: &[i64],
     bias: i64,
     x_bound: u128,
-    (scale, range_bits): (u32, u32),
+    (shift, range_bits): (u32, u32),
 ) -> Option<u128> {
     let weight_sum = weights
         .iter()
         .try_fold(0u128, |s, w| s.checked_add(u128::from(w.unsigned_abs())))?;
     let dot = weight_sum.checked_mul(x_bound)?;
-    // `|off| ≤ |bias| + 2^(s-1) + 2^s` (the rounding half and a strict step's shift).
-    let requant = (1u128 << (range_bits - 1 + scale))
+    // `|off| ≤ |bias| + 2^(shift-1) + 2^shift` (the rounding half and a strict step's shift).
+    let requant = (1u128 << (range_bits - 1 + shift))
         + u128::from(bias.unsigned_abs())
-        + (1u128 << (scale + 1));
+        + (1u128 << (shift + 1));
     dot.checked_add(requant).filter(|v| *v < 1u128 << 126)
 }
 
@@ -198,6 +204,7 @@ mod tests {
             outputs: (0..n).collect(),
             exact: false,
             raw_inputs: false,
+            fine: 0,
         }
     }
 

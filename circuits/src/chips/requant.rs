@@ -20,14 +20,26 @@
 //!   far less than `2^200` (a MAC accumulator of range-checked values times i64 weights, plus an i64
 //!   constant), the identity holds over the integers: `q` is the rounded quotient by `2^(s+e)`.
 //!
+//! - fine rescale (when the circuit has weight bits `w > 0`, for dense layers' weights held at
+//!   `2^(s+w)`): on a `fine` row the division is by `2^(s+w)` and the remainder `r ∈ [0, 2^(s+w))` is
+//!   split as `r = u·2^s + v` with `u = Σ_j d_j·4^j` over `w / 2` advice digits. The `fine digit` gate
+//!   forces each `d_j ∈ {0, 1, 2, 3}` (`d(d-1)(d-2)(d-3) = 0`, degree 5 with the selector: the degree
+//!   the circuit already has), so `u ∈ [0, 2^w)`, and the remainder lookup reads
+//!   `v = z + off - q·2^(s+w) - u·2^s ∈ [0, 2^s)`. Every part is a small integer, so
+//!   `z + off = q·2^(s+w) + u·2^s + v` pins `z` to an integer of magnitude below `2^(b-1+s+w) + |off|`
+//!   (packing relies on it, see `chips::packing`) and `q` is the rounded quotient by `2^(s+w)`. Unlike
+//!   the wide rescale it adds no lookup, and every requant set has the digits.
+//!
 //! `|q·2^s + r|` is far below the field size, so the identity holds over the integers and `q` is exactly
 //! the rounded quotient. The neuron's output cell is `q` (no activation) or `y` (Relu, table). Input rows use the
 //! range lookups only: `q` is the input value.
 
+pub use super::requant_witness::{RequantWitness, RescaleRow};
 use super::table::TableConfig;
+pub use super::tamper::Tamper;
 use super::{field_value, Wire};
 use crate::circuit::CircuitParams;
-use crate::fixed_point::{half, to_field};
+use crate::fixed_point::to_field;
 use crate::ops::Activation;
 use crate::Fr;
 use halo2_proofs::circuit::{Region, Value};
@@ -77,6 +89,8 @@ pub struct RequantConfig {
     pub fn_tag: Option<Column<Fixed>>,
     /// The wide rescale (module docs); present when the circuit has coefficient bits.
     pub wide: Option<WideConfig>,
+    /// The fine rescale (module docs); present when the circuit has weight bits.
+    pub fine: Option<FineConfig>,
     /// Scale bits `s`: a rescale divides by `2^s`, and remainders / low limbs lie in `[0, 2^s)`.
     pub scale: u32,
     /// Range bits `b`: range-checked values lie in `[-2^(b-1), 2^(b-1))`.
@@ -94,180 +108,40 @@ pub struct WideConfig {
     pub bits: u32,
 }
 
-/// What one rescale row divides and activates: the offset added to its accumulator (bias plus the
-/// rounding half), the activation, its function-table tag (0 without one) and the coefficients' extra
-/// bits (0, or the circuit's `coef_bits` for a wide row).
-#[derive(Clone, Copy, Debug)]
-pub struct RescaleRow {
-    /// Bias plus `half(s + extra)`.
-    pub off: i64,
-    /// Applied to the quotient.
-    pub act: Activation,
-    /// The tag of `act`'s function table (0 without one).
-    pub fn_tag: u64,
-    /// The accumulator is divided by `2^(s + extra)`.
-    pub extra: u32,
+/// The fine rescale's digit columns, selector and weight bits `w` (module docs).
+#[derive(Clone, Debug)]
+pub struct FineConfig {
+    /// Advice: the base-4 digits of `u = r div 2^s`, lowest first (`w / 2` of them).
+    pub digits: Vec<Column<Advice>>,
+    /// Enables the fine remainder (instead of `rescale`'s) and the digit gate.
+    pub selector: Selector,
+    /// The weights' extra fractional bits `w` (even, `2..=MAX_WEIGHT_BITS`).
+    pub bits: u32,
 }
 
-impl RescaleRow {
-    /// A plain rescale by `2^s` of a product (no bias, no activation).
-    pub fn product(scale: u32) -> Self {
-        Self {
-            off: half(scale),
-            act: Activation::None,
-            fn_tag: 0,
-            extra: 0,
-        }
-    }
+/// The most extra fractional bits weights may carry (four base-4 digits).
+pub const MAX_WEIGHT_BITS: u32 = 8;
+
+/// Whether weights may carry `w` extra bits: an even number (whole base-4 digits) up to
+/// [`MAX_WEIGHT_BITS`], 0 for none.
+pub fn valid_weight_bits(w: u32) -> bool {
+    w.is_multiple_of(2) && w <= MAX_WEIGHT_BITS
 }
 
-/// Deliberate witness corruption for soundness tests: each must make the circuit unsatisfied.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tamper {
-    /// `q + 1` (limbs and relu kept consistent with it): the remainder lookup must catch it.
-    Quotient,
-    /// `q - 1` (limbs and activation consistent with it): the remainder lookup must catch it.
-    QuotientDown,
-    /// On a wide row, `q + 1` with `t - 2^s` (the remainder's identity kept): the `wide limb` lookup
-    /// must catch it.
-    WideQuotientUp,
-    /// On a wide row, `q - 1` with `t + 2^s`: the `wide limb` lookup must catch it.
-    WideQuotientDown,
-    /// On a wide row, `t + 1` (so `u` goes negative): the remainder lookup must catch it.
-    WideSplit,
-    /// On a wide row, `q - 1` with `t` at its largest, `2^s - 1`: the low part `u` then holds the rest,
-    /// `2^e·(t + 1) + u ≥ 2^e`, which fits the limb table unscaled; the remainder lookup must catch
-    /// it through its scaling by `2^(s-e)`.
-    WideBorrow,
-    /// `hi + 1`: the low-limb lookup must catch it.
-    HighLimb,
-    /// `sgn` flipped (and `y` consistent with it): the high-limb lookup must catch it.
-    Sign,
-    /// `y + 1`: the relu gate (or the function lookup) must catch it.
-    Activation,
-    /// The neuron's final MAC accumulator `+ 1` (and this row consistent with it): the MAC gate must.
-    Accumulator,
-    /// On a packed MAC block, a carry between the neuron's lane and its neighbour (the packed sum kept):
-    /// the requant row of the lane that gained `2^B` must catch it (see `chips::packing`).
-    LaneCarry,
-    /// The shared zero cell (padding) set to 1: the MAC gate must catch it.
-    ZeroCell,
-    /// A division's quotient `+ 1` (remainder consistent): the remainder's non-negativity must catch it.
-    DivisionUp,
-    /// A division's quotient `- 1` (remainder consistent): the remainder's bound `r < 2d` must catch it.
-    DivisionDown,
-    /// A division's remainder `+ 1` with the quotient solved for in the field (not an integer): the
-    /// quotient's range check must catch it.
-    DivisionFieldQuotient,
-    /// A table read's value taken from the next row of its column (`data[k + 1]`): the function lookup
-    /// must catch it.
-    TableRow,
-    /// A table read's value taken from the next column at the same index: the function lookup must
-    /// catch it (the tag names the column).
-    TableColumn,
-    /// A table read at the next index (`q + 2^s`, with that row's value): the copy of the index cell
-    /// must catch it.
-    TableIndex,
-    /// An exact matrix product `C_ij + 1` (its rescale consistent): Freivalds' check must catch it.
-    Product,
-    /// A corruption inside the Freivalds chip.
-    Freivalds(super::freivalds::FreivaldsTamper),
-    /// A corruption inside the convolution check (`Accumulator` on a checked Conv is its `Output`).
-    Conv(super::conv_check::ConvTamper),
-}
-
-/// The values of one requant row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RequantWitness {
-    /// The quotient (or the range-checked value).
-    pub q: i64,
-    /// The high limb: `(q + 2^(b-1)) div 2^s`.
-    pub hi: i64,
-    /// `1` if `q ≥ 0`, else `0`.
-    pub sgn: i64,
-    /// The activation's output: `f(q)` for a table (0 outside its domain), else `sgn·q`.
-    pub y: i64,
-    /// On a wide row, the remainder's high limb `r div 2^e` (else 0).
-    pub t: i64,
-}
-
-impl RequantWitness {
-    /// The row for quotient `q` followed by `act` (a table input outside the domain gets `y = 0`, which
-    /// no lookup accepts; the oracle reports such inputs before any witness is built).
-    pub fn of_quotient(q: i64, scale: u32, range_bits: u32, act: Activation) -> Self {
-        let hi = (q + (1i64 << (range_bits - 1))).div_euclid(1i64 << scale);
-        let sgn = i64::from(q >= 0);
-        let y = match act {
-            Activation::Table(t) => t.value(q, scale).unwrap_or(0),
-            // A raw relu's `y = sgn·z` is set by the row that knows `z`.
-            Activation::None | Activation::Relu | Activation::RawRelu => sgn * q,
-            Activation::Step { .. } => sgn << scale,
-        };
-        Self {
-            q,
-            hi,
-            sgn,
-            y,
-            t: 0,
-        }
+impl FineConfig {
+    /// `u = Σ_j digit_j·4^j` on the current row.
+    fn u(&self, meta: &mut halo2_proofs::plonk::VirtualCells<'_, Fr>) -> Expression<Fr> {
+        self.digits
+            .iter()
+            .rev()
+            .fold(Expression::Constant(Fr::zero()), |acc, d| {
+                acc * Expression::Constant(Fr::from(4)) + meta.query_advice(*d, Rotation::cur())
+            })
     }
 
-    /// The row rescaling accumulator `z` with offset `off` (bias plus rounding half) by `2^(scale+extra)`.
-    pub fn rescaled(
-        z: i64,
-        off: i64,
-        (scale, extra): (u32, u32),
-        range_bits: u32,
-        act: Activation,
-    ) -> Self {
-        let shift = scale + extra;
-        // In i128: `z + off` of an honest row fits, but a MAC accumulator near i64's limits must not wrap.
-        let a = i128::from(z) + i128::from(off);
-        // `off` holds the rounding half: the row's quotient is the floor of `(z + off) / 2^shift`.
-        let q = a.div_euclid(1i128 << shift);
-        let r = a - q * (1i128 << shift);
-        let (q, r) = (q as i64, r as i64);
-        Self {
-            t: if extra > 0 { r >> extra } else { 0 },
-            ..Self::of_quotient(q, scale, range_bits, act)
-        }
-    }
-
-    fn tampered(self, tamper: Tamper, scale: u32, range_bits: u32, act: Activation) -> Self {
-        let requotient = |dq: i64, dt: i64| Self {
-            t: self.t + dt,
-            ..Self::of_quotient(self.q + dq, scale, range_bits, act)
-        };
-        match tamper {
-            Tamper::Quotient => requotient(1, 0),
-            Tamper::QuotientDown => requotient(-1, 0),
-            Tamper::WideQuotientUp => requotient(1, -(1i64 << scale)),
-            Tamper::WideQuotientDown => requotient(-1, 1i64 << scale),
-            Tamper::WideBorrow => requotient(-1, (1i64 << scale) - 1 - self.t),
-            Tamper::WideSplit => Self {
-                t: self.t + 1,
-                ..self
-            },
-            Tamper::HighLimb => Self {
-                hi: self.hi + 1,
-                ..self
-            },
-            Tamper::Sign => Self {
-                sgn: 1 - self.sgn,
-                // Keep the activation consistent with the flipped sign, so only the sign's lookup fails.
-                y: match act {
-                    Activation::Table(_) => self.y,
-                    Activation::Step { .. } => (1 - self.sgn) << scale,
-                    _ => (1 - self.sgn) * self.q,
-                },
-                ..self
-            },
-            Tamper::Activation => Self {
-                y: self.y + 1,
-                ..self
-            },
-            _ => self,
-        }
+    /// `u`'s base-4 digits, lowest first (`u ∈ [0, 2^bits)` on an honest row).
+    fn digits_of(&self, u: i64) -> Vec<i64> {
+        (0..self.digits.len()).map(|j| (u >> (2 * j)) & 3).collect()
     }
 }
 
@@ -299,6 +173,13 @@ impl RequantConfig {
             selector: meta.complex_selector(),
             bits: params.coef_bits,
         });
+        let fine = (params.weight_bits > 0).then(|| FineConfig {
+            digits: (0..params.weight_bits.div_ceil(2))
+                .map(|_| meta.advice_column())
+                .collect(),
+            selector: meta.complex_selector(),
+            bits: params.weight_bits,
+        });
         meta.lookup("remainder", |meta| {
             let s = meta.query_selector(rescale);
             let acc =
@@ -309,13 +190,34 @@ impl RequantConfig {
                 // A wide row's low remainder `u`, scaled by `2^(s-e)` into the limb table.
                 let sw = meta.query_selector(w.selector);
                 let c = |v: u32| Expression::Constant(Fr::from(1u64 << v));
-                let u = acc
-                    - q * c(scale + w.bits)
+                let u = acc.clone()
+                    - q.clone() * c(scale + w.bits)
                     - meta.query_advice(w.t, Rotation::cur()) * c(w.bits);
                 r = r + sw * u * c(scale - w.bits);
             }
+            if let Some(f) = &fine {
+                // A fine row's low remainder: `z + off - q·2^(s+w) - u·2^s`.
+                let sf = meta.query_selector(f.selector);
+                let c = |v: u32| Expression::Constant(Fr::from(1u64 << v));
+                let low = acc - q * c(scale + f.bits) - f.u(meta) * c(scale);
+                r = r + sf * low;
+            }
             vec![(r, table.limb)]
         });
+        if let Some(f) = &fine {
+            meta.create_gate("fine digit", |meta| {
+                let sf = meta.query_selector(f.selector);
+                f.digits
+                    .iter()
+                    .map(|d| {
+                        let d = meta.query_advice(*d, Rotation::cur());
+                        (0..4u64).fold(sf.clone(), |p, i| {
+                            p * (d.clone() - Expression::Constant(Fr::from(i)))
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            });
+        }
         if let Some(w) = wide {
             meta.lookup("wide limb", |meta| {
                 let sw = meta.query_selector(w.selector);
@@ -402,6 +304,7 @@ impl RequantConfig {
                 .then(|| super::raw_rows::RawSumGate::configure(meta, z)),
             fn_tag,
             wide,
+            fine,
             scale,
             range_bits,
         }
@@ -467,16 +370,23 @@ impl RequantConfig {
             act,
             fn_tag,
             extra,
+            fine,
         } = row;
         let wide = match (extra, self.wide) {
             (0, _) => None,
-            (e, Some(w)) if w.bits == e => Some(w),
+            (e, Some(w)) if w.bits == e && fine == 0 => Some(w),
             // A row shifted by bits the circuit was not configured for would be unconstrained.
             _ => return Err(Error::Synthesis),
         };
-        match wide {
-            Some(w) => w.selector.enable(region, at)?,
-            None => self.rescale.enable(region, at)?,
+        let fine_cfg = match (fine, &self.fine) {
+            (0, _) => None,
+            (w, Some(f)) if f.bits == w => Some(f),
+            _ => return Err(Error::Synthesis),
+        };
+        match (wide, fine_cfg) {
+            (Some(w), _) => w.selector.enable(region, at)?,
+            (None, Some(f)) => f.selector.enable(region, at)?,
+            (None, None) => self.rescale.enable(region, at)?,
         }
         self.range.enable(region, at)?;
         match (act, self.fn_tag) {
@@ -484,7 +394,7 @@ impl RequantConfig {
             (Activation::Relu, _) => self.relu.enable(region, at)?,
             // Without the raw relu gate the row's output would be unconstrained; its offset must be
             // 0 (no bias, no rounding half) for `sgn` to be the sign of `z`.
-            (Activation::RawRelu, _) if off == 0 && wide.is_none() => {
+            (Activation::RawRelu, _) if off == 0 && wide.is_none() && fine == 0 => {
                 self.raw_relu.ok_or(Error::Synthesis)?.enable(region, at)?
             }
             (Activation::RawRelu, _) => return Err(Error::Synthesis),
@@ -501,8 +411,8 @@ impl RequantConfig {
         region.assign_fixed(self.off, at, to_field(off));
         let (scale, bits) = (self.scale, self.range_bits);
         let w = z.map(|z| {
-            let w = RequantWitness::rescaled(z, off, (scale, extra), bits, act);
-            let w = tamper.map_or(w, |t| w.tampered(t, scale, bits, act));
+            let w = RequantWitness::rescaled(z, off, (scale, extra, fine), bits, act);
+            let w = tamper.map_or(w, |t| w.tampered(t, (scale, fine), bits, act));
             // A raw relu keeps `z`, not the quotient: `y = sgn·z` (for a corrupted quotient or sign
             // too, so that only the lookups see those; `Activation` is the honest `y` plus one).
             let y = match act {
@@ -513,6 +423,16 @@ impl RequantConfig {
         });
         if let Some(wide) = wide {
             region.assign_advice(wide.t, at, field_value(w.map(|w| w.t)));
+        }
+        if let Some(f) = fine_cfg {
+            for (j, d) in f.digits.iter().enumerate() {
+                // A tampered `u` outside `[0, 2^w)` keeps its excess in the top digit.
+                let digit = w.map(|w| match j + 1 == f.digits.len() {
+                    true => w.u >> (2 * j),
+                    false => f.digits_of(w.u)[j],
+                });
+                region.assign_advice(*d, at, field_value(digit));
+            }
         }
         Ok(self.assign_row(region, at, w, act != Activation::None).1)
     }
@@ -534,7 +454,7 @@ impl RequantConfig {
         let (scale, bits) = (self.scale, self.range_bits);
         let w = z
             .value
-            .map(|z| RequantWitness::rescaled(z, off, (scale, 0), bits, Activation::None));
+            .map(|z| RequantWitness::rescaled(z, off, (scale, 0, 0), bits, Activation::None));
         self.assign_row(region, row, w, false);
         Ok(())
     }

@@ -97,7 +97,7 @@ impl ModelCircuit {
                         continue;
                     }
                     let t = tamper.filter(|t| t.index == index).map(|t| t.tamper);
-                    let neuron = (g.bias[m], g.act, g.extra, fn_tag);
+                    let neuron = (g.bias[m], g.act, (g.extra, g.fine), fn_tag);
                     out[index] = Some(self.rescale(
                         config,
                         region,
@@ -138,26 +138,27 @@ impl ModelCircuit {
         }
     }
 
-    /// The requant row of one neuron of `layer`: `act(rescale(acc + bias))` with `(bias, act, extra,
-    /// fn_tag)` (`t`: a corruption of that row), on the next row of a set that has the lookups it needs.
+    /// The requant row of one neuron of `layer`: `act(rescale(acc + bias))` with `(bias, act, (extra,
+    /// fine), fn_tag)` (`t`: a corruption of that row), on the next row of a set that has the lookups it
+    /// needs.
     pub(super) fn rescale(
         &self,
         config: &ModelConfig,
         region: &mut Region<'_, Fr>,
         (acc, t): (&Wire, Option<Tamper>),
-        (bias, act, extra, fn_tag): (i64, Activation, u32, u64),
+        (bias, act, (extra, fine), fn_tag): (i64, Activation, (u32, u32), u64),
         requant: &mut RequantRows,
         layer: &str,
     ) -> Result<Wire> {
         let synth = |e: Error| CircuitError::Synthesis(e.to_string());
         // A strict step's row rescales `q - 1` (requant's module docs).
-        let strict =
-            i64::from(act == Activation::Step { strict: true }) << (self.params.scale + extra);
+        let shift = self.params.scale + extra + fine;
+        let strict = i64::from(act == Activation::Step { strict: true }) << shift;
         // A raw relu divides without the rounding half, so its sign is the sum's (requant's docs).
         let rounding = if act == Activation::RawRelu {
             0
         } else {
-            half(self.params.scale + extra)
+            half(shift)
         };
         let off = bias
             .checked_add(rounding - strict)
@@ -169,6 +170,7 @@ impl ModelCircuit {
             act,
             fn_tag,
             extra,
+            fine,
         };
         let first_only = act.table().is_some() || extra > 0;
         let (set, at) = requant.single_in(first_only);
@@ -280,6 +282,7 @@ mod tests {
             weights,
             bias,
             act: Activation::None,
+            weight_bits: 0,
         });
         let graph = single_op_graph(op, &[vec![1, n_in]], 7, 12);
         let x: Vec<f64> = (0..n_in).map(|i| i as f64 * 1.5 - 3.0).collect();
@@ -412,6 +415,7 @@ mod tests {
             outputs: vec![0],
             exact: false,
             raw_inputs: false,
+            fine: 0,
         };
         let wide = crate::ops::AffineGroup {
             extra: 3,

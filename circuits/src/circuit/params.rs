@@ -40,6 +40,11 @@ pub struct CircuitParams {
     /// chip's wide rescale: one more advice column and lookup); 0 when the graph has none.
     #[serde(default, skip_serializing_if = "crate::ops::is_zero")]
     pub coef_bits: u32,
+    /// Extra fractional bits `w` of the weights of dense layers, held at `2^(s+w)` (the requant
+    /// chip's fine rescale: `w / 2` more advice columns per requant set and a digit gate); 0 (not
+    /// written) when the graph has none.
+    #[serde(default, skip_serializing_if = "crate::ops::is_zero")]
+    pub weight_bits: u32,
     /// Whether the requant chip has the step gate (comparisons as exact 0/1); not written when false,
     /// so circuits without comparisons keep their settings and keys.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -102,6 +107,7 @@ impl Default for CircuitParams {
             matmuls: false,
             hashed_input: false,
             coef_bits: 0,
+            weight_bits: 0,
             steps: false,
             raw_relus: false,
             raw_rows: false,
@@ -161,6 +167,13 @@ impl CircuitParams {
                 self.conv_lanes
             ));
         }
+        if !crate::chips::requant::valid_weight_bits(self.weight_bits) {
+            return Err(format!(
+                "{} weight bits: choose an even number up to {}",
+                self.weight_bits,
+                crate::chips::requant::MAX_WEIGHT_BITS
+            ));
+        }
         if self.coef_bits > self.scale {
             return Err(format!(
                 "coefficient bits {} more than the scale {}",
@@ -177,6 +190,7 @@ impl CircuitParams {
             products: graph.has_products(),
             matmuls: graph.multiplies(),
             coef_bits: graph.coef_bits(),
+            weight_bits: graph.weight_bits(),
             steps: graph.has_steps(),
             raw_relus: graph.has_raw_relus(),
             ..self

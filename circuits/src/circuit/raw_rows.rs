@@ -56,6 +56,7 @@ impl ModelCircuit {
                 act: op.act,
                 fn_tag: 0,
                 extra: 0,
+                fine: 0,
             };
             let t = tamper.filter(|t| t.index == i).map(|t| t.tamper);
             let (set, at) = requant.single_in(false);

@@ -187,6 +187,7 @@ impl Op for Conv {
                                 extra: 0,
                                 exact: self.raw,
                                 raw_inputs: false,
+                                fine: 0,
                             });
                         }
                     }

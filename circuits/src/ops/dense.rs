@@ -1,8 +1,12 @@
 //! `Dense`: `y = act(rescale(x·W + b))` over rows of `n_in` elements, output `[rows, n_out]` (ONNX Gemm, MatMul with a constant right operand,
 //! with an optional fused Add of a constant bias and a fused Relu).
 //!
-//! Weights are public constants at scale `2^s` and live in fixed columns; the bias is at the product scale
-//! `2^(2s)` so it is added before the single rescale.
+//! Weights are public constants at scale `2^(s+w)` (`w`: [`Dense::weight_bits`], usually 0) and live
+//! in fixed columns; the bias is at the product scale `2^(2s+w)` so it is added before the single
+//! rescale by `2^(s+w)` (with `w > 0`, the requant chip's fine rescale). Weights are what most of a
+//! dense layer's error comes from: a weight `w` held at `2^-s` is off by up to `2^-(s+1)`, and an output
+//! sums `n_in` such errors times activations of magnitude about 1, against `n_in` rounding errors of the
+//! activations times weights of magnitude about `1/sqrt(n_in)`.
 
 use super::real::{span, Quantizer, RealOp, RealOutput};
 use super::{chunked_groups, Activation, AffineGroup, EvalCtx, Lowering, Op};
@@ -18,12 +22,16 @@ pub struct Dense<T = i64> {
     pub n_in: usize,
     /// Outputs per row (neurons).
     pub n_out: usize,
-    /// Row-major `[n_in][n_out]`, real or at scale `2^s`.
+    /// Row-major `[n_in][n_out]`, real or at scale `2^(s+weight_bits)`.
     pub weights: Vec<T>,
-    /// `[n_out]`, real or at scale `2^(2s)`.
+    /// `[n_out]`, real or at scale `2^(2s+weight_bits)`.
     pub bias: Vec<T>,
     /// Applied after the rescale (e.g. a fused Relu).
     pub act: Activation,
+    /// Extra fractional bits of the weights, `w` (0, or the circuit's `weight_bits`); not written
+    /// when 0, so earlier graphs serialize (and hash) as before.
+    #[serde(default, skip_serializing_if = "super::is_zero")]
+    pub weight_bits: u32,
 }
 
 impl Dense {
@@ -69,7 +77,7 @@ impl Op for Dense {
                 for (i, xi) in xs.iter().enumerate() {
                     acc += i128::from(*xi) * i128::from(self.weights[i * self.n_out + j]);
                 }
-                ctx.requantize(acc, self.act)
+                ctx.requantize_wide(acc, self.weight_bits, self.act)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(QTensor {
@@ -103,6 +111,7 @@ impl Op for Dense {
                     extra: 0,
                     exact: false,
                     raw_inputs: false,
+                    fine: self.weight_bits,
                 }
             }));
         }
@@ -136,9 +145,10 @@ impl RealOp for Dense<f64> {
         super::OpKind::Dense(Dense {
             n_in: self.n_in,
             n_out: self.n_out,
-            weights: q.values(&self.weights, q.scale),
-            bias: q.values(&self.bias, 2 * q.scale),
+            weights: q.values(&self.weights, q.scale + q.weight_bits),
+            bias: q.values(&self.bias, 2 * q.scale + q.weight_bits),
             act: q.activation(self.act),
+            weight_bits: q.weight_bits,
         })
     }
 
@@ -152,11 +162,13 @@ mod tests {
     use super::*;
     use crate::ops::test_suite::{op_suite, OpCase};
 
-    fn case(act: Activation) -> OpCase {
-        // Deterministic pseudo-random weights in [-1, 1), inputs in [-2, 2).
+    /// Weights `wb` bits finer than the activations (`wb = 0`: at the activations' scale), in
+    /// `[-span, span)`.
+    fn case(act: Activation, wb: u32, span: f64) -> OpCase {
+        // Deterministic pseudo-random weights in [-span, span), inputs in [-2, 2).
         let (n_in, n_out) = (13, 6);
         let w: Vec<f64> = (0..n_in * n_out)
-            .map(|i| ((i * 37 % 41) as f64 / 20.5) - 1.0)
+            .map(|i| (((i * 37 % 41) as f64 / 20.5) - 1.0) * span)
             .collect();
         let b: Vec<f64> = (0..n_out).map(|j| (j as f64 - 2.5) / 4.0).collect();
         let x: Vec<f64> = (0..n_in)
@@ -176,10 +188,11 @@ mod tests {
         };
         OpCase {
             inputs: vec![(vec![1, n_in], x)],
-            // One rounding of each weight (<= 2^-(s+1) each), of each input, of the bias and of the result.
-            tolerance: |s| {
-                (13.0 * 2.0 * 0.5 + 13.0 * 0.5 + 1.0) / f64::from(1u32 << s)
-                    + 0.5 / f64::from(1u32 << s)
+            // One rounding of each weight (<= 2^-(s+wb+1) each, times |x| < 2), of each input (times
+            // |w| <= 1), of the bias and of the result: finer weights must shrink the first term.
+            tolerance: match wb {
+                0 => |s| (13.0 * 2.0 * 0.5 + 13.0 * 0.5 + 1.0 + 0.5) / f64::from(1u32 << s),
+                _ => |s| (13.0 * 2.0 * 0.5 / 16.0 + 13.0 * 0.5 + 1.0 + 0.5) / f64::from(1u32 << s),
             },
             reference: Box::new(reference),
             build: Box::new(move |s| {
@@ -187,14 +200,62 @@ mod tests {
                 crate::OpKind::Dense(Dense {
                     n_in,
                     n_out,
-                    weights: w.iter().map(|v| q(*v, s)).collect(),
-                    bias: b.iter().map(|v| q(*v, 2 * s)).collect(),
+                    weights: w.iter().map(|v| q(*v, s + wb)).collect(),
+                    bias: b.iter().map(|v| q(*v, 2 * s + wb)).collect(),
                     act,
+                    weight_bits: wb,
                 })
             }),
         }
     }
 
-    op_suite!(dense_linear, case(Activation::None));
-    op_suite!(dense_relu, case(Activation::Relu));
+    op_suite!(dense_linear, case(Activation::None, 0, 1.0));
+    op_suite!(dense_relu, case(Activation::Relu, 0, 1.0));
+    // Weights 4 bits finer (the requant chip's fine rescale, two base-4 digits).
+    op_suite!(dense_linear_fine, case(Activation::None, 4, 1.0));
+    op_suite!(dense_relu_fine, case(Activation::Relu, 4, 1.0));
+    // Small weights (their sums below 1): a packed lane's width is then set by what a fine requant row
+    // accepts, `2^(b-1+s+w)`, not by the dot products, so a carry between lanes tests that bound.
+    op_suite!(dense_small_fine, case(Activation::None, 4, 1.0 / 16.0));
+
+    #[test]
+    fn a_circuit_without_the_graphs_weight_bits_refuses_it() {
+        for weight_bits in [0, 2, 6] {
+            let (graph, inputs) = case(Activation::Relu, 4, 1.0).graph(7);
+            let p = crate::CircuitParams {
+                weight_bits,
+                range_bits: 14,
+                ..crate::CircuitParams::default()
+            };
+            let why = crate::testing::fails_to_synthesize(graph, inputs, p);
+            assert!(
+                why.as_deref().is_some_and(|w| w.contains("weight bits")),
+                "{why:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_weight_width_per_graph_and_only_even_widths() {
+        let (mut graph, _) = case(Activation::Relu, 4, 1.0).graph(7);
+        let mut other = graph.nodes[1].clone();
+        if let crate::OpKind::Dense(d) = &mut other.op {
+            d.weight_bits = 2;
+            d.n_in = 6;
+            d.weights.truncate(6 * d.n_out);
+        }
+        other.inputs = vec![1];
+        graph.nodes.push(other);
+        graph.outputs = vec![2];
+        let err = graph.shapes().unwrap_err().to_string();
+        assert!(err.contains("one width per circuit"), "{err}");
+        for odd in [3, 10] {
+            let (mut graph, _) = case(Activation::Relu, 4, 1.0).graph(7);
+            if let crate::OpKind::Dense(d) = &mut graph.nodes[1].op {
+                d.weight_bits = odd;
+            }
+            let err = graph.shapes().unwrap_err().to_string();
+            assert!(err.contains("an even number up to 8"), "{err}");
+        }
+    }
 }

@@ -219,6 +219,10 @@ pub struct AffineGroup {
     /// see [`crate::fixed_point::coefficient_bits`]): 0, or the circuit's `coef_bits`, whose requant
     /// rows divide by `2^(s+extra)` (the requant chip's wide rescale).
     pub extra: u32,
+    /// Extra fractional bits of a dense layer's weights (`Dense::weight_bits`): 0, or the circuit's
+    /// `weight_bits`, whose requant rows divide by `2^(s+fine)` (the requant chip's fine rescale). At
+    /// most one of `extra` and `fine` is nonzero; the weights are at `2^(s+extra+fine)`.
+    pub fine: u32,
     /// Applied to every neuron's quotient (one activation per group: its requant rows share it).
     pub act: Activation,
     /// Flat output index of each neuron.
@@ -347,6 +351,14 @@ impl OpKind {
         }
     }
 
+    /// The extra fractional bits of the op's weights (a dense layer's `weight_bits`; 0 for others).
+    pub fn weight_bits(&self) -> u32 {
+        match self {
+            OpKind::Dense(o) => o.weight_bits,
+            _ => 0,
+        }
+    }
+
     /// The operator behind the variant, as an [`Op`].
     pub fn as_op(&self) -> &dyn Op {
         each_op!(self, o => o)
@@ -412,6 +424,7 @@ pub(crate) fn sparse_groups(
             extra,
             exact: false,
             raw_inputs: false,
+            fine: 0,
         }
     })
 }
@@ -439,6 +452,7 @@ pub(crate) fn identity_groups(
             extra: 0,
             exact: false,
             raw_inputs: false,
+            fine: 0,
         }
     }))
 }
@@ -523,6 +537,7 @@ pub(crate) fn elementwise_groups(
             extra: e.extra,
             exact: e.exact,
             raw_inputs: e.raw_inputs,
+            fine: 0,
         }
     })
 }

@@ -93,7 +93,7 @@ fn packed_output(
 }
 
 impl OpCase {
-    fn graph(&self, scale: u32) -> (QuantizedGraph, Vec<QTensor>) {
+    pub(crate) fn graph(&self, scale: u32) -> (QuantizedGraph, Vec<QTensor>) {
         let shapes: Vec<Vec<usize>> = self.inputs.iter().map(|(s, _)| s.clone()).collect();
         let graph = single_op_graph((self.build)(scale), &shapes, scale, RANGE_BITS);
         let inputs = self
@@ -172,6 +172,14 @@ impl OpCase {
             cases.push((Tamper::WideQuotientDown, "wide limb"));
             cases.push((Tamper::WideSplit, "remainder"));
             cases.push((Tamper::WideBorrow, "remainder"));
+        }
+        // A fine rescale's quotient moved by one with `u` compensating keeps the remainder's identity:
+        // `u` leaves `[0, 2^w)`, which the digit gate must catch; `u + 1` makes the low remainder
+        // negative: the remainder lookup must.
+        if (self.build)(7).weight_bits() > 0 {
+            cases.push((Tamper::FineQuotientUp, "fine digit"));
+            cases.push((Tamper::FineQuotientDown, "fine digit"));
+            cases.push((Tamper::FineSplit, "remainder"));
         }
         // A tampered activation output must be caught by the constraint of the op's activation.
         match (self.build)(7).as_op().activation() {

@@ -29,6 +29,9 @@ pub struct Args {
     /// Fix the convolution check to N lanes (0 keeps convolutions on the MAC chip).
     #[arg(long, value_name = "N")]
     conv_lanes: Option<usize>,
+    /// Hold dense layers' weights BITS finer than the activations (even, up to 8).
+    #[arg(long, value_name = "BITS")]
+    weight_bits: Option<u32>,
     /// Give a symbolic dimension of the model's inputs a value (repeatable); a symbolic leading
     /// (batch) dimension is 1 without one.
     #[arg(long = "dim", value_name = "NAME=VALUE", value_parser = crate::pipeline::parse_dim)]
@@ -47,6 +50,7 @@ pub fn run(args: Args) -> Result<()> {
         scale: args.scale,
         lanes: args.lanes,
         conv_lanes: args.conv_lanes,
+        weight_bits: args.weight_bits,
         measure_only: false,
     };
     let prep = prepare(model, Calibration::File(&args.data), overrides)?;

@@ -223,6 +223,7 @@ fn product_by(
                 weights,
                 bias: b.to_vec(),
                 act: Activation::None,
+                weight_bits: 0,
             });
             Operand::Node(im.push_anonymous(name, op, vec![*x], vec![rows, n_out]))
         }

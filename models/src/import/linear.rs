@@ -155,6 +155,7 @@ pub(super) fn import_einsum(im: &mut Importer, node: &TypedNode, op: &EinSum) ->
         weights,
         bias: vec![0.0; n_out],
         act: Activation::None,
+        weight_bits: 0,
     });
     // Natural order of the result: batch axes (activation order), then output axes (output order).
     let natural: Vec<&AxisInfo> = batch.iter().chain(&outs).copied().collect();

@@ -294,6 +294,7 @@ mod tests {
             weights: (0..N * N).map(|i| ((i % 7) as f64 - 3.0) * 0.1).collect(),
             bias: vec![0.0; N],
             act: function_activation(Function::Gelu),
+            weight_bits: 0,
         })
     }
 

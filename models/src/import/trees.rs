@@ -207,6 +207,7 @@ pub(super) fn import_tree_ensemble(
         weights,
         bias,
         act: Activation::None,
+        weight_bits: 0,
     });
     im.push(node.id, &node.name, scores, vec![all], vec![rows, classes]);
     Ok(())
@@ -301,6 +302,7 @@ fn leaf_indicators(
         weights,
         bias,
         act: step,
+        weight_bits: 0,
     });
     im.push_anonymous(
         &format!("{name}.tree{t}.leaves"),
