@@ -6,8 +6,8 @@
 //!   `sgn = [q ≥ 0]`;
 //! - relu (when enabled): `y = sgn·q`;
 //! - step (when the circuit has comparisons and the row's `step` selector is on): `y = sgn·2^s`, the
-//!   exact 0/1 of `[q ≥ 0]` (a strict comparison's row gets `-2^(s+e)` more offset, so its `q` is one
-//!   less and `sgn = [q > 0]` of the unshifted quotient);
+//!   exact 0/1 of `[q ≥ 0]` (a strict comparison's row gets `-2^(s+e+w)` more offset, `e` and `w` its
+//!   wide or fine bits, so its `q` is one less and `sgn = [q > 0]` of the unshifted quotient);
 //! - function (when the circuit has function tables): `(t, t·q, t·y)` is a table row, `t` read from the
 //!   fixed column `fn_tag`: `y = f_t(q)` for a row of function table `t`, nothing for `t = 0`.
 //! - wide rescale (when the circuit has coefficient bits `e > 0`, for constant coefficients held at
@@ -139,9 +139,31 @@ impl FineConfig {
             })
     }
 
-    /// `u`'s base-4 digits, lowest first (`u ∈ [0, 2^bits)` on an honest row).
-    fn digits_of(&self, u: i64) -> Vec<i64> {
-        (0..self.digits.len()).map(|j| (u >> (2 * j)) & 3).collect()
+    /// The digits assigned for `u`, lowest first: its base-4 digits, a `u` outside `[0, 2^bits)` (a
+    /// tampered quotient's) keeping its excess in the top digit; `FineLowDigit` and `FineDigitBorrow`
+    /// move it into the lowest digit (see [`Tamper`]).
+    fn assigned_digits(&self, u: i64, tamper: Option<Tamper>) -> Vec<i64> {
+        let n = self.digits.len();
+        let mut d: Vec<i64> = (0..n).map(|j| (u >> (2 * j)) & 3).collect();
+        if let Some(top) = d.last_mut() {
+            *top = u >> (2 * (n - 1));
+        }
+        match tamper {
+            // `q - 1` with the lowest digit carrying the `2^w` the identity needs.
+            Some(Tamper::FineLowDigit) => {
+                d = (0..n)
+                    .map(|j| ((u - (1i64 << self.bits)) >> (2 * j)) & 3)
+                    .collect();
+                d[0] += 1i64 << self.bits;
+            }
+            // `u` kept, one unit of the second digit moved into the first as 4.
+            Some(Tamper::FineDigitBorrow) if n > 1 => {
+                d[0] += 4;
+                d[1] -= 1;
+            }
+            _ => {}
+        }
+        d
     }
 }
 
@@ -173,6 +195,12 @@ impl RequantConfig {
             selector: meta.complex_selector(),
             bits: params.coef_bits,
         });
+        // Odd or too many bits would let `u` exceed `2^w` (checked with the parameters; kept here).
+        assert!(
+            valid_weight_bits(params.weight_bits),
+            "weight bits {} are not an even number up to {MAX_WEIGHT_BITS}",
+            params.weight_bits
+        );
         let fine = (params.weight_bits > 0).then(|| FineConfig {
             digits: (0..params.weight_bits.div_ceil(2))
                 .map(|_| meta.advice_column())
@@ -425,13 +453,9 @@ impl RequantConfig {
             region.assign_advice(wide.t, at, field_value(w.map(|w| w.t)));
         }
         if let Some(f) = fine_cfg {
+            let digits = w.map(|w| f.assigned_digits(w.u, tamper));
             for (j, d) in f.digits.iter().enumerate() {
-                // A tampered `u` outside `[0, 2^w)` keeps its excess in the top digit.
-                let digit = w.map(|w| match j + 1 == f.digits.len() {
-                    true => w.u >> (2 * j),
-                    false => f.digits_of(w.u)[j],
-                });
-                region.assign_advice(*d, at, field_value(digit));
+                region.assign_advice(*d, at, field_value(digits.as_ref().map(|v| v[j])));
             }
         }
         Ok(self.assign_row(region, at, w, act != Activation::None).1)

@@ -125,6 +125,8 @@ impl RequantWitness {
             Tamper::WideBorrow => requotient(-1, (1i64 << scale) - 1 - self.t),
             Tamper::FineQuotientUp => refine(1, -(1i64 << fine)),
             Tamper::FineQuotientDown => refine(-1, 1i64 << fine),
+            // The digits carry the change (`FineConfig::assigned_digits`).
+            Tamper::FineLowDigit => refine(-1, 1i64 << fine),
             Tamper::FineSplit => Self {
                 u: self.u + 1,
                 ..self

@@ -24,9 +24,14 @@ pub enum Tamper {
     FineQuotientUp,
     /// On a fine row, `q - 1` with `u + 2^fine`: the digit gate must catch it.
     FineQuotientDown,
-    /// On a fine row, `u + 1` (so the low remainder goes negative, or `u` reaches `2^fine`): the
-    /// remainder lookup or the digit gate must catch it.
+    /// On a fine row, `u + 1` (so the low remainder goes negative): the remainder lookup must catch it.
     FineSplit,
+    /// On a fine row, `q - 1` with the lowest digit (not the top one) raised by `2^fine`: the digit
+    /// gate must catch it on that digit.
+    FineLowDigit,
+    /// On a fine row of two or more digits, `u` kept but written with a lowest digit of 4 or more (one
+    /// unit of the next digit moved into it): the digit gate must catch it.
+    FineDigitBorrow,
     /// `hi + 1`: the low-limb lookup must catch it.
     HighLimb,
     /// `sgn` flipped (and `y` consistent with it): the high-limb lookup must catch it.

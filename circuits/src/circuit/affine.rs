@@ -87,7 +87,11 @@ impl ModelCircuit {
                     if g.exact {
                         // The accumulator is the output ([`AffineGroup::exact`]): no bias to add, no
                         // rescale, no activation.
-                        if g.bias[m] != 0 || g.extra != 0 || g.act != Activation::None {
+                        if g.bias[m] != 0
+                            || g.extra != 0
+                            || g.fine != 0
+                            || g.act != Activation::None
+                        {
                             return Err(CircuitError::Graph(format!(
                                 "node '{}': an exact sum with a bias, extra bits or an activation",
                                 node.name

@@ -248,7 +248,7 @@ impl AffineGroup {
         self.act.table().is_some() || self.extra > 0
     }
 
-    /// The weight (scale `2^s`) of input `slot` in `neuron`'s sum.
+    /// The weight (scale `2^(s+extra+fine)`) of input `slot` in `neuron`'s sum.
     pub fn weight(&self, neuron: usize, slot: usize) -> i64 {
         self.weights[neuron * self.slots.len() + slot]
     }

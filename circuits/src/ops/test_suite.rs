@@ -176,10 +176,17 @@ impl OpCase {
         // A fine rescale's quotient moved by one with `u` compensating keeps the remainder's identity:
         // `u` leaves `[0, 2^w)`, which the digit gate must catch; `u + 1` makes the low remainder
         // negative: the remainder lookup must.
-        if (self.build)(7).weight_bits() > 0 {
+        // The same with the lowest digit carrying it, and a lowest digit of 4 with `u` kept: the
+        // gate must hold on every digit, not only the top one.
+        let fine = (self.build)(7).weight_bits();
+        if fine > 0 {
             cases.push((Tamper::FineQuotientUp, "fine digit"));
             cases.push((Tamper::FineQuotientDown, "fine digit"));
             cases.push((Tamper::FineSplit, "remainder"));
+            cases.push((Tamper::FineLowDigit, "fine digit"));
+            if fine > 2 {
+                cases.push((Tamper::FineDigitBorrow, "fine digit"));
+            }
         }
         // A tampered activation output must be caught by the constraint of the op's activation.
         match (self.build)(7).as_op().activation() {
