@@ -261,6 +261,19 @@ impl QuantizedGraph {
             .unwrap_or(0)
     }
 
+    /// Refuse a node whose nonzero `bits` (of its `what`) differ from the circuit's `width`: a circuit
+    /// has one width of each.
+    fn one_width(&self, what: &str, width: u32, bits: fn(&OpKind) -> u32) -> Result<()> {
+        match self.nodes.iter().find(|n| bits(&n.op) != 0 && bits(&n.op) != width) {
+            Some(n) => Err(CircuitError::Graph(format!(
+                "node '{}': {what} at {} extra bits where others use {width} (one width per circuit)",
+                n.name,
+                bits(&n.op)
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Node indices of the graph inputs, in order.
     pub fn input_nodes(&self) -> Vec<usize> {
         (0..self.nodes.len())
@@ -297,29 +310,9 @@ impl QuantizedGraph {
         self.check_tables()?;
         self.check_raw()?;
         let coef_bits = self.coef_bits();
-        if let Some(n) = self
-            .nodes
-            .iter()
-            .find(|n| n.op.extra_bits() != 0 && n.op.extra_bits() != coef_bits)
-        {
-            return Err(CircuitError::Graph(format!(
-                "node '{}': coefficients at {} extra bits where others use {coef_bits} (one width per circuit)",
-                n.name,
-                n.op.extra_bits()
-            )));
-        }
+        self.one_width("coefficients", coef_bits, OpKind::extra_bits)?;
         let weight_bits = self.weight_bits();
-        if let Some(n) = self
-            .nodes
-            .iter()
-            .find(|n| n.op.weight_bits() != 0 && n.op.weight_bits() != weight_bits)
-        {
-            return Err(CircuitError::Graph(format!(
-                "node '{}': weights at {} extra bits where others use {weight_bits} (one width per circuit)",
-                n.name,
-                n.op.weight_bits()
-            )));
-        }
+        self.one_width("weights", weight_bits, OpKind::weight_bits)?;
         if !crate::chips::requant::valid_weight_bits(weight_bits) {
             return Err(CircuitError::Graph(format!(
                 "weights at {weight_bits} extra bits: an even number up to {} is supported",

@@ -15,7 +15,11 @@
 //! no lookup), cifar_cnn's output error at `2^12` falls from 0.0069 to 0.0014 at the same `k`.
 //! [`choose_accurate`] weighs it for every graph with a dense layer when the weight bits are not
 //! fixed: the finer layout is taken when it at least halves the graph outputs' error over the samples
-//! for at most [`FINER_WEIGHTS_WORK`] times the estimated proving work.
+//! for at most [`FINER_WEIGHTS_WORK`] times the estimated proving work. Since the weights' precision,
+//! not the activations', is then most of the error, finer weights may also take the activations below
+//! the default scales' floor (`2^10`, down to `2^`[`FINER_MIN_SCALE`]), but only to a circuit of a
+//! lower `k` whose outputs are no further from float than the default choice's: mlp_digits at `2^9`
+//! with weights at `2^13` fits `k=10` where `2^10` needs `k=11`.
 
 use crate::error::{ModelError, Result};
 use crate::float_graph::{FloatGraph, FloatOp};
@@ -95,6 +99,10 @@ pub const FINER_WEIGHTS_WORK: f64 = 1.25;
 /// ... and the graph outputs' largest error falls to at most this fraction of what it was.
 pub const FINER_WEIGHTS_ERROR: f64 = 0.5;
 
+/// With finer weights the settings search may go this far below the default scales' floor: only to a
+/// smaller circuit whose outputs are no further from float than the default's (module docs).
+pub const FINER_MIN_SCALE: u32 = 8;
+
 /// The largest error of the graph's outputs among `layers` (one per float node, as [`check`] gives).
 pub fn output_error(graph: &FloatGraph, layers: &[LayerAccuracy]) -> f64 {
     graph
@@ -131,6 +139,9 @@ pub fn choose_accurate(
     if choice.weight_bits.is_some() || !dense {
         return Ok(base);
     }
+    if let Some(smaller) = smaller_with_finer_weights(graph, peaks, samples, choice, &base)? {
+        return Ok(smaller);
+    }
     let finer_choice = SettingsChoice {
         weight_bits: Some(FINER_WEIGHT_BITS),
         ..*choice
@@ -139,13 +150,55 @@ pub fn choose_accurate(
     let Ok(finer) = choose_guarded(graph, peaks, samples, &finer_choice) else {
         return Ok(base);
     };
-    let work = |(q, cal, _): &(QuantizedGraph, Calibration, Vec<LayerAccuracy>)| {
-        layout_work(q, &cal.settings, cal.k)
-    };
     let cheap = work(&finer) as f64 <= FINER_WEIGHTS_WORK * work(&base) as f64;
     let better =
         output_error(graph, &finer.2) <= FINER_WEIGHTS_ERROR * output_error(graph, &base.2);
     Ok(if cheap && better { finer } else { base })
+}
+
+type Chosen = (QuantizedGraph, Calibration, Vec<LayerAccuracy>);
+
+fn work((q, cal, _): &Chosen) -> u64 {
+    layout_work(q, &cal.settings, cal.k)
+}
+
+/// With finer weights, a scale below the default's floor ([`crate::settings::SCALES`]; down to
+/// [`FINER_MIN_SCALE`]) whose circuit is smaller (a lower `k`) than `base`'s and whose outputs are no
+/// further from float on the samples: the least work of those, if any (not when the scale is fixed).
+fn smaller_with_finer_weights(
+    graph: &FloatGraph,
+    peaks: &Peaks,
+    samples: &[Vec<Vec<f64>>],
+    choice: &SettingsChoice,
+    base: &Chosen,
+) -> Result<Option<Chosen>> {
+    if choice.scale.is_some() {
+        return Ok(None);
+    }
+    let base_error = output_error(graph, &base.2);
+    let mut best: Option<Chosen> = None;
+    for scale in FINER_MIN_SCALE..base.0.scale {
+        let at = SettingsChoice {
+            scale: Some(scale),
+            weight_bits: Some(FINER_WEIGHT_BITS),
+            ..*choice
+        };
+        let Ok((q, cal)) = choose_for_peak(graph, peaks, samples.len(), &at) else {
+            continue;
+        };
+        if cal.k >= base.1.k {
+            continue;
+        }
+        let layers = check(graph, &q, samples)?;
+        if !layers.iter().all(LayerAccuracy::passes) || output_error(graph, &layers) > base_error {
+            continue;
+        }
+        let candidate = (q, cal, layers);
+        if best.as_ref().is_none_or(|b| work(&candidate) < work(b)) {
+            best = Some(candidate);
+        }
+    }
+    Ok(best)
 }
 
 /// [`choose_accurate`] for the weight bits `choice` fixes (0 when it fixes none).

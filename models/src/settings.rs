@@ -186,7 +186,9 @@ pub const PACKED_LANES: [(usize, usize, usize); 10] = [
 pub use zkinfer_circuits::estimate::proving_work;
 
 /// Scale bits considered when choosing automatically: at least 10 fractional bits (a resolution of about
-/// 0.001, which keeps the MLPs' outputs within ~0.005 of float); `--scale` goes lower for speed.
+/// 0.001, which keeps the MLPs' outputs within ~0.005 of float); `--scale` goes lower for speed, and so
+/// does the search with finer dense weights, only to a smaller circuit no further from float
+/// ([`crate::accuracy::FINER_MIN_SCALE`]).
 pub const SCALES: std::ops::RangeInclusive<u32> = 10..=13;
 
 /// What calibration measured: the largest magnitude of any range-checked value, and the span of the input
