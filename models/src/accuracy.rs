@@ -162,9 +162,10 @@ fn work((q, cal, _): &Chosen) -> u64 {
     layout_work(q, &cal.settings, cal.k)
 }
 
-/// With finer weights, a scale below the default's floor ([`crate::settings::SCALES`]; down to
-/// [`FINER_MIN_SCALE`]) whose circuit is smaller (a lower `k`) than `base`'s and whose outputs are no
-/// further from float on the samples: the least work of those, if any (not when the scale is fixed).
+/// With finer weights, a scale one or two below `base`'s (so possibly below the default's floor,
+/// [`crate::settings::SCALES`], down to [`FINER_MIN_SCALE`]) whose circuit is smaller (a lower `k`)
+/// than `base`'s and whose outputs are no further from float on the samples: the least work of those,
+/// if any (not when the scale is fixed).
 fn smaller_with_finer_weights(
     graph: &FloatGraph,
     peaks: &Peaks,
@@ -177,7 +178,9 @@ fn smaller_with_finer_weights(
     }
     let base_error = output_error(graph, &base.2);
     let mut best: Option<Chosen> = None;
-    for scale in FINER_MIN_SCALE..base.0.scale {
+    // Two scales below the default's at most: each is a whole layout search (seconds on a big model).
+    let lowest = base.0.scale.saturating_sub(2).max(FINER_MIN_SCALE);
+    for scale in lowest..base.0.scale {
         let at = SettingsChoice {
             scale: Some(scale),
             weight_bits: Some(FINER_WEIGHT_BITS),
