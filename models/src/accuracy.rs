@@ -24,7 +24,9 @@
 use crate::error::{ModelError, Result};
 use crate::float_graph::{FloatGraph, FloatOp};
 use crate::report::layer_report;
-use crate::settings::{choose_for_peak, layout_work, Calibration, Peaks, SettingsChoice};
+use crate::settings::{
+    choose_for_peak, layout_deploys, layout_work, Calibration, Peaks, SettingsChoice,
+};
 use zkinfer_circuits::circuit::MAX_SCALE;
 use zkinfer_circuits::QuantizedGraph;
 
@@ -153,7 +155,11 @@ pub fn choose_accurate(
     let cheap = work(&finer) as f64 <= FINER_WEIGHTS_WORK * work(&base) as f64;
     let better =
         output_error(graph, &finer.2) <= FINER_WEIGHTS_ERROR * output_error(graph, &base.2);
-    Ok(if cheap && better { finer } else { base })
+    Ok(if cheap && better && deploys_if(&finer, &base) {
+        finer
+    } else {
+        base
+    })
 }
 
 type Chosen = (QuantizedGraph, Calibration, Vec<LayerAccuracy>);
@@ -162,10 +168,16 @@ fn work((q, cal, _): &Chosen) -> u64 {
     layout_work(q, &cal.settings, cal.k)
 }
 
+/// Whether `candidate`'s verifying-key contract is predicted to deploy whenever `base`'s is: finer
+/// weights never trade a deployable verifier for speed or accuracy.
+fn deploys_if((q, cal, _): &Chosen, (bq, bcal, _): &Chosen) -> bool {
+    layout_deploys(q, &cal.settings) || !layout_deploys(bq, &bcal.settings)
+}
+
 /// With finer weights, a scale one or two below `base`'s (so possibly below the default's floor,
 /// [`crate::settings::SCALES`], down to [`FINER_MIN_SCALE`]) whose circuit is smaller (a lower `k`)
-/// than `base`'s and whose outputs are no further from float on the samples: the least work of those,
-/// if any (not when the scale is fixed).
+/// than `base`'s, whose outputs are no further from float on the samples and whose verifying-key
+/// contract deploys when `base`'s does: the least work of those, if any (not when the scale is fixed).
 fn smaller_with_finer_weights(
     graph: &FloatGraph,
     peaks: &Peaks,
@@ -197,6 +209,9 @@ fn smaller_with_finer_weights(
             continue;
         }
         let candidate = (q, cal, layers);
+        if !deploys_if(&candidate, base) {
+            continue;
+        }
         if best.as_ref().is_none_or(|b| work(&candidate) < work(b)) {
             best = Some(candidate);
         }

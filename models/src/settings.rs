@@ -270,6 +270,13 @@ pub fn layout_work(q: &QuantizedGraph, settings: &Settings, k: u32) -> u64 {
     proving_work(k, params.columns(), params.tuple_lookups())
 }
 
+/// Whether `q` laid out with `settings` is predicted to have a deployable verifying-key contract
+/// ([`fits_evm`]).
+pub fn layout_deploys(q: &QuantizedGraph, settings: &Settings) -> bool {
+    let params = settings.circuit_params(q);
+    fits_evm(&params, params.columns())
+}
+
 /// A layout's rank: estimated proving work, then columns (a cheaper verifier), then the negated scale.
 type Rank = (u64, usize, i64);
 
