@@ -93,6 +93,7 @@ fn benches(c: &mut Criterion) {
         bias: vec![0; 4],
         act: Activation::Relu,
         raw: false,
+        weight_bits: 0,
     });
     bench_chip(
         c,

@@ -250,7 +250,7 @@ impl QuantizedGraph {
             .unwrap_or(0)
     }
 
-    /// The extra fractional bits of the graph's dense layers' weights (the circuit's `weight_bits`):
+    /// The extra fractional bits of the graph's dense and convolution weights (the circuit's `weight_bits`):
     /// the one nonzero `weight_bits` its ops use, 0 when none does. [`QuantizedGraph::shapes`] refuses
     /// a graph whose ops disagree.
     pub fn weight_bits(&self) -> u32 {

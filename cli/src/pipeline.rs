@@ -82,8 +82,8 @@ pub struct SettingsArgs {
     /// convolutions on the MAC chip) instead of choosing it.
     #[arg(long, value_name = "N")]
     pub conv_lanes: Option<usize>,
-    /// Hold dense layers' weights BITS finer than the activations (even, up to 8; 0 is the default,
-    /// weights at the activations' scale): a smaller error at the same scale for BITS/2 more advice
+    /// Hold dense and convolution layers' weights BITS finer than the activations (even, up to 8; 0
+    /// holds them at the activations' scale; the default lets the settings search choose): a smaller error at the same scale for BITS/2 more advice
     /// columns per requant set.
     #[arg(long, value_name = "BITS")]
     pub weight_bits: Option<u32>,

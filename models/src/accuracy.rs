@@ -8,13 +8,14 @@
 //! this. [`choose_accurate`] then raises the scale (finer constants) until every layer passes, or
 //! refuses with the layer, its error and the flag.
 //!
-//! Dense layers' weights are most of a quantized MLP's or CNN's error: a weight held at `2^-s` is off by
-//! up to `2^-(s+1)`, and an output sums hundreds of them times activations of magnitude about 1 (the
-//! activations' own roundings are multiplied by weights of magnitude `1/sqrt(n)`). Held
+//! Dense and convolution weights are most of a quantized MLP's or CNN's error: a weight held at `2^-s`
+//! is off by up to `2^-(s+1)`, and an output sums hundreds of them times activations of magnitude about
+//! 1 (the activations' own roundings are multiplied by weights of magnitude `1/sqrt(n)`). Held
 //! [`FINER_WEIGHT_BITS`] finer (the requant chip's fine rescale: two advice columns per requant set,
 //! no lookup), cifar_cnn's output error at `2^12` falls from 0.0069 to 0.0014 at the same `k`.
-//! [`choose_accurate`] weighs it for every graph with a dense layer when the weight bits are not
-//! fixed: the finer layout is taken when it at least halves the graph outputs' error over the samples
+//! (A convolution that a max-pool reads raw keeps its weights at `2^s`: the max compares sums at
+//! `2^(2s)`.) [`choose_accurate`] weighs it for every graph with a dense or convolution layer when the
+//! weight bits are not fixed: the finer layout is taken when it at least halves the graph outputs' error over the samples
 //! for at most [`FINER_WEIGHTS_WORK`] times the estimated proving work. Since the weights' precision,
 //! not the activations', is then most of the error, finer weights may also take the activations below
 //! the default scales' floor (`2^10`, down to `2^`[`FINER_MIN_SCALE`]), but only to a circuit of a
@@ -92,7 +93,7 @@ pub fn check(
         .collect())
 }
 
-/// The extra fractional bits dense layers' weights are offered by default (module docs).
+/// The extra fractional bits dense and convolution weights are offered by default (module docs).
 pub const FINER_WEIGHT_BITS: u32 = 4;
 
 /// Finer weights are taken when they cost at most this factor of the estimated proving work ...
@@ -125,8 +126,8 @@ pub fn worst(layers: &[LayerAccuracy]) -> Option<&LayerAccuracy> {
 /// Settings as [`choose_for_peak`] chooses them, checked by the guard on `samples`; when a layer fails
 /// and the scale is not fixed, the next larger scales are tried (up to `2^MAX_SCALE` or the range
 /// bits' limit). Returns the per-layer figures of the accepted settings, or refuses with the worst
-/// layer and the flag. A graph with dense layers also gets [`FINER_WEIGHT_BITS`] when the weight bits
-/// are not fixed and they pay (module docs).
+/// layer and the flag. A graph with dense or convolution layers also gets [`FINER_WEIGHT_BITS`] when
+/// the weight bits are not fixed and they pay (module docs).
 pub fn choose_accurate(
     graph: &FloatGraph,
     peaks: &Peaks,
@@ -134,11 +135,13 @@ pub fn choose_accurate(
     choice: &SettingsChoice,
 ) -> Result<(QuantizedGraph, Calibration, Vec<LayerAccuracy>)> {
     let base = choose_guarded(graph, peaks, samples, choice)?;
-    let dense = graph
-        .nodes
-        .iter()
-        .any(|n| matches!(n.op, FloatOp::Dense(_)));
-    if choice.weight_bits.is_some() || !dense {
+    let weighted = graph.nodes.iter().any(|n| {
+        matches!(
+            n.op,
+            FloatOp::Dense(_) | FloatOp::Conv(zkinfer_circuits::ops::Conv { raw: false, .. })
+        )
+    });
+    if choice.weight_bits.is_some() || !weighted {
         return Ok(base);
     }
     if let Some(smaller) = smaller_with_finer_weights(graph, peaks, samples, choice, &base)? {

@@ -184,7 +184,7 @@ impl FloatGraph {
         self.quantize_with_weight_bits(scale, range_bits, domains, 0)
     }
 
-    /// [`FloatGraph::quantize`] with dense layers' weights held `weight_bits` finer, at
+    /// [`FloatGraph::quantize`] with dense and (not raw) convolution weights held `weight_bits` finer, at
     /// `2^(scale+weight_bits)`.
     pub fn quantize_with_weight_bits(
         &self,

@@ -38,7 +38,7 @@ pub struct Settings {
     /// columns per requant set) rather than on MAC rows; false, not written, is on MAC rows.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub raw_rows: bool,
-    /// Extra fractional bits of dense layers' weights, held at `2^(scale+weight_bits)` (the requant
+    /// Extra fractional bits of dense and convolution layers' weights, held at `2^(scale+weight_bits)` (the requant
     /// chip's fine rescale: `weight_bits / 2` more advice columns per requant set); 0, not written, is
     /// weights at the activations' scale.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
@@ -88,7 +88,7 @@ impl Settings {
         };
         match self.weight_bits {
             0 => lanes,
-            w => format!("{lanes}, dense weights {w} bits finer"),
+            w => format!("{lanes}, weights {w} bits finer"),
         }
     }
 
@@ -128,8 +128,8 @@ pub struct SettingsChoice {
     pub headroom: f64,
     /// Whether the input is public: copied into the chosen [`Settings`].
     pub public_input: bool,
-    /// Fixed extra fractional bits of dense layers' weights, or `None` for 0 (the search does not
-    /// choose them yet).
+    /// Fixed extra fractional bits of dense and convolution layers' weights, or `None` to let the
+    /// search weigh them ([`crate::accuracy::choose_accurate`]).
     pub weight_bits: Option<u32>,
 }
 
@@ -187,7 +187,7 @@ pub use zkinfer_circuits::estimate::proving_work;
 
 /// Scale bits considered when choosing automatically: at least 10 fractional bits (a resolution of about
 /// 0.001, which keeps the MLPs' outputs within ~0.005 of float); `--scale` goes lower for speed, and so
-/// does the search with finer dense weights, only to a smaller circuit no further from float
+/// does the search with finer weights, only to a smaller circuit no further from float
 /// ([`crate::accuracy::FINER_MIN_SCALE`]).
 pub const SCALES: std::ops::RangeInclusive<u32> = 10..=13;
 

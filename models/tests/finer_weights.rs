@@ -1,5 +1,5 @@
-//! Dense layers' weights held finer than the activations (`Settings::weight_bits`, the requant chip's
-//! fine rescale): the quantized graph weighs at `2^(s+w)`, its outputs are closer to float than with
+//! Dense and convolution weights held finer than the activations (`Settings::weight_bits`, the requant
+//! chip's fine rescale): the quantized graph weighs at `2^(s+w)`, its outputs are closer to float than with
 //! weights at `2^s`, and `choose_accurate` takes them only when they pay (a smaller circuit no further
 //! from float, or at most a quarter more estimated work for at most half the output error) unless the
 //! user fixed the weight bits.
@@ -118,6 +118,80 @@ fn the_default_takes_finer_weights_only_when_they_pay() {
         "{cal:?}"
     );
     assert!(error <= plain_error, "{error} against {plain_error}");
+}
+
+/// The weights of the graph's first convolution and whether it is raw.
+fn first_conv(g: &zkinfer_circuits::QuantizedGraph) -> (Vec<i64>, bool, u32) {
+    g.nodes
+        .iter()
+        .find_map(|n| match &n.op {
+            OpKind::Conv(c) => Some((c.weights.clone(), c.raw, c.weight_bits)),
+            _ => None,
+        })
+        .expect("a convolution")
+}
+
+#[test]
+fn finer_weights_quantize_convolutions_finer_and_cut_their_error() {
+    // gan's ConvTranspose layers are convolutions (of a dilated input) with trained-looking weights.
+    let (model, samples) = zoo("gan");
+    let fixed = |bits| {
+        let peaks = calibrate_peak(&model.graph, &samples).unwrap();
+        let choice = SettingsChoice {
+            weight_bits: Some(bits),
+            scale: Some(10),
+            ..SettingsChoice::default()
+        };
+        choose_accurate(&model.graph, &peaks, &samples, &choice).unwrap()
+    };
+    let (plain, _, plain_layers) = fixed(0);
+    let (fine, _, fine_layers) = fixed(FINER_WEIGHT_BITS);
+    let ((coarse, false, 0), (finer, false, w)) = (first_conv(&plain), first_conv(&fine)) else {
+        panic!("gan's convolution is raw or has the wrong weight bits")
+    };
+    assert_eq!(w, FINER_WEIGHT_BITS);
+    let w = 1i64 << FINER_WEIGHT_BITS;
+    assert!(coarse
+        .iter()
+        .zip(&finer)
+        .all(|(c, f)| (c * w - f).abs() <= w / 2));
+    assert!(coarse.iter().zip(&finer).any(|(c, f)| c * w != *f));
+    // The convolution's own output (the first layer whose op is Conv) moves closer to float.
+    let conv_error = |layers: &[zkinfer_models::accuracy::LayerAccuracy]| {
+        layers
+            .iter()
+            .find(|l| l.op == "Conv")
+            .expect("a Conv layer")
+            .max_error
+    };
+    assert!(
+        conv_error(&fine_layers) < conv_error(&plain_layers),
+        "{} against {}",
+        conv_error(&fine_layers),
+        conv_error(&plain_layers)
+    );
+}
+
+#[test]
+fn a_convolution_read_raw_by_its_max_pool_keeps_its_weights_at_the_scale() {
+    let (model, samples) = zoo("conv_pool");
+    let peaks = calibrate_peak(&model.graph, &samples).unwrap();
+    let choice = SettingsChoice {
+        weight_bits: Some(FINER_WEIGHT_BITS),
+        ..SettingsChoice::default()
+    };
+    let (q, cal, _) = choose_accurate(&model.graph, &peaks, &samples, &choice).unwrap();
+    let raw: Vec<u32> = q
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            OpKind::Conv(c) if c.raw => Some(c.weight_bits),
+            _ => None,
+        })
+        .collect();
+    assert!(!raw.is_empty(), "conv_pool has no raw convolution");
+    assert!(raw.iter().all(|w| *w == 0), "{raw:?}");
+    assert_eq!(cal.settings.weight_bits, FINER_WEIGHT_BITS);
 }
 
 #[test]

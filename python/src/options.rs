@@ -41,7 +41,7 @@ pub struct Options {
     /// Lanes of the convolution check (0: convolutions on the MAC chip).
     #[serde(default)]
     pub conv_lanes: Option<usize>,
-    /// Dense layers' weights held this many bits finer than the activations.
+    /// Dense and convolution layers' weights held this many bits finer than the activations.
     #[serde(default)]
     pub weight_bits: Option<u32>,
     /// Values of the model's symbolic input dimensions.

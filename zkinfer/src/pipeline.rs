@@ -118,7 +118,8 @@ pub struct Overrides {
     pub lanes: Option<(usize, usize, usize)>,
     /// Lanes of the convolution check instead of the chosen ones (0: convolutions on the MAC chip).
     pub conv_lanes: Option<usize>,
-    /// Dense layers' weights held this many bits finer than the activations (even, up to 8)
+    /// Dense and convolution layers' weights held this many bits finer than the activations (even,
+    /// up to 8)
     /// instead of at the activations' scale.
     pub weight_bits: Option<u32>,
     /// A run that only measures or predicts (`bench`, `inspect`): the settings it chooses are not cached

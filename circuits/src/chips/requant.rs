@@ -20,7 +20,7 @@
 //!   far less than `2^200` (a MAC accumulator of range-checked values times i64 weights, plus an i64
 //!   constant), the identity holds over the integers: `q` is the rounded quotient by `2^(s+e)`.
 //!
-//! - fine rescale (when the circuit has weight bits `w > 0`, for dense layers' weights held at
+//! - fine rescale (when the circuit has weight bits `w > 0`, for dense and convolution weights held at
 //!   `2^(s+w)`): on a `fine` row the division is by `2^(s+w)` and the remainder `r ∈ [0, 2^(s+w))` is
 //!   split as `r = u·2^s + v` with `u = Σ_j d_j·4^j` over `w / 2` advice digits. The `fine digit` gate
 //!   forces each `d_j ∈ {0, 1, 2, 3}` (`d(d-1)(d-2)(d-3) = 0`, degree 5 with the selector: the degree

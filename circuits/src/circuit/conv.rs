@@ -77,7 +77,7 @@ impl ModelCircuit {
         for (i, sum) in sums.iter().enumerate() {
             let channel = i / per_channel.max(1) % op.c_out;
             let t = tamper.filter(|t| t.index == i).map(|t| t.tamper);
-            let neuron = (op.bias[channel], op.act, (0, 0), fn_tag);
+            let neuron = (op.bias[channel], op.act, (0, op.weight_bits), fn_tag);
             out.push(self.rescale(config, region, (sum, t), neuron, requant, &node.name)?);
         }
         Ok(out)

@@ -1,7 +1,11 @@
 //! `Conv`: 2-D convolution over NCHW with strides, pads, dilations and groups (depthwise included),
-//! `y = act(rescale(Σ w·x + b))`. Weights `[C_out][C_in/group][kh][kw]` at scale `2^s` in fixed columns,
-//! bias at `2^(2s)`. Lowered per output position: the output channels of a group at one position share
-//! the same receptive field, so they form one MAC block like the neurons of a Dense layer.
+//! `y = act(rescale(Σ w·x + b))`. Weights `[C_out][C_in/group][kh][kw]` at scale `2^(s+w)` in fixed
+//! columns (`w`: [`Conv::weight_bits`], usually 0), bias at `2^(2s+w)`, one rescale by `2^(s+w)` (with
+//! `w > 0`, the requant chip's fine rescale; see [`super::Dense`] for why finer weights pay). Lowered
+//! per output position: the output channels of a group at one position share the same receptive
+//! field, so they form one MAC block like the neurons of a Dense layer. On the convolution check
+//! ([`crate::chips::conv_check`]) the exact sums are checked over the field whatever the weights'
+//! scale, and each is rescaled on its own requant row.
 
 use super::geometry::{nchw, Window};
 use super::real::{span, Quantizer, RealOp, RealOutput};
@@ -23,9 +27,9 @@ pub struct Conv<T = i64> {
     pub group: usize,
     /// Kernel size, strides, pads and dilations.
     pub window: Window,
-    /// `[c_out][c_in / group][kh][kw]` (ONNX OIHW), real or at scale `2^s`.
+    /// `[c_out][c_in / group][kh][kw]` (ONNX OIHW), real or at scale `2^(s+weight_bits)`.
     pub weights: Vec<T>,
-    /// `[c_out]`, real or at scale `2^(2s)`.
+    /// `[c_out]`, real or at scale `2^(2s+weight_bits)`.
     pub bias: Vec<T>,
     /// Applied after the rescale (e.g. a fused Relu).
     pub act: Activation,
@@ -34,6 +38,11 @@ pub struct Conv<T = i64> {
     /// importer's max-pool of a convolution, which then rescales one value per window, not every one).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub raw: bool,
+    /// Extra fractional bits of the weights, `w` (0, or the circuit's `weight_bits`; always 0 for a raw
+    /// convolution, whose sums a max reads at `2^(2s)`); not written when 0, so earlier graphs
+    /// serialize (and hash) as before.
+    #[serde(default, skip_serializing_if = "super::is_zero")]
+    pub weight_bits: u32,
 }
 
 impl Conv {
@@ -88,8 +97,12 @@ impl Op for Conv {
         {
             return Err("weight or bias size does not match the kernel".into());
         }
-        if self.raw && (self.bias.iter().any(|b| *b != 0) || self.act != Activation::None) {
-            return Err("a raw convolution with a bias or an activation".into());
+        if self.raw
+            && (self.bias.iter().any(|b| *b != 0)
+                || self.act != Activation::None
+                || self.weight_bits != 0)
+        {
+            return Err("a raw convolution with a bias, an activation or finer weights".into());
         }
         let [oh, ow] = self.window.output_hw(h, w)?;
         Ok(vec![n, self.c_out, oh, ow])
@@ -126,7 +139,7 @@ impl Op for Conv {
                 if self.raw {
                     return i64::try_from(acc).map_err(|_| ctx.overflow());
                 }
-                ctx.requantize(acc, self.act)
+                ctx.requantize_wide(acc, self.weight_bits, self.act)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(QTensor {
@@ -187,7 +200,7 @@ impl Op for Conv {
                                 extra: 0,
                                 exact: self.raw,
                                 raw_inputs: false,
-                                fine: 0,
+                                fine: self.weight_bits,
                             });
                         }
                     }
@@ -240,15 +253,18 @@ impl RealOp for Conv<f64> {
     }
 
     fn quantize(&self, q: &Quantizer) -> super::OpKind {
+        // A raw convolution's sums are compared by a max at the product scale `2^(2s)`.
+        let weight_bits = if self.raw { 0 } else { q.weight_bits };
         super::OpKind::Conv(Conv {
             c_in: self.c_in,
             c_out: self.c_out,
             group: self.group,
             window: self.window,
-            weights: q.values(&self.weights, q.scale),
-            bias: q.values(&self.bias, 2 * q.scale),
+            weights: q.values(&self.weights, q.scale + weight_bits),
+            bias: q.values(&self.bias, 2 * q.scale + weight_bits),
             act: q.activation(self.act),
             raw: self.raw,
+            weight_bits,
         })
     }
 
@@ -262,8 +278,9 @@ mod tests {
     use super::*;
     use crate::ops::test_suite::{op_suite, OpCase};
 
-    /// `c_in x 5 x 6` input, `c_out` channels, kernel 3x2, strides (2,1), pads (1,0,0,1), dilation (1,2).
-    fn case(c_in: usize, c_out: usize, group: usize, act: Activation) -> OpCase {
+    /// `c_in x 5 x 6` input, `c_out` channels, kernel 3x2, strides (2,1), pads (1,0,0,1), dilation (1,2);
+    /// weights `wb` bits finer than the activations.
+    fn case(c_in: usize, c_out: usize, group: usize, act: Activation, wb: u32) -> OpCase {
         let window = Window {
             kernel: [3, 2],
             strides: [2, 1],
@@ -309,9 +326,13 @@ mod tests {
         };
         OpCase {
             inputs: vec![(vec![1, c_in, h, w], x)],
-            tolerance: match per {
-                6 => |s| (6.0 * 2.0 * 0.5 + 6.0 * 0.5 + 1.5) / f64::from(1u32 << s),
-                _ => |s| (12.0 * 2.0 * 0.5 + 12.0 * 0.5 + 1.5) / f64::from(1u32 << s),
+            // One rounding of each weight (<= 2^-(s+wb+1) each, times |x| <= 2), of each input (times
+            // |w| <= 1), of the bias and of the result: finer weights must shrink the first term.
+            tolerance: match (per, wb) {
+                (6, 0) => |s| (6.0 * 2.0 * 0.5 + 6.0 * 0.5 + 1.5) / f64::from(1u32 << s),
+                (6, _) => |s| (6.0 * 2.0 * 0.5 / 16.0 + 6.0 * 0.5 + 1.5) / f64::from(1u32 << s),
+                (_, 0) => |s| (12.0 * 2.0 * 0.5 + 12.0 * 0.5 + 1.5) / f64::from(1u32 << s),
+                _ => |s| (12.0 * 2.0 * 0.5 / 16.0 + 12.0 * 0.5 + 1.5) / f64::from(1u32 << s),
             },
             reference: Box::new(reference),
             build: Box::new(move |s| {
@@ -321,16 +342,51 @@ mod tests {
                     c_out,
                     group,
                     window,
-                    weights: wts.iter().map(|v| q(*v, s)).collect(),
-                    bias: bias.iter().map(|v| q(*v, 2 * s)).collect(),
+                    weights: wts.iter().map(|v| q(*v, s + wb)).collect(),
+                    bias: bias.iter().map(|v| q(*v, 2 * s + wb)).collect(),
                     act,
                     raw: false,
+                    weight_bits: wb,
                 })
             }),
         }
     }
 
-    op_suite!(conv_relu, case(2, 3, 1, Activation::Relu));
-    op_suite!(conv_linear, case(2, 3, 1, Activation::None));
-    op_suite!(conv_depthwise, case(2, 2, 2, Activation::None));
+    op_suite!(conv_relu, case(2, 3, 1, Activation::Relu, 0));
+    op_suite!(conv_linear, case(2, 3, 1, Activation::None, 0));
+    op_suite!(conv_depthwise, case(2, 2, 2, Activation::None, 0));
+    // Weights 4 bits finer (two fine digits) on the MAC, packed and convolution-check layouts.
+    op_suite!(conv_relu_fine, case(2, 3, 1, Activation::Relu, 4));
+    op_suite!(conv_depthwise_fine, case(2, 2, 2, Activation::None, 4));
+    op_suite!(conv_linear_fine2, case(2, 3, 1, Activation::None, 2));
+
+    #[test]
+    fn a_raw_convolution_refuses_finer_weights() {
+        let crate::OpKind::Conv(mut conv) = (case(2, 3, 1, Activation::None, 0).build)(7) else {
+            unreachable!("the case builds a Conv")
+        };
+        conv.bias.iter_mut().for_each(|b| *b = 0);
+        conv.raw = true;
+        assert!(conv.output_shape(&[&[1, 2, 5, 6]]).is_ok());
+        conv.weight_bits = 4;
+        let why = conv.output_shape(&[&[1, 2, 5, 6]]).unwrap_err();
+        assert!(why.contains("finer weights"), "{why}");
+    }
+
+    #[test]
+    fn a_circuit_without_the_graphs_weight_bits_refuses_a_fine_conv() {
+        for weight_bits in [0, 2] {
+            let (graph, inputs) = case(2, 3, 1, Activation::Relu, 4).graph(7);
+            let p = crate::CircuitParams {
+                weight_bits,
+                range_bits: 14,
+                ..crate::CircuitParams::default()
+            };
+            let why = crate::testing::fails_to_synthesize(graph, inputs, p);
+            assert!(
+                why.as_deref().is_some_and(|w| w.contains("weight bits")),
+                "{why:?}"
+            );
+        }
+    }
 }

@@ -219,7 +219,8 @@ pub struct AffineGroup {
     /// see [`crate::fixed_point::coefficient_bits`]): 0, or the circuit's `coef_bits`, whose requant
     /// rows divide by `2^(s+extra)` (the requant chip's wide rescale).
     pub extra: u32,
-    /// Extra fractional bits of a dense layer's weights (`Dense::weight_bits`): 0, or the circuit's
+    /// Extra fractional bits of a dense or convolution layer's weights (`Dense::weight_bits`,
+    /// `Conv::weight_bits`): 0, or the circuit's
     /// `weight_bits`, whose requant rows divide by `2^(s+fine)` (the requant chip's fine rescale). At
     /// most one of `extra` and `fine` is nonzero; the weights are at `2^(s+extra+fine)`.
     pub fine: u32,
@@ -351,10 +352,12 @@ impl OpKind {
         }
     }
 
-    /// The extra fractional bits of the op's weights (a dense layer's `weight_bits`; 0 for others).
+    /// The extra fractional bits of the op's weights (a dense or convolution layer's `weight_bits`; 0
+    /// for others).
     pub fn weight_bits(&self) -> u32 {
         match self {
             OpKind::Dense(o) => o.weight_bits,
+            OpKind::Conv(o) => o.weight_bits,
             _ => 0,
         }
     }

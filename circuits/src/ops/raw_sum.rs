@@ -254,6 +254,7 @@ mod tests {
                     bias: vec![0; C_OUT],
                     act: Activation::None,
                     raw: true,
+                    weight_bits: 0,
                 }),
                 vec![0],
             ),

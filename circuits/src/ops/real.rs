@@ -40,7 +40,7 @@ pub struct Quantizer<'a> {
     pub scale: u32,
     /// Extra fractional bits of this node's constant coefficients.
     pub extra: u32,
-    /// Extra fractional bits of dense layers' weights (the graph's `weight_bits`).
+    /// Extra fractional bits of dense and (not raw) convolution weights (the graph's `weight_bits`).
     pub weight_bits: u32,
     /// A real graph's table (its function and step) with its domain chosen from the calibrated spans.
     pub table: &'a dyn Fn(FnTable) -> FnTable,

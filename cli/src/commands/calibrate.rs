@@ -29,7 +29,7 @@ pub struct Args {
     /// Fix the convolution check to N lanes (0 keeps convolutions on the MAC chip).
     #[arg(long, value_name = "N")]
     conv_lanes: Option<usize>,
-    /// Hold dense layers' weights BITS finer than the activations (even, up to 8).
+    /// Hold dense and convolution layers' weights BITS finer than the activations (even, up to 8).
     #[arg(long, value_name = "BITS")]
     weight_bits: Option<u32>,
     /// Give a symbolic dimension of the model's inputs a value (repeatable); a symbolic leading

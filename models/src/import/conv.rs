@@ -116,6 +116,7 @@ pub(super) fn import_conv(im: &mut Importer, node: &TypedNode, op: &Conv) -> Res
         bias,
         act: Activation::None,
         raw: false,
+        weight_bits: 0,
     });
     push_as_tract(im, node, fop, x, output)
 }

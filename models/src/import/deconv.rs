@@ -122,6 +122,7 @@ pub(super) fn import_deconv(im: &mut Importer, node: &TypedNode, op: &Deconv) ->
         bias,
         act: Activation::None,
         raw: false,
+        weight_bits: 0,
     });
     im.push(node.id, &node.name, conv, vec![spread], output);
     Ok(())

@@ -56,6 +56,7 @@ pub(super) fn max_pool_before_rescale(
             bias: vec![0.0; conv.c_out],
             act: Activation::None,
             raw: true,
+            weight_bits: 0,
             ..conv.clone()
         }),
         conv_inputs,

@@ -22,6 +22,7 @@ fn conv(c: [usize; 3], hw: [usize; 2], window: Window) -> (Conv, Vec<usize>, Vec
         bias: (0..c_out).map(|o| o as i64 * 300 - 500).collect(),
         act: Activation::None,
         raw: false,
+        weight_bits: 0,
     };
     let shape = vec![2, c_in, hw[0], hw[1]];
     let x = (0..2 * c_in * hw[0] * hw[1])
