@@ -165,8 +165,10 @@ impl KeyStore {
 pub fn generate_pk(srs: &Srs, circuit: &ModelCircuit) -> Result<ProvingKey<G1Affine>> {
     let shape = zkinfer_circuits::halo2_proofs::plonk::Circuit::without_witnesses(circuit);
     let failed = |e| ProverError::Keygen(circuit.synthesis_error().unwrap_or(format!("{e:?}")));
-    let vk = keygen_vk(&srs.params, &shape).map_err(failed)?;
-    keygen_pk(&srs.params, vk, &shape).map_err(failed)
+    crate::pool::on_worker(|| {
+        let vk = keygen_vk(&srs.params, &shape).map_err(failed)?;
+        keygen_pk(&srs.params, vk, &shape).map_err(failed)
+    })
 }
 
 /// The verifying key of `circuit` recomputed from `srs` (keygen of the verifying key is deterministic),
@@ -174,7 +176,7 @@ pub fn generate_pk(srs: &Srs, circuit: &ModelCircuit) -> Result<ProvingKey<G1Aff
 /// trusts `srs` uses instead of a key file someone handed it.
 pub fn recompute_vk(srs: &Srs, circuit: &ModelCircuit, header: &KeyHeader) -> Result<VerifierKey> {
     let shape = zkinfer_circuits::halo2_proofs::plonk::Circuit::without_witnesses(circuit);
-    let vk = keygen_vk(&srs.params, &shape)
+    let vk = crate::pool::on_worker(|| keygen_vk(&srs.params, &shape))
         .map_err(|e| ProverError::Keygen(circuit.synthesis_error().unwrap_or(format!("{e:?}"))))?;
     let bytes = encode_vk(&vk, &srs.params, header);
     decode_vk(

@@ -6,6 +6,8 @@
 //! - `commit`: the KZG commitment keygen and proving use, halo2's own with small signed values
 //!   committed in few MSM windows (same points, so keys and proofs are unchanged);
 //! - `cpu`: the check that this CPU can run the build's assembly field arithmetic;
+//! - `pool`: halo2's keygen, prover and verifier run on a rayon worker (their parallel loops then
+//!   start in place instead of handing each job to the pool and back);
 //! - `msm`: multi-scalar multiplication with cheaper bucket arithmetic than halo2curves', used by
 //!   every commitment `commit` makes;
 //! - `keys`: keygen and the key cache, keyed by the circuit's hash; keys and the verifier's SRS points
@@ -27,6 +29,7 @@ pub mod dev_setup;
 pub mod error;
 pub mod keys;
 pub mod msm;
+pub mod pool;
 pub mod proof;
 pub mod ptau;
 pub mod srs;

@@ -32,17 +32,19 @@ pub fn prove(
     };
     // halo2 panics on some inputs instead of returning an error (e.g. more instances than usable rows).
     zkinfer_circuits::guard::catch_panic(|| {
-        let mut transcript = Transcript::<Vec<u8>>::init(Vec::new());
-        create_proof::<FastKzg, FastGwc<'_>, _, _, _, _>(
-            params,
-            pk,
-            &[circuit],
-            &[&[instances]],
-            OsRng,
-            &mut transcript,
-        )
-        .map_err(failed)?;
-        Ok(transcript.finalize())
+        crate::pool::on_worker(|| {
+            let mut transcript = Transcript::<Vec<u8>>::init(Vec::new());
+            create_proof::<FastKzg, FastGwc<'_>, _, _, _, _>(
+                params,
+                pk,
+                &[circuit],
+                &[&[instances]],
+                OsRng,
+                &mut transcript,
+            )
+            .map_err(failed)?;
+            Ok(transcript.finalize())
+        })
     })
     .unwrap_or_else(|msg| Err(ProverError::Prove(format!("halo2 panicked: {msg}"))))
 }
@@ -65,7 +67,7 @@ pub fn verify(
         )
         .map_err(|e| ProverError::Rejected(format!("{e:?}")))
     };
-    zkinfer_circuits::guard::catch_panic(run).unwrap_or_else(|msg| {
+    zkinfer_circuits::guard::catch_panic(|| crate::pool::on_worker(run)).unwrap_or_else(|msg| {
         Err(ProverError::Rejected(format!(
             "malformed proof (the verifier panicked: {msg})"
         )))
