@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Warm proving times against the estimate's prediction, per bench model: one cold `zkinfer prove`
 # (SRS, settings and keys made and cached), then three warm ones; prints the layout's k and columns,
-# `inspect`'s predicted prove seconds and the three measured ones. What the proving-time fit in
+# `inspect`'s predicted prove seconds, the cold run's keygen and prove, and the three warm proves. What the proving-time fit in
 # circuits/src/estimate.rs was refitted on.
 #
 # usage: bash benches/prove_times.sh [MODEL...]   (default: the small suite and the scale suite)
@@ -20,11 +20,12 @@ mkdir -p "$WORK"
 for m in "${MODELS[@]}"; do
   M="$SUITE/models/$m"
   export ZKINFER_CACHE="$WORK/cache-$m"
+  rm -rf "$ZKINFER_CACHE"   # cold: the first prove makes the SRS, settings and keys
   prove() {
     "$Z" prove "$M.onnx" "$M.input.json" --calibration "$M.cal.json" --insecure-dev-srs \
       -o "$WORK/$m.proof.json" 2>/dev/null
   }
-  prove > /dev/null
+  cold=$(prove | awk '/^ +(keygen|prove) /{printf "%s %s s ", $1, $2}')
   predicted=$("$Z" inspect "$M.onnx" --calibration "$M.cal.json" --json 2>/dev/null | python3 -c '
 import json, sys
 e = json.load(sys.stdin)["estimate"]
@@ -34,5 +35,5 @@ print("k={} advice={} fixed={} lookups={} predicted={:.3f}".format(
   for _ in 1 2 3; do
     warm="$warm $(prove | awk '/^ +prove /{print $2}')"
   done
-  echo "$m $predicted warm s:$warm"
+  echo "$m $predicted cold: $cold warm prove s:$warm"
 done
