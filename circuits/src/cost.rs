@@ -57,6 +57,27 @@ impl Cost {
         k
     }
 
+    /// A lower bound on [`Cost::of`]'s MAC rows, without lowering the graph: the multiplications of
+    /// its convolutions, when they are on the MAC chip, over the most one MAC row does
+    /// (`lanes_in · lanes_out · pack`). Lowering a big convolution into MAC groups is most of the
+    /// settings search's time; a layout this bound already rules out need not be lowered.
+    pub fn mac_rows_bound(graph: &QuantizedGraph, params: &CircuitParams) -> Result<usize> {
+        if params.conv_lanes > 0 {
+            return Ok(0);
+        }
+        let shapes = graph.shapes()?;
+        let per_row = (params.lanes_in * params.lanes_out * params.pack).max(1);
+        let macs: usize = graph
+            .nodes
+            .iter()
+            .map(|n| match (&n.op, n.inputs.first()) {
+                (crate::OpKind::Conv(op), Some(x)) => op.macs(&shapes[*x]),
+                _ => 0,
+            })
+            .sum();
+        Ok(macs.div_ceil(per_row))
+    }
+
     /// Cost of `graph` laid out with `params`.
     pub fn of(graph: &QuantizedGraph, params: &CircuitParams) -> Result<Self> {
         let shapes = graph.shapes()?;

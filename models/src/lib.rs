@@ -21,6 +21,7 @@ pub mod float_graph;
 pub mod import;
 pub mod input;
 pub mod report;
+pub mod search;
 pub mod settings;
 pub mod supported;
 

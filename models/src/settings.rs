@@ -5,13 +5,10 @@
 
 use crate::error::{ModelError, Result};
 use crate::float_graph::{magnitude, FloatGraph, TableDomains};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zkinfer_circuits::chips::requant::{valid_weight_bits, MAX_WEIGHT_BITS};
-use zkinfer_circuits::chips::requant_rows::MAX_REQUANT_SETS;
-use zkinfer_circuits::circuit::{MAX_CONV_LANES, MAX_RANGE_BITS, MAX_SCALE};
 use zkinfer_circuits::estimate::fits_evm;
-use zkinfer_circuits::{CircuitParams, Cost, OpKind, QuantizedGraph};
+use zkinfer_circuits::{CircuitParams, QuantizedGraph};
 
 /// Everything that determines the circuit of a model besides its weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +180,7 @@ pub const PACKED_LANES: [(usize, usize, usize); 10] = [
     (16, 4, 7),
 ];
 
+pub use crate::search::choose_for_peak;
 pub use zkinfer_circuits::estimate::proving_work;
 
 /// Scale bits considered when choosing automatically: at least 10 fractional bits (a resolution of about
@@ -275,156 +273,6 @@ pub fn layout_work(q: &QuantizedGraph, settings: &Settings, k: u32) -> u64 {
 pub fn layout_deploys(q: &QuantizedGraph, settings: &Settings) -> bool {
     let params = settings.circuit_params(q);
     fits_evm(&params, params.columns())
-}
-
-/// A layout's rank: estimated proving work, then columns (a cheaper verifier), then the negated scale.
-type Rank = (u64, usize, i64);
-
-/// The rank and `k` of `plain`'s layout and, when `search` (the shape was not fixed by the user), of
-/// the same layout with one more requant set for as long as the requant rows are the tallest (up to
-/// [`MAX_REQUANT_SETS`]) and its verifying-key contract is predicted to fit EIP-170. Each layout comes
-/// with whether it fits ([`fits_evm`]).
-fn rank_layouts(
-    q: &QuantizedGraph,
-    plain: Settings,
-    search: bool,
-) -> Result<Vec<(Rank, Settings, u32, bool)>> {
-    let rank = |settings: Settings| -> Result<((Rank, Settings, u32, bool), Cost)> {
-        let params = settings.circuit_params(q);
-        let cost = Cost::of(q, &params)?;
-        let k = cost.min_k(params.blinding_rows());
-        let columns = params.columns();
-        let work = proving_work(k, columns, params.tuple_lookups());
-        let rank = (work, columns.0 + columns.1, -i64::from(settings.scale));
-        Ok(((rank, settings, k, fits_evm(&params, columns)), cost))
-    };
-    let (first, mut cost) = rank(plain)?;
-    let mut fits = first.3;
-    let mut out = vec![first];
-    let mut sets = plain.requant_sets;
-    while search && fits && sets < MAX_REQUANT_SETS && cost.requant_rows == cost.rows() {
-        sets += 1;
-        let (next, next_cost) = rank(Settings {
-            requant_sets: sets,
-            ..plain
-        })?;
-        fits = next.3;
-        out.push(next);
-        cost = next_cost;
-    }
-    Ok(out)
-}
-
-/// Choose settings for values reaching the calibrated `peaks`.
-pub fn choose_for_peak(
-    graph: &FloatGraph,
-    peaks: &Peaks,
-    samples: usize,
-    choice: &SettingsChoice,
-) -> Result<(QuantizedGraph, Calibration)> {
-    let peak = peaks.global;
-    let table_domains = table_domains(peaks, choice.headroom);
-    if let Some(s) = choice.scale.filter(|s| !(1..=MAX_SCALE).contains(s)) {
-        return Err(ModelError::Calibration(format!(
-            "scale 2^{s} is not supported: choose 1 to {MAX_SCALE} fractional bits"
-        )));
-    }
-    if let Some(w) = choice.weight_bits.filter(|w| !valid_weight_bits(*w)) {
-        return Err(ModelError::Calibration(format!(
-            "{w} weight bits are not supported: choose an even number from 0 to {MAX_WEIGHT_BITS}"
-        )));
-    }
-    if let Some(n) = choice.conv_lanes.filter(|n| *n > MAX_CONV_LANES) {
-        return Err(ModelError::Calibration(format!(
-            "{n} convolution lanes are not supported: choose 0 (convolutions on the MAC chip) to \
-             {MAX_CONV_LANES}"
-        )));
-    }
-    let magnitude = peak * choice.headroom;
-    let scales: Vec<u32> = match choice.scale {
-        Some(s) => vec![s],
-        None => SCALES.collect(),
-    };
-    // Lexicographic choice: a verifying-key contract predicted to deploy (EIP-170) when any layout has
-    // one, then least estimated proving work, then fewest columns (a cheaper verifier), then the
-    // largest scale.
-    let mut best: Option<(QuantizedGraph, Calibration, (bool, Rank))> = None;
-    for scale in scales {
-        let range_bits = range_bits_for(magnitude, scale);
-        if range_bits > MAX_RANGE_BITS {
-            continue;
-        }
-        let weight_bits = choice.weight_bits.unwrap_or(0);
-        let q = graph.quantize_with_weight_bits(scale, range_bits, &table_domains, weight_bits);
-        let lanes: Vec<(usize, usize, usize)> = choice.lanes.map_or_else(
-            || {
-                let plain = LANES.iter().map(|(i, o)| (*i, *o, 1));
-                plain.chain(PACKED_LANES).collect()
-            },
-            |l| vec![l],
-        );
-        // Each shape's cost is computed in parallel (a big model's lowering dominates the search); the
-        // choice then walks them in order, so ties go to the earlier shape as before.
-        // A graph with convolutions also tries them on the convolution check, at each width.
-        let has_conv = q.nodes.iter().any(|n| matches!(n.op, OpKind::Conv(_)));
-        let convs: Vec<usize> = match (has_conv, choice.conv_lanes) {
-            (false, _) => vec![0],
-            (true, Some(n)) => vec![n],
-            (true, None) => CONV_LANES.to_vec(),
-        };
-        // A graph with maxima over raw accumulators also tries their sums on requant rows.
-        let raws: Vec<bool> = match q.nodes.iter().any(|n| match &n.op {
-            OpKind::RawSum(r) => r.sum_slots().is_some(),
-            _ => false,
-        }) {
-            true => vec![false, true],
-            false => vec![false],
-        };
-        let shapes: Vec<((usize, usize, usize), usize, bool)> = lanes
-            .iter()
-            .flat_map(|l| convs.iter().map(move |c| (*l, *c)))
-            .flat_map(|(l, c)| raws.iter().map(move |r| (l, c, *r)))
-            .collect();
-        let ranked: Vec<Vec<(Rank, Settings, u32, bool)>> = shapes
-            .par_iter()
-            .map(|&((lanes_in, lanes_out, pack), conv_lanes, raw_rows)| {
-                let plain = Settings {
-                    scale,
-                    range_bits,
-                    lanes_in,
-                    lanes_out,
-                    pack,
-                    requant_sets: 1,
-                    conv_lanes,
-                    raw_rows,
-                    weight_bits,
-                    public_input: choice.public_input,
-                };
-                rank_layouts(&q, plain, choice.lanes.is_none())
-            })
-            .collect::<Result<_>>()?;
-        for (rank, settings, k, fits) in ranked.into_iter().flatten() {
-            let rank = (!fits, rank);
-            if best.as_ref().is_none_or(|(_, _, r)| rank < *r) {
-                best = Some((
-                    q.clone(),
-                    Calibration {
-                        peak,
-                        table_domains: table_domains.clone(),
-                        samples,
-                        settings,
-                        k,
-                    },
-                    rank,
-                ));
-            }
-        }
-    }
-    best.map(|(q, c, _)| (q, c)).ok_or_else(|| {
-        ModelError::Calibration(format!(
-            "values up to {peak:.3e} need more than 24 range bits at every scale"
-        ))
-    })
 }
 
 #[cfg(test)]

@@ -65,6 +65,23 @@ impl Conv {
         })
     }
 
+    /// The multiplications by a weight of the convolution over an input of `shape` (every output
+    /// channel times its receptive field, padding left out), counted without lowering it; 0 for a
+    /// shape it does not accept.
+    pub fn macs(&self, shape: &[usize]) -> usize {
+        let Ok([batch, _, h, w]) = nchw(shape) else {
+            return 0;
+        };
+        let Ok([oh, ow]) = self.window.output_hw(h, w) else {
+            return 0;
+        };
+        let taps: usize = (0..oh)
+            .flat_map(|oy| (0..ow).map(move |ox| (oy, ox)))
+            .map(|(oy, ox)| self.window.field(oy, ox, h, w).count())
+            .sum();
+        batch * self.c_out * (self.c_in / self.group.max(1)) * taps
+    }
+
     fn weight(&self, o: usize, ci: usize, ky: usize, kx: usize) -> i64 {
         let [kh, kw] = self.window.kernel;
         self.weights[((o * (self.c_in / self.group) + ci) * kh + ky) * kw + kx]
@@ -359,6 +376,42 @@ mod tests {
     op_suite!(conv_relu_fine, case(2, 3, 1, Activation::Relu, 4));
     op_suite!(conv_depthwise_fine, case(2, 2, 2, Activation::None, 4));
     op_suite!(conv_linear_fine2, case(2, 3, 1, Activation::None, 2));
+
+    #[test]
+    fn the_mac_rows_bound_is_at_most_the_rows_laid_out() {
+        for (c_in, c_out, group) in [(2, 3, 1), (2, 2, 2), (4, 6, 2)] {
+            let (graph, _) = case(c_in, c_out, group, Activation::Relu, 0).graph(7);
+            let crate::OpKind::Conv(conv) = &graph.nodes[1].op else {
+                unreachable!("the case's second node is its Conv")
+            };
+            // Each output channel of each group sums its receptive field: 3x2 taps less padding.
+            let [oh, ow] = conv.window.output_hw(5, 6).unwrap();
+            assert_eq!([oh, ow], [2, 5]);
+            let field: usize = (0..oh)
+                .flat_map(|oy| (0..ow).map(move |ox| (oy, ox)))
+                .map(|(oy, ox)| conv.window.field(oy, ox, 5, 6).count())
+                .sum();
+            assert_eq!(conv.macs(&[1, c_in, 5, 6]), c_out * c_in / group * field);
+            for (lanes_in, lanes_out, pack) in [(1, 1, 1), (2, 1, 1), (4, 2, 1), (8, 1, 3)] {
+                let params = crate::CircuitParams {
+                    lanes_in,
+                    lanes_out,
+                    pack,
+                    range_bits: 14,
+                    ..crate::CircuitParams::default()
+                }
+                .for_graph(&graph);
+                let bound = crate::Cost::mac_rows_bound(&graph, &params).unwrap();
+                let laid = crate::Cost::of(&graph, &params).unwrap().mac_rows;
+                assert!(bound > 0 && bound <= laid, "{bound} against {laid}");
+                let checked = crate::CircuitParams {
+                    conv_lanes: 2,
+                    ..params
+                };
+                assert_eq!(crate::Cost::mac_rows_bound(&graph, &checked).unwrap(), 0);
+            }
+        }
+    }
 
     #[test]
     fn a_raw_convolution_refuses_finer_weights() {
