@@ -347,8 +347,10 @@ mod tests {
             // |w| <= 1), of the bias and of the result: finer weights must shrink the first term.
             tolerance: match (per, wb) {
                 (6, 0) => |s| (6.0 * 2.0 * 0.5 + 6.0 * 0.5 + 1.5) / f64::from(1u32 << s),
+                (6, 2) => |s| (6.0 * 2.0 * 0.5 / 4.0 + 6.0 * 0.5 + 1.5) / f64::from(1u32 << s),
                 (6, _) => |s| (6.0 * 2.0 * 0.5 / 16.0 + 6.0 * 0.5 + 1.5) / f64::from(1u32 << s),
                 (_, 0) => |s| (12.0 * 2.0 * 0.5 + 12.0 * 0.5 + 1.5) / f64::from(1u32 << s),
+                (_, 2) => |s| (12.0 * 2.0 * 0.5 / 4.0 + 12.0 * 0.5 + 1.5) / f64::from(1u32 << s),
                 _ => |s| (12.0 * 2.0 * 0.5 / 16.0 + 12.0 * 0.5 + 1.5) / f64::from(1u32 << s),
             },
             reference: Box::new(reference),
