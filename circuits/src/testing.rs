@@ -58,6 +58,27 @@ pub fn honest_rows(
     used.expect("synthesized")
 }
 
+/// Asserts that `graph` (whose weights are finer than its activations) on `inputs` does not synthesize
+/// in a circuit of each of `widths` other weight bits (range bits 14), naming the weight bits.
+pub fn assert_other_weight_bits_refused(
+    graph: &QuantizedGraph,
+    inputs: &[QTensor],
+    widths: &[u32],
+) {
+    for weight_bits in widths {
+        let params = CircuitParams {
+            weight_bits: *weight_bits,
+            range_bits: 14,
+            ..CircuitParams::default()
+        };
+        let why = fails_to_synthesize(graph.clone(), inputs.to_vec(), params);
+        assert!(
+            why.as_deref().is_some_and(|w| w.contains("weight bits")),
+            "{weight_bits} weight bits: {why:?}"
+        );
+    }
+}
+
 /// Why `graph` on `inputs` fails to synthesize with `params` (e.g. params lacking a gate the graph
 /// needs: it must refuse rather than lay out unconstrained cells), in the circuit's words; `None` if it
 /// synthesizes.

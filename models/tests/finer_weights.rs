@@ -42,6 +42,18 @@ fn chosen(
     (q, cal, error)
 }
 
+/// The same weights held [`FINER_WEIGHT_BITS`] finer: `2^w` apart up to the rounding of each, and
+/// not all exactly (the finer ones carry information the coarse ones lost).
+fn assert_finer(coarse: &[i64], finer: &[i64]) {
+    let w = 1i64 << FINER_WEIGHT_BITS;
+    assert_eq!(coarse.len(), finer.len());
+    assert!(coarse
+        .iter()
+        .zip(finer)
+        .all(|(c, f)| (c * w - f).abs() <= w / 2));
+    assert!(coarse.iter().zip(finer).any(|(c, f)| c * w != *f));
+}
+
 #[test]
 fn finer_weights_quantize_dense_layers_finer_and_cut_the_output_error() {
     let (model, samples) = zoo("mlp_digits");
@@ -62,13 +74,7 @@ fn finer_weights_quantize_dense_layers_finer_and_cut_the_output_error() {
             })
             .expect("a dense layer")
     };
-    let (coarse, finer) = (dense(&plain), dense(&fine));
-    let w = 1i64 << FINER_WEIGHT_BITS;
-    assert!(coarse
-        .iter()
-        .zip(&finer)
-        .all(|(c, f)| (c * w - f).abs() <= w / 2));
-    assert!(coarse.iter().zip(&finer).any(|(c, f)| c * w != *f));
+    assert_finer(&dense(&plain), &dense(&fine));
     // Recomputed here from the layers' figures: the outputs move closer to float.
     let again = check(&model.graph, &fine, &samples).unwrap();
     assert_eq!(output_error(&model.graph, &again), fine_error);
@@ -150,12 +156,7 @@ fn finer_weights_quantize_convolutions_finer_and_cut_their_error() {
         panic!("gan's convolution is raw or has the wrong weight bits")
     };
     assert_eq!(w, FINER_WEIGHT_BITS);
-    let w = 1i64 << FINER_WEIGHT_BITS;
-    assert!(coarse
-        .iter()
-        .zip(&finer)
-        .all(|(c, f)| (c * w - f).abs() <= w / 2));
-    assert!(coarse.iter().zip(&finer).any(|(c, f)| c * w != *f));
+    assert_finer(&coarse, &finer);
     // The convolution's own output (the first layer whose op is Conv) moves closer to float.
     let conv_error = |layers: &[zkinfer_models::accuracy::LayerAccuracy]| {
         layers
