@@ -19,7 +19,7 @@ use zkinfer_circuits::chips::requant::{valid_weight_bits, MAX_WEIGHT_BITS};
 use zkinfer_circuits::chips::requant_rows::MAX_REQUANT_SETS;
 use zkinfer_circuits::circuit::{MAX_CONV_LANES, MAX_RANGE_BITS, MAX_SCALE};
 use zkinfer_circuits::estimate::{fits_evm, proving_work};
-use zkinfer_circuits::{Cost, OpKind, QuantizedGraph};
+use zkinfer_circuits::{CircuitParams, Cost, OpKind, QuantizedGraph};
 
 /// A layout's rank: estimated proving work, then columns (a cheaper verifier), then the negated scale.
 type Rank = (u64, usize, i64);
@@ -34,16 +34,21 @@ type Shape = ((usize, usize, usize), usize, bool);
 /// for `plain`, from [`Cost::mac_rows_bound`] alone: more requant sets only add columns.
 fn rank_bound(q: &QuantizedGraph, plain: Settings) -> Result<(bool, Rank)> {
     let params = plain.circuit_params(q);
-    let rows = Cost::mac_rows_bound(q, &params)?;
-    let k = Cost {
-        mac_rows: rows,
+    let cost = Cost {
+        mac_rows: Cost::mac_rows_bound(q, &params)?,
         ..Cost::default()
-    }
-    .min_k(params.blinding_rows());
+    };
+    let (rank, _, fits) = rank_of(&params, &cost, plain.scale);
+    Ok((!fits, rank))
+}
+
+/// The rank, `k` and EIP-170 fit of a layout with `params` that costs `cost`.
+fn rank_of(params: &CircuitParams, cost: &Cost, scale: u32) -> (Rank, u32, bool) {
+    let k = cost.min_k(params.blinding_rows());
     let columns = params.columns();
     let work = proving_work(k, columns, params.tuple_lookups());
-    let rank = (work, columns.0 + columns.1, -i64::from(plain.scale));
-    Ok((!fits_evm(&params, columns), rank))
+    let rank = (work, columns.0 + columns.1, -i64::from(scale));
+    (rank, k, fits_evm(params, columns))
 }
 
 /// The rank and `k` of `plain`'s layout and, when `search` (the shape was not fixed by the user), of
@@ -54,11 +59,8 @@ fn rank_layouts(q: &QuantizedGraph, plain: Settings, search: bool) -> Result<Vec
     let rank = |settings: Settings| -> Result<(Ranked, Cost)> {
         let params = settings.circuit_params(q);
         let cost = Cost::of(q, &params)?;
-        let k = cost.min_k(params.blinding_rows());
-        let columns = params.columns();
-        let work = proving_work(k, columns, params.tuple_lookups());
-        let rank = (work, columns.0 + columns.1, -i64::from(settings.scale));
-        Ok(((rank, settings, k, fits_evm(&params, columns)), cost))
+        let (rank, k, fits) = rank_of(&params, &cost, settings.scale);
+        Ok(((rank, settings, k, fits), cost))
     };
     let (first, mut cost) = rank(plain)?;
     let mut fits = first.3;
@@ -77,15 +79,49 @@ fn rank_layouts(q: &QuantizedGraph, plain: Settings, search: bool) -> Result<Vec
     Ok(out)
 }
 
-/// Choose settings for values reaching the calibrated `peaks`.
-pub fn choose_for_peak(
-    graph: &FloatGraph,
-    peaks: &Peaks,
-    samples: usize,
-    choice: &SettingsChoice,
-) -> Result<(QuantizedGraph, Calibration)> {
-    let peak = peaks.global;
-    let table_domains = table_domains(peaks, choice.headroom);
+/// Every layout of each of `plains` (`(settings, convolutions on the MAC chip)`), in their order, as
+/// [`rank_layouts`] ranks them; `floor`: the best rank found before. Shapes with convolutions on the
+/// MAC chip are lowered only when their [`rank_bound`] could beat the best of the others and `floor`
+/// (lowering a big convolution into MAC groups is most of the search's time); every layout of such a
+/// shape ranks at or above its bound, so the choice is the same as lowering all of them.
+fn rank_shapes(
+    q: &QuantizedGraph,
+    plains: &[(Settings, bool)],
+    search: bool,
+    floor: Option<(bool, Rank)>,
+) -> Result<Vec<Ranked>> {
+    let mut ranked: Vec<Option<Vec<Ranked>>> = plains
+        .par_iter()
+        .map(|(plain, on_mac)| match on_mac {
+            true => Ok(None),
+            false => rank_layouts(q, *plain, search).map(Some),
+        })
+        .collect::<Result<_>>()?;
+    let floor = ranked
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|(rank, _, _, fits)| (!fits, *rank))
+        .chain(floor)
+        .min();
+    let later: Vec<(usize, Vec<Ranked>)> = plains
+        .par_iter()
+        .enumerate()
+        .filter(|(_, (_, on_mac))| *on_mac)
+        .map(|(i, (plain, _))| match rank_bound(q, *plain)? {
+            bound if floor.is_some_and(|f| bound > f) => Ok(None),
+            _ => rank_layouts(q, *plain, search).map(|r| Some((i, r))),
+        })
+        .filter_map(Result::transpose)
+        .collect::<Result<_>>()?;
+    for (i, r) in later {
+        ranked[i] = Some(r);
+    }
+    Ok(ranked.into_iter().flatten().flatten().collect())
+}
+
+/// A one-line refusal of a fixed scale, weight width or convolution width the circuits do not support.
+fn refuse_unsupported(choice: &SettingsChoice) -> Result<()> {
     if let Some(s) = choice.scale.filter(|s| !(1..=MAX_SCALE).contains(s)) {
         return Err(ModelError::Calibration(format!(
             "scale 2^{s} is not supported: choose 1 to {MAX_SCALE} fractional bits"
@@ -102,6 +138,19 @@ pub fn choose_for_peak(
              {MAX_CONV_LANES}"
         )));
     }
+    Ok(())
+}
+
+/// Choose settings for values reaching the calibrated `peaks`.
+pub fn choose_for_peak(
+    graph: &FloatGraph,
+    peaks: &Peaks,
+    samples: usize,
+    choice: &SettingsChoice,
+) -> Result<(QuantizedGraph, Calibration)> {
+    refuse_unsupported(choice)?;
+    let peak = peaks.global;
+    let table_domains = table_domains(peaks, choice.headroom);
     let magnitude = peak * choice.headroom;
     let scales: Vec<u32> = match choice.scale {
         Some(s) => vec![s],
@@ -159,40 +208,13 @@ pub fn choose_for_peak(
             weight_bits,
             public_input: choice.public_input,
         };
-        let search = choice.lanes.is_none();
-        // Shapes with convolutions on the MAC chip are lowered only when their rank's bound could
-        // beat the best of the others (lowering a big convolution into MAC groups is most of the
-        // search's time); every layout of such a shape ranks at or above its bound, so the choice
-        // is the same.
-        let on_mac = |s: &Shape| has_conv && s.1 == 0;
-        let mut ranked: Vec<Option<Vec<Ranked>>> = shapes
-            .par_iter()
-            .map(|s| match on_mac(s) {
-                true => Ok(None),
-                false => rank_layouts(&q, plain_of(s), search).map(Some),
-            })
-            .collect::<Result<_>>()?;
-        let floor = ranked
+        let plains: Vec<(Settings, bool)> = shapes
             .iter()
-            .flatten()
-            .flatten()
-            .map(|(rank, _, _, fits)| (!fits, *rank))
-            .chain(best.as_ref().map(|(_, _, r)| *r))
-            .min();
-        let later: Vec<(usize, Vec<Ranked>)> = shapes
-            .par_iter()
-            .enumerate()
-            .filter(|(_, s)| on_mac(s))
-            .map(|(i, s)| match rank_bound(&q, plain_of(s))? {
-                bound if floor.is_some_and(|f| bound > f) => Ok(None),
-                _ => rank_layouts(&q, plain_of(s), search).map(|r| Some((i, r))),
-            })
-            .filter_map(Result::transpose)
-            .collect::<Result<_>>()?;
-        for (i, r) in later {
-            ranked[i] = Some(r);
-        }
-        for (rank, settings, k, fits) in ranked.into_iter().flatten().flatten() {
+            .map(|s| (plain_of(s), has_conv && s.1 == 0))
+            .collect();
+        let floor = best.as_ref().map(|(_, _, r)| *r);
+        let ranked = rank_shapes(&q, &plains, choice.lanes.is_none(), floor)?;
+        for (rank, settings, k, fits) in ranked {
             let rank = (!fits, rank);
             if best.as_ref().is_none_or(|(_, _, r)| rank < *r) {
                 best = Some((
