@@ -378,6 +378,9 @@ mod tests {
     op_suite!(conv_relu_fine, case(2, 3, 1, Activation::Relu, 4));
     op_suite!(conv_depthwise_fine, case(2, 2, 2, Activation::None, 4));
     op_suite!(conv_linear_fine2, case(2, 3, 1, Activation::None, 2));
+    // Eight channels: a position's neurons share packed lanes, so the suite's lane-carry tamper hits a
+    // fine packed lane (three channels never pack).
+    op_suite!(conv_relu_fine_packed, case(2, 8, 1, Activation::Relu, 4));
 
     #[test]
     fn the_mac_rows_bound_is_at_most_the_rows_laid_out() {

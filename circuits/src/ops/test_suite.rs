@@ -9,6 +9,7 @@ use crate::circuit::{CircuitParams, TamperAt};
 use crate::tensor::QTensor;
 use crate::testing::{mock_run, single_op_graph};
 use crate::{Activation, Cost, OpKind, QuantizedGraph};
+use std::collections::BTreeSet;
 
 /// An f64 reference implementation over the operands' real values.
 pub(crate) type Reference = Box<dyn Fn(&[Vec<f64>]) -> Vec<f64>>;
@@ -56,13 +57,8 @@ fn layouts(graph: &QuantizedGraph) -> Vec<CircuitParams> {
     out
 }
 
-/// Whether output element `index` of the op (node `node`) is a lane of a packed MAC block with `params`.
-fn packed_output(
-    graph: &QuantizedGraph,
-    node: usize,
-    index: usize,
-    params: &CircuitParams,
-) -> bool {
+/// The output elements of the op (node `node`) that are lanes of a packed MAC block with `params`.
+fn packed_outputs(graph: &QuantizedGraph, node: usize, params: &CircuitParams) -> BTreeSet<usize> {
     let shapes = graph.shapes().expect("shapes");
     let ins: Vec<&[usize]> = graph.nodes[node]
         .inputs
@@ -74,22 +70,19 @@ fn packed_output(
         .as_op()
         .lower(&ins, params.group_neurons())
     else {
-        return false;
+        return BTreeSet::new();
     };
     let x_bound = params.activation_bound(graph);
-    groups.iter().any(|g| {
+    let mut out = BTreeSet::new();
+    for g in &groups {
         let packing = params.packing_of(g, x_bound);
-        let Some(m) = g.outputs.iter().position(|o| *o == index) else {
-            return false;
-        };
-        packing
-            .blocks(g, params.pack, params.lanes_out)
-            .into_iter()
-            .any(|b| {
-                (b.first..b.first + b.count).contains(&m)
-                    && packing.lanes_of_block(b.count, params.lanes_out) > 1
-            })
-    })
+        for b in packing.blocks(g, params.pack, params.lanes_out) {
+            if packing.lanes_of_block(b.count, params.lanes_out) > 1 {
+                out.extend(&g.outputs[b.first..b.first + b.count]);
+            }
+        }
+    }
+    out
 }
 
 impl OpCase {
@@ -199,12 +192,18 @@ impl OpCase {
         let (graph, inputs) = self.graph(7);
         for params in layouts(&graph) {
             let mut cases = cases.clone();
+            let packed = packed_outputs(&graph, node, &params);
             // A carry between two packed lanes keeps the packed sum: the requant row of the lane that
-            // gained 2^B must reject it (its quotient leaves the range table).
+            // gained 2^B must reject it (its quotient leaves the range table). It is tried on the
+            // first packed elements, one per requant set (a convolution's element 1, the next
+            // position of channel 0, sits in another MAC group from element 0 and may be packed in
+            // none).
+            if !packed.is_empty() {
+                cases.push((Tamper::LaneCarry, "limb"));
+            }
             // A wrong lane value keeps the unpack rows' own gates (their accumulators follow it) but
             // leaves a non-zero remainder: the copy to the zero cell must reject it.
-            if packed_output(&graph, node, 1, &params) {
-                cases.push((Tamper::LaneCarry, "limb"));
+            if packed.contains(&1) {
                 for case in cases.iter_mut().filter(|(t, _)| *t == Tamper::Accumulator) {
                     case.1 = "Equality constraint";
                 }
@@ -226,14 +225,11 @@ impl OpCase {
                     Tamper::TableRow | Tamper::TableColumn | Tamper::TableIndex
                 );
                 let indices: Vec<usize> = match params.requant_sets {
+                    n if tamper == Tamper::LaneCarry => packed.iter().take(n).copied().collect(),
                     n if n > 1 && !read => (0..n.min(outputs)).collect(),
                     _ => vec![1],
                 };
                 for index in &indices {
-                    if tamper == Tamper::LaneCarry && !packed_output(&graph, node, *index, &params)
-                    {
-                        continue;
-                    }
                     let at = TamperAt {
                         node,
                         index: *index,
