@@ -12,12 +12,13 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::rngs::OsRng;
 use zkinfer_benches::{pattern, single_op, Prepared};
-use zkinfer_circuits::halo2_proofs::plonk::{keygen_pk, keygen_vk};
+use zkinfer_circuits::halo2_proofs::plonk::{keygen_pk, keygen_vk_custom};
 use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::ops::geometry::Window;
 use zkinfer_circuits::ops::{Conv, Dense, Divide, Lookup, MatMul, Pool, PoolDivisor, Relu};
 use zkinfer_circuits::{Activation, FnTable, Function, OpKind};
 use zkinfer_prover::commit::FastKzgParams;
+use zkinfer_prover::keys::COMPRESS_SELECTORS;
 use zkinfer_prover::proof::prove;
 use zkinfer_prover::Bn256;
 
@@ -25,7 +26,7 @@ const SCALE: u32 = 8;
 
 fn bench_chip(c: &mut Criterion, name: &str, p: Prepared) {
     let params = FastKzgParams::new(ParamsKZG::<Bn256>::setup(p.k, OsRng));
-    let vk = keygen_vk(&params, &p.circuit).expect("vk");
+    let vk = keygen_vk_custom(&params, &p.circuit, COMPRESS_SELECTORS).expect("vk");
     let pk = keygen_pk(&params, vk, &p.circuit).expect("pk");
     let trace = p.graph.eval(&p.inputs).expect("eval");
     let instances = p.circuit.instances(&trace, zkinfer_circuits::Fr::from(0));

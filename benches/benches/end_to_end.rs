@@ -4,9 +4,10 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::rngs::OsRng;
 use zkinfer_benches::prepare;
-use zkinfer_circuits::halo2_proofs::plonk::{keygen_pk, keygen_vk};
+use zkinfer_circuits::halo2_proofs::plonk::{keygen_pk, keygen_vk_custom};
 use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_prover::commit::FastKzgParams;
+use zkinfer_prover::keys::COMPRESS_SELECTORS;
 use zkinfer_prover::proof::{prove, verify};
 use zkinfer_prover::Bn256;
 
@@ -20,11 +21,11 @@ fn bench_model(c: &mut Criterion, name: &str) {
     });
     group.bench_function("keygen", |b| {
         b.iter(|| {
-            let vk = keygen_vk(&params, &p.circuit).expect("vk");
+            let vk = keygen_vk_custom(&params, &p.circuit, COMPRESS_SELECTORS).expect("vk");
             keygen_pk(&params, vk, &p.circuit).expect("pk")
         })
     });
-    let vk = keygen_vk(&params, &p.circuit).expect("vk");
+    let vk = keygen_vk_custom(&params, &p.circuit, COMPRESS_SELECTORS).expect("vk");
     let pk = keygen_pk(&params, vk, &p.circuit).expect("pk");
     let trace = p.graph.eval(&p.inputs).expect("eval");
     let instances = p.circuit.instances(&trace, zkinfer_circuits::Fr::from(0));

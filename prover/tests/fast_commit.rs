@@ -5,7 +5,7 @@
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::sync::Arc;
-use zkinfer_circuits::halo2_proofs::plonk::keygen_vk;
+use zkinfer_circuits::halo2_proofs::plonk::keygen_vk_custom;
 use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::halo2_proofs::SerdeFormat;
 use zkinfer_circuits::ops::Relu;
@@ -13,6 +13,7 @@ use zkinfer_circuits::tensor::QTensor;
 
 use zkinfer_circuits::{CircuitParams, ModelCircuit, OpKind};
 use zkinfer_prover::commit::FastKzgParams;
+use zkinfer_prover::keys::COMPRESS_SELECTORS;
 use zkinfer_prover::proof::{prove, verify};
 use zkinfer_prover::{Bn256, Fr};
 
@@ -48,9 +49,17 @@ fn same_verifying_key_and_proofs_verify_with_plain_kzg() {
             .expect("write vk");
         bytes
     };
-    let vk_plain = keygen_vk(&plain, &circuit).expect("vk");
-    let vk_fast = keygen_vk(&fast, &circuit).expect("vk");
+    let vk_plain = keygen_vk_custom(&plain, &circuit, COMPRESS_SELECTORS).expect("vk");
+    let vk_fast = keygen_vk_custom(&fast, &circuit, COMPRESS_SELECTORS).expect("vk");
     assert_eq!(vk_bytes(&vk_plain), vk_bytes(&vk_fast));
+    // Keys merge the simple selectors that never share a row (keys::COMPRESS_SELECTORS): fewer fixed
+    // columns than the circuit configures fixed columns and selectors.
+    let (_, fixed_and_selectors, _) = params.columns();
+    let fixed = vk_fast.cs().num_fixed_columns();
+    assert!(
+        fixed < fixed_and_selectors,
+        "{fixed} of {fixed_and_selectors}"
+    );
 
     let pk =
         zkinfer_circuits::halo2_proofs::plonk::keygen_pk(&fast, vk_fast, &circuit).expect("pk");
