@@ -10,14 +10,18 @@
 //!   evaluations while proving; refitted 2026-12-03 to be at or above the measured peak: it gates `prove`).
 //!   On the scale suite a cold `prove` (keygen in the same process) peaks within 10% of it (dense_4m 9%
 //!   above: its 4.2M weights are held several times over by the import), a warm one 3-30% below;
-//! - proving time: `26.4 ns x work + 0.055 s` with `work = 2^k · (160 + 780·tuple lookups + 40·other
+//! - proving time: `24.5 ns x work + 0.055 s` with `work = 2^k · (160 + 780·tuple lookups + 40·other
 //!   lookups + 255·advice + 23·fixed)`. The two coefficients were refitted (2026-12-05, later) after
 //!   halo2 moved onto a rayon worker (`zkinfer_prover::pool`), on warm proves of the eight default
 //!   layouts (`bash benches/prove_times.sh`: `zkinfer prove` three times with keys cached, median):
 //!   mlp_digits 0.154 predicted / 0.149 measured, cnn_digits 0.139 / 0.141, mlp_wide 0.261 / 0.272, LeNet 1.22 / 1.31, cifar_cnn 2.64 /
 //!   2.55, dense_4m 3.89 / 3.97, cifar_vgg 16.7 / 15.7, tiny_bert 13.1 / 13.8 s: all within 7% (the
 //!   `29 ns x work + 0.15 s` before was 72-74% over on the k=10 layouts, whose proofs lost most of the
-//!   fixed overhead, and 17% over on cifar_cnn and cifar_vgg). The column weights are from the fit
+//!   fixed overhead, and 17% over on cifar_cnn and cifar_vgg). The slope then went from 26.4 to 24.5
+//!   ns (2026-12-05, late morning): the same layouts proved 2-21% under it on a quieter machine
+//!   (0.142 / 0.130 / 0.241 / 1.19 / 2.18 / 3.49 / 13.9 / 11.9 s in the order above), and 24.5 ns is
+//!   within 13% of both sets (-5% to +13% of these, -13% to -1% of the earlier ones), where 26.4 was
+//!   up to 21% over these. The column weights are from the fit
 //!   before, on warm proves of nine layouts (this
 //!   machine, one session, `zkinfer prove` three times with keys cached): cifar_vgg at k=16 (29 advice,
 //!   33 fixed, 6 lookups) and at k=15 (55 / 50 / 9), cifar_cnn at k=13 (38 / 35 / 6) and k=12 (67 / 65 /
@@ -123,7 +127,7 @@ pub struct Estimate {
     pub pk_bytes: u64,
     /// Predicted peak memory while proving: `24 MiB + 3.8 x pk_bytes`.
     pub peak_ram_bytes: u64,
-    /// Predicted proving time on the 2-core reference machine: `26.4 ns x proving_work + 0.055 s`.
+    /// Predicted proving time on the 2-core reference machine: `24.5 ns x proving_work + 0.055 s`.
     pub prove_seconds: f64,
     /// Predicted runtime bytes of the verifying-key contract ([`verifier_bytes`]).
     #[serde(default)]
@@ -140,7 +144,7 @@ impl Estimate {
         // commitment code's copy of the Lagrange basis, 192 bytes a row) is small next to the key.
         let peak_ram_bytes = (24u64 << 20) + (3.8 * pk_bytes as f64) as u64;
         let work = proving_work(k, (advice, fixed, lookups), params.tuple_lookups());
-        let prove_seconds = 26.4e-9 * work as f64 + 0.055;
+        let prove_seconds = 24.5e-9 * work as f64 + 0.055;
         Self {
             k,
             rows: cost.rows(),
