@@ -130,8 +130,9 @@ impl OpCase {
         }
     }
 
-    pub fn check_tamper(&self) {
-        let node = self.inputs.len();
+    /// The tampers every layout of the op must reject, each with the constraint expected to: the
+    /// requant row's, the op's own lowering's, its wide and fine rescales' and its activation's.
+    fn tamper_cases(&self) -> Vec<(Tamper, &'static str)> {
         let mut cases = vec![
             (Tamper::Quotient, "remainder"),
             (Tamper::HighLimb, "low limb"),
@@ -189,6 +190,12 @@ impl OpCase {
             Activation::Step { .. } => cases.push((Tamper::Activation, "step")),
             Activation::RawRelu => cases.push((Tamper::Activation, "raw relu")),
         }
+        cases
+    }
+
+    pub fn check_tamper(&self) {
+        let node = self.inputs.len();
+        let cases = self.tamper_cases();
         let (graph, inputs) = self.graph(7);
         for params in layouts(&graph) {
             let mut cases = cases.clone();
