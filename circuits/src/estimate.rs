@@ -14,8 +14,9 @@
 //!   lookups + 255·advice + 23·fixed)`. The two coefficients were refitted (2026-12-05, later) after
 //!   halo2 moved onto a rayon worker (`zkinfer_prover::pool`), on warm proves of the eight default
 //!   layouts (`bash benches/prove_times.sh`: `zkinfer prove` three times with keys cached, median):
-//!   mlp_digits 0.154 predicted / 0.149 measured, cnn_digits 0.139 / 0.141, mlp_wide 0.261 / 0.272, LeNet 1.22 / 1.31, cifar_cnn 2.64 /
-//!   2.55, dense_4m 3.89 / 3.97, cifar_vgg 16.7 / 15.7, tiny_bert 13.1 / 13.8 s: all within 7% (the
+//!   mlp_digits 0.154 predicted / 0.149 measured, cnn_digits 0.139 / 0.141, mlp_wide 0.261 / 0.272,
+//!   LeNet 1.22 / 1.31, cifar_cnn 2.64 / 2.55, dense_4m 3.89 / 3.97, cifar_vgg 16.7 / 15.7, tiny_bert
+//!   13.1 / 13.8 s: all within 7% (the
 //!   `29 ns x work + 0.15 s` before was 72-74% over on the k=10 layouts, whose proofs lost most of the
 //!   fixed overhead, and 17% over on cifar_cnn and cifar_vgg). The slope then went from 26.4 to 24.5
 //!   ns (2026-12-05, late morning): the same layouts proved 2-21% under it on a quieter machine

@@ -15,12 +15,12 @@
 //! no lookup), cifar_cnn's output error at `2^12` falls from 0.0069 to 0.0014 at the same `k`.
 //! (A convolution that a max-pool reads raw keeps its weights at `2^s`: the max compares sums at
 //! `2^(2s)`.) [`choose_accurate`] weighs it for every graph with a dense or convolution layer when the
-//! weight bits are not fixed: the finer layout is taken when it at least halves the graph outputs' error over the samples
-//! for at most [`FINER_WEIGHTS_WORK`] times the estimated proving work. Since the weights' precision,
-//! not the activations', is then most of the error, finer weights may also take the activations below
-//! the default scales' floor (`2^10`, down to `2^`[`FINER_MIN_SCALE`]), but only to a circuit of a
-//! lower `k` whose outputs are no further from float than the default choice's: mlp_digits at `2^9`
-//! with weights at `2^13` fits `k=10` where `2^10` needs `k=11`.
+//! weight bits are not fixed: the finer layout is taken when it at least halves the graph outputs'
+//! error over the samples for at most [`FINER_WEIGHTS_WORK`] times the estimated proving work. Since
+//! the weights' precision, not the activations', is then most of the error, finer weights may also
+//! take the activations below the default scales' floor (`2^10`, down to `2^`[`FINER_MIN_SCALE`]),
+//! but only to a circuit of a lower `k` whose outputs are no further from float than the default
+//! choice's: mlp_digits at `2^9` with weights at `2^13` fits `k=10` where `2^10` needs `k=11`.
 
 use crate::error::{ModelError, Result};
 use crate::float_graph::{FloatGraph, FloatOp};
