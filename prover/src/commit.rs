@@ -9,12 +9,11 @@
 //! (tested); only the time to make them drops.
 //!
 //! [`FastKzg`] is the commitment scheme halo2's `keygen_*` and `create_proof` are given, and
-//! [`FastGwc`] its GWC multi-open prover: halo2's own over the wrapped `ParamsKZG`, so its opening
-//! witnesses (one dense MSM per rotation point) still use halo2curves' MSM, which perf puts at about
-//! 13% of the CPU samples of `zkinfer prove` on mlp_digits (the self-check's verification MSM is
-//! its other caller, and small). halo2-axiom keeps `ProverQuery`'s fields and its
-//! `Query` trait crate-private, so an opening prover of our own would need a fork. Verification keeps
-//! halo2's `KZGCommitmentScheme`: nothing a verifier sees differs.
+//! [`FastGwc`] its GWC multi-open prover: halo2's own over the wrapped `ParamsKZG`, so under halo2's
+//! proving loop its opening witnesses (one dense MSM per rotation point) still use halo2curves' MSM
+//! (halo2-axiom keeps `ProverQuery`'s fields crate-private). zkinfer's own loop (`crate::engine`)
+//! opens with its own GWC prover and commits everything with [`commit_small`] or `crate::msm`.
+//! Verification keeps halo2's `KZGCommitmentScheme`: nothing a verifier sees differs.
 
 use crate::{Bn256, Fr, G1Affine};
 use rand::RngCore;
@@ -120,6 +119,11 @@ impl FastKzgParams {
             })
             .collect();
         Self { inner, g_lagrange }
+    }
+
+    /// The Lagrange basis `[L_i(τ)]·G`, for committing to columns given by their values.
+    pub(crate) fn lagrange_bases(&self) -> &[G1Affine] {
+        &self.g_lagrange
     }
 }
 

@@ -14,6 +14,8 @@
 //!   are written atomically in checksummed, versioned files ([`container`]);
 //! - [`proof`](crate::proof): proving (GWC multi-open, Keccak EVM transcript, so the same bytes verify natively and on chain)
 //!   and native verification;
+//! - `engine`: zkinfer's own proving loop (halo2's protocol after phase 1 with our FFTs, quotient
+//!   evaluation and openings), what `proof::prove` runs unless `ZKINFER_PROVING_LOOP=halo2`;
 //! - `artifact`: the versioned, self-describing `proof.json`.
 //!
 //! The prover never sees ONNX: it gets a quantized graph and circuit parameters.
@@ -26,6 +28,7 @@ pub mod commit;
 pub mod container;
 pub mod cpu;
 pub mod dev_setup;
+pub mod engine;
 pub mod error;
 pub mod keys;
 pub mod msm;

@@ -17,32 +17,77 @@ use zkinfer_circuits::ModelCircuit;
 
 type Transcript<S> = EvmTranscript<G1Affine, NativeLoader, S, Vec<u8>>;
 
-/// Prove one inference. The blinding randomness comes from the OS (zero knowledge needs it fresh);
-/// halo2-axiom also draws part of it from `thread_rng` internally, so proof bytes are never reproducible,
-/// while the witness and instances are.
+/// Which proving loop makes proofs: both write the same protocol (halo2's verifier and the Solidity
+/// verifier accept either's proofs); zkinfer's own ([`crate::engine`]) is the default and faster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProvingLoop {
+    /// [`crate::engine::create_proof`].
+    Zkinfer,
+    /// halo2-axiom's `create_proof`, kept for comparison (`ZKINFER_PROVING_LOOP=halo2`).
+    Halo2,
+}
+
+impl ProvingLoop {
+    /// The loop `ZKINFER_PROVING_LOOP` names (`zkinfer`, the default, or `halo2`).
+    pub fn from_env() -> Result<Self> {
+        match std::env::var("ZKINFER_PROVING_LOOP").as_deref() {
+            Err(_) | Ok("") | Ok("zkinfer") => Ok(ProvingLoop::Zkinfer),
+            Ok("halo2") => Ok(ProvingLoop::Halo2),
+            Ok(other) => Err(ProverError::Mismatch(format!(
+                "ZKINFER_PROVING_LOOP={other}: expected `zkinfer` or `halo2`"
+            ))),
+        }
+    }
+}
+
+/// Prove one inference with the loop `ZKINFER_PROVING_LOOP` selects (see [`prove_with`]).
 pub fn prove(
     params: &FastKzgParams,
     pk: &ProvingKey<G1Affine>,
     circuit: ModelCircuit,
     instances: &[Fr],
 ) -> Result<Vec<u8>> {
+    prove_with(ProvingLoop::from_env()?, params, pk, circuit, instances)
+}
+
+/// Prove one inference. The blinding randomness comes from the OS (zero knowledge needs it fresh), so
+/// proof bytes are never reproducible, while the witness and instances are.
+pub fn prove_with(
+    proving_loop: ProvingLoop,
+    params: &FastKzgParams,
+    pk: &ProvingKey<G1Affine>,
+    circuit: ModelCircuit,
+    instances: &[Fr],
+) -> Result<Vec<u8>> {
     let why = circuit.clone();
-    let failed = move |e: zkinfer_circuits::halo2_proofs::plonk::Error| {
-        ProverError::Prove(why.synthesis_error().unwrap_or(format!("{e:?}")))
-    };
+    let failed = move |e: String| ProverError::Prove(why.synthesis_error().unwrap_or(e));
     // halo2 panics on some inputs instead of returning an error (e.g. more instances than usable rows).
     zkinfer_circuits::guard::catch_panic(|| {
         crate::pool::on_worker(|| {
             let mut transcript = Transcript::<Vec<u8>>::init(Vec::new());
-            create_proof::<FastKzg, FastGwc<'_>, _, _, _, _>(
-                params,
-                pk,
-                &[circuit],
-                &[&[instances]],
-                OsRng,
-                &mut transcript,
-            )
-            .map_err(failed)?;
+            match proving_loop {
+                ProvingLoop::Zkinfer => crate::engine::create_proof(
+                    params,
+                    pk,
+                    circuit,
+                    instances,
+                    OsRng,
+                    &mut transcript,
+                )
+                .map_err(|e| match e {
+                    ProverError::Prove(msg) => failed(msg),
+                    other => other,
+                })?,
+                ProvingLoop::Halo2 => create_proof::<FastKzg, FastGwc<'_>, _, _, _, _>(
+                    params,
+                    pk,
+                    &[circuit],
+                    &[&[instances]],
+                    OsRng,
+                    &mut transcript,
+                )
+                .map_err(|e| failed(format!("{e:?}")))?,
+            }
             Ok(transcript.finalize())
         })
     })
