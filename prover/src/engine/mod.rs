@@ -28,7 +28,6 @@ mod quotient;
 use crate::commit::{FastGwc, FastKzg, FastKzgParams};
 use crate::error::{ProverError, Result};
 use crate::{Fr, G1Affine};
-use open::Query;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 use rayon::prelude::*;
@@ -38,7 +37,7 @@ use zkinfer_circuits::halo2_proofs::plonk::{
     synthesize_witness, AdviceSingle, Any, Circuit, ConstraintSystem, InstanceSingle, ProvingKey,
 };
 use zkinfer_circuits::halo2_proofs::poly::commitment::ParamsProver;
-use zkinfer_circuits::halo2_proofs::poly::{EvaluationDomain, Polynomial, Rotation};
+use zkinfer_circuits::halo2_proofs::poly::{EvaluationDomain, Polynomial};
 use zkinfer_circuits::halo2_proofs::transcript::{EncodedChallenge, TranscriptWrite};
 
 /// Each polynomial's values (or coefficients) as a slice.
@@ -189,7 +188,7 @@ impl Prover<'_> {
     }
 
     fn prove<E: EncodedChallenge<G1Affine>, T: TranscriptWrite<G1Affine, E>>(
-        self,
+        mut self,
         rng: &mut StdRng,
         transcript: &mut T,
         timer: &mut Timer,
@@ -205,6 +204,9 @@ impl Prover<'_> {
             .iter()
             .map(|p| lookup::product(p, beta, gamma, self.usable, rng))
             .collect();
+        // The columns' values on the circuit's rows are not read again: free them before the quotient.
+        drop(permuted);
+        self.advice.advice_values = Vec::new();
         let mut zs = self.commit(zs, transcript)?.into_iter();
         let mut lookups = Vec::new();
         while let (Some(z), Some(input), Some(table)) =
@@ -334,160 +336,5 @@ impl Prover<'_> {
             rng,
         );
         self.commit(sets, transcript)
-    }
-
-    /// Every opening, in halo2's order (advice, permutation products, lookups, fixed, permutation
-    /// polynomials, then `h` and the vanishing argument's random polynomial).
-    fn queries<'b>(
-        &'b self,
-        x: Fr,
-        products: &'b [Committed],
-        lookups: &'b [[Committed; 3]],
-        h: &'b [Fr],
-        random: &'b [Fr],
-    ) -> Vec<Query<'b>> {
-        let at = |r: i32| self.domain.rotate_omega(x, Rotation(r));
-        let last = -((self.cs.blinding_factors() + 1) as i32);
-        let mut q = Vec::new();
-        for (column, rotation) in self.cs.advice_queries() {
-            q.push(Query {
-                point: at(rotation.0),
-                poly: self.advice.advice_polys[column.index()].values(),
-            });
-        }
-        for z in products {
-            q.push(Query {
-                point: x,
-                poly: &z.coeffs,
-            });
-            q.push(Query {
-                point: at(1),
-                poly: &z.coeffs,
-            });
-        }
-        for z in products.iter().rev().skip(1) {
-            q.push(Query {
-                point: at(last),
-                poly: &z.coeffs,
-            });
-        }
-        for [z, a, s] in lookups {
-            q.push(Query {
-                point: x,
-                poly: &z.coeffs,
-            });
-            q.push(Query {
-                point: x,
-                poly: &a.coeffs,
-            });
-            q.push(Query {
-                point: x,
-                poly: &s.coeffs,
-            });
-            q.push(Query {
-                point: at(-1),
-                poly: &a.coeffs,
-            });
-            q.push(Query {
-                point: at(1),
-                poly: &z.coeffs,
-            });
-        }
-        for (column, rotation) in self.cs.fixed_queries() {
-            q.push(Query {
-                point: at(rotation.0),
-                poly: self.pk.fixed_polys()[column.index()].values(),
-            });
-        }
-        for sigma in self.pk.permutation().polys() {
-            q.push(Query {
-                point: x,
-                poly: sigma.values(),
-            });
-        }
-        q.push(Query { point: x, poly: h });
-        q.push(Query {
-            point: x,
-            poly: random,
-        });
-        q
-    }
-
-    /// The evaluations the verifier reads, in halo2's transcript order.
-    fn write_evals<E: EncodedChallenge<G1Affine>, T: TranscriptWrite<G1Affine, E>>(
-        &self,
-        x: Fr,
-        products: &[Committed],
-        lookups: &[[Committed; 3]],
-        random: &[Fr],
-        transcript: &mut T,
-    ) -> Result<()> {
-        let at = |r: i32| self.domain.rotate_omega(x, Rotation(r));
-        let last = -((self.cs.blinding_factors() + 1) as i32);
-        let mut q = Vec::new();
-        for (column, rotation) in self.cs.advice_queries() {
-            q.push(Query {
-                point: at(rotation.0),
-                poly: self.advice.advice_polys[column.index()].values(),
-            });
-        }
-        for (column, rotation) in self.cs.fixed_queries() {
-            q.push(Query {
-                point: at(rotation.0),
-                poly: self.pk.fixed_polys()[column.index()].values(),
-            });
-        }
-        q.push(Query {
-            point: x,
-            poly: random,
-        });
-        for sigma in self.pk.permutation().polys() {
-            q.push(Query {
-                point: x,
-                poly: sigma.values(),
-            });
-        }
-        for (i, z) in products.iter().enumerate() {
-            q.push(Query {
-                point: x,
-                poly: &z.coeffs,
-            });
-            q.push(Query {
-                point: at(1),
-                poly: &z.coeffs,
-            });
-            if i + 1 < products.len() {
-                q.push(Query {
-                    point: at(last),
-                    poly: &z.coeffs,
-                });
-            }
-        }
-        for [z, a, s] in lookups {
-            q.push(Query {
-                point: x,
-                poly: &z.coeffs,
-            });
-            q.push(Query {
-                point: at(1),
-                poly: &z.coeffs,
-            });
-            q.push(Query {
-                point: x,
-                poly: &a.coeffs,
-            });
-            q.push(Query {
-                point: at(-1),
-                poly: &a.coeffs,
-            });
-            q.push(Query {
-                point: x,
-                poly: &s.coeffs,
-            });
-        }
-        for e in open::evals(&q) {
-            transcript.write_scalar(e).map_err(transcript_err)?;
-        }
-        Ok(())
     }
 }
