@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use zkinfer_circuits::halo2_proofs::halo2curves::bn256::G2Affine;
 use zkinfer_circuits::halo2_proofs::halo2curves::serde::SerdeObject;
 use zkinfer_circuits::halo2_proofs::plonk::{
-    keygen_pk, keygen_vk_custom, ProvingKey, VerifyingKey,
+    keygen_pk2, keygen_vk_custom, ProvingKey, VerifyingKey,
 };
 use zkinfer_circuits::halo2_proofs::poly::commitment::ParamsProver;
 use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
@@ -182,10 +182,9 @@ fn keygen_vk_of(
 pub fn generate_pk(srs: &Srs, circuit: &ModelCircuit) -> Result<ProvingKey<G1Affine>> {
     let shape = zkinfer_circuits::halo2_proofs::plonk::Circuit::without_witnesses(circuit);
     let failed = |e| ProverError::Keygen(circuit.synthesis_error().unwrap_or(format!("{e:?}")));
-    crate::pool::on_worker(|| {
-        let vk = keygen_vk_of(srs, &shape).map_err(failed)?;
-        keygen_pk(&srs.params, vk, &shape).map_err(failed)
-    })
+    // One synthesis for both keys: halo2's `keygen_pk2` builds the verifying key on the way (the same
+    // key `keygen_vk_of` makes, which `recompute_vk` relies on and `tests/trusted_keys.rs` checks).
+    crate::pool::on_worker(|| keygen_pk2(&srs.params, &shape, COMPRESS_SELECTORS).map_err(failed))
 }
 
 /// The verifying key of `circuit` recomputed from `srs` (keygen of the verifying key is deterministic),
