@@ -36,7 +36,7 @@ use zkinfer_circuits::halo2_proofs::halo2curves::group::Curve;
 use zkinfer_circuits::halo2_proofs::plonk::{
     synthesize_witness, AdviceSingle, Any, Circuit, ConstraintSystem, InstanceSingle, ProvingKey,
 };
-use zkinfer_circuits::halo2_proofs::poly::commitment::ParamsProver;
+use zkinfer_circuits::halo2_proofs::poly::commitment::{Params, ParamsProver, Prover as Opening};
 use zkinfer_circuits::halo2_proofs::poly::{EvaluationDomain, Polynomial};
 use zkinfer_circuits::halo2_proofs::transcript::{EncodedChallenge, TranscriptWrite};
 
@@ -65,9 +65,56 @@ struct Prover<'a> {
     advice: AdviceSingle<G1Affine>,
     challenges: Vec<Fr>,
     usable: usize,
+    /// Columns per permutation set: the key's constraint degree (`quotient_poly_degree + 1`, as keygen
+    /// fixed it) less 2.
+    chunk_len: usize,
 }
 
-/// Prove `circuit` with `instances` into `transcript`, drawing blinding values from `rng`.
+// The openings leave instance columns to the verifier, as halo2's GWC prover does.
+const _: () = assert!(!<FastGwc<'static> as Opening<'static, FastKzg>>::QUERY_INSTANCE);
+
+/// What the loop needs of a key before it starts: the parameters' size, a constraint degree of at
+/// least 3 (one column per permutation set at least), no selectors left in the constraints, and room
+/// for the instances.
+fn check(
+    params: &FastKzgParams,
+    pk: &ProvingKey<G1Affine>,
+    instances: usize,
+    usable: usize,
+) -> Result<()> {
+    let (cs, domain) = (pk.get_vk().cs(), pk.get_vk().get_domain());
+    let refuse = |msg: String| Err(ProverError::Prove(msg));
+    if Params::k(params) != domain.k() {
+        return refuse(format!(
+            "parameters for k={} and a key for k={}",
+            Params::k(params),
+            domain.k()
+        ));
+    }
+    if domain.get_quotient_poly_degree() < 2 {
+        return refuse("a key of constraint degree below 3".into());
+    }
+    if instances > usable {
+        return refuse(format!("{instances} instances and {usable} usable rows"));
+    }
+    let selector = cs
+        .gates()
+        .iter()
+        .flat_map(|g| g.polynomials())
+        .chain(
+            cs.lookups()
+                .iter()
+                .flat_map(|l| l.input_expressions().iter().chain(l.table_expressions())),
+        )
+        .any(expr::has_selector);
+    if selector {
+        return refuse("the proving key's constraints still hold selectors".into());
+    }
+    Ok(())
+}
+
+/// Prove `circuit` with `instances` (its one instance column) into `transcript`, drawing blinding
+/// values from `rng`.
 pub fn create_proof<C, E, T>(
     params: &FastKzgParams,
     pk: &ProvingKey<G1Affine>,
@@ -82,21 +129,9 @@ where
     T: TranscriptWrite<G1Affine, E>,
 {
     let cs = pk.get_vk().cs();
-    let selector = cs
-        .gates()
-        .iter()
-        .flat_map(|g| g.polynomials())
-        .chain(
-            cs.lookups()
-                .iter()
-                .flat_map(|l| l.input_expressions().iter().chain(l.table_expressions())),
-        )
-        .any(expr::has_selector);
-    if selector {
-        return Err(ProverError::Prove(
-            "the proving key's constraints still hold selectors".into(),
-        ));
-    }
+    let domain = pk.get_vk().get_domain();
+    let usable = (1usize << domain.k()) - (cs.blinding_factors() + 1);
+    check(params, pk, instances.len(), usable)?;
     let mut timer = Timer::new();
     let mut rng = StdRng::from_rng(&mut rng).map_err(|e| ProverError::Prove(e.to_string()))?;
     let (mut instance, mut advice, challenges) =
@@ -109,7 +144,6 @@ where
             transcript,
         )
         .map_err(|e| ProverError::Prove(format!("{e:?}")))?;
-    let domain = pk.get_vk().get_domain();
     let prover = Prover {
         params,
         pk,
@@ -123,7 +157,8 @@ where
             .pop()
             .ok_or_else(|| ProverError::Prove("no advice".into()))?,
         challenges,
-        usable: (1usize << domain.k()) - (cs.blinding_factors() + 1),
+        usable,
+        chunk_len: domain.get_quotient_poly_degree() - 1,
     };
     timer.lap("witness and advice commitments");
     prover.prove(&mut rng, transcript, &mut timer)
@@ -297,6 +332,7 @@ impl Prover<'_> {
             ],
             sigmas: slices(self.pk.permutation().polys()),
             products: products.iter().map(|p| p.coeffs.as_slice()).collect(),
+            chunk_len: self.chunk_len,
             lookups: lookups
                 .iter()
                 .map(|l| [0, 1, 2].map(|i| l[i].coeffs.as_slice()))
@@ -327,7 +363,7 @@ impl Prover<'_> {
             .collect();
         let sets = permutation::products(
             &wires,
-            self.cs.degree() - 2,
+            self.chunk_len,
             beta,
             gamma,
             self.domain.get_omega(),

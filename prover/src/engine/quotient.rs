@@ -27,6 +27,8 @@ pub(crate) struct Inputs<'a> {
     pub products: Vec<&'a [Fr]>,
     /// Each lookup's grand product, permuted input and permuted table.
     pub lookups: Vec<[&'a [Fr]; 3]>,
+    /// Columns per permutation set: the key's degree less 2.
+    pub chunk_len: usize,
 }
 
 /// The verifier's challenges the quotient depends on.
@@ -97,6 +99,17 @@ fn part(
         n,
     };
     let lagrange = take(3);
+    let wires = inputs
+        .cs
+        .permutation()
+        .get_columns()
+        .iter()
+        .map(|c| match c.column_type() {
+            Any::Advice(_) => cols.advice[c.index()],
+            Any::Fixed => cols.fixed[c.index()],
+            Any::Instance => cols.instance[c.index()],
+        })
+        .collect();
     let coset = Coset {
         l0: lagrange[0],
         l_last: lagrange[1],
@@ -104,6 +117,8 @@ fn part(
         sigmas: take(inputs.sigmas.len()),
         products: take(inputs.products.len()),
         lookups: take(3 * inputs.lookups.len()),
+        wires,
+        chunk_len: inputs.chunk_len,
         x0: Fr::ZETA * domain.get_extended_omega().pow_vartime([j as u64]),
         omega: domain.get_omega(),
         last: n - (inputs.cs.blinding_factors() + 1),
@@ -124,6 +139,9 @@ struct Coset<'a> {
     sigmas: Vec<&'a [Fr]>,
     products: Vec<&'a [Fr]>,
     lookups: Vec<&'a [Fr]>,
+    /// The permutation argument's columns, in its order.
+    wires: Vec<&'a [Fr]>,
+    chunk_len: usize,
     /// The part's first point `ζ·ω_ext^j`.
     x0: Fr,
     omega: Fr,
@@ -147,7 +165,7 @@ impl Coset<'_> {
             cols.fold_into(out, y, poly, start);
         }
         if !self.products.is_empty() {
-            self.permutation(cs, cols, ch, start, out);
+            self.permutation(cols.n, ch, start, out);
         }
         for (l, lookup) in cs.lookups().iter().enumerate() {
             let input = cols.compress(lookup.input_expressions(), ch.theta, start, len);
@@ -173,25 +191,9 @@ impl Coset<'_> {
     }
 
     /// The permutation argument's constraints at rows `start..start + out.len()`.
-    fn permutation(
-        &self,
-        cs: &ConstraintSystem<Fr>,
-        cols: &Columns<'_>,
-        ch: &Challenges<'_>,
-        start: usize,
-        out: &mut [Fr],
-    ) {
-        let n = cols.n;
-        let columns = cs.permutation().get_columns();
-        let values: Vec<&[Fr]> = columns
-            .iter()
-            .map(|c| match c.column_type() {
-                Any::Advice(_) => cols.advice[c.index()],
-                Any::Fixed => cols.fixed[c.index()],
-                Any::Instance => cols.instance[c.index()],
-            })
-            .collect();
-        let chunk_len = cs.degree() - 2;
+    fn permutation(&self, n: usize, ch: &Challenges<'_>, start: usize, out: &mut [Fr]) {
+        let chunk_len = self.chunk_len;
+        let values = &self.wires;
         let (first, last) = (self.products[0], self.products[self.products.len() - 1]);
         let y = ch.y;
         let mut x = self.x0 * self.omega.pow_vartime([start as u64]);
