@@ -2,6 +2,7 @@
 //! transcript (64-byte uncompressed points), so one proof verifies natively and in the Solidity verifier.
 
 use crate::commit::{FastGwc, FastKzg, FastKzgParams};
+use crate::engine::FixedCosets;
 use crate::error::{ProverError, Result};
 use crate::{Bn256, Fr, G1Affine};
 use rand::rngs::OsRng;
@@ -47,15 +48,24 @@ pub fn prove(
     circuit: ModelCircuit,
     instances: &[Fr],
 ) -> Result<Vec<u8>> {
-    prove_with(ProvingLoop::from_env()?, params, pk, circuit, instances)
+    prove_with(
+        ProvingLoop::from_env()?,
+        params,
+        pk,
+        None,
+        circuit,
+        instances,
+    )
 }
 
 /// Prove one inference. The blinding randomness comes from the OS (zero knowledge needs it fresh), so
-/// proof bytes are never reproducible, while the witness and instances are.
+/// proof bytes are never reproducible, while the witness and instances are. `cosets` (zkinfer's loop
+/// only): the key's extended-domain evaluations, kept by a prover that proves many inputs.
 pub fn prove_with(
     proving_loop: ProvingLoop,
     params: &FastKzgParams,
     pk: &ProvingKey<G1Affine>,
+    cosets: Option<&FixedCosets>,
     circuit: ModelCircuit,
     instances: &[Fr],
 ) -> Result<Vec<u8>> {
@@ -69,6 +79,7 @@ pub fn prove_with(
                 ProvingLoop::Zkinfer => crate::engine::create_proof(
                     params,
                     pk,
+                    cosets,
                     circuit,
                     instances,
                     OsRng,

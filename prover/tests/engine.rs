@@ -99,8 +99,15 @@ fn engine_proofs_verify_with_halo2s_verifier_and_bind_their_instances() {
         for public_input in [false, true] {
             let s = setup(case(), public_input);
             let honest = s.circuit.clone().with_inputs(s.inputs.clone());
-            let proof = prove_with(ProvingLoop::Zkinfer, &s.fast, &s.pk, honest, &s.instances)
-                .expect("prove");
+            let proof = prove_with(
+                ProvingLoop::Zkinfer,
+                &s.fast,
+                &s.pk,
+                None,
+                honest,
+                &s.instances,
+            )
+            .expect("prove");
             verify(&s.plain, &s.vk, &s.instances, &proof)
                 .unwrap_or_else(|e| panic!("{name} (public input {public_input}): {e}"));
             for i in [0, s.instances.len() - 1] {
@@ -136,7 +143,14 @@ fn a_corrupted_witness_gets_no_accepted_proof() {
                 .clone()
                 .with_inputs(s.inputs.clone())
                 .with_tamper(Some(at));
-            match prove_with(ProvingLoop::Zkinfer, &s.fast, &s.pk, circuit, &s.instances) {
+            match prove_with(
+                ProvingLoop::Zkinfer,
+                &s.fast,
+                &s.pk,
+                None,
+                circuit,
+                &s.instances,
+            ) {
                 // The honest prover notices a lookup input missing from its table.
                 Err(e) => {
                     assert!(

@@ -1,7 +1,8 @@
 //! zkinfer's own proving loop on circuit shapes the model circuits do not all have: constraint degree 3
 //! (one column per permutation set, so many chained sets, and a quotient of two coset parts), degree 4
 //! (three quotient pieces out of four parts: the truncation) and 5, with and without a lookup, a gate
-//! reading two rows back, and an instance cell in the copy constraints. Each proof must verify with
+//! reading two rows back, and an instance cell in the copy constraints; each with the key's cosets
+//! transformed during the proof and kept from before ([`FixedCosets`]). Each proof must verify with
 //! halo2's verifier and fail with another instance.
 
 use rand::rngs::{OsRng, StdRng};
@@ -18,6 +19,7 @@ use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::halo2_proofs::poly::Rotation;
 use zkinfer_circuits::halo2_proofs::transcript::TranscriptWriterBuffer;
 use zkinfer_prover::commit::FastKzgParams;
+use zkinfer_prover::engine::{create_proof, FixedCosets};
 use zkinfer_prover::proof::verify;
 use zkinfer_prover::{Bn256, Fr, G1Affine};
 
@@ -129,15 +131,27 @@ fn prove_and_verify<const D: usize, const L: bool>() {
     }
     let pk = keygen_pk(&fast, vk.clone(), &circuit).expect("pk");
     let instances = vec![Fr::from(xs[0]).pow([(D - 1) as u64])];
-    let mut transcript =
-        EvmTranscript::<G1Affine, NativeLoader, Vec<u8>, Vec<u8>>::init(Vec::new());
-    zkinfer_prover::engine::create_proof(&fast, &pk, circuit, &instances, OsRng, &mut transcript)
+    // Once transforming the key's polynomials, once with them kept from before.
+    let kept = FixedCosets::of(&pk);
+    for cosets in [None, Some(&kept)] {
+        let mut transcript =
+            EvmTranscript::<G1Affine, NativeLoader, Vec<u8>, Vec<u8>>::init(Vec::new());
+        create_proof(
+            &fast,
+            &pk,
+            cosets,
+            circuit.clone(),
+            &instances,
+            OsRng,
+            &mut transcript,
+        )
         .expect("prove");
-    let proof = transcript.finalize();
-    verify(&plain, &vk, &instances, &proof)
-        .unwrap_or_else(|e| panic!("degree {D}, lookup {L}: {e}"));
-    let other = vec![instances[0] + Fr::ONE];
-    assert!(verify(&plain, &vk, &other, &proof).is_err());
+        let proof = transcript.finalize();
+        verify(&plain, &vk, &instances, &proof)
+            .unwrap_or_else(|e| panic!("degree {D}, lookup {L}, kept {}: {e}", cosets.is_some()));
+        let other = vec![instances[0] + Fr::ONE];
+        assert!(verify(&plain, &vk, &other, &proof).is_err());
+    }
 }
 
 #[test]

@@ -25,6 +25,8 @@ mod open;
 mod permutation;
 mod quotient;
 
+pub use quotient::FixedCosets;
+
 use crate::commit::{FastGwc, FastKzg, FastKzgParams};
 use crate::error::{ProverError, Result};
 use crate::{Fr, G1Affine};
@@ -68,6 +70,8 @@ struct Prover<'a> {
     /// Columns per permutation set: the key's constraint degree (`quotient_poly_degree + 1`, as keygen
     /// fixed it) less 2.
     chunk_len: usize,
+    /// The key's cosets, when the caller keeps them.
+    cosets: Option<&'a FixedCosets>,
 }
 
 // The openings leave instance columns to the verifier, as halo2's GWC prover does.
@@ -114,10 +118,12 @@ fn check(
 }
 
 /// Prove `circuit` with `instances` (its one instance column) into `transcript`, drawing blinding
-/// values from `rng`.
+/// values from `rng`; `cosets`, if the caller keeps them for `pk` ([`FixedCosets::of`]), spare the
+/// key's transforms (ones of another shape are ignored).
 pub fn create_proof<C, E, T>(
     params: &FastKzgParams,
     pk: &ProvingKey<G1Affine>,
+    cosets: Option<&FixedCosets>,
     circuit: C,
     instances: &[Fr],
     mut rng: impl RngCore,
@@ -159,6 +165,7 @@ where
         challenges,
         usable,
         chunk_len: domain.get_quotient_poly_degree() - 1,
+        cosets,
     };
     timer.lap("witness and advice commitments");
     prover.prove(&mut rng, transcript, &mut timer)
@@ -262,7 +269,7 @@ impl Prover<'_> {
             phase: &self.challenges,
         };
         let inputs = self.quotient_inputs(&products, &lookups);
-        let pieces = quotient::pieces(&self.fft, self.domain, &inputs, &challenges);
+        let pieces = quotient::pieces(&self.fft, self.domain, &inputs, &challenges, self.cosets);
         timer.lap("quotient evaluated");
         for piece in &pieces {
             let point = crate::msm::msm(piece, self.params.get_g()).to_affine();
@@ -322,15 +329,9 @@ impl Prover<'_> {
     ) -> quotient::Inputs<'b> {
         quotient::Inputs {
             cs: self.cs,
-            fixed: slices(self.pk.fixed_polys()),
+            pk: self.pk,
             advice: slices(&self.advice.advice_polys),
             instance: slices(&self.instance.instance_polys),
-            lagrange: [
-                self.pk.l0().values(),
-                self.pk.l_last().values(),
-                self.pk.l_active_row().values(),
-            ],
-            sigmas: slices(self.pk.permutation().polys()),
             products: products.iter().map(|p| p.coeffs.as_slice()).collect(),
             chunk_len: self.chunk_len,
             lookups: lookups

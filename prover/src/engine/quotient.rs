@@ -8,21 +8,19 @@
 use super::expr::Columns;
 use super::fft::Fft;
 use super::lookup::CHUNK;
-use crate::Fr;
+use crate::{Fr, G1Affine};
 use rayon::prelude::*;
 use zkinfer_circuits::halo2_proofs::halo2curves::ff::{Field, PrimeField, WithSmallOrderMulGroup};
-use zkinfer_circuits::halo2_proofs::plonk::{Any, ConstraintSystem};
+use zkinfer_circuits::halo2_proofs::plonk::{Any, ConstraintSystem, ProvingKey};
 use zkinfer_circuits::halo2_proofs::poly::EvaluationDomain;
 
 /// Everything the quotient reads, in coefficient form.
 pub(crate) struct Inputs<'a> {
     pub cs: &'a ConstraintSystem<Fr>,
-    pub fixed: Vec<&'a [Fr]>,
+    /// The key: its own polynomials (fixed columns, Lagrange, permutation) are read from it.
+    pub pk: &'a ProvingKey<G1Affine>,
     pub advice: Vec<&'a [Fr]>,
     pub instance: Vec<&'a [Fr]>,
-    /// `l_0`, `l_last`, `l_active_row`.
-    pub lagrange: [&'a [Fr]; 3],
-    pub sigmas: Vec<&'a [Fr]>,
     /// The permutation sets' grand products.
     pub products: Vec<&'a [Fr]>,
     /// Each lookup's grand product, permuted input and permuted table.
@@ -40,31 +38,100 @@ pub(crate) struct Challenges<'a> {
     pub phase: &'a [Fr],
 }
 
-/// `h(X)`'s pieces.
+/// The extended-domain evaluations of a key's own polynomials (fixed columns, `l_0`, `l_last`,
+/// `l_active_row`, permutation polynomials), part by part: the same on every proof, so a prover that
+/// keeps them skips their transforms (64 of cifar_vgg's 125 per part). About twice the proving key.
+pub struct FixedCosets {
+    parts: Vec<Vec<Vec<Fr>>>,
+}
+
+impl FixedCosets {
+    /// The cosets of `pk`'s polynomials on every part of its extended domain.
+    pub fn of(pk: &ProvingKey<G1Affine>) -> Self {
+        let fft = Fft::new(pk.get_vk().get_domain());
+        let polys = keyed(pk);
+        let parts = (0..fft.parts())
+            .map(|j| {
+                polys
+                    .par_iter()
+                    .map(|p| {
+                        let mut out = Vec::new();
+                        fft.coset_part(p, j, &mut out);
+                        out
+                    })
+                    .collect()
+            })
+            .collect();
+        FixedCosets { parts }
+    }
+
+    /// The bytes they hold.
+    pub fn bytes(&self) -> usize {
+        self.parts.iter().flatten().map(|c| 32 * c.len()).sum()
+    }
+
+    fn fits(&self, pk: &ProvingKey<G1Affine>, n: usize, parts: usize) -> bool {
+        self.parts.len() == parts
+            && self
+                .parts
+                .iter()
+                .all(|p| p.len() == keyed(pk).len() && p.iter().all(|c| c.len() == n))
+    }
+}
+
+/// A key's own polynomials in coefficient form, in the order of [`FixedCosets`]: fixed columns,
+/// `l_0`, `l_last`, `l_active_row`, permutation polynomials.
+fn keyed(pk: &ProvingKey<G1Affine>) -> Vec<&[Fr]> {
+    pk.fixed_polys()
+        .iter()
+        .chain([pk.l0(), pk.l_last(), pk.l_active_row()])
+        .chain(pk.permutation().polys())
+        .map(|p| &p[..])
+        .collect()
+}
+
+/// `h(X)`'s pieces; the key's cosets from `cached` when given (and of this key's shape), else
+/// transformed here.
 pub(crate) fn pieces(
     fft: &Fft,
     domain: &EvaluationDomain<Fr>,
     inputs: &Inputs<'_>,
     ch: &Challenges<'_>,
+    cached: Option<&FixedCosets>,
 ) -> Vec<Vec<Fr>> {
-    let all: Vec<&[Fr]> = [&inputs.fixed, &inputs.advice, &inputs.instance]
-        .into_iter()
-        .flatten()
+    let cached = cached.filter(|c| c.fits(inputs.pk, fft.n(), fft.parts()));
+    let keyed = if cached.is_some() {
+        Vec::new()
+    } else {
+        keyed(inputs.pk)
+    };
+    let fresh: Vec<&[Fr]> = keyed
+        .iter()
         .copied()
-        .chain(inputs.lagrange)
-        .chain(inputs.sigmas.iter().copied())
+        .chain(
+            [&inputs.advice, &inputs.instance]
+                .into_iter()
+                .flatten()
+                .copied(),
+        )
         .chain(inputs.products.iter().copied())
         .chain(inputs.lookups.iter().flatten().copied())
         .collect();
     // One buffer per polynomial, filled (and first touched) in parallel, reused by every part.
-    let mut cosets: Vec<Vec<Fr>> = vec![Vec::new(); all.len()];
+    let mut cosets: Vec<Vec<Fr>> = vec![Vec::new(); fresh.len()];
     let parts: Vec<Vec<Fr>> = (0..fft.parts())
         .map(|j| {
             cosets
                 .par_iter_mut()
-                .zip(&all)
+                .zip(&fresh)
                 .for_each(|(out, p)| fft.coset_part(p, j, out));
-            let mut values = part(&cosets, domain, inputs, ch, j);
+            let (key, proof) = cosets.split_at(keyed.len());
+            let key: Vec<&[Fr]> = match cached {
+                Some(c) => c.parts[j].iter().map(Vec::as_slice).collect(),
+                None => key.iter().map(Vec::as_slice).collect(),
+            };
+            let proof: Vec<&[Fr]> = proof.iter().map(Vec::as_slice).collect();
+            let mut values = part(&key, &proof, domain, inputs, ch, j);
             let t = domain.t_evaluations[j];
             values.par_iter_mut().for_each(|v| *v *= t);
             values
@@ -76,29 +143,51 @@ pub(crate) fn pieces(
     pieces
 }
 
-/// The constraints' combination on part `j`, from its `cosets` (in [`pieces`]' order).
+/// Splits `list` into consecutive runs of the given lengths.
+fn runs<'a>(mut list: &'a [&'a [Fr]], lengths: &[usize]) -> Vec<Vec<&'a [Fr]>> {
+    lengths
+        .iter()
+        .map(|&len| {
+            let (head, tail) = list.split_at(len);
+            list = tail;
+            head.to_vec()
+        })
+        .collect()
+}
+
+/// The constraints' combination on part `j`, from the key's cosets (in [`FixedCosets`]' order) and
+/// the proof's (advice, instance, permutation products, lookups).
 fn part(
-    cosets: &[Vec<Fr>],
+    key: &[&[Fr]],
+    proof: &[&[Fr]],
     domain: &EvaluationDomain<Fr>,
     inputs: &Inputs<'_>,
     ch: &Challenges<'_>,
     j: usize,
 ) -> Vec<Fr> {
-    let mut rest = cosets;
-    let mut take = |count: usize| -> Vec<&[Fr]> {
-        let (head, tail) = rest.split_at(count);
-        rest = tail;
-        head.iter().map(Vec::as_slice).collect()
-    };
     let n = 1usize << domain.k();
+    let sizes = [
+        inputs.pk.fixed_polys().len(),
+        3,
+        inputs.pk.permutation().polys().len(),
+    ];
+    let mut key = runs(key, &sizes).into_iter();
+    let [fixed, lagrange, sigmas] = [(); 3].map(|_| key.next().unwrap_or_default());
+    let lengths = [
+        inputs.advice.len(),
+        inputs.instance.len(),
+        inputs.products.len(),
+        3 * inputs.lookups.len(),
+    ];
+    let mut proof = runs(proof, &lengths).into_iter();
+    let [advice, instance, products, lookups] = [(); 4].map(|_| proof.next().unwrap_or_default());
     let cols = Columns {
-        fixed: take(inputs.fixed.len()),
-        advice: take(inputs.advice.len()),
-        instance: take(inputs.instance.len()),
+        fixed,
+        advice,
+        instance,
         challenges: ch.phase,
         n,
     };
-    let lagrange = take(3);
     let wires = inputs
         .cs
         .permutation()
@@ -114,9 +203,9 @@ fn part(
         l0: lagrange[0],
         l_last: lagrange[1],
         l_active: lagrange[2],
-        sigmas: take(inputs.sigmas.len()),
-        products: take(inputs.products.len()),
-        lookups: take(3 * inputs.lookups.len()),
+        sigmas,
+        products,
+        lookups,
         wires,
         chunk_len: inputs.chunk_len,
         x0: Fr::ZETA * domain.get_extended_omega().pow_vartime([j as u64]),
