@@ -122,6 +122,12 @@ impl Prover {
         Ok(Proof { artifact })
     }
 
+    /// Keep the key's extended-domain evaluations for every later proof (each then skips about half
+    /// of its quotient's transforms) for memory of about twice the proving key; returns the bytes kept.
+    fn keep_fixed_cosets(&self, py: Python<'_>) -> usize {
+        py.detach(|| self.inner.keep_fixed_cosets())
+    }
+
     /// Verify `proof` against this model's verifying key, recomputed from the model (not the proof's
     /// claims, not a cached key file); returns what was checked, as JSON.
     fn verify(&self, py: Python<'_>, proof: &Proof) -> PyResult<String> {

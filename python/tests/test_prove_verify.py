@@ -33,6 +33,14 @@ def test_verify_against_the_model_and_the_prover(prover, proof, tiny):
     assert v2.key_origin.startswith("model ") and v2.key_hash == v.key_hash
 
 
+def test_a_prover_that_keeps_its_cosets_proves_the_same_outputs(tiny, proof):
+    kept = zkinfer.Prover(tiny["model"], calibration=tiny["cal"], insecure_dev_srs=True)
+    assert kept.keep_fixed_cosets() > 0
+    again = kept.prove(tiny["x"])
+    np.testing.assert_array_equal(again.quantized_outputs[0], proof.quantized_outputs[0])
+    assert kept.verify(again).key_hash == kept.vk_hash
+
+
 def test_a_proof_is_never_checked_against_its_own_claims(proof):
     with pytest.raises(zkinfer.ZkinferError, match="a key you trust"):
         proof.verify()

@@ -4,7 +4,7 @@
 use crate::error::{refused, Result};
 use crate::pipeline::Prepared;
 use crate::progress::{report, Phase, Progress, Silent};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use zkinfer_circuits::fixed_point::dequantize;
 use zkinfer_circuits::graph::GraphTrace;
@@ -24,7 +24,7 @@ pub struct Prover {
     pub srs: Srs,
     pk: ProvingKey<G1Affine>,
     /// The key's extended-domain evaluations, once [`Prover::keep_fixed_cosets`] made them.
-    cosets: Option<FixedCosets>,
+    cosets: OnceLock<FixedCosets>,
     /// The verifying key (the one written to the key cache).
     pub vk: VerifierKey,
     /// Whether [`Prover::load`] generated the keys (else they came from the cache).
@@ -70,7 +70,7 @@ impl Prover {
             prep,
             srs,
             pk,
-            cosets: None,
+            cosets: OnceLock::new(),
             vk,
             generated,
             progress,
@@ -82,9 +82,10 @@ impl Prover {
     /// that serve many inputs, at a memory cost of about twice the proving key for as long as this
     /// prover lives (measured on this machine, two proofs each way: cifar_vgg 9.4-9.9 -> 7.8-8.0 s a
     /// proof for 480 MiB kept, made in 1.6 s, peak 1.23 GiB; tiny_bert 8.2-8.3 -> 7.3 s for 408 MiB).
-    pub fn keep_fixed_cosets(&mut self) -> usize {
-        let cosets = self.cosets.get_or_insert_with(|| FixedCosets::of(&self.pk));
-        cosets.bytes()
+    pub fn keep_fixed_cosets(&self) -> usize {
+        self.cosets
+            .get_or_init(|| FixedCosets::of(&self.pk))
+            .bytes()
     }
 
     /// [`witness`] of this prover's model.
@@ -111,7 +112,7 @@ impl Prover {
         let expected = Duration::from_secs_f64(self.prep.estimate().prove_seconds.max(0.0));
         report(&*self.progress, Phase::Prove, Some(expected), || {
             let proving_loop = ProvingLoop::from_env()?;
-            let cosets = self.cosets.as_ref();
+            let cosets = self.cosets.get();
             Ok(prove_with(
                 proving_loop,
                 &self.srs.params,

@@ -72,7 +72,7 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     // The model, its SRS and keys, loaded once for every job this worker serves.
     let srs = load_srs(&prep)?;
-    let mut prover = Prover::load(prep, srs)?;
+    let prover = Prover::load(prep, srs)?;
     // A worker proves job after job with the same key: keep the key's cosets (about twice its size).
     prover.keep_fixed_cosets();
     let config = WorkerConfig {

@@ -14,7 +14,7 @@ use zkinfer_circuits::halo2_proofs::halo2curves::ff::{Field, WithSmallOrderMulGr
 use zkinfer_circuits::halo2_proofs::poly::EvaluationDomain;
 
 /// Twiddles and coset shifts for one domain of `n = 2^k` rows and its `parts` coset parts.
-pub(crate) struct Fft {
+pub struct Fft {
     log_n: u32,
     /// `ω^i` for `i < n/2`.
     twiddles: Vec<Fr>,
@@ -33,7 +33,7 @@ fn powers(base: Fr, count: usize) -> Vec<Fr> {
 
 impl Fft {
     /// The tables for `domain`'s `n` and each of its extended domain's parts.
-    pub(crate) fn new(domain: &EvaluationDomain<Fr>) -> Self {
+    pub fn new(domain: &EvaluationDomain<Fr>) -> Self {
         let n = 1usize << domain.k();
         let parts = domain.extended_len() >> domain.k();
         let shifts = (0..parts)
@@ -53,22 +53,22 @@ impl Fft {
     }
 
     /// The number of rows `n`.
-    pub(crate) fn n(&self) -> usize {
+    pub fn n(&self) -> usize {
         1 << self.log_n
     }
 
     /// The number of coset parts of the extended domain.
-    pub(crate) fn parts(&self) -> usize {
+    pub fn parts(&self) -> usize {
         self.shifts.len()
     }
 
     /// Evaluations on `⟨ω⟩` from coefficients, in place.
-    pub(crate) fn forward(&self, a: &mut [Fr]) {
+    pub fn forward(&self, a: &mut [Fr]) {
         radix2(a, &self.twiddles, self.log_n);
     }
 
     /// Coefficients from evaluations on `⟨ω⟩`, in place.
-    pub(crate) fn inverse(&self, a: &mut [Fr]) {
+    pub fn inverse(&self, a: &mut [Fr]) {
         radix2(a, &self.inv_twiddles, self.log_n);
         for v in a.iter_mut() {
             *v *= self.n_inv;
@@ -77,7 +77,7 @@ impl Fft {
 
     /// Evaluations of the polynomial with coefficients `coeffs` on part `part` of the extended
     /// domain, written to `out` (whose allocation is reused).
-    pub(crate) fn coset_part(&self, coeffs: &[Fr], part: usize, out: &mut Vec<Fr>) {
+    pub fn coset_part(&self, coeffs: &[Fr], part: usize, out: &mut Vec<Fr>) {
         out.clear();
         out.extend(coeffs.iter().zip(&self.shifts[part]).map(|(c, s)| *c * s));
         self.forward(out);
@@ -90,11 +90,7 @@ impl Fft {
     /// With `g(X) = h(ζX)` and `μ = ω_ext^n`: an inverse transform of part `j` gives
     /// `ω_ext^(j·a)·Σ_b g_(a+n·b)·μ^(j·b)` at `a`; removing the twiddle and transforming across the
     /// parts (size `parts`) leaves `g_(a+n·b)`, and `h_t = g_t·ζ^-t`.
-    pub(crate) fn coefficients_of_parts(
-        &self,
-        mut values: Vec<Vec<Fr>>,
-        omega_ext: Fr,
-    ) -> Vec<Vec<Fr>> {
+    pub fn coefficients_of_parts(&self, mut values: Vec<Vec<Fr>>, omega_ext: Fr) -> Vec<Vec<Fr>> {
         let m = values.len();
         let n = self.n();
         let omega_ext_inv = omega_ext.invert().unwrap_or(Fr::ZERO);

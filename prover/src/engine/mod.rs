@@ -19,7 +19,7 @@
 //! and a wrong witness gives no accepted proof.
 
 mod expr;
-mod fft;
+pub mod fft;
 mod lookup;
 mod open;
 mod permutation;

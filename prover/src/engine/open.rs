@@ -67,7 +67,39 @@ pub(crate) fn gwc(params: &FastKzgParams, queries: &[Query<'_>], v: Fr) -> Vec<G
         .collect()
 }
 
+fn query(point: Fr, poly: &[Fr]) -> Query<'_> {
+    Query { point, poly }
+}
+
 impl Prover<'_> {
+    /// `x` rotated by `r` rows.
+    fn at(&self, x: Fr, r: i32) -> Fr {
+        self.domain.rotate_omega(x, Rotation(r))
+    }
+
+    /// The rotation from a row back to the last usable row.
+    fn last(&self) -> i32 {
+        -((self.cs.blinding_factors() + 1) as i32)
+    }
+
+    /// Each advice column at each rotation the constraints read it, in the key's order.
+    fn advice_at(&self, x: Fr) -> Vec<Query<'_>> {
+        let advice = &self.advice.advice_polys;
+        let queries = self.cs.advice_queries().iter();
+        queries
+            .map(|(c, r)| query(self.at(x, r.0), &advice[c.index()][..]))
+            .collect()
+    }
+
+    /// Each fixed column at each rotation, then each permutation polynomial at `x`.
+    fn fixed_at(&self, x: Fr) -> (Vec<Query<'_>>, Vec<Query<'_>>) {
+        let fixed = self.pk.fixed_polys();
+        let queries = self.cs.fixed_queries().iter();
+        let fixed = queries.map(|(c, r)| query(self.at(x, r.0), &fixed[c.index()][..]));
+        let sigmas = self.pk.permutation().polys().iter();
+        (fixed.collect(), sigmas.map(|p| query(x, &p[..])).collect())
+    }
+
     /// Every opening, in halo2's order (advice, permutation products, lookups, fixed, permutation
     /// polynomials, then `h` and the vanishing argument's random polynomial).
     pub(super) fn queries<'b>(
@@ -78,74 +110,36 @@ impl Prover<'_> {
         h: &'b [Fr],
         random: &'b [Fr],
     ) -> Vec<Query<'b>> {
-        let at = |r: i32| self.domain.rotate_omega(x, Rotation(r));
-        let last = -((self.cs.blinding_factors() + 1) as i32);
-        let mut q = Vec::new();
-        for (column, rotation) in self.cs.advice_queries() {
-            q.push(Query {
-                point: at(rotation.0),
-                poly: self.advice.advice_polys[column.index()].values(),
-            });
-        }
+        let (next, prev, last) = (self.at(x, 1), self.at(x, -1), self.at(x, self.last()));
+        let mut q = self.advice_at(x);
         for z in products {
-            q.push(Query {
-                point: x,
-                poly: &z.coeffs,
-            });
-            q.push(Query {
-                point: at(1),
-                poly: &z.coeffs,
-            });
+            q.extend([query(x, &z.coeffs), query(next, &z.coeffs)]);
         }
-        for z in products.iter().rev().skip(1) {
-            q.push(Query {
-                point: at(last),
-                poly: &z.coeffs,
-            });
-        }
+        q.extend(
+            products
+                .iter()
+                .rev()
+                .skip(1)
+                .map(|z| query(last, &z.coeffs)),
+        );
         for [z, a, s] in lookups {
-            q.push(Query {
-                point: x,
-                poly: &z.coeffs,
-            });
-            q.push(Query {
-                point: x,
-                poly: &a.coeffs,
-            });
-            q.push(Query {
-                point: x,
-                poly: &s.coeffs,
-            });
-            q.push(Query {
-                point: at(-1),
-                poly: &a.coeffs,
-            });
-            q.push(Query {
-                point: at(1),
-                poly: &z.coeffs,
-            });
+            let (z, a, s) = (&z.coeffs[..], &a.coeffs[..], &s.coeffs[..]);
+            q.extend([
+                query(x, z),
+                query(x, a),
+                query(x, s),
+                query(prev, a),
+                query(next, z),
+            ]);
         }
-        for (column, rotation) in self.cs.fixed_queries() {
-            q.push(Query {
-                point: at(rotation.0),
-                poly: self.pk.fixed_polys()[column.index()].values(),
-            });
-        }
-        for sigma in self.pk.permutation().polys() {
-            q.push(Query {
-                point: x,
-                poly: sigma.values(),
-            });
-        }
-        q.push(Query { point: x, poly: h });
-        q.push(Query {
-            point: x,
-            poly: random,
-        });
+        let (fixed, sigmas) = self.fixed_at(x);
+        q.extend(fixed.into_iter().chain(sigmas));
+        q.extend([query(x, h), query(x, random)]);
         q
     }
 
-    /// The evaluations the verifier reads, in halo2's transcript order.
+    /// The evaluations the verifier reads, in halo2's transcript order (advice, fixed, the random
+    /// polynomial, permutation polynomials, permutation products, lookups).
     pub(super) fn write_evals<E: EncodedChallenge<G1Affine>, T: TranscriptWrite<G1Affine, E>>(
         &self,
         x: Fr,
@@ -154,68 +148,27 @@ impl Prover<'_> {
         random: &[Fr],
         transcript: &mut T,
     ) -> Result<()> {
-        let at = |r: i32| self.domain.rotate_omega(x, Rotation(r));
-        let last = -((self.cs.blinding_factors() + 1) as i32);
-        let mut q = Vec::new();
-        for (column, rotation) in self.cs.advice_queries() {
-            q.push(Query {
-                point: at(rotation.0),
-                poly: self.advice.advice_polys[column.index()].values(),
-            });
-        }
-        for (column, rotation) in self.cs.fixed_queries() {
-            q.push(Query {
-                point: at(rotation.0),
-                poly: self.pk.fixed_polys()[column.index()].values(),
-            });
-        }
-        q.push(Query {
-            point: x,
-            poly: random,
-        });
-        for sigma in self.pk.permutation().polys() {
-            q.push(Query {
-                point: x,
-                poly: sigma.values(),
-            });
-        }
+        let (next, prev, last) = (self.at(x, 1), self.at(x, -1), self.at(x, self.last()));
+        let (fixed, sigmas) = self.fixed_at(x);
+        let mut q = self.advice_at(x);
+        q.extend(fixed);
+        q.push(query(x, random));
+        q.extend(sigmas);
         for (i, z) in products.iter().enumerate() {
-            q.push(Query {
-                point: x,
-                poly: &z.coeffs,
-            });
-            q.push(Query {
-                point: at(1),
-                poly: &z.coeffs,
-            });
+            q.extend([query(x, &z.coeffs), query(next, &z.coeffs)]);
             if i + 1 < products.len() {
-                q.push(Query {
-                    point: at(last),
-                    poly: &z.coeffs,
-                });
+                q.push(query(last, &z.coeffs));
             }
         }
         for [z, a, s] in lookups {
-            q.push(Query {
-                point: x,
-                poly: &z.coeffs,
-            });
-            q.push(Query {
-                point: at(1),
-                poly: &z.coeffs,
-            });
-            q.push(Query {
-                point: x,
-                poly: &a.coeffs,
-            });
-            q.push(Query {
-                point: at(-1),
-                poly: &a.coeffs,
-            });
-            q.push(Query {
-                point: x,
-                poly: &s.coeffs,
-            });
+            let (z, a, s) = (&z.coeffs[..], &a.coeffs[..], &s.coeffs[..]);
+            q.extend([
+                query(x, z),
+                query(next, z),
+                query(x, a),
+                query(prev, a),
+                query(x, s),
+            ]);
         }
         for e in evals(&q) {
             transcript.write_scalar(e).map_err(transcript_err)?;
