@@ -38,26 +38,36 @@ use zkinfer_circuits::halo2_proofs::{SerdeCurveAffine, SerdeFormat};
 /// window count follows its largest scalar).
 const CLASSES: usize = 3;
 
-/// The class of `|v|`, its limbs, and whether `v` is "negative" (`r - |v|` with `|v|` in a small class).
+/// The bit length of a scalar's limbs.
+fn bit_length(l: &[u64; 4]) -> u32 {
+    (0..4)
+        .rev()
+        .find(|&i| l[i] != 0)
+        .map_or(0, |i| 64 * i as u32 + 64 - l[i].leading_zeros())
+}
+
+/// The class of `|v|`, its limbs, and whether `v` is "negative" (`r - |v|` with `|v|` the smaller of
+/// `v` and `r - v`). Large values are centred too: a packed weight with a negative top lane is a full
+/// 254-bit element whose negation has the lanes' bit length and their sparse signed digits.
 fn classify(v: &Fr) -> Option<(usize, [u64; 4], bool)> {
-    let small = |l: &[u64; 4]| -> Option<usize> {
-        if l[1..].iter().any(|w| *w != 0) {
-            None
-        } else {
-            Some(usize::from(l[0] >> 32 != 0))
-        }
+    let class = |bits: u32| match bits {
+        0..=32 => 0,
+        33..=64 => 1,
+        _ => CLASSES - 1,
     };
     let limbs = crate::msm::limbs(v);
     if limbs == [0; 4] {
         return None;
     }
-    if let Some(class) = small(&limbs) {
-        return Some((class, limbs, false));
+    if limbs[1..] == [0; 3] {
+        return Some((class(bit_length(&limbs)), limbs, false));
     }
     let neg = crate::msm::limbs(&-*v);
-    match small(&neg) {
-        Some(class) => Some((class, neg, true)),
-        None => Some((CLASSES - 1, limbs, false)),
+    let (bits, neg_bits) = (bit_length(&limbs), bit_length(&neg));
+    if neg_bits < bits {
+        Some((class(neg_bits), neg, true))
+    } else {
+        Some((class(bits), limbs, false))
     }
 }
 
@@ -311,6 +321,16 @@ mod tests {
         }
     }
 
+    /// A lane-packed weight: eight signed 13-bit lanes 28 bits apart (dense_4m's layout), so the
+    /// sign of the top lane decides whether the element is small or `r -` small.
+    fn packed(rng: &mut StdRng) -> Fr {
+        (0..8).fold(Fr::ZERO, |acc, _| {
+            let lane = (rng.next_u32() % (1 << 13)) as u64;
+            let lane = Fr::from(lane) - Fr::from(1 << 12);
+            acc * Fr::from(1 << 28) + lane
+        })
+    }
+
     const K: u32 = 6;
 
     /// halo2's parameters for `2^K` rows and ours around them.
@@ -325,13 +345,14 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(7);
         let (plain, fast) = params(&mut rng);
         let n = 1 << K;
-        for case in 0..8 {
+        for case in 0..9 {
             let values: Vec<Fr> = match case {
                 0 => vec![Fr::ZERO; n],
                 1 => (0..n).map(|i| Fr::from(i as u64)).collect(),
                 2 => (0..n).map(|i| -Fr::from(i as u64 + 1)).collect(),
                 3 => (0..n).map(|_| Fr::random(&mut rng)).collect(),
                 4 => vec![-Fr::ONE; n],
+                8 => (0..n).map(|_| packed(&mut rng)).collect(),
                 _ => (0..n).map(|i| value(&mut rng, i + case)).collect(),
             };
             let poly = Polynomial::<Fr, LagrangeCoeff>::new(values);
@@ -402,8 +423,15 @@ mod tests {
         // (2^64 - 1)^2 = 2^128 - 2^65 + 1: limbs 1 and 2^64 - 2.
         let big = Fr::from(u64::MAX) * Fr::from(u64::MAX);
         assert_eq!(classify(&big), Some((2, [1, u64::MAX - 1, 0, 0], false)));
-        let (class, limbs, negative) = classify(&-big).unwrap();
-        assert_eq!((class, negative), (2, false));
-        assert_eq!(Fr::from_raw(limbs), -big);
+        // Its negation is a full-width element: centred, it is `big` with the sign folded.
+        assert_eq!(classify(&-big), Some((2, [1, u64::MAX - 1, 0, 0], true)));
+        let (class, limbs, negative) =
+            classify(&(Fr::ZERO - Fr::from(3).invert().unwrap())).unwrap();
+        assert_eq!(class, 2);
+        let value = Fr::from_raw(limbs);
+        assert_eq!(
+            if negative { -value } else { value },
+            -Fr::from(3).invert().unwrap()
+        );
     }
 }
