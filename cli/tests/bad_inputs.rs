@@ -328,10 +328,10 @@ fn a_damaged_proving_key_with_a_valid_checksum_is_an_error() {
     let pk = key_dir.path().join("pk.bin");
     let bytes = std::fs::read(&pk).unwrap();
     let (header, payload): (KeyHeader, Vec<u8>) = container::decode(PK_MAGIC, &pk, &bytes).unwrap();
-    // Cut inside the polynomials (past the verifying key at its start): halo2 unwraps that read.
+    // Cut inside the columns (past the verifying key at its start).
     let cut = container::encode(PK_MAGIC, &header, &payload[..payload.len() * 2 / 3]);
     std::fs::write(&pk, cut).unwrap();
-    let line = fails_with(prove(), "runs past the end");
+    let line = fails_with(prove(), "truncated in a column");
     assert!(line.contains("pk.bin"), "{line}");
 }
 

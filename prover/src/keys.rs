@@ -20,8 +20,11 @@ use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkinfer_circuits::halo2_proofs::SerdeFormat;
 use zkinfer_circuits::{CircuitParams, ModelCircuit, QuantizedGraph};
 
-/// Container magic of a proving-key file (`pk.bin`).
-pub const PK_MAGIC: &[u8; 8] = b"ZKI-PK\0\0";
+/// Container magic of a proving-key file (`pk.bin`), whose payload is [`crate::pk_file`]'s layout.
+pub const PK_MAGIC: &[u8; 8] = b"ZKI-PK2\0";
+/// The magic of proving-key files written before [`crate::pk_file`] (halo2's own serialization):
+/// such a key is stale, made again when next needed.
+pub const OLDER_PK_MAGIC: &[u8; 8] = b"ZKI-PK\0\0";
 /// Container magic of a verifying-key file (`vk.bin`).
 pub const VK_MAGIC: &[u8; 8] = b"ZKI-VK\0\0";
 
@@ -123,7 +126,12 @@ impl KeyStore {
         if !path.exists() {
             return Ok(None);
         }
-        let (stored, payload): (KeyHeader, Vec<u8>) = container::read(PK_MAGIC, &path)?;
+        let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+        if bytes.starts_with(OLDER_PK_MAGIC) {
+            return Ok(None);
+        }
+        let (stored, payload): (KeyHeader, Vec<u8>) = container::decode(PK_MAGIC, &path, &bytes)?;
+        drop(bytes);
         if stored.circuit_hash != header.circuit_hash
             || stored.params != header.params
             || stored.k != header.k
@@ -150,9 +158,7 @@ impl KeyStore {
         header: &KeyHeader,
     ) -> Result<ProvingKey<G1Affine>> {
         let pk = generate_pk(srs, circuit)?;
-        let mut payload = Vec::new();
-        pk.write(&mut payload, SerdeFormat::RawBytesUnchecked)
-            .map_err(io_err(&self.pk_path()))?;
+        let payload = crate::pk_file::encode(&pk);
         cache::write_atomic(
             &self.pk_path(),
             &container::encode(PK_MAGIC, header, &payload),
@@ -263,66 +269,10 @@ fn read_pk_payload(
         path: path.display().to_string(),
         msg,
     };
-    check_key_start(header, payload).map_err(corrupt)?;
-    check_pk_layout(header, payload).map_err(corrupt)?;
-    // The layout check leaves halo2's reader nothing to fail on; the boundary stays for safety.
-    zkinfer_circuits::guard::catch_panic(|| {
-        ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
-            &mut &payload[..],
-            SerdeFormat::RawBytesUnchecked,
-            header.params,
-        )
-    })
-    .map_err(|msg| corrupt(format!("malformed proving key ({msg})")))?
-    .map_err(io_err(path))
-}
-
-/// Walk a proving key's layout before halo2 reads it: halo2 allocates each polynomial from its
-/// length prefix and unwraps its reads, so every length must fit in the bytes that remain. The
-/// layout (halo2-axiom 0.5.3, raw formats): the verifying key, three polynomials (`l0`, `l_last`,
-/// `l_active_row`), then four polynomial lists (fixed values, fixed polynomials, permutation
-/// values, permutation polynomials); a polynomial is a big-endian `u32` length and 32-byte scalars,
-/// a list a big-endian `u32` count and polynomials.
-fn check_pk_layout(header: &KeyHeader, payload: &[u8]) -> std::result::Result<(), String> {
-    // The checked raw format has the same bytes as the unchecked one the key was written in, and
-    // returns an error where the unchecked reader unwraps (a truncated point, found by fuzzing).
-    let mut rest = payload;
-    zkinfer_circuits::guard::catch_panic(|| {
-        VerifyingKey::<G1Affine>::read::<_, ModelCircuit>(
-            &mut rest,
-            SerdeFormat::RawBytes,
-            header.params,
-        )
-    })?
-    .map_err(|e| format!("verifying key inside the proving key: {e}"))?;
-    fn word(rest: &mut &[u8]) -> std::result::Result<usize, String> {
-        let (w, tail) = rest.split_first_chunk::<4>().ok_or("truncated")?;
-        *rest = tail;
-        Ok(u32::from_be_bytes(*w) as usize)
-    }
-    fn poly(rest: &mut &[u8]) -> std::result::Result<(), String> {
-        let len = word(rest)?;
-        let bytes = len.checked_mul(32).filter(|b| *b <= rest.len());
-        let bytes = bytes.ok_or(format!("a polynomial of {len} values runs past the end"))?;
-        *rest = &rest[bytes..];
-        Ok(())
-    }
-    for _ in 0..3 {
-        poly(&mut rest)?;
-    }
-    for _ in 0..4 {
-        let count = word(&mut rest)?;
-        if count > rest.len() / 4 {
-            return Err(format!("a list of {count} polynomials runs past the end"));
-        }
-        for _ in 0..count {
-            poly(&mut rest)?;
-        }
-    }
-    match rest.len() {
-        0 => Ok(()),
-        n => Err(format!("{n} bytes after the proving key")),
-    }
+    // The payload opens with the verifying key's length and then the key itself.
+    check_key_start(header, payload.get(4..).unwrap_or_default()).map_err(corrupt)?;
+    crate::pk_file::decode(payload, header.params, header.k)
+        .map_err(|msg| corrupt(format!("malformed proving key ({msg})")))
 }
 
 /// Read and check a verifying-key file.

@@ -32,6 +32,7 @@ pub mod engine;
 pub mod error;
 pub mod keys;
 pub mod msm;
+pub mod pk_file;
 pub mod pool;
 pub mod proof;
 pub mod ptau;

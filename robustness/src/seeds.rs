@@ -52,7 +52,6 @@ fn small_srs() -> Vec<u8> {
 fn tiny_pk() -> Option<Vec<u8>> {
     use std::sync::Arc;
     use zkinfer_circuits::halo2_proofs::poly::kzg::commitment::ParamsKZG;
-    use zkinfer_circuits::halo2_proofs::SerdeFormat;
     use zkinfer_circuits::ModelCircuit;
     use zkinfer_prover::keys::{circuit_hash, generate_pk, KeyHeader, PK_MAGIC};
     use zkinfer_prover::srs::{Srs, SrsKind};
@@ -84,9 +83,7 @@ fn tiny_pk() -> Option<Vec<u8>> {
         srs_kind: srs.kind,
         format: zkinfer_prover::keys::CIRCUIT_FORMAT.to_string(),
     };
-    let mut payload = Vec::new();
-    pk.write(&mut payload, SerdeFormat::RawBytesUnchecked)
-        .ok()?;
+    let payload = zkinfer_prover::pk_file::encode(&pk);
     container_input(&container::encode(PK_MAGIC, &header, &payload))
 }
 
