@@ -408,7 +408,7 @@ impl Prepared {
         let e = self.estimate();
         match available_memory() {
             Some(avail) if e.peak_ram_bytes > avail && !force => Err(refused(format!(
-                "{}: proving at k={} is predicted to need {} of memory ({} proving key), {} is available; \
+                "{}: proving at k={} is predicted to need {} of memory ({} proving key in memory), {} is available; \
                  lower the scale (--scale) or pass --force to try anyway",
                 self.model.path,
                 e.k,

@@ -68,7 +68,7 @@ pub fn run(args: Args) -> Result<()> {
         "columns     {} advice, {} fixed (incl. the table), {} lookups",
         e.advice, e.fixed, e.lookups
     );
-    println!("proving key {} (predicted)", mib(e.pk_bytes));
+    println!("proving key {} in memory (predicted)", mib(e.pk_bytes));
     println!(
         "peak memory {} (predicted){}",
         mib(e.peak_ram_bytes),
