@@ -335,6 +335,32 @@ fn a_damaged_proving_key_with_a_valid_checksum_is_an_error() {
     assert!(line.contains("pk.bin"), "{line}");
 }
 
+/// A proving key written by an earlier build (halo2's own layout, magic `ZKI-PK\0\0`) is stale: the
+/// next prove makes the key again in this build's layout instead of failing on it.
+#[test]
+fn a_proving_key_of_the_older_layout_is_made_again() {
+    use zkinfer_prover::keys::{OLDER_PK_MAGIC, PK_MAGIC};
+    let dir = temp();
+    let model = zoo("tiny_linear", "network.onnx");
+    let input = zoo("tiny_linear", "input.json");
+    let prove = || {
+        zkinfer(
+            dir.path(),
+            &["prove", model.to_str().unwrap(), input.to_str().unwrap()],
+        )
+    };
+    ok(prove());
+    let keys = dir.path().join("keys");
+    let key_dir = std::fs::read_dir(&keys).unwrap().next().unwrap().unwrap();
+    let pk = key_dir.path().join("pk.bin");
+    let mut older = OLDER_PK_MAGIC.to_vec();
+    older.extend_from_slice(b"whatever an earlier build wrote");
+    std::fs::write(&pk, older).unwrap();
+    let printed = ok(prove());
+    assert!(printed.contains("(generated)"), "{printed}");
+    assert!(std::fs::read(&pk).unwrap().starts_with(PK_MAGIC));
+}
+
 #[test]
 fn a_model_whose_values_overflow_is_refused_at_calibration() {
     // Found by fuzzing `onnx`: a mutated conv weight makes the float values infinite; the range

@@ -222,6 +222,41 @@ fn encode_vk(
     container::encode(VK_MAGIC, header, &payload)
 }
 
+/// Check that `vk` (halo2 raw bytes of a verifying key, exactly) has the length its own counts and
+/// `params`' circuit give it, before halo2 reads it: halo2 allocates `2^k` flags for each selector of
+/// the circuit before it reads any of them, so a few hundred bytes claiming `k = 26` would otherwise
+/// cost gigabytes. Layout (halo2-axiom 0.5.3): version byte, `k` (u32), compress flag (1 here: keys
+/// are made with [`COMPRESS_SELECTORS`]), fixed commitments count (u32), 64 bytes a commitment and a
+/// permutation commitment, then one bit a row for each selector.
+pub(crate) fn check_vk_length(
+    vk: &[u8],
+    k: u32,
+    params: CircuitParams,
+) -> std::result::Result<(), String> {
+    use zkinfer_circuits::halo2_proofs::plonk::{Circuit, ConstraintSystem};
+    let (Some(&compress), Some(fixed)) = (vk.get(5), vk.get(6..10)) else {
+        return Err("truncated verifying key".into());
+    };
+    if compress != u8::from(COMPRESS_SELECTORS) {
+        return Err(format!(
+            "selector compression flag {compress}, keys here are made with 1"
+        ));
+    }
+    let fixed = u32::from_le_bytes(fixed.try_into().expect("4 bytes")) as u64;
+    let mut cs = ConstraintSystem::<crate::Fr>::default();
+    ModelCircuit::configure_with_params(&mut cs, params);
+    let sigma = cs.permutation().get_columns().len() as u64;
+    let selectors = cs.num_selectors() as u64;
+    let want = 10 + 64 * (fixed + sigma) + selectors * (1u64 << k).div_ceil(8);
+    match vk.len() as u64 == want {
+        true => Ok(()),
+        false => Err(format!(
+            "a verifying key of {} bytes, its counts and the circuit give {want}",
+            vk.len()
+        )),
+    }
+}
+
 /// Check a key header and the start of a halo2 key (version byte 2, then `k`) against each other
 /// before halo2 reads it: halo2 sizes its domain and selector vectors from these, unchecked.
 fn check_key_start(header: &KeyHeader, key: &[u8]) -> std::result::Result<(), String> {
@@ -297,6 +332,7 @@ pub fn decode_vk(bytes: &[u8], path: &Path) -> Result<VerifierKey> {
         .and_then(|len| payload.get(8..8usize.checked_add(len)?))
         .ok_or_else(|| corrupt("truncated verifying key"))?;
     check_key_start(&header, vk_bytes).map_err(|e| corrupt(&e))?;
+    check_vk_length(vk_bytes, header.k, header.params).map_err(|e| corrupt(&e))?;
     let vk = VerifyingKey::<G1Affine>::from_bytes::<ModelCircuit>(
         vk_bytes,
         SerdeFormat::RawBytes,

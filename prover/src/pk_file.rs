@@ -177,6 +177,9 @@ pub fn decode(
     if k == 0 || k > crate::srs::MAX_K {
         return Err(format!("k={k} outside 1..={}", crate::srs::MAX_K));
     }
+    params
+        .check()
+        .map_err(|e| format!("circuit parameters: {e}"))?;
     let mut r = Reader(payload);
     let vk_len = r.u32("the verifying key's length")?;
     let mut vk_bytes = r.take(vk_len, "the verifying key")?;
@@ -184,6 +187,7 @@ pub fn decode(
     if vk_bytes.get(..5) != Some(&[[2u8].as_slice(), &k.to_le_bytes()].concat()[..]) {
         return Err(format!("the verifying key is not a halo2 key for k={k}"));
     }
+    crate::keys::check_vk_length(vk_bytes, k, params)?;
     let vk = zkinfer_circuits::guard::catch_panic(|| {
         VerifyingKey::<G1Affine>::read::<_, ModelCircuit>(
             &mut vk_bytes,
@@ -192,11 +196,18 @@ pub fn decode(
         )
     })?
     .map_err(|e| format!("verifying key inside the proving key: {e}"))?;
-    if vk.get_domain().k() != k {
-        return Err("verifying key and header disagree on k".into());
+    if vk.get_domain().k() != k || !vk_bytes.is_empty() {
+        return Err("verifying key and header disagree on k, or bytes follow the key".into());
     }
     if vk.cs().blinding_factors() + 1 >= 1usize << k {
         return Err(format!("k={k} leaves no usable rows"));
+    }
+    if vk.fixed_commitments().len() != vk.cs().num_fixed_columns() {
+        return Err(format!(
+            "{} fixed commitments for {} fixed columns",
+            vk.fixed_commitments().len(),
+            vk.cs().num_fixed_columns()
+        ));
     }
     let (fixed_count, sigma_count) = (r.u32("the column counts")?, r.u32("the column counts")?);
     let want = (
@@ -240,7 +251,7 @@ fn assemble(
 ) -> ProvingKey<G1Affine> {
     let domain = vk.get_domain().clone();
     let n = 1usize << domain.k();
-    let fft = Fft::new(&domain);
+    let fft = Fft::rows_only(&domain);
     let blinding = vk.cs().blinding_factors();
     let last = n - blinding - 1;
     let mut l0 = vec![Fr::ZERO; n];

@@ -44,11 +44,22 @@ impl Fft {
             })
             .collect();
         Fft {
+            shifts,
+            ..Self::rows_only(domain)
+        }
+    }
+
+    /// The tables for `domain`'s `n` rows only (no coset parts): for [`Fft::forward`] and
+    /// [`Fft::inverse`] where nothing moves to the extended domain (a key's coefficient forms on load);
+    /// it has no parts, so [`Fft::coset_part`] is not for it.
+    pub fn rows_only(domain: &EvaluationDomain<Fr>) -> Self {
+        let n = 1usize << domain.k();
+        Fft {
             log_n: domain.k(),
             twiddles: powers(domain.get_omega(), n / 2),
             inv_twiddles: powers(domain.get_omega_inv(), n / 2),
             n_inv: Fr::from(n as u64).invert().unwrap_or(Fr::ZERO),
-            shifts,
+            shifts: Vec::new(),
         }
     }
 
