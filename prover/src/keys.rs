@@ -373,3 +373,38 @@ pub fn decode_vk(bytes: &[u8], path: &Path) -> Result<VerifierKey> {
         hash: sha256_hex(&payload),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A vk.bin whose verifying key claims `k = 26` in a few hundred bytes is refused by its length
+    /// before halo2 would allocate `2^26` flags per selector.
+    #[test]
+    fn a_short_verifying_key_claiming_a_large_k_is_refused_by_its_length() {
+        let k = 26u32;
+        let header = KeyHeader {
+            circuit_hash: "0".repeat(64),
+            params: CircuitParams::default(),
+            k,
+            num_instances: 1,
+            num_inputs: 0,
+            srs_hash: "0".repeat(64),
+            srs_kind: SrsKind::LocalDev,
+            format: CIRCUIT_FORMAT.to_string(),
+        };
+        let mut vk = vec![2u8];
+        vk.extend_from_slice(&k.to_le_bytes());
+        vk.push(1);
+        vk.extend_from_slice(&0u32.to_le_bytes());
+        vk.extend_from_slice(&[0u8; 64 * 8]);
+        let mut payload = (vk.len() as u64).to_le_bytes().to_vec();
+        payload.extend_from_slice(&vk);
+        let file = container::encode(VK_MAGIC, &header, &payload);
+        let e = match decode_vk(&file, Path::new("vk.bin")) {
+            Ok(_) => panic!("a short key was read"),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains("its counts and the circuit give"), "{e}");
+    }
+}
