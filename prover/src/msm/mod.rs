@@ -8,12 +8,19 @@
 //! explicitly. The window size is chosen by minimising the estimated number of additions for the
 //! number of points, the bit length of the largest scalar and the nonzero digits of a sample, so a
 //! column of small values costs few windows and a column of sparse ones (packed weights) small
-//! windows. Windows (and, when they are few, chunks of points) run in parallel on rayon.
+//! windows. Windows (and, when they are few, chunks of points) run in parallel on rayon. Windows of
+//! [`AFFINE_FROM_C`] bits or more (256 buckets and up) keep their buckets in affine coordinates and
+//! share one inversion among 256 additions ([`affine`]): about six multiplications an addition.
 //!
-//! `cargo bench -p zkinfer-benches --bench chips -- msm` (2 cores, random scalars): 2^11 points 9.0-9.2 ms
-//! against halo2's 12.7-15.6 ms; at 2^14 points, where halo2curves has already switched to batch-affine
-//! buckets (one shared inversion per batch of additions), level within this machine's noise (three runs:
-//! 52.9 / 60.1, 65.3 / 58.1, 48.4 / 52.8 ms), so one algorithm serves every size.
+//! `cargo bench -p zkinfer-benches --bench chips -- msm` (2 cores, random scalars; earlier runs):
+//! 2^11 points 9.0-9.2 ms against halo2's 12.7-15.6 ms; at 2^14 points, where halo2curves has already
+//! switched to batch-affine buckets, level within this machine's noise (52.9 / 60.1, 65.3 / 58.1,
+//! 48.4 / 52.8 ms). 2026-12-05: 2^11 6.1-6.6 ms against halo2's 9.5-10.0; 2^14 38.9 ms (halo2 40.9)
+//! with XYZZ buckets only, 34.3 ms with affine buckets from `c = 9` (34.6 with batches of 128, 37.3
+//! with 1024); proving with them (alternating, warm): cifar_vgg 10.0 / 9.6 -> 9.3 / 9.2 s, tiny_bert
+//! 8.64 / 8.65 -> 7.95 / 8.20 s, dense_4m level.
+
+mod affine;
 
 use crate::{Fr, G1Affine};
 use rayon::prelude::*;
@@ -188,6 +195,10 @@ fn max_bits(scalars: &[[u64; 4]]) -> usize {
         .unwrap_or(0)
 }
 
+/// The least window size whose buckets are accumulated in affine coordinates ([`affine`]): with
+/// fewer buckets, too many points wait for a bucket already in the batch.
+const AFFINE_FROM_C: usize = 9;
+
 /// Scalars [`window_bits`] samples to count nonzero digits.
 const SAMPLES: usize = 64;
 
@@ -315,7 +326,12 @@ fn xyzz_pippenger(limbs: &[[u64; 4]], bits: usize, bases: &[G1Affine]) -> G1 {
         .map(|job| {
             let (window, part) = (job / chunks, job % chunks);
             let range = (part * chunk).min(n)..((part + 1) * chunk).min(n);
-            window_sum(
+            let sum = if c >= AFFINE_FROM_C {
+                affine::window_sum
+            } else {
+                window_sum
+            };
+            sum(
                 &digits[range.start * windows..range.end * windows],
                 windows,
                 window,
