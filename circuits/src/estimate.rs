@@ -13,8 +13,13 @@
 //!   of 79, cifar_vgg 776 of 877, tiny_bert 683 of 819, dense_4m 337 of 426 MiB, by `/usr/bin/time`).
 //!   On the scale suite a cold `prove` (keygen in the same process) peaks within 10% of it (dense_4m 9%
 //!   above: its 4.2M weights are held several times over by the import), a warm one 3-30% below;
-//! - proving time: `16.4 ns x work + 0.032 s` with `work = 2^k · (160 + 780·tuple lookups + 40·other
-//!   lookups + 255·advice + 23·fixed)`. Slope and constant refitted (2026-12-05, evening) when proving
+//! - proving time: `15.0 ns x work + 0.035 s` with `work = 2^k · (160 + 780·tuple lookups + 40·other
+//!   lookups + 255·advice + 23·fixed)`. Refitted (2026-12-05, second session) after the MSM's affine buckets
+//!   and sparse windows, on the same eight layouts (`bash benches/prove_times.sh`, median of three warm
+//!   proves): mlp_digits 0.091 predicted / 0.082 measured, cnn_digits 0.083 / 0.093 (0.081-0.094),
+//!   mlp_wide 0.152 / 0.139, LeNet 0.697 / 0.760, cifar_cnn 1.51 / 1.38, dense_4m 2.22 / 2.11, cifar_vgg
+//!   9.49 / 9.14, tiny_bert 7.43 / 7.86 s: all within 11% (`16.4 ns x work + 0.032 s` was 19% over on
+//!   cifar_cnn). Before that: `16.4 ns x work + 0.032 s`, refitted (2026-12-05, evening) when proving
 //!   moved to zkinfer's own loop (`zkinfer_prover::engine`), on warm proves of the eight default
 //!   layouts (`bash benches/prove_times.sh`, median of three): mlp_digits 0.094 predicted / 0.089
 //!   measured, cnn_digits 0.084 / 0.089, mlp_wide 0.160 / 0.151, LeNet 0.756 / 0.805, cifar_cnn 1.64 /
@@ -138,7 +143,7 @@ pub struct Estimate {
     pub pk_bytes: u64,
     /// Predicted peak memory while proving: `24 MiB + 4.0 x pk_bytes`.
     pub peak_ram_bytes: u64,
-    /// Predicted proving time on the 2-core reference machine: `16.4 ns x proving_work + 0.032 s`.
+    /// Predicted proving time on the 2-core reference machine: `15.0 ns x proving_work + 0.035 s`.
     pub prove_seconds: f64,
     /// Predicted runtime bytes of the verifying-key contract ([`verifier_bytes`]).
     #[serde(default)]
@@ -155,7 +160,7 @@ impl Estimate {
         // commitment code's copy of the Lagrange basis, 192 bytes a row) is small next to the key.
         let peak_ram_bytes = (24u64 << 20) + (4.0 * pk_bytes as f64) as u64;
         let work = proving_work(k, (advice, fixed, lookups), params.tuple_lookups());
-        let prove_seconds = 16.4e-9 * work as f64 + 0.032;
+        let prove_seconds = 15.0e-9 * work as f64 + 0.035;
         Self {
             k,
             rows: cost.rows(),
