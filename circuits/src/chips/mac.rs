@@ -4,7 +4,7 @@
 //! `lanes_in x lanes_out` multiplications (times the lanes per accumulator when the block is packed, see
 //! [`super::packing`]); a dot product of length `n` takes `ceil(n / lanes_in)` rows.
 
-use super::packing::Packing;
+use super::packing::{pack, Packing};
 use super::Wire;
 use crate::fixed_point::to_field;
 use crate::ops::AffineGroup;
@@ -161,9 +161,10 @@ impl MacConfig {
                 let cell = region.assign_advice(self.x[c], r, input.field());
                 region.constrain_equal(cell.cell(), input.cell);
                 for m in 0..columns {
-                    let w = lanes(m).fold(Fr::zero(), |sum, i| {
-                        sum + to_field(group.weight(first + i, slots[slot])) * powers[i - m * per]
-                    });
+                    let w = pack(
+                        lanes(m).map(|i| group.weight(first + i, slots[slot])),
+                        packing.bits,
+                    );
                     if w != Fr::zero() {
                         region.assign_fixed(self.w[m][c], r, w);
                     }
@@ -183,9 +184,7 @@ impl MacConfig {
                 } else {
                     w.rows[t][m]
                 })),
-                Some(w) => Value::known(lanes(m).fold(Fr::zero(), |sum, i| {
-                    sum + to_field(w.rows[t][i]) * powers[i - m * per]
-                })),
+                Some(w) => Value::known(pack(lanes(m).map(|i| w.rows[t][i]), packing.bits)),
                 None => Value::unknown(),
             }
         };
