@@ -309,23 +309,34 @@ fn an_onnx_file_that_makes_tract_panic_is_one_error_line() {
     assert!(line.contains("tract failed on this model"), "{line}");
 }
 
+/// `zkinfer prove` of the bundled tiny_linear model with `cache` as its cache.
+fn prove_tiny_linear(cache: &std::path::Path) -> std::process::Output {
+    let model = zoo("tiny_linear", "network.onnx");
+    let input = zoo("tiny_linear", "input.json");
+    zkinfer(
+        cache,
+        &["prove", model.to_str().unwrap(), input.to_str().unwrap()],
+    )
+}
+
+/// The `pk.bin` of the one key in `cache`.
+fn proving_key_file(cache: &std::path::Path) -> std::path::PathBuf {
+    let key_dir = std::fs::read_dir(cache.join("keys"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    key_dir.path().join("pk.bin")
+}
+
 #[test]
 fn a_damaged_proving_key_with_a_valid_checksum_is_an_error() {
     use zkinfer_prover::container;
     use zkinfer_prover::keys::{KeyHeader, PK_MAGIC};
     let dir = temp();
-    let model = zoo("tiny_linear", "network.onnx");
-    let input = zoo("tiny_linear", "input.json");
-    let prove = || {
-        zkinfer(
-            dir.path(),
-            &["prove", model.to_str().unwrap(), input.to_str().unwrap()],
-        )
-    };
+    let prove = || prove_tiny_linear(dir.path());
     ok(prove());
-    let keys = dir.path().join("keys");
-    let key_dir = std::fs::read_dir(&keys).unwrap().next().unwrap().unwrap();
-    let pk = key_dir.path().join("pk.bin");
+    let pk = proving_key_file(dir.path());
     let bytes = std::fs::read(&pk).unwrap();
     let (header, payload): (KeyHeader, Vec<u8>) = container::decode(PK_MAGIC, &pk, &bytes).unwrap();
     // Cut inside the columns (past the verifying key at its start).
@@ -341,18 +352,9 @@ fn a_damaged_proving_key_with_a_valid_checksum_is_an_error() {
 fn a_proving_key_of_the_older_layout_is_made_again() {
     use zkinfer_prover::keys::{OLDER_PK_MAGIC, PK_MAGIC};
     let dir = temp();
-    let model = zoo("tiny_linear", "network.onnx");
-    let input = zoo("tiny_linear", "input.json");
-    let prove = || {
-        zkinfer(
-            dir.path(),
-            &["prove", model.to_str().unwrap(), input.to_str().unwrap()],
-        )
-    };
+    let prove = || prove_tiny_linear(dir.path());
     ok(prove());
-    let keys = dir.path().join("keys");
-    let key_dir = std::fs::read_dir(&keys).unwrap().next().unwrap().unwrap();
-    let pk = key_dir.path().join("pk.bin");
+    let pk = proving_key_file(dir.path());
     let mut older = OLDER_PK_MAGIC.to_vec();
     older.extend_from_slice(b"whatever an earlier build wrote");
     std::fs::write(&pk, older).unwrap();
